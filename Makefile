@@ -1,0 +1,142 @@
+# smtpfix: one non-recursive GNU Makefile.
+#   make            build ./smtpfix (in build/, or build-san/ with SAN=1)
+#   make check      unit tests, fake-server tests and the real-Exim tests
+#   make test       install what the tests need, then check with -Werror,
+#                   then check again under AddressSanitizer+UBSan
+#   make deps       install missing Debian packages and unpack a private Exim
+#   make lint       layering rules and banned functions
+#   V=1 shows full commands; SAN=1 builds everything with ASan+UBSan;
+#   WERROR=1 turns warnings into errors.
+
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+DATADIR   ?= $(PREFIX)/share/smtpfix
+MANDIR    ?= $(PREFIX)/share/man
+DESTDIR   ?=
+PKG_CONFIG ?= pkg-config
+CC        ?= cc
+
+ifeq ($(SAN),1)
+BUILD     ?= build-san
+SANFLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+OPTFLAGS  ?= -O1 -g
+else
+BUILD     ?= build
+SANFLAGS  :=
+OPTFLAGS  ?= -O2 -g -D_FORTIFY_SOURCE=2
+endif
+
+WARNINGS := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wmissing-declarations -Wpointer-arith -Wcast-qual -Wwrite-strings -Wundef \
+	-Wsign-compare -Wnull-dereference -Wvla -Wno-unused-parameter
+ifeq ($(WERROR),1)
+WARNINGS += -Werror
+endif
+
+PKGS_LIB  := openssl
+PKGS_UI   := ncursesw
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS_LIB) $(PKGS_UI) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS_LIB) $(PKGS_UI) 2>/dev/null)
+CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
+CHECK_LIBS   := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
+
+CPPFLAGS += -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+	-DSMTPFIX_DATADIR='"$(DATADIR)"'
+CFLAGS   ?=
+CFLAGS   += -std=c11 $(OPTFLAGS) $(WARNINGS) -fstack-protector-strong $(SANFLAGS) \
+	$(PKG_CFLAGS) -MMD -MP
+LDFLAGS  += $(SANFLAGS)
+LDLIBS   += $(PKG_LIBS) -lpthread -lm
+
+ifeq ($(V),1)
+Q :=
+quiet = @true
+else
+Q := @
+quiet = @printf '  %-6s %s\n'
+endif
+
+LAYERS    := core net tls smtp probe report
+LIB_SRC   := $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c))
+CLI_SRC   := $(wildcard src/cli/*.c)
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/%.o)
+LIB       := $(BUILD)/libsmtpfix.a
+BIN       := $(BUILD)/smtpfix
+
+UNIT_SRC  := $(wildcard tests/unit/*.c) $(wildcard tests/support/*.c)
+UNIT_OBJ  := $(UNIT_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN  := $(BUILD)/tests/unit-tests
+
+HELP_FILES := $(shell find help -type f 2>/dev/null)
+
+.PHONY: all check check-unit check-exim test deps exim lint install uninstall clean
+
+all: $(BIN) smtpfix
+
+# A convenience link at the top, so the README's commands work as written.
+smtpfix: $(BIN)
+	$(Q)ln -sf $(BIN) smtpfix
+
+$(BUILD)/%.o: %.c
+	$(quiet) CC $<
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%.o: tests/%.c
+	$(quiet) CC $<
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	$(quiet) AR $@
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $^
+
+$(BIN): $(CLI_OBJ) $(LIB)
+	$(quiet) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
+
+$(UNIT_BIN): $(UNIT_OBJ) $(LIB)
+	$(quiet) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(LIB) $(CHECK_LIBS) $(LDLIBS)
+
+check: check-unit check-exim
+
+check-unit: $(UNIT_BIN) $(BIN)
+	$(Q)SMTPFIX_BIN=$(abspath $(BIN)) $(UNIT_BIN)
+
+check-exim: $(BIN)
+	$(Q)tests/exim/run.sh $(abspath $(BIN))
+
+# Everything the README's test command needs, from a fresh Debian 12.
+test:
+	$(Q)$(MAKE) --no-print-directory deps
+	$(Q)$(MAKE) --no-print-directory WERROR=1 lint check
+	$(Q)$(MAKE) --no-print-directory WERROR=1 SAN=1 check
+
+deps:
+	$(Q)tools/deps.sh
+	$(Q)tests/exim/fetch.sh
+
+exim:
+	$(Q)tests/exim/fetch.sh
+
+lint:
+	$(Q)tools/lint.sh
+
+install: $(BIN)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR)
+	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/smtpfix
+	install -m 0644 doc/smtpfix.1 $(DESTDIR)$(MANDIR)/man1/smtpfix.1
+	cd help && find . -type f | while read -r f; do \
+		install -D -m 0644 "$$f" "$(DESTDIR)$(DATADIR)/help/$$f"; done
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/smtpfix $(DESTDIR)$(MANDIR)/man1/smtpfix.1
+	rm -rf $(DESTDIR)$(DATADIR)
+
+clean:
+	rm -rf build build-san smtpfix
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)

@@ -1,0 +1,22 @@
+/* Text and JSON renderings of results. Pure: they write into a buffer and
+ * leave printing to the caller. */
+#ifndef SMTPFIX_REPORT_H
+#define SMTPFIX_REPORT_H
+
+#include <stdbool.h>
+
+#include "smtpfix/buf.h"
+#include "smtpfix/probe.h"
+
+#define SF_REPORT_MAX (4 * 1024 * 1024)
+
+/* The stable JSON document of a probe (see README). */
+int sf_report_probe_json(const struct sf_probe_result *res, bool with_transcript,
+	struct sf_buf *out, struct sf_error *err);
+
+/* A short human summary: what works, what does not, in plain words. Every
+ * string that came from the server is sanitized. */
+int sf_report_probe_text(const struct sf_probe_result *res, bool with_transcript,
+	struct sf_buf *out, struct sf_error *err);
+
+#endif

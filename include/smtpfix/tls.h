@@ -1,0 +1,79 @@
+/* TLS for the probe: the only layer that includes OpenSSL.
+ *
+ * The handshake never refuses a certificate: smtpfix must see what the
+ * server presents to explain it. Every verification problem OpenSSL finds
+ * is collected, and one verdict is chosen from them in a fixed order. */
+#ifndef SMTPFIX_TLS_H
+#define SMTPFIX_TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "smtpfix/error.h"
+
+#define SF_TLS_SAN_MAX   32
+#define SF_TLS_NAME_MAX  256
+#define SF_TLS_TEXT_MAX  512
+
+/* In the order they are chosen when several apply: a certificate outside
+ * its dates or not from a trusted issuer is the deeper problem; a name
+ * mismatch on an otherwise good certificate comes last. */
+enum sf_cert_verdict {
+	SF_CERT_OK,
+	SF_CERT_EXPIRED,
+	SF_CERT_NOT_YET_VALID,
+	SF_CERT_SELF_SIGNED,
+	SF_CERT_UNTRUSTED,
+	SF_CERT_NAME_MISMATCH,
+	SF_CERT_HANDSHAKE_FAILED
+};
+
+struct sf_tls_info {
+	bool handshake_ok;
+	char handshake_error[SF_TLS_TEXT_MAX]; /* OpenSSL's reason, when it failed */
+	char version[32];                      /* "TLSv1.3" */
+	char cipher[128];
+	bool have_cert;
+	char subject[SF_TLS_TEXT_MAX];
+	char issuer[SF_TLS_TEXT_MAX];
+	char san[SF_TLS_SAN_MAX][SF_TLS_NAME_MAX]; /* DNS names and IP addresses */
+	size_t nsan;
+	char not_before[32]; /* ISO 8601, UTC */
+	char not_after[32];
+	char sha256[96];     /* AA:BB:... */
+	enum sf_cert_verdict verdict;
+	char verify_detail[SF_TLS_TEXT_MAX]; /* every problem found, in words */
+};
+
+struct sf_tls_config {
+	const char *host;    /* the name the person typed: SNI and name check */
+	const char *ca_file; /* NULL: the system trust store */
+};
+
+struct sf_tls;
+
+/* Check that a CA file exists and holds at least one certificate. */
+int sf_tls_check_ca_file(const char *path, struct sf_error *err);
+
+/* Run a client handshake on the connected non-blocking socket fd, finished
+ * by deadline. Fills *info in every case. On success *out is the session. */
+int sf_tls_connect(int fd, const struct sf_tls_config *cfg, int64_t deadline,
+	struct sf_tls **out, struct sf_tls_info *info, struct sf_error *err);
+
+/* Non-blocking record I/O. On "would block", return -1 with *want set to
+ * POLLIN or POLLOUT and err untouched; 0 from read is end of stream. */
+ssize_t sf_tls_read(struct sf_tls *t, void *buf, size_t len, short *want, struct sf_error *err);
+ssize_t sf_tls_write(struct sf_tls *t, const void *buf, size_t len, short *want,
+	struct sf_error *err);
+
+/* Send close_notify if possible (never waits) and free. */
+void sf_tls_close(struct sf_tls *t);
+
+const char *sf_cert_verdict_id(enum sf_cert_verdict v);
+
+/* The OpenSSL version string, for --version. */
+const char *sf_tls_library_version(void);
+
+#endif

@@ -1,0 +1,21 @@
+/* The command line: main() dispatches to one function per subcommand. */
+#ifndef SMTPFIX_CLI_H
+#define SMTPFIX_CLI_H
+
+/* Exit statuses, documented in the README and the man page. */
+enum {
+	SF_EXIT_OK = 0,       /* healthy */
+	SF_EXIT_PROBLEM = 1,  /* a problem was found */
+	SF_EXIT_USAGE = 2,    /* bad usage */
+	SF_EXIT_NOTHING = 3   /* nothing could be probed */
+};
+
+#define SMTPFIX_VERSION "0.1.0"
+
+int sf_cli_probe(int argc, char **argv);
+/* Strict number parsing: whole string, within [min, max]. */
+int sf_cli_parse_int(const char *s, long min, long max, long *out);
+int sf_cli_parse_seconds(const char *s, double min, double max, double *out);
+void sf_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

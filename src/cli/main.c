@@ -1,0 +1,53 @@
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "smtpfix/tls.h"
+
+static const char main_usage[] =
+	"usage: smtpfix [--help | --version]\n"
+	"       smtpfix probe HOST [--port N]... [--mode auto|plain|starttls|tls] [--json] ...\n"
+	"\n"
+	"smtpfix finds out why a mail program cannot send through an SMTP server.\n"
+	"\n"
+	"  probe HOST    test a mail server: ports, TLS, certificate, login offer,\n"
+	"                and whether it takes mail without a login\n"
+	"\n"
+	"See 'smtpfix probe --help' and the smtpfix(1) manual page.\n";
+
+/* Subcommands of the design that this build does not have yet: say so
+ * plainly instead of pretending. */
+static const char *const not_yet[] = { "policy", "explain", "guide", "lab", NULL };
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	/* A peer that closes early must not kill the process. */
+	signal(SIGPIPE, SIG_IGN);
+	if (argc < 2) {
+		fputs("smtpfix: the interactive wizard is not in this build yet; "
+		      "use 'smtpfix probe HOST' (see --help)\n", stderr);
+		return SF_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(main_usage, stdout);
+		return SF_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("smtpfix %s (%s)\n", SMTPFIX_VERSION, sf_tls_library_version());
+		return SF_EXIT_OK;
+	}
+	if (strcmp(argv[1], "probe") == 0)
+		return sf_cli_probe(argc - 1, argv + 1);
+	for (i = 0; not_yet[i] != NULL; i++) {
+		if (strcmp(argv[1], not_yet[i]) == 0) {
+			sf_cli_usage_error("'%s' is not in this build yet", argv[1]);
+			return SF_EXIT_USAGE;
+		}
+	}
+	sf_cli_usage_error("unknown command '%s' (see smtpfix --help)", argv[1]);
+	return SF_EXIT_USAGE;
+}

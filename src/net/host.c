@@ -1,0 +1,40 @@
+#include "smtpfix/net.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <string.h>
+
+bool
+sf_host_valid(const char *s)
+{
+	size_t len = strlen(s), label = 0, i;
+	char tmp[SF_HOST_MAX + 1];
+	struct in6_addr a6;
+
+	if (len == 0 || len > SF_HOST_MAX)
+		return false;
+	if (s[0] == '[' && s[len - 1] == ']' && len - 2 < sizeof tmp) {
+		memcpy(tmp, s + 1, len - 2);
+		tmp[len - 2] = '\0';
+		return inet_pton(AF_INET6, tmp, &a6) == 1;
+	}
+	if (strchr(s, ':') != NULL)
+		return inet_pton(AF_INET6, s, &a6) == 1;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '.') {
+			if (label == 0)
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!isalnum(c) && c != '-' && c != '_')
+			return false;
+		if (c == '-' && label == 0)
+			return false;
+		if (++label > 63)
+			return false;
+	}
+	return true;
+}

@@ -1,0 +1,275 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "smtpfix/json.h"
+#include "smtpfix/report.h"
+
+static void
+reply_fields(struct sf_json *j, const struct sf_reply *r)
+{
+	sf_json_key(j, "code");
+	sf_json_int(j, r->code);
+	sf_json_key(j, "text");
+	sf_json_string(j, r->text ? r->text : "");
+}
+
+/* {code, text} or null when the command got no complete reply. */
+static void
+simple_reply(struct sf_json *j, const char *key, const struct sf_exchange *x)
+{
+	sf_json_key(j, key);
+	if (!x->replied) {
+		sf_json_null(j);
+		return;
+	}
+	sf_json_object_begin(j);
+	reply_fields(j, &x->reply);
+	sf_json_object_end(j);
+}
+
+static void
+ehlo_object(struct sf_json *j, const char *key, const struct sf_exchange *x,
+	const struct sf_ehlo *caps, bool valid)
+{
+	size_t i;
+
+	sf_json_key(j, key);
+	if (!x->replied) {
+		sf_json_null(j);
+		return;
+	}
+	sf_json_object_begin(j);
+	reply_fields(j, &x->reply);
+	sf_json_key(j, "extensions");
+	sf_json_array_begin(j);
+	for (i = 0; valid && i < caps->nextensions; i++)
+		sf_json_string(j, caps->extensions[i]);
+	sf_json_array_end(j);
+	sf_json_object_end(j);
+}
+
+static void
+mech_list(struct sf_json *j, const char *key, const struct sf_ehlo *caps, bool valid)
+{
+	size_t i;
+
+	sf_json_key(j, key);
+	if (!valid) {
+		sf_json_null(j);
+		return;
+	}
+	sf_json_array_begin(j);
+	for (i = 0; i < caps->nauth; i++)
+		sf_json_string(j, caps->auth[i]);
+	sf_json_array_end(j);
+}
+
+static void
+full_reply(struct sf_json *j, const char *key, const struct sf_exchange *x)
+{
+	sf_json_key(j, key);
+	if (!x->replied) {
+		sf_json_null(j);
+		return;
+	}
+	sf_json_object_begin(j);
+	reply_fields(j, &x->reply);
+	sf_json_key(j, "enhanced");
+	sf_json_string_or_null(j, x->reply.enhanced[0] ? x->reply.enhanced : NULL);
+	sf_json_key(j, "disconnected");
+	sf_json_bool(j, x->disconnected);
+	sf_json_object_end(j);
+}
+
+static void
+tls_object(struct sf_json *j, const struct sf_target_result *t)
+{
+	const struct sf_tls_info *i = &t->tls;
+	bool c = i->handshake_ok && i->have_cert;
+	size_t n;
+
+	sf_json_key(j, "tls");
+	if (!t->tls_attempted) {
+		sf_json_null(j);
+		return;
+	}
+	sf_json_object_begin(j);
+	sf_json_key(j, "ok");
+	sf_json_bool(j, i->handshake_ok);
+	sf_json_key(j, "version");
+	sf_json_string_or_null(j, i->handshake_ok ? i->version : NULL);
+	sf_json_key(j, "cipher");
+	sf_json_string_or_null(j, i->handshake_ok ? i->cipher : NULL);
+	sf_json_key(j, "verify");
+	sf_json_string(j, sf_cert_verdict_id(i->verdict));
+	sf_json_key(j, "verify_detail");
+	sf_json_string(j, i->verify_detail);
+	sf_json_key(j, "error");
+	sf_json_string_or_null(j, i->handshake_ok ? NULL : i->handshake_error);
+	sf_json_key(j, "subject");
+	sf_json_string_or_null(j, c ? i->subject : NULL);
+	sf_json_key(j, "san");
+	if (c) {
+		sf_json_array_begin(j);
+		for (n = 0; n < i->nsan; n++)
+			sf_json_string(j, i->san[n]);
+		sf_json_array_end(j);
+	} else {
+		sf_json_null(j);
+	}
+	sf_json_key(j, "issuer");
+	sf_json_string_or_null(j, c ? i->issuer : NULL);
+	sf_json_key(j, "not_before");
+	sf_json_string_or_null(j, c ? i->not_before : NULL);
+	sf_json_key(j, "not_after");
+	sf_json_string_or_null(j, c ? i->not_after : NULL);
+	sf_json_key(j, "sha256");
+	sf_json_string_or_null(j, c ? i->sha256 : NULL);
+	sf_json_object_end(j);
+}
+
+static void
+starttls_object(struct sf_json *j, const struct sf_target_result *t)
+{
+	const struct sf_session_result *s = &t->smtp;
+
+	sf_json_key(j, "starttls");
+	if (t->mode == SF_MODE_TLS || !s->caps_valid) {
+		sf_json_null(j);
+		return;
+	}
+	sf_json_object_begin(j);
+	sf_json_key(j, "offered");
+	sf_json_bool(j, s->starttls_offered);
+	sf_json_key(j, "ok");
+	if (!s->starttls.sent)
+		sf_json_null(j);
+	else
+		sf_json_bool(j, s->tls_active);
+	simple_reply(j, "reply", &s->starttls);
+	sf_json_key(j, "trailing_data");
+	sf_json_bool(j, s->starttls_trailing);
+	sf_json_object_end(j);
+}
+
+static void
+transcript_array(struct sf_json *j, const struct sf_transcript *tr)
+{
+	size_t i;
+
+	sf_json_key(j, "transcript");
+	sf_json_array_begin(j);
+	for (i = 0; i < tr->count; i++) {
+		sf_json_object_begin(j);
+		sf_json_key(j, "ms");
+		sf_json_double(j, tr->entries[i].ms, 1);
+		sf_json_key(j, "dir");
+		sf_json_string(j, sf_dir_tag(tr->entries[i].dir));
+		sf_json_key(j, "text");
+		sf_json_string(j, tr->entries[i].text);
+		sf_json_object_end(j);
+	}
+	sf_json_array_end(j);
+	sf_json_key(j, "transcript_dropped");
+	sf_json_int(j, (long long)tr->dropped);
+}
+
+static void
+target_object(struct sf_json *j, const struct sf_target_result *t, bool with_transcript)
+{
+	const struct sf_session_result *s = &t->smtp;
+	char why[512];
+	bool healthy = sf_target_healthy(t, why, sizeof why);
+
+	sf_json_object_begin(j);
+	sf_json_key(j, "address");
+	sf_json_string(j, t->address);
+	sf_json_key(j, "port");
+	sf_json_int(j, t->port);
+	sf_json_key(j, "real_port");
+	sf_json_int(j, t->real_port);
+	sf_json_key(j, "mode");
+	sf_json_string(j, sf_probe_mode_name(t->mode));
+
+	sf_json_key(j, "connect");
+	sf_json_object_begin(j);
+	sf_json_key(j, "ok");
+	sf_json_bool(j, t->connect_ok);
+	sf_json_key(j, "ms");
+	sf_json_double(j, t->connect_ms, 1);
+	sf_json_key(j, "error");
+	sf_json_string_or_null(j, t->connect_ok ? NULL : sf_errcode_name(t->connect_err.code));
+	sf_json_key(j, "message");
+	sf_json_string_or_null(j, t->connect_ok ? NULL : t->connect_err.message);
+	sf_json_object_end(j);
+
+	simple_reply(j, "banner", &s->greeting);
+	ehlo_object(j, "ehlo", &s->ehlo, &s->caps, s->caps_valid);
+	simple_reply(j, "helo", &s->helo);
+	starttls_object(j, t);
+	tls_object(j, t);
+	ehlo_object(j, "ehlo_tls", &s->ehlo_tls, &s->caps_tls, s->caps_tls_valid);
+
+	sf_json_key(j, "auth");
+	sf_json_object_begin(j);
+	mech_list(j, "before_tls", &s->caps, s->caps_valid);
+	mech_list(j, "after_tls", &s->caps_tls, s->caps_tls_valid);
+	sf_json_object_end(j);
+
+	full_reply(j, "mail_without_auth", &s->mail);
+	full_reply(j, "rcpt_without_auth", &s->rcpt);
+
+	sf_json_key(j, "failure");
+	if (s->fail_code == SF_OK) {
+		sf_json_null(j);
+	} else {
+		sf_json_object_begin(j);
+		sf_json_key(j, "step");
+		sf_json_string(j, sf_step_id(s->fail_step));
+		sf_json_key(j, "error");
+		sf_json_string(j, sf_errcode_name(s->fail_code));
+		sf_json_key(j, "message");
+		sf_json_string(j, s->fail_message);
+		sf_json_object_end(j);
+	}
+	sf_json_key(j, "healthy");
+	sf_json_bool(j, healthy);
+	sf_json_key(j, "problem");
+	sf_json_string_or_null(j, healthy ? NULL : why);
+	sf_json_key(j, "ms");
+	sf_json_double(j, t->total_ms, 1);
+	if (with_transcript)
+		transcript_array(j, &t->transcript);
+	sf_json_object_end(j);
+}
+
+int
+sf_report_probe_json(const struct sf_probe_result *res, bool with_transcript, struct sf_buf *out,
+	struct sf_error *err)
+{
+	struct sf_json j;
+	size_t i;
+
+	sf_json_init(&j, out, 2);
+	sf_json_object_begin(&j);
+	sf_json_key(&j, "host");
+	sf_json_string(&j, res->host);
+	sf_json_key(&j, "resolve");
+	sf_json_object_begin(&j);
+	sf_json_key(&j, "ok");
+	sf_json_bool(&j, res->resolved);
+	sf_json_key(&j, "error");
+	sf_json_string_or_null(&j, res->resolved ? NULL : sf_errcode_name(res->resolve_err.code));
+	sf_json_key(&j, "message");
+	sf_json_string_or_null(&j, res->resolved ? NULL : res->resolve_err.message);
+	sf_json_object_end(&j);
+	sf_json_key(&j, "targets");
+	sf_json_array_begin(&j);
+	for (i = 0; i < res->ntargets; i++)
+		target_object(&j, &res->targets[i], with_transcript);
+	sf_json_array_end(&j);
+	sf_json_object_end(&j);
+	if (!j.failed)
+		sf_buf_add(out, "\n", 1, &j.err);
+	return sf_json_finish(&j, err);
+}

@@ -1,0 +1,455 @@
+#include "smtpfix/tls.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "smtpfix/clock.h"
+#include "smtpfix/net.h"
+
+#if OPENSSL_VERSION_NUMBER < 0x30000000L
+/* OpenSSL 1.1.1 (AlmaLinux 8) has the same call under its older name. */
+#define SSL_get1_peer_certificate SSL_get_peer_certificate
+#endif
+
+#define VERIFY_ERRORS_MAX 16
+
+struct verify_log {
+	int errors[VERIFY_ERRORS_MAX];
+	size_t count;
+};
+
+struct sf_tls {
+	SSL_CTX *ctx;
+	SSL *ssl;
+	struct verify_log vlog;
+};
+
+static int verify_log_index = -1;
+
+const char *
+sf_tls_library_version(void)
+{
+	return OpenSSL_version(OPENSSL_VERSION);
+}
+
+const char *
+sf_cert_verdict_id(enum sf_cert_verdict v)
+{
+	switch (v) {
+	case SF_CERT_OK: return "ok";
+	case SF_CERT_EXPIRED: return "expired";
+	case SF_CERT_NOT_YET_VALID: return "not-yet-valid";
+	case SF_CERT_SELF_SIGNED: return "self-signed";
+	case SF_CERT_UNTRUSTED: return "untrusted";
+	case SF_CERT_NAME_MISMATCH: return "name-mismatch";
+	case SF_CERT_HANDSHAKE_FAILED: return "handshake-failed";
+	}
+	return "unknown";
+}
+
+static void
+openssl_reason(char *out, size_t outsz, const char *fallback)
+{
+	unsigned long e, last = 0;
+	const char *reason;
+
+	while ((e = ERR_get_error()) != 0)
+		last = e;
+	reason = last ? ERR_reason_error_string(last) : NULL;
+	snprintf(out, outsz, "%s", reason ? reason : fallback);
+}
+
+int
+sf_tls_check_ca_file(const char *path, struct sf_error *err)
+{
+	FILE *f = fopen(path, "r");
+	X509 *x;
+
+	if (f == NULL)
+		return sf_error_set(err, SF_E_USAGE, "cannot read CA file %s: %s", path, strerror(errno));
+	x = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	ERR_clear_error();
+	if (x == NULL)
+		return sf_error_set(err, SF_E_USAGE, "CA file %s holds no PEM certificate", path);
+	X509_free(x);
+	return 0;
+}
+
+/* Record every problem and carry on: the handshake must finish so the
+ * certificate can be shown; the verdict is computed afterwards. */
+static int
+verify_cb(int ok, X509_STORE_CTX *store)
+{
+	SSL *ssl;
+	struct verify_log *log;
+	int e = X509_STORE_CTX_get_error(store);
+	size_t i;
+
+	if (ok)
+		return 1;
+	ssl = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
+	log = ssl ? SSL_get_ex_data(ssl, verify_log_index) : NULL;
+	if (log != NULL) {
+		for (i = 0; i < log->count; i++)
+			if (log->errors[i] == e)
+				return 1;
+		if (log->count < VERIFY_ERRORS_MAX)
+			log->errors[log->count++] = e;
+	}
+	return 1;
+}
+
+static bool
+is_ip_literal(const char *host)
+{
+	unsigned char buf[16];
+
+	return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
+}
+
+static void
+format_time(const ASN1_TIME *t, char *out, size_t outsz)
+{
+	struct tm tm;
+
+	if (t == NULL || !ASN1_TIME_to_tm(t, &tm)) {
+		snprintf(out, outsz, "unknown");
+		return;
+	}
+	strftime(out, outsz, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void
+name_text(const X509_NAME *name, char *out, size_t outsz)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	int n;
+
+	out[0] = '\0';
+	if (b == NULL)
+		return;
+	X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+	n = BIO_read(b, out, (int)outsz - 1);
+	out[n > 0 ? n : 0] = '\0';
+	BIO_free(b);
+}
+
+static void
+collect_sans(X509 *cert, struct sf_tls_info *info)
+{
+	GENERAL_NAMES *names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+	int i;
+
+	if (names == NULL)
+		return;
+	for (i = 0; i < sk_GENERAL_NAME_num(names) && info->nsan < SF_TLS_SAN_MAX; i++) {
+		const GENERAL_NAME *gn = sk_GENERAL_NAME_value(names, i);
+		char *dst = info->san[info->nsan];
+
+		if (gn->type == GEN_DNS) {
+			const unsigned char *d = ASN1_STRING_get0_data(gn->d.dNSName);
+			int len = ASN1_STRING_length(gn->d.dNSName);
+
+			if (len <= 0 || len >= SF_TLS_NAME_MAX)
+				continue;
+			memcpy(dst, d, (size_t)len);
+			dst[len] = '\0';
+			info->nsan++;
+		} else if (gn->type == GEN_IPADD) {
+			int len = ASN1_STRING_length(gn->d.iPAddress);
+			const unsigned char *d = ASN1_STRING_get0_data(gn->d.iPAddress);
+
+			if (len == 4 || len == 16) {
+				inet_ntop(len == 4 ? AF_INET : AF_INET6, d, dst, SF_TLS_NAME_MAX);
+				info->nsan++;
+			}
+		}
+	}
+	GENERAL_NAMES_free(names);
+}
+
+static void
+describe_certificate(X509 *cert, struct sf_tls_info *info)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	size_t pos = 0;
+
+	info->have_cert = true;
+	name_text(X509_get_subject_name(cert), info->subject, sizeof info->subject);
+	name_text(X509_get_issuer_name(cert), info->issuer, sizeof info->issuer);
+	collect_sans(cert, info);
+	format_time(X509_get0_notBefore(cert), info->not_before, sizeof info->not_before);
+	format_time(X509_get0_notAfter(cert), info->not_after, sizeof info->not_after);
+	if (X509_digest(cert, EVP_sha256(), md, &mdlen)) {
+		for (i = 0; i < mdlen && pos + 3 < sizeof info->sha256; i++)
+			pos += (size_t)snprintf(info->sha256 + pos, sizeof info->sha256 - pos,
+				i ? ":%02X" : "%02X", md[i]);
+	}
+}
+
+static bool
+has_error(const struct verify_log *log, int e)
+{
+	size_t i;
+
+	for (i = 0; i < log->count; i++)
+		if (log->errors[i] == e)
+			return true;
+	return false;
+}
+
+static void
+append_detail(char *out, size_t outsz, const char *text)
+{
+	size_t len = strlen(out);
+
+	snprintf(out + len, outsz - len, "%s%s", len ? "; " : "", text);
+}
+
+static void
+judge(const struct verify_log *log, const char *host, struct sf_tls_info *info)
+{
+	bool self_signed = has_error(log, X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT) ||
+		has_error(log, X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN);
+	bool mismatch = has_error(log, X509_V_ERR_HOSTNAME_MISMATCH) ||
+		has_error(log, X509_V_ERR_IP_ADDRESS_MISMATCH);
+	bool untrusted = false;
+	char tmp[SF_TLS_TEXT_MAX];
+	size_t i;
+
+	info->verify_detail[0] = '\0';
+	for (i = 0; i < log->count; i++) {
+		int e = log->errors[i];
+
+		if (e == X509_V_ERR_HOSTNAME_MISMATCH || e == X509_V_ERR_IP_ADDRESS_MISMATCH)
+			continue;
+		if (e != X509_V_ERR_CERT_HAS_EXPIRED && e != X509_V_ERR_CERT_NOT_YET_VALID &&
+			e != X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT &&
+			e != X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN)
+			untrusted = true;
+		append_detail(info->verify_detail, sizeof info->verify_detail,
+			X509_verify_cert_error_string(e));
+	}
+	if (mismatch) {
+		size_t n, pos;
+
+		pos = (size_t)snprintf(tmp, sizeof tmp, "the certificate is not for %s (it names ", host);
+		for (n = 0; n < info->nsan && pos < sizeof tmp; n++)
+			pos += (size_t)snprintf(tmp + pos, sizeof tmp - pos, "%s%s", n ? ", " : "",
+				info->san[n]);
+		if (info->nsan == 0 && pos < sizeof tmp)
+			pos += (size_t)snprintf(tmp + pos, sizeof tmp - pos, "only %s", info->subject);
+		if (pos < sizeof tmp)
+			snprintf(tmp + pos, sizeof tmp - pos, ")");
+		append_detail(info->verify_detail, sizeof info->verify_detail, tmp);
+	}
+	if (has_error(log, X509_V_ERR_CERT_HAS_EXPIRED))
+		info->verdict = SF_CERT_EXPIRED;
+	else if (has_error(log, X509_V_ERR_CERT_NOT_YET_VALID))
+		info->verdict = SF_CERT_NOT_YET_VALID;
+	else if (self_signed)
+		info->verdict = SF_CERT_SELF_SIGNED;
+	else if (untrusted)
+		info->verdict = SF_CERT_UNTRUSTED;
+	else if (mismatch)
+		info->verdict = SF_CERT_NAME_MISMATCH;
+	else
+		info->verdict = SF_CERT_OK;
+	if (info->verdict == SF_CERT_OK)
+		snprintf(info->verify_detail, sizeof info->verify_detail,
+			"trusted, valid now, and issued for %s", host);
+}
+
+static int
+handshake_failed(struct sf_tls_info *info, struct sf_error *err, const char *why)
+{
+	info->handshake_ok = false;
+	info->verdict = SF_CERT_HANDSHAKE_FAILED;
+	snprintf(info->handshake_error, sizeof info->handshake_error, "%s", why);
+	snprintf(info->verify_detail, sizeof info->verify_detail, "%s", why);
+	return sf_error_set(err, SF_E_TLS, "TLS handshake failed: %s", why);
+}
+
+static SSL_CTX *
+make_ctx(const struct sf_tls_config *cfg, struct sf_error *err)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+
+	if (ctx == NULL) {
+		sf_error_set(err, SF_E_TLS, "cannot create a TLS context");
+		return NULL;
+	}
+	if (cfg->ca_file != NULL) {
+		if (SSL_CTX_load_verify_locations(ctx, cfg->ca_file, NULL) != 1) {
+			ERR_clear_error();
+			SSL_CTX_free(ctx);
+			sf_error_set(err, SF_E_USAGE, "cannot load CA file %s", cfg->ca_file);
+			return NULL;
+		}
+	} else {
+		SSL_CTX_set_default_verify_paths(ctx);
+	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_cb);
+	return ctx;
+}
+
+int
+sf_tls_connect(int fd, const struct sf_tls_config *cfg, int64_t deadline, struct sf_tls **out,
+	struct sf_tls_info *info, struct sf_error *err)
+{
+	struct sf_tls *t;
+	X509 *cert;
+	X509_VERIFY_PARAM *param;
+	char why[SF_TLS_TEXT_MAX];
+	int rc, e;
+
+	*out = NULL;
+	memset(info, 0, sizeof *info);
+	if (verify_log_index < 0)
+		verify_log_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+	t = OPENSSL_zalloc(sizeof *t);
+	if (t == NULL)
+		return sf_error_set(err, SF_E_NOMEM, "out of memory");
+	t->ctx = make_ctx(cfg, err);
+	if (t->ctx == NULL) {
+		OPENSSL_free(t);
+		handshake_failed(info, NULL, err != NULL ? err->message : "cannot set up TLS");
+		return -1;
+	}
+	t->ssl = SSL_new(t->ctx);
+	if (t->ssl == NULL || SSL_set_fd(t->ssl, fd) != 1) {
+		sf_tls_close(t);
+		return handshake_failed(info, err, "cannot set up the TLS session");
+	}
+	SSL_set_ex_data(t->ssl, verify_log_index, &t->vlog);
+	param = SSL_get0_param(t->ssl);
+	if (is_ip_literal(cfg->host)) {
+		X509_VERIFY_PARAM_set1_ip_asc(param, cfg->host);
+	} else {
+		/* SNI lets a server with many names pick the right certificate. */
+		SSL_set_tlsext_host_name(t->ssl, cfg->host);
+		X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+		X509_VERIFY_PARAM_set1_host(param, cfg->host, 0);
+	}
+	for (;;) {
+		ERR_clear_error();
+		rc = SSL_connect(t->ssl);
+		if (rc == 1)
+			break;
+		e = SSL_get_error(t->ssl, rc);
+		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+			rc = sf_wait_fd(fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline, NULL);
+			if (rc > 0)
+				continue;
+			sf_tls_close(t);
+			handshake_failed(info, NULL, "the server did not finish the handshake in time");
+			return sf_error_set(err, SF_E_TIMEOUT,
+				"TLS handshake failed: the server did not finish it in time");
+		}
+		if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
+			snprintf(why, sizeof why, "%s",
+				errno == ECONNRESET ? "the server reset the connection during the handshake"
+						    : "the server closed the connection during the handshake");
+		else
+			openssl_reason(why, sizeof why, "unknown TLS error");
+		sf_tls_close(t);
+		return handshake_failed(info, err, why);
+	}
+	info->handshake_ok = true;
+	snprintf(info->version, sizeof info->version, "%s", SSL_get_version(t->ssl));
+	snprintf(info->cipher, sizeof info->cipher, "%s", SSL_get_cipher_name(t->ssl));
+	cert = SSL_get1_peer_certificate(t->ssl);
+	if (cert != NULL) {
+		describe_certificate(cert, info);
+		X509_free(cert);
+		judge(&t->vlog, cfg->host, info);
+	} else {
+		info->verdict = SF_CERT_UNTRUSTED;
+		snprintf(info->verify_detail, sizeof info->verify_detail,
+			"the server presented no certificate");
+	}
+	*out = t;
+	return 0;
+}
+
+static ssize_t
+io_result(struct sf_tls *t, int rc, short *want, struct sf_error *err, bool reading)
+{
+	char why[SF_TLS_TEXT_MAX];
+	int e = SSL_get_error(t->ssl, rc);
+
+	switch (e) {
+	case SSL_ERROR_WANT_READ:
+		*want = POLLIN;
+		return -1;
+	case SSL_ERROR_WANT_WRITE:
+		*want = POLLOUT;
+		return -1;
+	case SSL_ERROR_ZERO_RETURN:
+		return 0;
+	case SSL_ERROR_SYSCALL:
+		if (ERR_peek_error() == 0) {
+			if (reading && errno != ECONNRESET)
+				return 0; /* closed without close_notify: treat as end */
+			return sf_error_set(err, SF_E_RESET, "the server reset the connection");
+		}
+		break;
+	default:
+		break;
+	}
+	openssl_reason(why, sizeof why, "TLS error");
+	return sf_error_set(err, SF_E_TLS, "TLS error: %s", why);
+}
+
+ssize_t
+sf_tls_read(struct sf_tls *t, void *buf, size_t len, short *want, struct sf_error *err)
+{
+	int rc;
+
+	*want = 0;
+	ERR_clear_error();
+	rc = SSL_read(t->ssl, buf, len > 65536 ? 65536 : (int)len);
+	if (rc > 0)
+		return rc;
+	return io_result(t, rc, want, err, true);
+}
+
+ssize_t
+sf_tls_write(struct sf_tls *t, const void *buf, size_t len, short *want, struct sf_error *err)
+{
+	int rc;
+
+	*want = 0;
+	ERR_clear_error();
+	rc = SSL_write(t->ssl, buf, len > 65536 ? 65536 : (int)len);
+	if (rc > 0)
+		return rc;
+	return io_result(t, rc, want, err, false);
+}
+
+void
+sf_tls_close(struct sf_tls *t)
+{
+	if (t == NULL)
+		return;
+	if (t->ssl != NULL) {
+		SSL_shutdown(t->ssl); /* one try, never waits: the socket is non-blocking */
+		SSL_free(t->ssl);
+	}
+	SSL_CTX_free(t->ctx);
+	ERR_clear_error();
+	OPENSSL_free(t);
+}

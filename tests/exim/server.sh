@@ -1,0 +1,102 @@
+# Start and stop the private test Exim. Sourced by the test scripts.
+#   exim_start DIR   -> sets EXIM_PORT_CPANEL, EXIM_PORT_OPEN, EXIM_PORT_NOTLS,
+#                       EXIM_PORT_SMTPS, EXIM_CA (CA certificate file)
+#   exim_stop DIR
+# A missing or broken Exim is an error, never a skip.
+
+exim_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+EXIM_BIN=${SMTPFIX_EXIM:-$exim_here/../../build/exim/root/usr/sbin/exim4}
+NSS_WRAPPER_LIB=${SMTPFIX_NSS_WRAPPER:-$(ls /usr/lib/*/libnss_wrapper.so /usr/lib64/libnss_wrapper.so 2>/dev/null | head -n 1)}
+
+# Debian's Exim looks up its built-in user "Debian-exim" before it reads
+# any configuration. Rather than add that user to the machine, give the
+# test Exim a private passwd and group file through nss_wrapper, where
+# Debian-exim is the unprivileged user the test server runs as.
+exim_private_users() {
+	local dir=$1 uid=$2 gid=$3
+	{ cat /etc/passwd; echo "Debian-exim:x:$uid:$gid::/nonexistent:/usr/sbin/nologin"; } > "$dir/passwd"
+	{ cat /etc/group; echo "Debian-exim:x:$gid:"; } > "$dir/group"
+}
+
+exim_run() {
+	local dir=$1; shift
+	LD_PRELOAD=$NSS_WRAPPER_LIB NSS_WRAPPER_PASSWD=$dir/passwd NSS_WRAPPER_GROUP=$dir/group \
+		"$EXIM_BIN" "$@"
+}
+
+# Test certificates: a private CA and a server certificate it signed, for
+# the names the tests connect with (127.0.0.1, localhost).
+exim_make_certs() {
+	local dir=$1
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=smtpfix test CA" \
+		-keyout "$dir/ca.key" -out "$dir/ca.crt" 2>/dev/null
+	openssl req -newkey rsa:2048 -nodes -subj "/CN=smtpfix-test.example" \
+		-keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
+	printf 'subjectAltName=DNS:smtpfix-test.example,DNS:localhost,IP:127.0.0.1\n' > "$dir/san.ext"
+	openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" \
+		-CAcreateserial -days 2 -extfile "$dir/san.ext" -out "$dir/server.crt" 2>/dev/null
+}
+
+exim_port_open() {
+	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+exim_start() {
+	local dir=$1 user group try base
+	if [ ! -x "$EXIM_BIN" ] || [ ! -f "$NSS_WRAPPER_LIB" ]; then
+		echo "exim: no Exim at $EXIM_BIN or no nss_wrapper; run 'make deps' (or tests/exim/fetch.sh)" >&2
+		return 1
+	fi
+	mkdir -p "$dir/spool" "$dir/log"
+	exim_make_certs "$dir" || { echo "exim: could not make test certificates" >&2; return 1; }
+	if [ "$(id -u)" -eq 0 ]; then
+		user=nobody
+		group=$(id -gn nobody)
+		chown -R "$user:$group" "$dir/spool" "$dir/log"
+		chgrp "$group" "$dir/server.key"
+		chmod 0640 "$dir/server.key"
+		chmod 0755 "$dir"
+	else
+		user=$(id -un)
+		group=$(id -gn)
+	fi
+	exim_private_users "$dir" "$(id -u "$user")" "$(getent group "$group" | cut -d: -f3)"
+	for try in 1 2 3 4 5; do
+		base=$(( 20000 + (RANDOM * 7 + $$ + try * 101) % 35000 ))
+		EXIM_PORT_CPANEL=$base EXIM_PORT_OPEN=$((base + 1))
+		EXIM_PORT_NOTLS=$((base + 2)) EXIM_PORT_SMTPS=$((base + 3))
+		exim_port_open "$EXIM_PORT_CPANEL" || exim_port_open "$EXIM_PORT_OPEN" ||
+			exim_port_open "$EXIM_PORT_NOTLS" || exim_port_open "$EXIM_PORT_SMTPS" && continue
+		sed -e "s|@DIR@|$dir|g" -e "s|@USER@|$user|g" -e "s|@GROUP@|$group|g" \
+			-e "s|@CPANEL@|$EXIM_PORT_CPANEL|g" -e "s|@OPEN@|$EXIM_PORT_OPEN|g" \
+			-e "s|@NOTLS@|$EXIM_PORT_NOTLS|g" -e "s|@SMTPS@|$EXIM_PORT_SMTPS|g" \
+			-e "s|@AUTH_USER@|tester@smtpfix-test.example|g" -e "s|@AUTH_PASS@|test-password|g" \
+			"$exim_here/exim.conf.in" > "$dir/exim.conf"
+		chmod 0644 "$dir/exim.conf"
+		rm -f "$dir/exim.pid"
+		exim_run "$dir" -C "$dir/exim.conf" -bd -oP "$dir/exim.pid" \
+			-oX "$EXIM_PORT_CPANEL:$EXIM_PORT_OPEN:$EXIM_PORT_NOTLS:$EXIM_PORT_SMTPS" \
+			>"$dir/exim.out" 2>&1 || { cat "$dir/exim.out" "$dir/log/paniclog" 2>/dev/null >&2; continue; }
+		local i
+		for i in $(seq 1 50); do
+			if [ -s "$dir/exim.pid" ] && exim_port_open "$EXIM_PORT_CPANEL" &&
+				exim_port_open "$EXIM_PORT_SMTPS"; then
+				EXIM_CA="$dir/ca.crt"
+				export EXIM_PORT_CPANEL EXIM_PORT_OPEN EXIM_PORT_NOTLS EXIM_PORT_SMTPS EXIM_CA
+				return 0
+			fi
+			sleep 0.1
+		done
+		exim_stop "$dir"
+	done
+	echo "exim: the test Exim did not start; its output and panic log:" >&2
+	cat "$dir/exim.out" "$dir/log/paniclog" 2>/dev/null >&2
+	return 1
+}
+
+exim_stop() {
+	local dir=$1
+	if [ -s "$dir/exim.pid" ]; then
+		kill "$(cat "$dir/exim.pid")" 2>/dev/null || true
+	fi
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Install the Debian packages that building and testing smtpfix need,
+# only those that are missing. Touches no running service: these are
+# compilers, libraries and command-line tools.
+set -euo pipefail
+
+packages=(
+	gcc make pkg-config
+	libssl-dev libncurses-dev
+	check
+	openssl
+	jq
+	ca-certificates
+)
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+	echo "deps: this script installs Debian packages. On AlmaLinux/RHEL install:" >&2
+	echo "  dnf install gcc make pkgconf-pkg-config openssl-devel ncurses-devel check-devel jq openssl" >&2
+	exit 1
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing+=("$p")
+	fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "deps: all build and test packages are installed"
+	exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null 2>&1 || { echo "deps: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+	sudo="sudo"
+fi
+echo "deps: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
