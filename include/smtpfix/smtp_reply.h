@@ -52,6 +52,8 @@ int sf_reply_parser_next(struct sf_reply_parser *p, struct sf_reply *out,
 
 /* Bytes fed but not yet part of a complete reply. */
 size_t sf_reply_parser_pending(const struct sf_reply_parser *p);
+/* True when part of a reply has arrived (lines or bytes) but not its end. */
+bool sf_reply_parser_partial(const struct sf_reply_parser *p);
 
 void sf_reply_free(struct sf_reply *r);
 void sf_reply_move(struct sf_reply *dst, struct sf_reply *src);

@@ -3,6 +3,7 @@
  * connection opens) and is never extended by bytes arriving, so a server
  * that drips a byte a second still ends on time. */
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -179,6 +180,14 @@ sf_probe_target(const struct sf_probe_options *o, const struct sf_addr *addr, in
 	struct sf_session s;
 	struct conn c = { -1, NULL };
 	double t0 = sf_now_ms_precise();
+	struct sigaction ign, saved;
+
+	/* OpenSSL writes with write(2): a server that hung up would raise
+	 * SIGPIPE and kill the whole program. Ignore it while probing and
+	 * put the caller's handler back afterwards (curl does the same). */
+	memset(&ign, 0, sizeof ign);
+	ign.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &ign, &saved);
 
 	memset(t, 0, sizeof *t);
 	snprintf(t->address, sizeof t->address, "%s", addr->text);
@@ -196,6 +205,7 @@ sf_probe_target(const struct sf_probe_options *o, const struct sf_addr *addr, in
 		t->connect_ms = sf_now_ms_precise() - t0;
 		sf_transcript_note(&t->transcript, "%s", t->connect_err.message);
 		t->total_ms = t->connect_ms;
+		sigaction(SIGPIPE, &saved, NULL);
 		return;
 	}
 	t->connect_ok = true;
@@ -203,7 +213,10 @@ sf_probe_target(const struct sf_probe_options *o, const struct sf_addr *addr, in
 	sf_transcript_note(&t->transcript, "connected in %.1f ms", t->connect_ms);
 
 	memset(&scfg, 0, sizeof scfg);
-	scfg.tls = policy_for(t->mode);
+	/* auto on a port other than 465 means STARTTLS when offered, and the
+	 * plain-text test otherwise, as most mail programs' "auto" does. */
+	scfg.tls = o->mode == SF_MODE_AUTO && t->mode == SF_MODE_STARTTLS ? SF_TLS_IF_OFFERED
+									 : policy_for(t->mode);
 	scfg.ehlo_name = o->ehlo_name;
 	scfg.mail_from = o->mail_from;
 	scfg.rcpt_to = o->rcpt_to;
@@ -224,4 +237,5 @@ sf_probe_target(const struct sf_probe_options *o, const struct sf_addr *addr, in
 	sf_tls_close(c.tls);
 	close(c.fd);
 	t->total_ms = sf_now_ms_precise() - t0;
+	sigaction(SIGPIPE, &saved, NULL);
 }

@@ -186,3 +186,9 @@ sf_reply_first_line(const struct sf_reply *r, size_t *len)
 	*len = nl ? (size_t)(nl - t) : strlen(t);
 	return t;
 }
+
+bool
+sf_reply_parser_partial(const struct sf_reply_parser *p)
+{
+	return p->pending.len > 0 || p->nlines > 0;
+}

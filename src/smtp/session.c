@@ -386,13 +386,13 @@ sf_session_eof(struct sf_session *s, bool reset)
 		set_step(s, SF_STEP_DONE);
 		return;
 	}
-	if (s->step == SF_STEP_GREETING && s->parser.pending.len == 0)
+	if (s->step == SF_STEP_GREETING && !sf_reply_parser_partial(&s->parser))
 		snprintf(msg, sizeof msg, "the server %s the connection without a greeting",
 			reset ? "reset" : "closed");
 	else
 		snprintf(msg, sizeof msg, "the server %s the connection while smtpfix waited for %s%s",
 			reset ? "reset" : "closed", sf_step_name(s->step),
-			s->parser.pending.len > 0 ? " (in the middle of a reply)" : "");
+			sf_reply_parser_partial(&s->parser) ? " (in the middle of a reply)" : "");
 	fail(s, reset ? SF_E_RESET : SF_E_CLOSED, msg);
 }
 
@@ -405,7 +405,7 @@ sf_session_timeout(struct sf_session *s, int timeout_ms)
 		return;
 	snprintf(msg, sizeof msg, "no complete answer to %s within %.1f s%s", sf_step_name(s->step),
 		timeout_ms / 1000.0,
-		s->parser.pending.len > 0 ? " (the server sent part of a reply)" : "");
+		sf_reply_parser_partial(&s->parser) ? " (the server sent part of a reply)" : "");
 	fail(s, SF_E_TIMEOUT, msg);
 }
 

@@ -58,6 +58,21 @@ sf_cert_verdict_id(enum sf_cert_verdict v)
 	return "unknown";
 }
 
+/* True when OpenSSL's queued error says the peer closed the connection
+ * without a TLS close (OpenSSL 3 reports this as an error; 1.1.1 as a
+ * system call result of 0). */
+static bool
+peer_closed_error(void)
+{
+#ifdef SSL_R_UNEXPECTED_EOF_WHILE_READING
+	unsigned long e = ERR_peek_last_error();
+
+	return e != 0 && ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING;
+#else
+	return false;
+#endif
+}
+
 static void
 openssl_reason(char *out, size_t outsz, const char *fallback)
 {
@@ -359,7 +374,7 @@ sf_tls_connect(int fd, const struct sf_tls_config *cfg, int64_t deadline, struct
 			return sf_error_set(err, SF_E_TIMEOUT,
 				"TLS handshake failed: the server did not finish it in time");
 		}
-		if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
+		if ((e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) || peer_closed_error())
 			snprintf(why, sizeof why, "%s",
 				errno == ECONNRESET ? "the server reset the connection during the handshake"
 						    : "the server closed the connection during the handshake");
@@ -408,6 +423,10 @@ io_result(struct sf_tls *t, int rc, short *want, struct sf_error *err, bool read
 		}
 		break;
 	default:
+		if (reading && peer_closed_error()) {
+			ERR_clear_error();
+			return 0; /* closed without close_notify: end of stream */
+		}
 		break;
 	}
 	openssl_reason(why, sizeof why, "TLS error");

@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# The probe against a real Exim on loopback, in four policies. Each case
+# runs smtpfix the way a person would (--json, --port-map) and checks the
+# JSON against what that Exim really does. Exim must start: a missing or
+# broken Exim fails the run.
+set -uo pipefail
+
+bin=${1:?usage: run.sh PATH-TO-SMTPFIX}
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=server.sh
+source "$here/server.sh"
+
+command -v jq >/dev/null || { echo "exim tests: jq is missing; run 'make deps'" >&2; exit 1; }
+
+dir=$(mktemp -d "${TMPDIR:-/tmp}/smtpfix-exim.XXXXXX")
+cleanup() { exim_stop "$dir"; rm -rf "$dir"; }
+trap cleanup EXIT
+
+if ! exim_start "$dir"; then
+	echo "exim tests: FAILED to start the test Exim" >&2
+	echo "exim: 0 passed, 1 failed"
+	exit 1
+fi
+
+passed=0 failed=0
+out="$dir/out.json"
+
+# probe NAME EXPECTED-EXIT ARGS... : run smtpfix, keep its JSON in $out.
+probe() {
+	local name=$1 want=$2 rc
+	shift 2
+	current=$name
+	"$bin" probe 127.0.0.1 --json "$@" >"$out" 2>"$dir/err"
+	rc=$?
+	if [ "$rc" -ne "$want" ]; then
+		fail "exit status $rc, expected $want ($(head -c 300 "$dir/err"))"
+	fi
+}
+
+fail() {
+	echo "FAIL [$current]: $*" >&2
+	failed=$((failed + 1))
+}
+
+# expect JQ-EXPRESSION : the expression must be true for the last probe.
+expect() {
+	if jq -e "$1" "$out" >/dev/null 2>&1; then
+		passed=$((passed + 1))
+	else
+		fail "$1"
+		jq -c '.targets[0] | del(.transcript)' "$out" 2>/dev/null | head -c 1500 >&2
+		echo >&2
+	fi
+}
+
+T='.targets[0]'
+cpanel=(--port 587 --port-map "587=$EXIM_PORT_CPANEL")
+open=(--port 587 --port-map "587=$EXIM_PORT_OPEN")
+notls=(--port 587 --port-map "587=$EXIM_PORT_NOTLS")
+smtps=(--port 465 --port-map "465=$EXIM_PORT_SMTPS")
+
+# 1. cPanel's policy, probed as a mail program set to STARTTLS would use it.
+probe cpanel-starttls 0 "${cpanel[@]}" --ca-file "$EXIM_CA"
+expect "$T.port == 587 and $T.real_port == $EXIM_PORT_CPANEL and $T.mode == \"starttls\""
+expect "$T.connect.ok == true and $T.connect.error == null"
+expect "$T.banner.code == 220 and ($T.banner.text | test(\"Exim\"))"
+expect "$T.ehlo.code == 250 and ($T.ehlo.extensions | index(\"STARTTLS\")) != null"
+expect "$T.auth.before_tls == []"
+expect "$T.starttls.offered == true and $T.starttls.ok == true and $T.starttls.reply.code == 220"
+expect "$T.tls.ok == true and ($T.tls.version | startswith(\"TLSv1.\"))"
+expect "$T.tls.verify == \"ok\" and $T.tls.issuer == \"CN=smtpfix test CA\""
+expect "($T.tls.san | index(\"127.0.0.1\")) != null and ($T.tls.sha256 | length) == 95"
+expect "$T.ehlo_tls.code == 250 and ($T.auth.after_tls | sort) == [\"LOGIN\",\"PLAIN\"]"
+expect "$T.mail_without_auth.code == 250"
+expect "$T.rcpt_without_auth.code == 550"
+expect "$T.rcpt_without_auth.text == \"SMTP AUTH is required for message submission on port 587\""
+expect "$T.rcpt_without_auth.disconnected == true"
+expect "$T.healthy == true and $T.problem == null and $T.failure == null"
+
+# 2. The same server, as a mail program set to no encryption meets it: the
+#    founding failure. No AUTH is ever offered, and RCPT is refused.
+probe cpanel-plain 1 "${cpanel[@]}" --mode plain
+expect "$T.mode == \"plain\" and $T.tls == null and $T.ehlo_tls == null"
+expect "$T.starttls.offered == true and $T.starttls.ok == null"
+expect "$T.auth.before_tls == [] and $T.auth.after_tls == null"
+expect "$T.rcpt_without_auth.code == 550 and $T.rcpt_without_auth.disconnected == true"
+expect "$T.healthy == false and ($T.problem | test(\"not offered without encryption\"))"
+
+# 3. The system trust store does not know the test CA.
+probe cpanel-untrusted 1 "${cpanel[@]}"
+expect "$T.tls.ok == true and $T.tls.verify == \"untrusted\""
+expect "$T.healthy == false and ($T.problem | test(\"untrusted\"))"
+
+# 4. AUTH offered without TLS; relay refused with a plain deny.
+probe open-auth 0 "${open[@]}" --ca-file "$EXIM_CA"
+expect "($T.auth.before_tls | sort) == [\"LOGIN\",\"PLAIN\"]"
+expect "($T.auth.after_tls | sort) == [\"LOGIN\",\"PLAIN\"]"
+expect "$T.rcpt_without_auth.code == 550 and $T.rcpt_without_auth.disconnected == false"
+# Exim wraps this long message across reply lines, as real servers do.
+expect "$T.rcpt_without_auth.text | test(\"not permitted to relay through this\\\\sserver without authentication\")"
+expect "$T.rcpt_without_auth.text | test(\"Please turn on SMTP Authentication\")"
+
+probe open-auth-plain 0 "${open[@]}" --mode plain
+expect "$T.tls == null and ($T.auth.before_tls | sort) == [\"LOGIN\",\"PLAIN\"] and $T.healthy == true"
+
+# 5. No TLS at all: auto goes on in plain text and reports the missing STARTTLS.
+probe notls-auto 1 "${notls[@]}"
+expect "$T.starttls.offered == false and $T.starttls.ok == null and $T.tls == null"
+expect "$T.ehlo_tls == null and ($T.ehlo.extensions | index(\"STARTTLS\")) == null"
+expect "($T.auth.before_tls | sort) == [\"LOGIN\",\"PLAIN\"]"
+expect "$T.rcpt_without_auth.code == 550"
+expect "$T.problem | test(\"does not offer STARTTLS\")"
+
+probe notls-starttls 1 "${notls[@]}" --mode starttls
+expect "$T.starttls.offered == false and $T.rcpt_without_auth == null and $T.mail_without_auth == null"
+expect "$T.tls == null and $T.healthy == false"
+
+# 6. Implicit TLS, as on port 465.
+probe smtps 0 "${smtps[@]}" --ca-file "$EXIM_CA"
+expect "$T.mode == \"tls\" and $T.tls.ok == true and $T.tls.verify == \"ok\""
+expect "$T.ehlo == null and $T.starttls == null and $T.auth.before_tls == null"
+expect "$T.banner.code == 220 and $T.ehlo_tls.code == 250"
+expect "($T.auth.after_tls | sort) == [\"LOGIN\",\"PLAIN\"] and $T.healthy == true"
+
+# 7. Wrong TLS mode for the port, both ways.
+probe tls-on-starttls-port 1 "${cpanel[@]}" --mode tls --timeout 3
+expect "$T.tls.ok == false and $T.tls.verify == \"handshake-failed\" and ($T.tls.error | length) > 0"
+expect "$T.banner == null and $T.failure.error == \"tls\""
+
+probe plain-on-tls-port 1 "${smtps[@]}" --mode plain --timeout 1
+expect "$T.banner == null and $T.failure.step == \"greeting\" and $T.failure.error == \"timeout\""
+
+# 8. The name the person typed is not on the certificate (as when a cPanel
+#    server presents its own host name): "localhost" is not among its names.
+current=name-mismatch
+if getent hosts localhost | grep -q '^127\.0\.0\.1'; then
+	"$bin" probe localhost --json --port 587 --port-map "587=$EXIM_PORT_CPANEL" --ca-file "$EXIM_CA" \
+		--no-rcpt-test --ehlo client.example >"$out" 2>"$dir/err"
+	V='[.targets[] | select(.address == "127.0.0.1")][0]'
+	expect "$V.tls.verify == \"name-mismatch\""
+	expect "$V.tls.verify_detail | test(\"not for localhost.*smtpfix-test.example\")"
+	expect "$V.rcpt_without_auth == null and $V.mail_without_auth == null and $V.healthy == false"
+else
+	fail "localhost does not resolve to 127.0.0.1 on this machine"
+fi
+
+# 9. The transcript records both directions and the TLS start.
+probe transcript 0 "${cpanel[@]}" --ca-file "$EXIM_CA" --transcript
+expect "[$T.transcript[] | select(.dir == \"C\" and .text == \"STARTTLS\")] | length == 1"
+expect "[$T.transcript[] | select(.dir == \"*\" and .text == \"TLS started\")] | length == 1"
+expect "[$T.transcript[] | select(.dir == \"S\" and (.text | startswith(\"550 SMTP AUTH is required\")))] | length == 1"
+expect "[$T.transcript[] | select(.dir == \"C\" and (.text | startswith(\"DATA\")))] | length == 0"
+
+# 10. The human summary says the same in words.
+current=text-summary
+"$bin" probe 127.0.0.1 "${cpanel[@]}" --mode plain >"$dir/text" 2>&1
+if grep -q "login (AUTH) not offered" "$dir/text" &&
+	grep -q "550 SMTP AUTH is required for message submission on port 587" "$dir/text" &&
+	grep -q "closed the connection right after" "$dir/text"; then
+	passed=$((passed + 1))
+else
+	fail "summary lacks the expected lines"; cat "$dir/text" >&2
+fi
+
+echo "exim: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

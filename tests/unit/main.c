@@ -1,0 +1,22 @@
+#include <stdlib.h>
+
+#include "unit/suites.h"
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(core_suite());
+	int failed;
+
+	srunner_add_suite(sr, reply_suite());
+	srunner_add_suite(sr, ehlo_suite());
+	srunner_add_suite(sr, session_suite());
+	srunner_add_suite(sr, net_suite());
+	srunner_add_suite(sr, fake_server_suite());
+	srunner_add_suite(sr, tls_verdict_suite());
+	srunner_add_suite(sr, report_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

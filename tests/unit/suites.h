@@ -1,0 +1,15 @@
+#ifndef TESTS_SUITES_H
+#define TESTS_SUITES_H
+
+#include <check.h>
+
+Suite *core_suite(void);
+Suite *reply_suite(void);
+Suite *ehlo_suite(void);
+Suite *session_suite(void);
+Suite *net_suite(void);
+Suite *fake_server_suite(void);
+Suite *tls_verdict_suite(void);
+Suite *report_suite(void);
+
+#endif
