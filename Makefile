@@ -70,7 +70,16 @@ UNIT_BIN  := $(BUILD)/tests/unit-tests
 
 HELP_FILES := $(shell find help -type f 2>/dev/null)
 
-.PHONY: all check check-unit check-exim test deps exim lint install uninstall clean
+.DEFAULT_GOAL := all
+.PHONY: all check check-unit check-exim test deps exim lint install uninstall clean FORCE
+
+# Objects depend on the compiler flags, so switching WERROR or SAN (or CC)
+# rebuilds instead of reusing objects built another way.
+FLAGS_STAMP := $(BUILD)/.flags
+$(FLAGS_STAMP): FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS)' | cmp -s - $@ || \
+		echo '$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS)' > $@
 
 all: $(BIN) smtpfix
 
@@ -78,12 +87,12 @@ all: $(BIN) smtpfix
 smtpfix: $(BIN)
 	$(Q)ln -sf $(BIN) smtpfix
 
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c $(FLAGS_STAMP)
 	$(quiet) CC $<
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%.o: tests/%.c
+$(BUILD)/tests/%.o: tests/%.c $(FLAGS_STAMP)
 	$(quiet) CC $<
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The design's rules, checked mechanically:
+#  - OpenSSL headers only in src/tls, curses headers only in src/ui;
+#  - each layer includes only the layers below it;
+#  - library layers never print and never exit (only cli and ui talk to people);
+#  - no unsafe C library functions anywhere in src/.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+problems=0
+
+report() {
+	echo "lint: $*" >&2
+	problems=$((problems + 1))
+}
+
+# grep -n over files, reporting each hit with a reason.
+forbid() {
+	local reason=$1 pattern=$2
+	shift 2
+	local hits
+	[ $# -eq 0 ] && return
+	hits=$(grep -nE "$pattern" "$@" 2>/dev/null | grep -vE '^[^:]+:[0-9]+:\s*(/\*|\*)')
+	if [ -n "$hits" ]; then
+		while IFS= read -r h; do report "$reason: $h"; done <<<"$hits"
+	fi
+}
+
+mapfile -t all_src < <(find src -name '*.[ch]' | sort)
+mapfile -t not_tls < <(printf '%s\n' "${all_src[@]}" | grep -v '^src/tls/')
+mapfile -t not_ui < <(printf '%s\n' "${all_src[@]}" | grep -v '^src/ui/')
+mapfile -t library < <(printf '%s\n' "${all_src[@]}" | grep -vE '^src/(cli|ui)/')
+
+forbid "OpenSSL outside src/tls" '#\s*include\s*<openssl/' "${not_tls[@]}"
+forbid "curses outside src/ui" '#\s*include\s*<(n?cursesw?|ncursesw/[a-z]+|curses|term|panel|menu|form)\.h>' "${not_ui[@]}"
+forbid "library code prints or exits" '\b(printf|fprintf|vprintf|vfprintf|puts|fputs|putchar|perror|exit|_exit|abort)\s*\(' "${library[@]}"
+forbid "unsafe function" '\b(strcpy|strcat|sprintf|vsprintf|gets|strtok|atoi|atol|atof|tmpnam|mktemp|strncpy|strncat|system)\s*\(' "${all_src[@]}"
+
+# Which layer a header belongs to, and which layers each layer may use.
+layer_of_header() {
+	case $1 in
+	error|buf|clock|text|json|transcript) echo core ;;
+	net) echo net ;;
+	tls) echo tls ;;
+	smtp_*) echo smtp ;;
+	probe) echo probe ;;
+	report) echo report ;;
+	*) echo unknown ;;
+	esac
+}
+declare -A may_use=(
+	[core]="core"
+	[net]="core net"
+	[tls]="core net tls"
+	[smtp]="core smtp"
+	[probe]="core net tls smtp probe"
+	[report]="core net tls smtp probe report"
+	[cli]="core net tls smtp probe report"
+)
+for f in "${all_src[@]}" include/smtpfix/*.h; do
+	case $f in
+	src/*) layer=$(echo "$f" | cut -d/ -f2) ;;
+	include/smtpfix/*) layer=$(layer_of_header "$(basename "$f" .h)") ;;
+	esac
+	allowed=${may_use[$layer]:-}
+	[ -n "$allowed" ] || { report "$f: unknown layer '$layer'"; continue; }
+	while IFS= read -r inc; do
+		used=$(layer_of_header "$inc")
+		case " $allowed " in
+		*" $used "*) ;;
+		*) report "$f ($layer) includes smtpfix/$inc.h ($used)" ;;
+		esac
+	done < <(grep -oE '#\s*include\s*"smtpfix/[a-z_]+\.h"' "$f" | sed -E 's/.*smtpfix\/([a-z_]+)\.h"/\1/')
+done
+
+if [ "$problems" -ne 0 ]; then
+	echo "lint: $problems problem(s)" >&2
+	exit 1
+fi
+echo "lint: layering, output and unsafe-function rules hold (${#all_src[@]} files)"
