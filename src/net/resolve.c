@@ -129,7 +129,7 @@ sf_resolve(const char *host, int64_t deadline, struct sf_addr_list *out, struct 
 
 	out->count = 0;
 	if (!sf_host_valid(host))
-		return sf_error_set(err, SF_E_USAGE, "'%s' is not a valid host name or address", host);
+		return sf_error_set(err, SF_E_USAGE, "not a valid host name or address");
 	l = calloc(1, sizeof *l);
 	if (l == NULL)
 		return sf_error_set(err, SF_E_NOMEM, "out of memory");

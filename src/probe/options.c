@@ -1,6 +1,26 @@
+#include <stdio.h>
 #include <string.h>
 
 #include "smtpfix/probe.h"
+#include "smtpfix/text.h"
+
+/* Input quoted back in an error message is shown with control characters
+ * escaped, so the message stays one line and harmless. */
+static const char *
+shown(const char *s, char *out, size_t outsz)
+{
+	struct sf_buf b;
+	struct sf_error err;
+
+	sf_buf_init(&b, outsz - 1);
+	if (sf_sanitize_append(&b, s ? s : "", strlen(s ? s : ""), outsz / 5, &err) < 0 ||
+		b.data == NULL)
+		snprintf(out, outsz, "?");
+	else
+		snprintf(out, outsz, "%s", b.data);
+	sf_buf_free(&b);
+	return out;
+}
 
 void
 sf_probe_options_init(struct sf_probe_options *o)
@@ -75,11 +95,12 @@ address_ok(const char *a)
 int
 sf_probe_options_check(const struct sf_probe_options *o, struct sf_error *err)
 {
+	char q[128];
 	size_t i;
 
 	if (o->host == NULL || !sf_host_valid(o->host))
 		return sf_error_set(err, SF_E_USAGE, "'%s' is not a valid host name or address",
-			o->host ? o->host : "");
+			shown(o->host, q, sizeof q));
 	if (o->timeout_ms < 100 || o->timeout_ms > 300000)
 		return sf_error_set(err, SF_E_USAGE, "the timeout must be between 0.1 and 300 seconds");
 	for (i = 0; i < o->nports; i++)
@@ -95,14 +116,14 @@ sf_probe_options_check(const struct sf_probe_options *o, struct sf_error *err)
 		return sf_error_set(err, SF_E_USAGE, "--ca-file cannot apply with --mode plain (no TLS)");
 	if (o->ehlo_name == NULL || !sf_host_valid(o->ehlo_name))
 		return sf_error_set(err, SF_E_USAGE, "'%s' is not a valid EHLO name",
-			o->ehlo_name ? o->ehlo_name : "");
+			shown(o->ehlo_name, q, sizeof q));
 	if (!address_ok(o->mail_from ? o->mail_from : "") ||
 		strlen(o->mail_from ? o->mail_from : "") > 254)
 		return sf_error_set(err, SF_E_USAGE, "'%s' is not a usable sender address",
-			o->mail_from ? o->mail_from : "");
+			shown(o->mail_from, q, sizeof q));
 	if (o->rcpt_to == NULL || o->rcpt_to[0] == '\0' || !address_ok(o->rcpt_to) ||
 		strchr(o->rcpt_to, '@') == NULL || strlen(o->rcpt_to) > 254)
 		return sf_error_set(err, SF_E_USAGE, "'%s' is not a usable recipient address",
-			o->rcpt_to ? o->rcpt_to : "");
+			shown(o->rcpt_to, q, sizeof q));
 	return 0;
 }

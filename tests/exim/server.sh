@@ -96,8 +96,14 @@ exim_start() {
 }
 
 exim_stop() {
-	local dir=$1
-	if [ -s "$dir/exim.pid" ]; then
-		kill "$(cat "$dir/exim.pid")" 2>/dev/null || true
-	fi
+	local dir=$1 pid i
+	[ -s "$dir/exim.pid" ] || return 0
+	pid=$(cat "$dir/exim.pid")
+	kill "$pid" 2>/dev/null || return 0
+	# Wait for it to go, so nothing writes into the folder being removed.
+	for i in $(seq 1 50); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -9 "$pid" 2>/dev/null || true
 }
