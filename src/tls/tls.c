@@ -234,6 +234,28 @@ append_detail(char *out, size_t outsz, const char *text)
 	snprintf(out + len, outsz - len, "%s%s", len ? "; " : "", text);
 }
 
+/* OpenSSL's verification errors in words an admin can act on. */
+static const char *
+verify_error_words(int e)
+{
+	switch (e) {
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+		return "the certificate has expired";
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		return "the certificate is not valid yet (check the server's clock and dates)";
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+		return "the certificate is self-signed (made by the server itself)";
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+		return "the certificate chain ends in an authority this computer does not trust";
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+		return "the certificate's issuer is not trusted here (unknown authority, or the server does not send its intermediate certificate)";
+	default:
+		return X509_verify_cert_error_string(e);
+	}
+}
+
 static void
 judge(const struct verify_log *log, const char *host, struct sf_tls_info *info)
 {
@@ -255,8 +277,9 @@ judge(const struct verify_log *log, const char *host, struct sf_tls_info *info)
 			e != X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT &&
 			e != X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN)
 			untrusted = true;
-		append_detail(info->verify_detail, sizeof info->verify_detail,
-			X509_verify_cert_error_string(e));
+		if (strstr(info->verify_detail, verify_error_words(e)) == NULL)
+			append_detail(info->verify_detail, sizeof info->verify_detail,
+				verify_error_words(e));
 	}
 	if (mismatch) {
 		size_t n, pos;
@@ -286,6 +309,36 @@ judge(const struct verify_log *log, const char *host, struct sf_tls_info *info)
 	if (info->verdict == SF_CERT_OK)
 		snprintf(info->verify_detail, sizeof info->verify_detail,
 			"trusted, valid now, and issued for %s", host);
+}
+
+/* The handshake failures people meet most, in words; OpenSSL's own reason
+ * is kept in brackets for those who search for it. */
+static void
+explain_reason(const char *reason, char *out, size_t outsz)
+{
+	static const struct {
+		const char *openssl;
+		const char *words;
+	} known[] = {
+		{ "wrong version number",
+			"the server did not answer in TLS: this port may expect plain text or STARTTLS, not SSL/TLS" },
+		{ "packet length too long",
+			"the server did not answer in TLS: this port may expect plain text or STARTTLS, not SSL/TLS" },
+		{ "unsupported protocol", "the server only offers TLS versions this computer refuses" },
+		{ "tlsv1 alert protocol version", "the server refused every TLS version smtpfix offered" },
+		{ "sslv3 alert handshake failure",
+			"the server and smtpfix share no cipher or TLS version" },
+		{ "no protocols available", "no TLS version is both allowed here and offered" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof known / sizeof known[0]; i++) {
+		if (strcmp(reason, known[i].openssl) == 0) {
+			snprintf(out, outsz, "%s (OpenSSL: %s)", known[i].words, reason);
+			return;
+		}
+	}
+	snprintf(out, outsz, "%s", reason);
 }
 
 static int
@@ -378,8 +431,12 @@ sf_tls_connect(int fd, const struct sf_tls_config *cfg, int64_t deadline, struct
 			snprintf(why, sizeof why, "%s",
 				errno == ECONNRESET ? "the server reset the connection during the handshake"
 						    : "the server closed the connection during the handshake");
-		else
-			openssl_reason(why, sizeof why, "unknown TLS error");
+		else {
+			char reason[200];
+
+			openssl_reason(reason, sizeof reason, "unknown TLS error");
+			explain_reason(reason, why, sizeof why);
+		}
 		sf_tls_close(t);
 		return handshake_failed(info, err, why);
 	}

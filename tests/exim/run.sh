@@ -151,16 +151,20 @@ expect "[$T.transcript[] | select(.dir == \"*\" and .text == \"TLS started\")] |
 expect "[$T.transcript[] | select(.dir == \"S\" and (.text | startswith(\"550 SMTP AUTH is required\")))] | length == 1"
 expect "[$T.transcript[] | select(.dir == \"C\" and (.text | startswith(\"DATA\")))] | length == 0"
 
-# 10. The human summary says the same in words.
+# 10. The human summary says the same in words, within 80 columns.
 current=text-summary
 "$bin" probe 127.0.0.1 "${cpanel[@]}" --mode plain >"$dir/text" 2>&1
-if grep -q "login (AUTH) not offered" "$dir/text" &&
-	grep -q "550 SMTP AUTH is required for message submission on port 587" "$dir/text" &&
-	grep -q "closed the connection right after" "$dir/text"; then
+tr -s ' \n' '  ' <"$dir/text" >"$dir/flat"
+if grep -q "login (AUTH) not offered" "$dir/flat" &&
+	grep -q "550 SMTP AUTH is required for message submission on port 587" "$dir/flat" &&
+	grep -q "closed the connection right after" "$dir/flat"; then
 	passed=$((passed + 1))
 else
 	fail "summary lacks the expected lines"; cat "$dir/text" >&2
 fi
+"$bin" probe localhost --port 587 --port-map "587=$EXIM_PORT_CPANEL" >"$dir/text" 2>&1
+widest=$(awk '{ if (length($0) > w) w = length($0) } END { print w + 0 }' "$dir/text")
+if [ "$widest" -le 80 ]; then passed=$((passed + 1)); else fail "summary is $widest columns wide"; cat "$dir/text" >&2; fi
 
 echo "exim: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
