@@ -16,7 +16,8 @@ sf_host_valid(const char *s)
 	if (s[0] == '[' && s[len - 1] == ']' && len - 2 < sizeof tmp) {
 		memcpy(tmp, s + 1, len - 2);
 		tmp[len - 2] = '\0';
-		return inet_pton(AF_INET6, tmp, &a6) == 1;
+		/* An address literal, as in EHLO [192.0.2.1] or [2001:db8::1]. */
+		return inet_pton(AF_INET6, tmp, &a6) == 1 || inet_pton(AF_INET, tmp, &a6) == 1;
 	}
 	if (strchr(s, ':') != NULL)
 		return inet_pton(AF_INET6, s, &a6) == 1;

@@ -32,11 +32,51 @@ START_TEST(closed_port_is_refused)
 }
 END_TEST
 
+START_TEST(full_accept_queue_times_out)
+{
+	struct sf_addr_list l;
+	struct sf_error err;
+	struct sockaddr_in sa;
+	socklen_t len = sizeof sa;
+	int s = socket(AF_INET, SOCK_STREAM, 0), fds[8], i, port, timeouts = 0;
+	int64_t t0;
+
+	/* A listener that never accepts, with the smallest backlog: once its
+	 * queue is full, Linux drops further SYNs, so connect() gets no answer
+	 * at all, as behind a firewall that drops traffic. */
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(s, (struct sockaddr *)&sa, sizeof sa), 0);
+	ck_assert_int_eq(listen(s, 0), 0);
+	getsockname(s, (struct sockaddr *)&sa, &len);
+	port = ntohs(sa.sin_port);
+	ck_assert_int_eq(sf_resolve("127.0.0.1", sf_now_ms() + 1000, &l, &err), 0);
+	for (i = 0; i < 8; i++) {
+		t0 = sf_now_ms();
+		fds[i] = -1;
+		if (sf_connect(&l.addrs[0], port, t0 + 300, &fds[i], &err) < 0) {
+			ck_assert_int_eq(err.code, SF_E_TIMEOUT);
+			ck_assert_ptr_nonnull(strstr(err.message, "no answer"));
+			ck_assert_int_lt(sf_now_ms() - t0, 1300);
+			timeouts++;
+		}
+	}
+	ck_assert_int_gt(timeouts, 0);
+	for (i = 0; i < 8; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	close(s);
+}
+END_TEST
+
 START_TEST(literals_and_localhost_resolve)
 {
 	struct sf_addr_list l;
 	struct sf_error err;
 
+	ck_assert_int_eq(sf_resolve("[127.0.0.1]", sf_now_ms() + 1000, &l, &err), 0);
+	ck_assert_str_eq(l.addrs[0].text, "127.0.0.1");
 	ck_assert_int_eq(sf_resolve("[::1]", sf_now_ms() + 1000, &l, &err), 0);
 	ck_assert_uint_eq(l.count, 1);
 	ck_assert_str_eq(l.addrs[0].text, "::1");
@@ -100,6 +140,7 @@ net_suite(void)
 
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, closed_port_is_refused);
+	tcase_add_test(tc, full_accept_queue_times_out);
 	tcase_add_test(tc, literals_and_localhost_resolve);
 	tcase_add_test(tc, unknown_name_fails_within_the_deadline);
 	tcase_add_test(tc, probe_options_are_checked);
