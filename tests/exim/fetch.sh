@@ -43,6 +43,10 @@ if [ ! -x "$exim" ]; then
 	rm -rf root
 	dpkg -x "$deb" root
 fi
+# The package's Exim is setuid root. This private copy needs no privilege
+# (it listens on high ports), and setuid would make the loader ignore the
+# nss_wrapper preload for a developer who is not root.
+chmod u-s "$exim"
 
 if [ "$(missing_libs)" != 0 ] || ! have_nss_wrapper; then
 	deb=$(ls exim4-daemon-heavy_*.deb | head -n 1)

@@ -18,10 +18,12 @@ exim_private_users() {
 	{ cat /etc/group; echo "Debian-exim:x:$gid:"; } > "$dir/group"
 }
 
+# Run in the background (`exim_run ... &`): exec makes the background job
+# Exim itself, so its pid ($!) is the one to stop.
 exim_run() {
 	local dir=$1; shift
-	LD_PRELOAD=$NSS_WRAPPER_LIB NSS_WRAPPER_PASSWD=$dir/passwd NSS_WRAPPER_GROUP=$dir/group \
-		"$EXIM_BIN" "$@"
+	exec env LD_PRELOAD="$NSS_WRAPPER_LIB" NSS_WRAPPER_PASSWD="$dir/passwd" \
+		NSS_WRAPPER_GROUP="$dir/group" "$EXIM_BIN" "$@"
 }
 
 # Test certificates: a private CA and a server certificate it signed, for
@@ -75,12 +77,17 @@ exim_start() {
 			"$exim_here/exim.conf.in" > "$dir/exim.conf"
 		chmod 0644 "$dir/exim.conf"
 		rm -f "$dir/exim.pid"
-		exim_run "$dir" -C "$dir/exim.conf" -bd -oP "$dir/exim.pid" \
+		# Foreground daemon (-bdf), owned by this shell: a backgrounded
+		# daemon would re-exec Exim from its built-in path to write a pid
+		# file, and that path does not exist for this private copy.
+		exim_run "$dir" -C "$dir/exim.conf" -bdf \
 			-oX "$EXIM_PORT_CPANEL:$EXIM_PORT_OPEN:$EXIM_PORT_NOTLS:$EXIM_PORT_SMTPS" \
-			>"$dir/exim.out" 2>&1 || { cat "$dir/exim.out" "$dir/log/paniclog" 2>/dev/null >&2; continue; }
+			>"$dir/exim.out" 2>&1 &
+		echo $! >"$dir/exim.pid"
 		local i
 		for i in $(seq 1 50); do
-			if [ -s "$dir/exim.pid" ] && exim_port_open "$EXIM_PORT_CPANEL" &&
+			kill -0 "$(cat "$dir/exim.pid")" 2>/dev/null || break
+			if exim_port_open "$EXIM_PORT_CPANEL" &&
 				exim_port_open "$EXIM_PORT_SMTPS"; then
 				EXIM_CA="$dir/ca.crt"
 				export EXIM_PORT_CPANEL EXIM_PORT_OPEN EXIM_PORT_NOTLS EXIM_PORT_SMTPS EXIM_CA
@@ -99,11 +106,15 @@ exim_stop() {
 	local dir=$1 pid i
 	[ -s "$dir/exim.pid" ] || return 0
 	pid=$(cat "$dir/exim.pid")
-	kill "$pid" 2>/dev/null || return 0
-	# Wait for it to go, so nothing writes into the folder being removed.
+	# The daemon and any connection handlers it forked: they all run with
+	# this run's own config file, so the path names them exactly.
+	kill "$pid" 2>/dev/null
+	pkill -f -- "-C $dir/exim.conf" 2>/dev/null
+	# Wait for them to go, so nothing writes into the folder being removed.
 	for i in $(seq 1 50); do
-		kill -0 "$pid" 2>/dev/null || return 0
+		pgrep -f -- "-C $dir/exim.conf" >/dev/null || return 0
 		sleep 0.1
 	done
-	kill -9 "$pid" 2>/dev/null || true
+	pkill -9 -f -- "-C $dir/exim.conf" 2>/dev/null
+	return 0
 }
