@@ -180,24 +180,36 @@ serve(const struct fakeserver *fs, const struct fs_step *st, int fd)
 int
 fakeserver_start(struct fakeserver *fs, const struct fs_step *script, const char *dir)
 {
-	struct sockaddr_in sa;
-	socklen_t len = sizeof sa;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
 	int lfd, one = 1;
 
 	snprintf(fs->log_path, sizeof fs->log_path, "%s/client-%d.log", dir, (int)getpid());
-	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&ss, 0, sizeof ss);
+	if (fs->ipv6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_addr = in6addr_loopback;
+		len = sizeof *s6;
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		len = sizeof *s4;
+	}
+	lfd = socket(ss.ss_family, SOCK_STREAM, 0);
 	if (lfd < 0)
 		return -1;
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	memset(&sa, 0, sizeof sa);
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(lfd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(lfd, 1) < 0 ||
-		getsockname(lfd, (struct sockaddr *)&sa, &len) < 0) {
+	if (bind(lfd, (struct sockaddr *)&ss, len) < 0 || listen(lfd, 1) < 0 ||
+		getsockname(lfd, (struct sockaddr *)&ss, &len) < 0) {
 		close(lfd);
 		return -1;
 	}
-	fs->port = ntohs(sa.sin_port);
+	fs->port = ntohs(fs->ipv6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+				  : ((struct sockaddr_in *)&ss)->sin_port);
 	fs->pid = fork();
 	if (fs->pid < 0) {
 		close(lfd);

@@ -35,6 +35,7 @@ struct fakeserver {
 	const char *cert_path; /* for FS_STARTTLS and implicit TLS */
 	const char *key_path;
 	int implicit_tls;      /* handshake before the first step */
+	int ipv6;              /* listen on ::1 instead of 127.0.0.1 */
 	char log_path[256];    /* client lines, one per line */
 };
 

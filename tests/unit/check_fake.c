@@ -264,6 +264,39 @@ START_TEST(open_relay_is_a_problem_and_data_is_never_sent)
 }
 END_TEST
 
+START_TEST(ipv6_address_is_a_target_with_its_port_mapped)
+{
+	static const struct fs_step script[] = {
+		GREET_EHLO("250-fake6\r\n250 AUTH PLAIN\r\n"), { FS_EXPECT, NULL, 0, 0 },
+		{ FS_SEND, "221 bye\r\n", 0, 0 }, { FS_END, NULL, 0, 0 }
+	};
+	struct sf_probe_options o;
+	struct sf_probe_result res;
+	struct sf_error err;
+
+	fs.ipv6 = 1;
+	ck_assert_int_eq(fakeserver_start(&fs, script, fx_dir), 0);
+	sf_probe_options_init(&o);
+	o.host = "::1";
+	o.mode = SF_MODE_PLAIN;
+	o.rcpt_test = false;
+	o.timeout_ms = 3000;
+	o.ports[o.nports++] = 587;
+	o.maps[o.nmaps++] = (struct sf_port_map){ 587, fs.port };
+	ck_assert_int_eq(sf_probe_run(&o, &res, &err), 0);
+	fakeserver_stop(&fs);
+	ck_assert(res.resolved);
+	ck_assert_uint_eq(res.ntargets, 1);
+	ck_assert_str_eq(res.targets[0].address, "::1");
+	ck_assert_int_eq(res.targets[0].port, 587);
+	ck_assert_int_eq(res.targets[0].real_port, fs.port);
+	ck_assert(res.targets[0].smtp.caps_valid);
+	ck_assert_str_eq(res.targets[0].smtp.caps.auth[0], "PLAIN");
+	ck_assert(sf_target_healthy(&res.targets[0], NULL, 0));
+	sf_probe_result_free(&res);
+}
+END_TEST
+
 Suite *
 fake_server_suite(void)
 {
@@ -284,6 +317,7 @@ fake_server_suite(void)
 	tcase_add_test(tc, escape_sequences_never_reach_the_summary);
 	tcase_add_test(tc, helo_fallback_and_greeting_refusal);
 	tcase_add_test(tc, open_relay_is_a_problem_and_data_is_never_sent);
+	tcase_add_test(tc, ipv6_address_is_a_target_with_its_port_mapped);
 	suite_add_tcase(s, tc);
 	return s;
 }
