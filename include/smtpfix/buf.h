@@ -32,6 +32,8 @@ int sf_buf_vprintf(struct sf_buf *b, struct sf_error *err, const char *fmt, va_l
 	__attribute__((format(printf, 3, 0)));
 /* Drop the first n bytes. */
 void sf_buf_consume(struct sf_buf *b, size_t n);
+/* The same, overwriting the bytes left behind (buffers that held secrets). */
+void sf_buf_consume_wipe(struct sf_buf *b, size_t n);
 
 /* Overwrite memory in a way the compiler may not optimise away. */
 void sf_memwipe(void *p, size_t n);

@@ -42,6 +42,19 @@ int sf_resolve(const char *host, int64_t deadline, struct sf_addr_list *out,
 int sf_connect(const struct sf_addr *addr, int port, int64_t deadline, int *fd,
 	struct sf_error *err);
 
+/* The same in two halves, for a poll loop: start returns 0 with *fd set
+ * (the connection may still be in progress: wait for POLLOUT), finish
+ * checks the outcome once the socket is writable. */
+int sf_connect_start(const struct sf_addr *addr, int port, int *fd, struct sf_error *err);
+int sf_connect_finish(int fd, const struct sf_addr *addr, int port, struct sf_error *err);
+
+/* True for 127.0.0.0/8, ::1 and IPv4-mapped loopback. */
+bool sf_addr_is_loopback(const struct sf_addr *addr);
+/* This machine's own addresses (from getifaddrs), loopback excluded. */
+int sf_local_addresses(struct sf_addr_list *out, struct sf_error *err);
+/* True if addr is one of this machine's addresses or loopback. */
+bool sf_addr_is_local(const struct sf_addr *addr);
+
 /* Wait until fd is readable (events POLLIN) or writable (POLLOUT).
  * Returns 1 when ready, 0 on deadline, -1 on error. */
 int sf_wait_fd(int fd, short events, int64_t deadline, struct sf_error *err);

@@ -6,13 +6,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <poll.h>
+#include <signal.h>
+
 #include "smtpfix/error.h"
 #include "smtpfix/net.h"
+#include "smtpfix/secret.h"
 #include "smtpfix/smtp_session.h"
 #include "smtpfix/tls.h"
 #include "smtpfix/transcript.h"
 
 #define SF_PROBE_MAX_PORTS    16
+#define SF_PROBE_MAX_TARGETS  256 /* every probe of one run, follow-ups included */
 #define SF_PROBE_MAX_MAPS     16
 #define SF_PROBE_DEFAULT_PORT 587
 #define SF_PROBE_DEFAULT_TIMEOUT_MS 10000
@@ -26,6 +31,28 @@ enum sf_probe_mode {
 	SF_MODE_STARTTLS,
 	SF_MODE_TLS
 };
+
+/* Why a target was probed. */
+enum sf_purpose {
+	SF_PURPOSE_MAIN,  /* as a mail program would use the port */
+	SF_PURPOSE_PLAIN, /* follow-up: the same port with no encryption */
+	SF_PURPOSE_TLS,   /* follow-up: the same port with SSL/TLS from the start */
+	SF_PURPOSE_LOGIN  /* the login test */
+};
+
+/* A progress event: a target moved to a new step. */
+struct sf_progress {
+	size_t index;   /* target number in this run */
+	const char *address;
+	int port;
+	enum sf_purpose purpose;
+	const char *step; /* connecting, banner, ehlo, tls, login, rcpt-test, done */
+	double elapsed_ms;
+	bool done;
+	bool ok;        /* with done: the target answered as expected */
+};
+
+typedef void (*sf_progress_fn)(void *ctx, const struct sf_progress *ev);
 
 struct sf_port_map {
 	int port; /* as reported and reasoned about */
@@ -45,9 +72,23 @@ struct sf_probe_options {
 	bool rcpt_test;
 	struct sf_port_map maps[SF_PROBE_MAX_MAPS];
 	size_t nmaps;
+
+	/* The login test (optional). */
+	const char *user;
+	const struct sf_secret *password;
+	bool allow_plaintext_auth;
+	bool send_test;
+	const char *login_from; /* default: user, when it is an address */
+	const char *login_rcpt; /* default: the same */
+
+	sf_progress_fn progress; /* may be NULL */
+	void *progress_ctx;
+	/* Set to non-zero (from a signal handler, say) to cancel the run. */
+	volatile sig_atomic_t *cancel;
 };
 
 struct sf_target_result {
+	enum sf_purpose purpose;
 	char address[SF_ADDR_TEXT_MAX];
 	int port;      /* logical (after --port-map) */
 	int real_port; /* connected to */
@@ -60,6 +101,7 @@ struct sf_target_result {
 	struct sf_session_result smtp;
 	struct sf_transcript transcript;
 	double total_ms;
+	bool cancelled;
 };
 
 struct sf_probe_result {
@@ -83,6 +125,46 @@ void sf_probe_result_free(struct sf_probe_result *res);
 /* Probe one address and port (exposed for tests). */
 void sf_probe_target(const struct sf_probe_options *o, const struct sf_addr *addr, int port,
 	struct sf_target_result *t);
+
+/* What to probe: one connection. */
+struct sf_target_spec {
+	struct sf_addr addr;
+	int port;                 /* logical */
+	enum sf_probe_mode mode;  /* requested; AUTO resolves by port */
+	enum sf_purpose purpose;
+	bool rcpt_test;
+	bool login;               /* run the login test on this connection */
+};
+
+/* The runner: many targets at once over one poll loop. Each target owns
+ * one socket; the loop waits on all of them with the nearest deadline.
+ * A caller with its own loop (the curses front end) uses fill/dispatch;
+ * everyone else calls sf_runner_run. */
+struct sf_runner;
+
+/* on_done is called as each target finishes; it may add targets. */
+typedef void (*sf_target_done_fn)(void *ctx, struct sf_runner *r, size_t index);
+
+struct sf_runner *sf_runner_new(const struct sf_probe_options *o, sf_target_done_fn on_done,
+	void *ctx);
+/* Start a target now. Returns its index, or -1 when the run is full. */
+long sf_runner_add(struct sf_runner *r, const struct sf_target_spec *spec);
+/* Fill pollfds for every target waiting on its socket; *timeout_ms is the
+ * time to the nearest deadline. Returns how many were filled. */
+size_t sf_runner_fill(struct sf_runner *r, struct pollfd *fds, size_t max, int *timeout_ms);
+/* Act on what poll reported (and on deadlines that passed). */
+void sf_runner_dispatch(struct sf_runner *r, const struct pollfd *fds, size_t n);
+bool sf_runner_busy(const struct sf_runner *r);
+/* Stop every target now and close every socket. */
+void sf_runner_cancel(struct sf_runner *r);
+/* Loop until every target is done or the cancel flag is set. */
+void sf_runner_run(struct sf_runner *r);
+size_t sf_runner_count(const struct sf_runner *r);
+const struct sf_target_result *sf_runner_result(const struct sf_runner *r, size_t i);
+/* Move the results out (the caller frees them with sf_probe_result_free). */
+void sf_runner_take(struct sf_runner *r, struct sf_target_result **targets, size_t *n);
+void sf_runner_free(struct sf_runner *r);
+const char *sf_purpose_id(enum sf_purpose p);
 
 enum sf_probe_mode sf_probe_mode_for_port(enum sf_probe_mode requested, int port);
 const char *sf_probe_mode_name(enum sf_probe_mode m);

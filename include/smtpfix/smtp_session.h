@@ -38,11 +38,24 @@ enum sf_step {
 	SF_STEP_STARTTLS,
 	SF_STEP_TLS_HANDSHAKE,
 	SF_STEP_EHLO_TLS,
+	SF_STEP_AUTH,
 	SF_STEP_MAIL,
 	SF_STEP_RCPT,
+	SF_STEP_DATA,
+	SF_STEP_MESSAGE,
 	SF_STEP_RSET,
 	SF_STEP_QUIT,
 	SF_STEP_DONE
+};
+
+/* How the login test went. */
+enum sf_auth_outcome {
+	SF_AUTH_NOT_TRIED,       /* no login was asked for */
+	SF_AUTH_OK,              /* 235 */
+	SF_AUTH_REFUSED,         /* the server said no (535, 534, 538, 454 ...) */
+	SF_AUTH_NOT_OFFERED,     /* no AUTH in EHLO on this connection */
+	SF_AUTH_NO_TLS,          /* held back: no TLS, and plain-text login not allowed */
+	SF_AUTH_NO_MECHANISM     /* only mechanisms smtpfix does not speak (SCRAM, XOAUTH2 ...) */
 };
 
 enum sf_session_want {
@@ -59,6 +72,19 @@ struct sf_session_config {
 	const char *rcpt_to;
 	bool rcpt_test;                  /* MAIL FROM + RCPT TO without login */
 	struct sf_transcript *transcript; /* may be NULL */
+
+	/* The login test: with auth_user set, log in after the last EHLO,
+	 * then MAIL FROM and RCPT TO (mail_from, rcpt_to), then RSET, or DATA
+	 * with `message` when send_test is set. */
+	const char *auth_user;
+	const char *auth_password;        /* not copied; never recorded */
+	size_t auth_password_len;
+	bool allow_plaintext_auth;        /* log in even without TLS */
+	bool send_test;
+	const char *message;              /* headers and body, CRLF lines, no final dot */
+	/* HMAC-MD5 for CRAM-MD5 (provided by the TLS layer); NULL: no CRAM-MD5. */
+	int (*hmac_md5)(const void *key, size_t keylen, const void *msg, size_t msglen,
+		unsigned char out[16]);
 };
 
 /* One command and its reply. */
@@ -70,13 +96,18 @@ struct sf_exchange {
 };
 
 struct sf_session_result {
-	struct sf_exchange greeting, ehlo, helo, starttls, ehlo_tls, mail, rcpt, rset, quit;
+	struct sf_exchange greeting, ehlo, helo, starttls, ehlo_tls, auth, mail, rcpt, data, message,
+		rset, quit;
 	struct sf_ehlo caps;     /* from EHLO before TLS (valid if ehlo.replied 2xx) */
 	struct sf_ehlo caps_tls; /* from EHLO under TLS */
 	bool caps_valid, caps_tls_valid;
 	bool tls_active;
 	bool starttls_offered;   /* STARTTLS listed in the plain EHLO */
 	bool starttls_trailing;  /* bytes followed the 220 reply to STARTTLS */
+
+	enum sf_auth_outcome auth_outcome;
+	char auth_mechanism[SF_AUTH_MECH_MAX]; /* the one used */
+	bool plaintext_auth;     /* the password went over a connection without TLS */
 
 	/* Why the session stopped early, if it did. */
 	enum sf_errcode fail_code;   /* SF_OK when the conversation completed */
@@ -87,6 +118,7 @@ struct sf_session_result {
 struct sf_session {
 	struct sf_session_config cfg;
 	enum sf_step step;
+	int auth_round;           /* continuation lines sent in the AUTH exchange */
 	bool awaiting_tls;
 	struct sf_reply_parser parser;
 	struct sf_buf out;
@@ -113,6 +145,12 @@ void sf_session_eof(struct sf_session *s, bool reset);
 void sf_session_timeout(struct sf_session *s, int timeout_ms);
 /* The driver hit a transport error (reset, write failure). */
 void sf_session_abort(struct sf_session *s, enum sf_errcode code, const char *why);
+
+const char *sf_auth_outcome_id(enum sf_auth_outcome o);
+/* Choose the mechanism for the login test from what the server offers:
+ * under TLS PLAIN, LOGIN, CRAM-MD5; without TLS CRAM-MD5 first, so the
+ * password itself is not sent where it can be read. NULL if none fits. */
+const char *sf_auth_choose(const struct sf_ehlo *caps, bool under_tls, bool have_cram);
 
 /* What step the session is waiting on, in words ("the greeting"). */
 const char *sf_step_name(enum sf_step step);

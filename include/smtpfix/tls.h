@@ -62,6 +62,21 @@ int sf_tls_check_ca_file(const char *path, struct sf_error *err);
 int sf_tls_connect(int fd, const struct sf_tls_config *cfg, int64_t deadline,
 	struct sf_tls **out, struct sf_tls_info *info, struct sf_error *err);
 
+/* The handshake in steps, for a poll loop. start sets up the session on
+ * the connected non-blocking socket; step returns 1 when the handshake is
+ * done (info filled), 0 when it must wait for *want (POLLIN or POLLOUT),
+ * -1 on failure (info and err say why). timeout records a deadline that
+ * passed mid-handshake. */
+int sf_tls_start(int fd, const struct sf_tls_config *cfg, struct sf_tls **out,
+	struct sf_tls_info *info, struct sf_error *err);
+int sf_tls_handshake_step(struct sf_tls *t, short *want, struct sf_tls_info *info,
+	struct sf_error *err);
+void sf_tls_handshake_timeout(struct sf_tls_info *info, struct sf_error *err);
+
+/* HMAC-MD5, for CRAM-MD5 logins; 0 on success. */
+int sf_tls_hmac_md5(const void *key, size_t keylen, const void *msg, size_t msglen,
+	unsigned char out[16]);
+
 /* Non-blocking record I/O. On "would block", return -1 with *want set to
  * POLLIN or POLLOUT and err untouched; 0 from read is end of stream. */
 ssize_t sf_tls_read(struct sf_tls *t, void *buf, size_t len, short *want, struct sf_error *err);

@@ -152,3 +152,13 @@ sf_strndup(const char *s, size_t n)
 	d[n] = '\0';
 	return d;
 }
+
+void
+sf_buf_consume_wipe(struct sf_buf *b, size_t n)
+{
+	size_t old = b->len;
+
+	sf_buf_consume(b, n);
+	if (b->data != NULL && old > b->len)
+		sf_memwipe(b->data + b->len, old - b->len);
+}

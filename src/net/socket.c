@@ -58,11 +58,10 @@ sf_wait_fd(int fd, short events, int64_t deadline, struct sf_error *err)
 }
 
 int
-sf_connect(const struct sf_addr *addr, int port, int64_t deadline, int *fdp, struct sf_error *err)
+sf_connect_start(const struct sf_addr *addr, int port, int *fdp, struct sf_error *err)
 {
 	struct sockaddr_storage sa = addr->sa;
-	int fd, rc, one = 1, soerr = 0;
-	socklen_t len = sizeof soerr;
+	int fd, rc, one = 1;
 
 	*fdp = -1;
 	if (addr->family == AF_INET)
@@ -82,22 +81,38 @@ sf_connect(const struct sf_addr *addr, int port, int64_t deadline, int *fdp, str
 		close(fd);
 		return classify_connect_errno(e, addr, port, err);
 	}
-	if (rc < 0) {
-		rc = sf_wait_fd(fd, POLLOUT, deadline, err);
-		if (rc <= 0) {
-			close(fd);
-			if (rc == 0)
-				return sf_error_set(err, SF_E_TIMEOUT,
-					"no answer from %s port %d within the time limit (a firewall may drop the traffic)",
-					addr->text, port);
-			return -1;
-		}
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
-			soerr = errno;
-		if (soerr != 0) {
-			close(fd);
-			return classify_connect_errno(soerr, addr, port, err);
-		}
+	*fdp = fd;
+	return 0;
+}
+
+int
+sf_connect_finish(int fd, const struct sf_addr *addr, int port, struct sf_error *err)
+{
+	int soerr = 0;
+	socklen_t len = sizeof soerr;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
+		soerr = errno;
+	if (soerr != 0)
+		return classify_connect_errno(soerr, addr, port, err);
+	return 0;
+}
+
+int
+sf_connect(const struct sf_addr *addr, int port, int64_t deadline, int *fdp, struct sf_error *err)
+{
+	int fd, rc;
+
+	if (sf_connect_start(addr, port, &fd, err) < 0)
+		return -1;
+	rc = sf_wait_fd(fd, POLLOUT, deadline, err);
+	if (rc == 0)
+		sf_error_set(err, SF_E_TIMEOUT,
+			"no answer from %s port %d within the time limit (a firewall may drop the traffic)",
+			addr->text, port);
+	if (rc <= 0 || sf_connect_finish(fd, addr, port, err) < 0) {
+		close(fd);
+		return -1;
 	}
 	*fdp = fd;
 	return 0;

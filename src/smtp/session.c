@@ -1,5 +1,7 @@
 #include "smtpfix/smtp_session.h"
 
+#include "smtpfix/base64.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,8 +17,11 @@ exchange_for(struct sf_session *s, enum sf_step step)
 	case SF_STEP_HELO: return &r->helo;
 	case SF_STEP_STARTTLS: return &r->starttls;
 	case SF_STEP_EHLO_TLS: return &r->ehlo_tls;
+	case SF_STEP_AUTH: return &r->auth;
 	case SF_STEP_MAIL: return &r->mail;
 	case SF_STEP_RCPT: return &r->rcpt;
+	case SF_STEP_DATA: return &r->data;
+	case SF_STEP_MESSAGE: return &r->message;
 	case SF_STEP_RSET: return &r->rset;
 	case SF_STEP_QUIT: return &r->quit;
 	case SF_STEP_TLS_HANDSHAKE:
@@ -67,13 +72,17 @@ send_cmd(struct sf_session *s, enum sf_step step, const char *fmt, ...)
 		return;
 	}
 	if (s->cfg.transcript != NULL)
-		sf_transcript_client(s->cfg.transcript, line, (size_t)n, false);
+		sf_transcript_client(s->cfg.transcript, line, (size_t)n,
+			step == SF_STEP_AUTH && s->step == SF_STEP_AUTH);
 	/* One write per command: the whole line with its CRLF. */
 	if (sf_buf_add(&s->out, line, (size_t)n, &err) < 0 ||
 		sf_buf_add(&s->out, "\r\n", 2, &err) < 0) {
+		sf_memwipe(line, sizeof line);
 		fail(s, err.code, err.message);
 		return;
 	}
+	/* The line may have held a credential. */
+	sf_memwipe(line, sizeof line);
 	x = exchange_for(s, step);
 	if (x != NULL)
 		x->sent = true;
@@ -102,8 +111,11 @@ sf_session_result_free(struct sf_session_result *r)
 	sf_reply_free(&r->helo.reply);
 	sf_reply_free(&r->starttls.reply);
 	sf_reply_free(&r->ehlo_tls.reply);
+	sf_reply_free(&r->auth.reply);
 	sf_reply_free(&r->mail.reply);
 	sf_reply_free(&r->rcpt.reply);
+	sf_reply_free(&r->data.reply);
+	sf_reply_free(&r->message.reply);
 	sf_reply_free(&r->rset.reply);
 	sf_reply_free(&r->quit.reply);
 	sf_ehlo_free(&r->caps);
@@ -148,20 +160,191 @@ sf_session_output(const struct sf_session *s, size_t *len)
 void
 sf_session_output_done(struct sf_session *s, size_t n)
 {
-	sf_buf_consume(&s->out, n);
+	sf_buf_consume_wipe(&s->out, n);
 }
+
+static void start_login(struct sf_session *s);
 
 static void
 start_mail_test(struct sf_session *s)
 {
 	char arg[SF_SMTP_CMD_MAX / 2];
 
+	if (s->cfg.auth_user != NULL && s->res.auth_outcome == SF_AUTH_NOT_TRIED) {
+		start_login(s);
+		return;
+	}
 	if (!s->cfg.rcpt_test) {
 		send_cmd(s, SF_STEP_QUIT, "QUIT");
 		return;
 	}
 	snprintf(arg, sizeof arg, "%s", s->cfg.mail_from ? s->cfg.mail_from : "");
 	send_cmd(s, SF_STEP_MAIL, "MAIL FROM:<%s>", arg);
+}
+
+const char *
+sf_auth_choose(const struct sf_ehlo *caps, bool under_tls, bool have_cram)
+{
+	static const char *const tls_order[] = { "PLAIN", "LOGIN", "CRAM-MD5" };
+	static const char *const plain_order[] = { "CRAM-MD5", "PLAIN", "LOGIN" };
+	const char *const *order = under_tls ? tls_order : plain_order;
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		if (strcmp(order[i], "CRAM-MD5") == 0 && !have_cram)
+			continue;
+		if (sf_ehlo_has_auth(caps, order[i]))
+			return order[i];
+	}
+	return NULL;
+}
+
+/* Send a base64 line inside the AUTH exchange (redacted in the transcript). */
+static void
+send_auth_b64(struct sf_session *s, const void *data, size_t len)
+{
+	char b64[SF_SMTP_CMD_MAX];
+
+	if (sf_base64_len(len) + 1 > sizeof b64) {
+		fail(s, SF_E_USAGE, "the user name or password is too long");
+		return;
+	}
+	sf_base64_encode(data, len, b64);
+	send_cmd(s, SF_STEP_AUTH, "%s", b64);
+	sf_memwipe(b64, sizeof b64);
+}
+
+static void
+start_login(struct sf_session *s)
+{
+	const struct sf_ehlo *caps = s->res.tls_active ? &s->res.caps_tls : &s->res.caps;
+	const char *mech;
+	char raw[SF_SMTP_CMD_MAX / 2];
+	char b64[SF_SMTP_CMD_MAX];
+	size_t ulen = strlen(s->cfg.auth_user), plen = s->cfg.auth_password_len;
+
+	if (!caps->auth_offered || caps->nauth == 0) {
+		s->res.auth_outcome = SF_AUTH_NOT_OFFERED;
+		send_cmd(s, SF_STEP_QUIT, "QUIT");
+		return;
+	}
+	if (!s->res.tls_active && !s->cfg.allow_plaintext_auth) {
+		/* Never send a credential where anyone on the path can read it,
+		 * unless the person asked for exactly that. */
+		s->res.auth_outcome = SF_AUTH_NO_TLS;
+		send_cmd(s, SF_STEP_QUIT, "QUIT");
+		return;
+	}
+	mech = sf_auth_choose(caps, s->res.tls_active, s->cfg.hmac_md5 != NULL);
+	if (mech == NULL) {
+		s->res.auth_outcome = SF_AUTH_NO_MECHANISM;
+		send_cmd(s, SF_STEP_QUIT, "QUIT");
+		return;
+	}
+	snprintf(s->res.auth_mechanism, sizeof s->res.auth_mechanism, "%s", mech);
+	s->res.plaintext_auth = !s->res.tls_active;
+	s->auth_round = 0;
+	if (strcmp(mech, "PLAIN") != 0) {
+		send_cmd(s, SF_STEP_AUTH, "AUTH %s", mech);
+		return;
+	}
+	/* RFC 4616: authzid NUL authcid NUL password, as the initial response. */
+	if (ulen + plen + 2 > sizeof raw) {
+		fail(s, SF_E_USAGE, "the user name or password is too long");
+		return;
+	}
+	raw[0] = '\0';
+	memcpy(raw + 1, s->cfg.auth_user, ulen);
+	raw[1 + ulen] = '\0';
+	memcpy(raw + 2 + ulen, s->cfg.auth_password, plen);
+	sf_base64_encode(raw, ulen + plen + 2, b64);
+	sf_memwipe(raw, sizeof raw);
+	send_cmd(s, SF_STEP_AUTH, "AUTH PLAIN %s", b64);
+	sf_memwipe(b64, sizeof b64);
+}
+
+/* A 334 challenge inside the AUTH exchange. */
+static void
+auth_continue(struct sf_session *s, const struct sf_reply *r)
+{
+	const char *mech = s->res.auth_mechanism;
+
+	s->auth_round++;
+	if (strcmp(mech, "LOGIN") == 0 && s->auth_round == 1) {
+		send_auth_b64(s, s->cfg.auth_user, strlen(s->cfg.auth_user));
+	} else if (strcmp(mech, "LOGIN") == 0 && s->auth_round == 2) {
+		send_auth_b64(s, s->cfg.auth_password, s->cfg.auth_password_len);
+	} else if (strcmp(mech, "CRAM-MD5") == 0 && s->auth_round == 1) {
+		unsigned char challenge[512], mac[16];
+		char answer[SF_SMTP_CMD_MAX / 2];
+		long clen = sf_base64_decode(r->text, strlen(r->text), challenge, sizeof challenge);
+		size_t n, i;
+
+		if (clen < 0 || s->cfg.hmac_md5(s->cfg.auth_password, s->cfg.auth_password_len,
+					challenge, (size_t)clen, mac) < 0) {
+			send_cmd(s, SF_STEP_AUTH, "*"); /* cancel the exchange (RFC 4954) */
+			return;
+		}
+		n = (size_t)snprintf(answer, sizeof answer, "%s ", s->cfg.auth_user);
+		for (i = 0; i < 16 && n + 2 < sizeof answer; i++)
+			n += (size_t)snprintf(answer + n, sizeof answer - n, "%02x", mac[i]);
+		send_auth_b64(s, answer, n);
+		sf_memwipe(mac, sizeof mac);
+		sf_memwipe(answer, sizeof answer);
+	} else {
+		/* More challenges than the mechanism has: cancel. */
+		send_cmd(s, SF_STEP_AUTH, "*");
+	}
+}
+
+static void
+on_auth_reply(struct sf_session *s, struct sf_exchange *x)
+{
+	char arg[SF_SMTP_CMD_MAX / 2];
+
+	if (x->reply.code == 334) {
+		auth_continue(s, &x->reply);
+		return;
+	}
+	if (x->reply.code != 235) {
+		s->res.auth_outcome = SF_AUTH_REFUSED;
+		send_cmd(s, SF_STEP_QUIT, "QUIT");
+		return;
+	}
+	s->res.auth_outcome = SF_AUTH_OK;
+	if (!s->cfg.rcpt_test) {
+		send_cmd(s, SF_STEP_QUIT, "QUIT");
+		return;
+	}
+	snprintf(arg, sizeof arg, "%s", s->cfg.mail_from ? s->cfg.mail_from : "");
+	send_cmd(s, SF_STEP_MAIL, "MAIL FROM:<%s>", arg);
+}
+
+/* Write the test message with dot-stuffing and the final dot (RFC 5321 4.5.2). */
+static void
+send_message(struct sf_session *s)
+{
+	const char *m = s->cfg.message ? s->cfg.message : "";
+	struct sf_error err;
+	bool line_start = true;
+
+	for (; *m != '\0'; m++) {
+		if (line_start && *m == '.' && sf_buf_add(&s->out, ".", 1, &err) < 0)
+			break;
+		if (sf_buf_add(&s->out, m, 1, &err) < 0)
+			break;
+		line_start = *m == '\n';
+	}
+	if (!line_start)
+		sf_buf_add(&s->out, "\r\n", 2, &err);
+	if (sf_buf_add(&s->out, ".\r\n", 3, &err) < 0) {
+		fail(s, err.code, "the test message is too long");
+		return;
+	}
+	if (s->cfg.transcript != NULL)
+		sf_transcript_note(s->cfg.transcript, "(test message sent, %zu bytes)", s->out.len);
+	s->res.message.sent = true;
+	set_step(s, SF_STEP_MESSAGE);
 }
 
 /* After EHLO or HELO in plain text: upgrade, go on, or stop, by policy. */
@@ -274,8 +457,25 @@ on_reply(struct sf_session *s, struct sf_exchange *x)
 		}
 		send_cmd(s, SF_STEP_RCPT, "RCPT TO:<%s>", s->cfg.rcpt_to ? s->cfg.rcpt_to : "");
 		return;
+	case SF_STEP_AUTH:
+		on_auth_reply(s, x);
+		return;
 	case SF_STEP_RCPT:
+		if (s->cfg.send_test && s->res.auth_outcome == SF_AUTH_OK && cls == 2) {
+			send_cmd(s, SF_STEP_DATA, "DATA");
+			return;
+		}
 		send_cmd(s, SF_STEP_RSET, "RSET");
+		return;
+	case SF_STEP_DATA:
+		if (x->reply.code == 354) {
+			send_message(s);
+			return;
+		}
+		send_cmd(s, SF_STEP_QUIT, "QUIT");
+		return;
+	case SF_STEP_MESSAGE:
+		send_cmd(s, SF_STEP_QUIT, "QUIT");
 		return;
 	case SF_STEP_RSET:
 		send_cmd(s, SF_STEP_QUIT, "QUIT");
@@ -425,8 +625,11 @@ sf_step_name(enum sf_step step)
 	case SF_STEP_STARTTLS: return "STARTTLS";
 	case SF_STEP_TLS_HANDSHAKE: return "the TLS handshake";
 	case SF_STEP_EHLO_TLS: return "EHLO after TLS";
+	case SF_STEP_AUTH: return "the login (AUTH)";
 	case SF_STEP_MAIL: return "MAIL FROM";
 	case SF_STEP_RCPT: return "RCPT TO";
+	case SF_STEP_DATA: return "DATA";
+	case SF_STEP_MESSAGE: return "the end of the test message";
 	case SF_STEP_RSET: return "RSET";
 	case SF_STEP_QUIT: return "QUIT";
 	case SF_STEP_DONE: return "nothing";
@@ -444,11 +647,28 @@ sf_step_id(enum sf_step step)
 	case SF_STEP_STARTTLS: return "starttls";
 	case SF_STEP_TLS_HANDSHAKE: return "tls";
 	case SF_STEP_EHLO_TLS: return "ehlo_tls";
+	case SF_STEP_AUTH: return "auth";
 	case SF_STEP_MAIL: return "mail";
 	case SF_STEP_RCPT: return "rcpt";
+	case SF_STEP_DATA: return "data";
+	case SF_STEP_MESSAGE: return "message";
 	case SF_STEP_RSET: return "rset";
 	case SF_STEP_QUIT: return "quit";
 	case SF_STEP_DONE: return "done";
+	}
+	return "?";
+}
+
+const char *
+sf_auth_outcome_id(enum sf_auth_outcome o)
+{
+	switch (o) {
+	case SF_AUTH_NOT_TRIED: return "not-tried";
+	case SF_AUTH_OK: return "ok";
+	case SF_AUTH_REFUSED: return "refused";
+	case SF_AUTH_NOT_OFFERED: return "not-offered";
+	case SF_AUTH_NO_TLS: return "held-back-no-tls";
+	case SF_AUTH_NO_MECHANISM: return "no-usable-mechanism";
 	}
 	return "?";
 }

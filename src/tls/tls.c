@@ -9,6 +9,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/hmac.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -33,6 +34,7 @@ struct sf_tls {
 	SSL_CTX *ctx;
 	SSL *ssl;
 	struct verify_log vlog;
+	char host[256]; /* for the name check once the handshake is done */
 };
 
 static int verify_log_index = -1;
@@ -375,14 +377,11 @@ make_ctx(const struct sf_tls_config *cfg, struct sf_error *err)
 }
 
 int
-sf_tls_connect(int fd, const struct sf_tls_config *cfg, int64_t deadline, struct sf_tls **out,
+sf_tls_start(int fd, const struct sf_tls_config *cfg, struct sf_tls **out,
 	struct sf_tls_info *info, struct sf_error *err)
 {
 	struct sf_tls *t;
-	X509 *cert;
 	X509_VERIFY_PARAM *param;
-	char why[SF_TLS_TEXT_MAX];
-	int rc, e;
 
 	*out = NULL;
 	memset(info, 0, sizeof *info);
@@ -391,6 +390,7 @@ sf_tls_connect(int fd, const struct sf_tls_config *cfg, int64_t deadline, struct
 	t = OPENSSL_zalloc(sizeof *t);
 	if (t == NULL)
 		return sf_error_set(err, SF_E_NOMEM, "out of memory");
+	snprintf(t->host, sizeof t->host, "%s", cfg->host);
 	t->ctx = make_ctx(cfg, err);
 	if (t->ctx == NULL) {
 		OPENSSL_free(t);
@@ -412,32 +412,38 @@ sf_tls_connect(int fd, const struct sf_tls_config *cfg, int64_t deadline, struct
 		X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
 		X509_VERIFY_PARAM_set1_host(param, cfg->host, 0);
 	}
-	for (;;) {
-		ERR_clear_error();
-		rc = SSL_connect(t->ssl);
-		if (rc == 1)
-			break;
+	*out = t;
+	return 0;
+}
+
+int
+sf_tls_handshake_step(struct sf_tls *t, short *want, struct sf_tls_info *info, struct sf_error *err)
+{
+	char why[SF_TLS_TEXT_MAX];
+	X509 *cert;
+	int rc, e;
+
+	*want = 0;
+	ERR_clear_error();
+	errno = 0;
+	rc = SSL_connect(t->ssl);
+	if (rc != 1) {
 		e = SSL_get_error(t->ssl, rc);
 		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-			rc = sf_wait_fd(fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline, NULL);
-			if (rc > 0)
-				continue;
-			sf_tls_close(t);
-			handshake_failed(info, NULL, "the server did not finish the handshake in time");
-			return sf_error_set(err, SF_E_TIMEOUT,
-				"TLS handshake failed: the server did not finish it in time");
+			*want = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+			return 0;
 		}
-		if ((e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) || peer_closed_error())
+		if ((e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) || peer_closed_error()) {
 			snprintf(why, sizeof why, "%s",
 				errno == ECONNRESET ? "the server reset the connection during the handshake"
 						    : "the server closed the connection during the handshake");
-		else {
+			ERR_clear_error();
+		} else {
 			char reason[200];
 
 			openssl_reason(reason, sizeof reason, "unknown TLS error");
 			explain_reason(reason, why, sizeof why);
 		}
-		sf_tls_close(t);
 		return handshake_failed(info, err, why);
 	}
 	info->handshake_ok = true;
@@ -447,14 +453,55 @@ sf_tls_connect(int fd, const struct sf_tls_config *cfg, int64_t deadline, struct
 	if (cert != NULL) {
 		describe_certificate(cert, info);
 		X509_free(cert);
-		judge(&t->vlog, cfg->host, info);
+		judge(&t->vlog, t->host, info);
 	} else {
 		info->verdict = SF_CERT_UNTRUSTED;
 		snprintf(info->verify_detail, sizeof info->verify_detail,
 			"the server presented no certificate");
 	}
+	return 1;
+}
+
+void
+sf_tls_handshake_timeout(struct sf_tls_info *info, struct sf_error *err)
+{
+	handshake_failed(info, NULL, "the server did not finish the handshake in time");
+	sf_error_set(err, SF_E_TIMEOUT, "TLS handshake failed: the server did not finish it in time");
+}
+
+int
+sf_tls_connect(int fd, const struct sf_tls_config *cfg, int64_t deadline, struct sf_tls **out,
+	struct sf_tls_info *info, struct sf_error *err)
+{
+	struct sf_tls *t;
+	short want;
+	int rc;
+
+	if (sf_tls_start(fd, cfg, &t, info, err) < 0)
+		return -1;
+	for (;;) {
+		rc = sf_tls_handshake_step(t, &want, info, err);
+		if (rc == 1)
+			break;
+		if (rc < 0 || sf_wait_fd(fd, want, deadline, NULL) <= 0) {
+			if (rc == 0)
+				sf_tls_handshake_timeout(info, err);
+			sf_tls_close(t);
+			*out = NULL;
+			return -1;
+		}
+	}
 	*out = t;
 	return 0;
+}
+
+int
+sf_tls_hmac_md5(const void *key, size_t keylen, const void *msg, size_t msglen,
+	unsigned char out[16])
+{
+	unsigned int len = 16;
+
+	return HMAC(EVP_md5(), key, (int)keylen, msg, msglen, out, &len) != NULL && len == 16 ? 0 : -1;
 }
 
 static ssize_t
