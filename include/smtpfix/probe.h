@@ -104,13 +104,89 @@ struct sf_target_result {
 	bool cancelled;
 };
 
+/* The security setting a mail program offers for its outgoing server. */
+enum sf_security { SF_SEC_NONE, SF_SEC_STARTTLS, SF_SEC_TLS };
+
+#define SF_OUTCOME_MAX 32
+#define SF_MESSAGE_MAX 320
+
+/* What a mail program set to (port, security, auth) will meet. */
+struct sf_matrix_cell {
+	int port;
+	enum sf_security security;
+	bool auth;
+	char outcome[SF_OUTCOME_MAX]; /* works, auth-not-offered, rejected, ... */
+	bool observed;                /* seen on the wire, not inferred */
+	char message[SF_MESSAGE_MAX]; /* what the person will most likely see */
+	long source;                  /* the target it rests on, or -1 */
+};
+
+/* The server's policy on one port, read from the wire. */
+struct sf_port_policy {
+	int port;
+	char address[SF_ADDR_TEXT_MAX]; /* the address the evidence comes from */
+	char status[16];                /* open, closed, filtered, no-greeting, error */
+	bool implicit_tls;              /* TLS from the first byte works */
+	bool starttls;                  /* STARTTLS offered and working */
+	char auth[24];                  /* without-tls, after-starttls-only, implicit-tls-only, not-offered, unknown */
+	bool unauth_refused;            /* mail without login to an outside address refused */
+	int unauth_code;
+	char unauth_text[SF_MESSAGE_MAX];
+	long main_index, plain_index, tls_index; /* targets used, -1 if none */
+};
+
+struct sf_recommendation {
+	bool found;
+	bool as_typed;   /* works with the host name the person typed */
+	char host[SF_HOST_MAX + 1];
+	int port;
+	enum sf_security security;
+	bool auth;
+	char username[320];
+	char why[SF_MESSAGE_MAX];
+};
+
 struct sf_probe_result {
 	char host[SF_HOST_MAX + 1];
 	bool resolved;
 	struct sf_error resolve_err;
 	struct sf_target_result *targets;
 	size_t ntargets;
+
+	/* Whole-host analysis (mode auto): policy per port, the settings
+	 * matrix, and one recommended setting. */
+	bool analysed;
+	struct sf_port_policy policies[SF_PROBE_MAX_PORTS];
+	size_t npolicies;
+	struct sf_matrix_cell cells[SF_PROBE_MAX_PORTS * 6];
+	size_t ncells;
+	struct sf_recommendation recommended;
+	long login_index;  /* the login test target, or -1 */
+	bool cancelled;
+
+	/* The loopback trap: probing the server from itself. */
+	bool local_target;
+	struct sf_addr_list public_addrs; /* this machine's other addresses */
 };
+
+/* The ports probed when none are named: SMTP, cPanel's alternate, the
+ * submission ports with implicit TLS and STARTTLS, and the common
+ * alternative port. */
+#define SF_PROBE_DEFAULT_PORTS { 25, 26, 465, 587, 2525 }
+
+const char *sf_security_id(enum sf_security s);
+/* Build policies, the matrix and the recommendation from the targets of
+ * res (pure: no I/O). user is the login name, when one was given. */
+void sf_probe_analyse(struct sf_probe_result *res, const char *typed_host, const char *user);
+/* Where the login test should run: the recommended port and security, or
+ * false when no setting looks usable. */
+bool sf_probe_login_choice(const struct sf_probe_result *res, int *port, enum sf_security *sec);
+
+/* The verdict on the whole run: true when the host serves mail programs
+ * well (see README, exit status); otherwise *why says the first problem. */
+bool sf_probe_healthy(const struct sf_probe_result *res, char *why, size_t whysz);
+/* True when some main target could be reached at all. */
+bool sf_probe_reached(const struct sf_probe_result *res);
 
 void sf_probe_options_init(struct sf_probe_options *o);
 /* Check options for consistency; SF_E_USAGE with a one-line reason. */

@@ -16,7 +16,7 @@ int sf_report_probe_json(const struct sf_probe_result *res, bool with_transcript
 
 /* A short human summary: what works, what does not, in plain words. Every
  * string that came from the server is sanitized. */
-int sf_report_probe_text(const struct sf_probe_result *res, bool with_transcript,
+int sf_report_probe_text(const struct sf_probe_result *res, bool details, bool with_transcript,
 	struct sf_buf *out, struct sf_error *err);
 
 #endif

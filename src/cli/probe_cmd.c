@@ -1,7 +1,11 @@
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "smtpfix/probe.h"
@@ -11,13 +15,16 @@ static const char probe_usage[] =
 	"usage: smtpfix probe HOST [--port N]... [--mode auto|plain|starttls|tls]\n"
 	"                     [--timeout SECONDS] [--json] [--transcript] [--ca-file FILE]\n"
 	"                     [--ehlo NAME] [--from ADDR] [--rcpt ADDR] [--no-rcpt-test]\n"
-	"                     [--port-map PORT=REALPORT]...\n"
+	"                     [--port-map PORT=REALPORT]... [--user USER --password-stdin]\n"
+	"                     [--allow-plaintext-auth] [--send-test] [--details] [--progress]\n"
 	"\n"
-	"Connects to HOST on each port (default 587), reads what the server offers\n"
-	"before and after TLS, checks its certificate, and tests whether it takes\n"
-	"mail without a login. Never sends a message.\n"
+	"Connects to HOST on each port (default 25, 26, 465, 587 and 2525, all at\n"
+	"once), reads what the server offers before and after TLS, checks its\n"
+	"certificate, and tests whether it takes mail without a login. In auto mode\n"
+	"it also shows what a mail program set to each security setting will meet,\n"
+	"and recommends one. Never sends a message unless --send-test is given.\n"
 	"\n"
-	"  --port N          port to probe; repeat for several (default 587)\n"
+	"  --port N          port to probe; repeat for several\n"
 	"  --mode M          auto (default: implicit TLS on 465, STARTTLS if offered\n"
 	"                    elsewhere), plain, starttls or tls\n"
 	"  --timeout S       seconds allowed for each network step (default 10)\n"
@@ -29,12 +36,21 @@ static const char probe_usage[] =
 	"  --rcpt ADDR       outside recipient for the test (default " SF_PROBE_DEFAULT_RCPT ")\n"
 	"  --no-rcpt-test    skip the MAIL FROM / RCPT TO test\n"
 	"  --port-map P=R    connect to port R but treat it as port P\n"
+	"  --user USER       log in as USER (once, on the recommended setting)\n"
+	"  --password-stdin  read the password from standard input (no echo on a terminal)\n"
+	"  --allow-plaintext-auth  allow the login without TLS (the password can be read\n"
+	"                    by anyone on the way)\n"
+	"  --send-test       after logging in, send one short test message to USER\n"
+	"  --details         show every connection, not just the summary\n"
+	"  --progress        report each step on standard error as it happens\n"
 	"\n"
-	"Exit status: 0 healthy, 1 problem found, 2 bad usage, 3 nothing could be probed.\n";
+	"Exit status: 0 healthy, 1 problem found, 2 bad usage, 3 nothing could be probed,\n"
+	"130 cancelled (Ctrl-C).\n";
 
 enum {
 	OPT_PORT = 256, OPT_MODE, OPT_TIMEOUT, OPT_JSON, OPT_TRANSCRIPT, OPT_CA_FILE, OPT_EHLO,
-	OPT_FROM, OPT_RCPT, OPT_NO_RCPT, OPT_PORT_MAP, OPT_HELP
+	OPT_FROM, OPT_RCPT, OPT_NO_RCPT, OPT_PORT_MAP, OPT_HELP, OPT_USER, OPT_PASSWORD_STDIN,
+	OPT_PLAINTEXT_AUTH, OPT_SEND_TEST, OPT_DETAILS, OPT_PROGRESS
 };
 
 static const struct option probe_options[] = {
@@ -50,12 +66,18 @@ static const struct option probe_options[] = {
 	{ "no-rcpt-test", no_argument, NULL, OPT_NO_RCPT },
 	{ "port-map", required_argument, NULL, OPT_PORT_MAP },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN },
+	{ "allow-plaintext-auth", no_argument, NULL, OPT_PLAINTEXT_AUTH },
+	{ "send-test", no_argument, NULL, OPT_SEND_TEST },
+	{ "details", no_argument, NULL, OPT_DETAILS },
+	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ NULL, 0, NULL, 0 }
 };
 
 struct probe_args {
 	struct sf_probe_options opt;
-	bool json, transcript, rcpt_given;
+	bool json, transcript, rcpt_given, password_stdin, details, progress;
 };
 
 static int
@@ -132,6 +154,12 @@ parse_args(int argc, char **argv, struct probe_args *a)
 		case OPT_HELP:
 			fputs(probe_usage, stdout);
 			return 1;
+		case OPT_USER: a->opt.user = optarg; break;
+		case OPT_PASSWORD_STDIN: a->password_stdin = true; break;
+		case OPT_PLAINTEXT_AUTH: a->opt.allow_plaintext_auth = true; break;
+		case OPT_SEND_TEST: a->opt.send_test = true; break;
+		case OPT_DETAILS: a->details = true; break;
+		case OPT_PROGRESS: a->progress = true; break;
 		default:
 			sf_cli_usage_error("probe: unknown or incomplete option '%s' (see smtpfix probe --help)",
 				argv[optind - 1]);
@@ -147,6 +175,26 @@ parse_args(int argc, char **argv, struct probe_args *a)
 		sf_cli_usage_error("--rcpt and --no-rcpt-test cannot both apply");
 		return -1;
 	}
+	if ((a->opt.user != NULL) != a->password_stdin) {
+		sf_cli_usage_error(a->opt.user ? "--user needs --password-stdin (the password is never "
+						 "taken from the command line)"
+					       : "--password-stdin needs --user");
+		return -1;
+	}
+	if ((a->opt.send_test || a->opt.allow_plaintext_auth) && a->opt.user == NULL) {
+		sf_cli_usage_error("%s needs --user and --password-stdin",
+			a->opt.send_test ? "--send-test" : "--allow-plaintext-auth");
+		return -1;
+	}
+	if (a->opt.user != NULL && (a->opt.user[0] == '\0' || strlen(a->opt.user) > 254 ||
+		strpbrk(a->opt.user, " \t\r\n<>") != NULL)) {
+		sf_cli_usage_error("the user name is empty, too long, or holds spaces or brackets");
+		return -1;
+	}
+	if (a->opt.send_test && strchr(a->opt.user, '@') == NULL) {
+		sf_cli_usage_error("--send-test sends to USER, which must be an email address");
+		return -1;
+	}
 	a->opt.host = argv[optind];
 	return 0;
 }
@@ -154,17 +202,50 @@ parse_args(int argc, char **argv, struct probe_args *a)
 static int
 exit_status(const struct sf_probe_result *res)
 {
-	size_t i, reached = 0, healthy = 0;
-
-	for (i = 0; i < res->ntargets; i++) {
-		if (res->targets[i].connect_ok)
-			reached++;
-		if (sf_target_healthy(&res->targets[i], NULL, 0))
-			healthy++;
-	}
-	if (!res->resolved || reached == 0)
+	if (!res->resolved || !sf_probe_reached(res))
 		return SF_EXIT_NOTHING;
-	return healthy == res->ntargets ? SF_EXIT_OK : SF_EXIT_PROBLEM;
+	return sf_probe_healthy(res, NULL, 0) ? SF_EXIT_OK : SF_EXIT_PROBLEM;
+}
+
+static volatile sig_atomic_t cancel_requested;
+
+static void
+on_interrupt(int sig)
+{
+	(void)sig;
+	cancel_requested = 1;
+}
+
+/* The password, from standard input; without echo when that is a
+ * terminal. It goes into one locked buffer and nowhere else. */
+static int
+read_password(const char *user, struct sf_secret *pw, struct sf_error *err)
+{
+	struct termios old, quiet;
+	bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+	int rc;
+
+	if (tty) {
+		fprintf(stderr, "Password for %s: ", user);
+		fflush(stderr);
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	}
+	rc = sf_secret_read_line(pw, stdin, err);
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fputs("\n", stderr);
+	}
+	return rc;
+}
+
+static void
+print_progress(void *ctx, const struct sf_progress *ev)
+{
+	(void)ctx;
+	fprintf(stderr, "  %7.1f ms  %s port %d (%s): %s%s\n", ev->elapsed_ms, ev->address, ev->port,
+		sf_purpose_id(ev->purpose), ev->step, ev->done ? (ev->ok ? ", ok" : ", failed") : "");
 }
 
 int
@@ -173,6 +254,8 @@ sf_cli_probe(int argc, char **argv)
 	struct probe_args a;
 	struct sf_probe_result res;
 	struct sf_error err;
+	struct sf_secret password = { NULL, 0 };
+	struct sigaction sa, old_int;
 	struct sf_buf out;
 	int rc;
 
@@ -180,7 +263,29 @@ sf_cli_probe(int argc, char **argv)
 	rc = parse_args(argc, argv, &a);
 	if (rc != 0)
 		return rc > 0 ? SF_EXIT_OK : SF_EXIT_USAGE;
-	if (sf_probe_run(&a.opt, &res, &err) < 0) {
+	if (a.password_stdin) {
+		/* No core dump may hold the password. */
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+		if (read_password(a.opt.user, &password, &err) < 0) {
+			sf_cli_usage_error("%s", err.message);
+			return SF_EXIT_USAGE;
+		}
+		a.opt.password = &password;
+	}
+	if (a.progress) {
+		a.opt.progress = print_progress;
+		a.opt.progress_ctx = NULL;
+	}
+	/* Ctrl-C cancels the probe (every socket closed at once) and still
+	 * reports what was found so far. */
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_interrupt;
+	sigaction(SIGINT, &sa, &old_int);
+	a.opt.cancel = &cancel_requested;
+	rc = sf_probe_run(&a.opt, &res, &err);
+	sigaction(SIGINT, &old_int, NULL);
+	sf_secret_free(&password);
+	if (rc < 0) {
 		sf_cli_usage_error("%s", err.message);
 		return err.code == SF_E_USAGE ? SF_EXIT_USAGE : SF_EXIT_NOTHING;
 	}
@@ -188,14 +293,14 @@ sf_cli_probe(int argc, char **argv)
 	if (a.json)
 		rc = sf_report_probe_json(&res, a.transcript, &out, &err);
 	else
-		rc = sf_report_probe_text(&res, a.transcript, &out, &err);
+		rc = sf_report_probe_text(&res, a.transcript || a.details, a.transcript, &out, &err);
 	if (rc < 0) {
 		sf_cli_usage_error("cannot write the report: %s", err.message);
 		rc = SF_EXIT_NOTHING;
 	} else {
 		fwrite(out.data, 1, out.len, stdout);
 		fflush(stdout);
-		rc = exit_status(&res);
+		rc = res.cancelled ? SF_EXIT_CANCELLED : exit_status(&res);
 	}
 	sf_buf_free(&out);
 	sf_probe_result_free(&res);

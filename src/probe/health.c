@@ -53,6 +53,18 @@ sf_target_healthy(const struct sf_target_result *t, char *why, size_t whysz)
 	if (t->tls_attempted && t->tls.verdict != SF_CERT_OK)
 		return problem(why, whysz, "certificate problem (%s): %s",
 			sf_cert_verdict_id(t->tls.verdict), t->tls.verify_detail);
+	if (t->purpose == SF_PURPOSE_LOGIN) {
+		if (s->auth_outcome != SF_AUTH_OK)
+			return problem(why, whysz, "the login test did not pass (%s)",
+				sf_auth_outcome_id(s->auth_outcome));
+		if (s->rcpt.replied && s->rcpt.reply.code / 100 != 2) {
+			first_line(&s->rcpt.reply, line, sizeof line);
+			return problem(why, whysz, "logged in, but sending was refused: %s", line);
+		}
+		if (why != NULL && whysz > 0)
+			why[0] = '\0';
+		return true;
+	}
 	caps = s->tls_active ? &s->caps_tls : &s->caps;
 	if (!(s->tls_active ? s->caps_tls_valid : s->caps_valid))
 		return problem(why, whysz, "the server did not answer EHLO with its extensions");

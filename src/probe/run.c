@@ -1,3 +1,7 @@
+/* The probe of a host: every address on every port at once; in auto mode,
+ * follow-ups that show what the other security settings meet, started as
+ * soon as each port's first answer is in; then, if a password was given,
+ * one login test on the recommended setting. */
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -6,15 +10,175 @@
 #include "smtpfix/probe.h"
 #include "smtpfix/tls.h"
 
+struct plan {
+	const struct sf_probe_options *o;
+	bool follow_ups;
+};
+
+static void
+add_follow_up(struct sf_runner *r, const struct sf_target_result *t, const struct sf_addr *addr,
+	enum sf_probe_mode mode, enum sf_purpose purpose, bool rcpt_test)
+{
+	struct sf_target_spec spec;
+
+	memset(&spec, 0, sizeof spec);
+	spec.addr = *addr;
+	spec.port = t->port;
+	spec.mode = mode;
+	spec.purpose = purpose;
+	spec.rcpt_test = rcpt_test;
+	sf_runner_add(r, &spec);
+}
+
+static bool
+greeted(const struct sf_target_result *t)
+{
+	return t->smtp.greeting.replied && t->smtp.greeting.reply.code / 100 == 2;
+}
+
+/* Decide, from a main probe's outcome, which follow-ups are worth a
+ * connection. Nothing is retried on a closed or silent port. */
+static void
+plan_follow_ups(void *ctx, struct sf_runner *r, size_t index)
+{
+	struct plan *p = ctx;
+	const struct sf_target_result *t = sf_runner_result(r, index);
+	struct sf_addr_list one;
+	struct sf_error err;
+
+	if (!p->follow_ups || t->purpose != SF_PURPOSE_MAIN || !t->connect_ok)
+		return;
+	/* The address is a literal here; resolving it is instant. */
+	if (sf_resolve(t->address, sf_now_ms() + 1000, &one, &err) < 0 || one.count == 0)
+		return;
+	if (t->mode == SF_MODE_TLS) {
+		/* If implicit TLS failed, does the port speak plain SMTP? */
+		if (!t->tls.handshake_ok && t->tls.verdict == SF_CERT_HANDSHAKE_FAILED &&
+			t->smtp.fail_code != SF_E_TIMEOUT)
+			add_follow_up(r, t, &one.addrs[0], SF_MODE_PLAIN, SF_PURPOSE_PLAIN,
+				p->o->rcpt_test);
+		return;
+	}
+	if (greeted(t)) {
+		/* What a program set to no encryption meets, when the main probe
+		 * went on under STARTTLS. */
+		if (t->smtp.tls_active || t->smtp.starttls.sent)
+			add_follow_up(r, t, &one.addrs[0], SF_MODE_PLAIN, SF_PURPOSE_PLAIN,
+				p->o->rcpt_test);
+		/* And one set to SSL/TLS on a port that speaks plain text. */
+		add_follow_up(r, t, &one.addrs[0], SF_MODE_TLS, SF_PURPOSE_TLS, false);
+	} else if (t->smtp.fail_code == SF_E_TIMEOUT && !t->smtp.greeting.replied) {
+		/* Silent at the greeting: maybe it expects TLS first. */
+		add_follow_up(r, t, &one.addrs[0], SF_MODE_TLS, SF_PURPOSE_TLS, p->o->rcpt_test);
+	}
+}
+
+static void
+take_into(struct sf_runner *r, struct sf_probe_result *res)
+{
+	struct sf_target_result *more;
+	size_t n, i;
+	struct sf_target_result *all;
+
+	sf_runner_take(r, &more, &n);
+	if (n == 0) {
+		free(more);
+		return;
+	}
+	all = realloc(res->targets, (res->ntargets + n) * sizeof *all);
+	if (all == NULL) {
+		for (i = 0; i < n; i++) {
+			sf_session_result_free(&more[i].smtp);
+			sf_transcript_free(&more[i].transcript);
+		}
+		free(more);
+		return;
+	}
+	memcpy(all + res->ntargets, more, n * sizeof *more);
+	res->targets = all;
+	res->ntargets += n;
+	free(more);
+}
+
+static bool
+cancelled(const struct sf_probe_options *o)
+{
+	return o->cancel != NULL && *o->cancel;
+}
+
+/* The login test: one connection, on the recommended setting only, so a
+ * wrong password is tried once, not on every port (servers lock accounts
+ * and ban addresses after a few failures). */
+static void
+run_login(const struct sf_probe_options *o, struct sf_probe_result *res,
+	const struct sf_addr_list *addrs)
+{
+	struct sf_runner *r;
+	struct sf_target_spec spec;
+	enum sf_security sec;
+	int port;
+	size_t i, j;
+
+	res->login_index = -1;
+	if (o->user == NULL || o->password == NULL || cancelled(o))
+		return;
+	if (!sf_probe_login_choice(res, &port, &sec)) {
+		/* Nothing recommended: try the first port probed, as asked. */
+		port = o->nports ? o->ports[0] : SF_PROBE_DEFAULT_PORT;
+		sec = port == 465 ? SF_SEC_TLS : SF_SEC_STARTTLS;
+	}
+	memset(&spec, 0, sizeof spec);
+	spec.addr = addrs->addrs[0];
+	for (i = 0; i < res->npolicies; i++)
+		if (res->policies[i].port == port && res->policies[i].address[0] != '\0')
+			for (j = 0; j < addrs->count; j++)
+				if (strcmp(addrs->addrs[j].text, res->policies[i].address) == 0)
+					spec.addr = addrs->addrs[j];
+	spec.port = port;
+	spec.mode = o->mode != SF_MODE_AUTO ? o->mode
+		: sec == SF_SEC_TLS ? SF_MODE_TLS
+		: sec == SF_SEC_STARTTLS ? SF_MODE_STARTTLS
+		: SF_MODE_PLAIN;
+	spec.purpose = SF_PURPOSE_LOGIN;
+	spec.rcpt_test = true;
+	spec.login = true;
+	r = sf_runner_new(o, NULL, NULL);
+	if (r == NULL)
+		return;
+	sf_runner_add(r, &spec);
+	sf_runner_run(r);
+	res->login_index = (long)res->ntargets;
+	take_into(r, res);
+	sf_runner_free(r);
+	if (cancelled(o))
+		res->cancelled = true;
+}
+
+static void
+check_local(const struct sf_addr_list *addrs, struct sf_probe_result *res)
+{
+	size_t i;
+
+	for (i = 0; i < addrs->count; i++)
+		if (sf_addr_is_local(&addrs->addrs[i]))
+			res->local_target = true;
+	if (res->local_target)
+		sf_local_addresses(&res->public_addrs, NULL);
+}
+
 int
 sf_probe_run(const struct sf_probe_options *o, struct sf_probe_result *res, struct sf_error *err)
 {
+	static const int default_ports[] = SF_PROBE_DEFAULT_PORTS;
 	struct sf_addr_list addrs;
-	size_t i, j, nports = o->nports ? o->nports : 1;
-	int default_port = SF_PROBE_DEFAULT_PORT;
-	const int *ports = o->nports ? o->ports : &default_port;
+	struct sf_runner *r;
+	struct plan plan = { o, o->mode == SF_MODE_AUTO };
+	const int *ports = o->nports ? o->ports : default_ports;
+	size_t nports = o->nports ? o->nports : sizeof default_ports / sizeof default_ports[0];
+	size_t i, j;
 
 	memset(res, 0, sizeof *res);
+	res->login_index = -1;
 	if (sf_probe_options_check(o, err) < 0)
 		return -1;
 	if (o->ca_file != NULL && sf_tls_check_ca_file(o->ca_file, err) < 0)
@@ -23,12 +187,37 @@ sf_probe_run(const struct sf_probe_options *o, struct sf_probe_result *res, stru
 	if (sf_resolve(o->host, sf_now_ms() + o->timeout_ms, &addrs, &res->resolve_err) < 0)
 		return 0;
 	res->resolved = true;
-	res->targets = calloc(addrs.count * nports, sizeof *res->targets);
-	if (res->targets == NULL)
+	check_local(&addrs, res);
+	r = sf_runner_new(o, plan_follow_ups, &plan);
+	if (r == NULL)
 		return sf_error_set(err, SF_E_NOMEM, "out of memory");
-	for (j = 0; j < nports; j++)
-		for (i = 0; i < addrs.count; i++)
-			sf_probe_target(o, &addrs.addrs[i], ports[j], &res->targets[res->ntargets++]);
+	for (j = 0; j < nports; j++) {
+		for (i = 0; i < addrs.count; i++) {
+			struct sf_target_spec spec;
+
+			memset(&spec, 0, sizeof spec);
+			spec.addr = addrs.addrs[i];
+			spec.port = ports[j];
+			spec.mode = o->mode;
+			spec.purpose = SF_PURPOSE_MAIN;
+			spec.rcpt_test = o->rcpt_test;
+			sf_runner_add(r, &spec);
+		}
+	}
+	sf_runner_run(r);
+	take_into(r, res);
+	sf_runner_free(r);
+	if (cancelled(o))
+		res->cancelled = true;
+	/* The matrix needs the follow-ups of auto mode; a fixed --mode asks
+	 * about that one setting only. */
+	if (plan.follow_ups)
+		sf_probe_analyse(res, o->host, o->user);
+	if (!res->cancelled) {
+		run_login(o, res, &addrs);
+		if (res->login_index >= 0 && plan.follow_ups)
+			sf_probe_analyse(res, o->host, o->user);
+	}
 	return 0;
 }
 

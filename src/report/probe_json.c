@@ -152,6 +152,28 @@ starttls_object(struct sf_json *j, const struct sf_target_result *t)
 	sf_json_object_end(j);
 }
 
+/* The login test's own record: never the password, only what happened. */
+static void
+login_object(struct sf_json *j, const struct sf_target_result *t)
+{
+	const struct sf_session_result *s = &t->smtp;
+
+	sf_json_key(j, "login");
+	sf_json_object_begin(j);
+	sf_json_key(j, "outcome");
+	sf_json_string(j, sf_auth_outcome_id(s->auth_outcome));
+	sf_json_key(j, "mechanism");
+	sf_json_string_or_null(j, s->auth_mechanism[0] ? s->auth_mechanism : NULL);
+	sf_json_key(j, "plaintext");
+	sf_json_bool(j, s->plaintext_auth);
+	simple_reply(j, "reply", &s->auth);
+	full_reply(j, "mail", &s->mail);
+	full_reply(j, "rcpt", &s->rcpt);
+	full_reply(j, "data", &s->data);
+	full_reply(j, "message", &s->message);
+	sf_json_object_end(j);
+}
+
 static void
 transcript_array(struct sf_json *j, const struct sf_transcript *tr)
 {
@@ -182,6 +204,8 @@ target_object(struct sf_json *j, const struct sf_target_result *t, bool with_tra
 	bool healthy = sf_target_healthy(t, why, sizeof why);
 
 	sf_json_object_begin(j);
+	sf_json_key(j, "purpose");
+	sf_json_string(j, sf_purpose_id(t->purpose));
 	sf_json_key(j, "address");
 	sf_json_string(j, t->address);
 	sf_json_key(j, "port");
@@ -216,8 +240,12 @@ target_object(struct sf_json *j, const struct sf_target_result *t, bool with_tra
 	mech_list(j, "after_tls", &s->caps_tls, s->caps_tls_valid);
 	sf_json_object_end(j);
 
-	full_reply(j, "mail_without_auth", &s->mail);
-	full_reply(j, "rcpt_without_auth", &s->rcpt);
+	if (t->purpose == SF_PURPOSE_LOGIN) {
+		login_object(j, t);
+	} else {
+		full_reply(j, "mail_without_auth", &s->mail);
+		full_reply(j, "rcpt_without_auth", &s->rcpt);
+	}
 
 	sf_json_key(j, "failure");
 	if (s->fail_code == SF_OK) {
@@ -236,11 +264,143 @@ target_object(struct sf_json *j, const struct sf_target_result *t, bool with_tra
 	sf_json_bool(j, healthy);
 	sf_json_key(j, "problem");
 	sf_json_string_or_null(j, healthy ? NULL : why);
+	sf_json_key(j, "cancelled");
+	sf_json_bool(j, t->cancelled);
 	sf_json_key(j, "ms");
 	sf_json_double(j, t->total_ms, 1);
 	if (with_transcript)
 		transcript_array(j, &t->transcript);
 	sf_json_object_end(j);
+}
+
+static void
+policy_array(struct sf_json *j, const struct sf_probe_result *res)
+{
+	size_t i;
+
+	sf_json_key(j, "policy");
+	if (!res->analysed) {
+		sf_json_null(j);
+		return;
+	}
+	sf_json_array_begin(j);
+	for (i = 0; i < res->npolicies; i++) {
+		const struct sf_port_policy *p = &res->policies[i];
+
+		sf_json_object_begin(j);
+		sf_json_key(j, "port");
+		sf_json_int(j, p->port);
+		sf_json_key(j, "address");
+		sf_json_string(j, p->address);
+		sf_json_key(j, "status");
+		sf_json_string(j, p->status);
+		sf_json_key(j, "implicit_tls");
+		sf_json_bool(j, p->implicit_tls);
+		sf_json_key(j, "starttls");
+		sf_json_bool(j, p->starttls);
+		sf_json_key(j, "auth");
+		sf_json_string(j, p->auth);
+		sf_json_key(j, "without_login");
+		if (p->unauth_code == 0) {
+			sf_json_null(j);
+		} else {
+			sf_json_object_begin(j);
+			sf_json_key(j, "refused");
+			sf_json_bool(j, p->unauth_refused);
+			sf_json_key(j, "code");
+			sf_json_int(j, p->unauth_code);
+			sf_json_key(j, "text");
+			sf_json_string(j, p->unauth_text);
+			sf_json_object_end(j);
+		}
+		sf_json_object_end(j);
+	}
+	sf_json_array_end(j);
+}
+
+static void
+matrix_array(struct sf_json *j, const struct sf_probe_result *res)
+{
+	size_t i;
+
+	sf_json_key(j, "matrix");
+	if (!res->analysed) {
+		sf_json_null(j);
+		return;
+	}
+	sf_json_array_begin(j);
+	for (i = 0; i < res->ncells; i++) {
+		const struct sf_matrix_cell *c = &res->cells[i];
+
+		sf_json_object_begin(j);
+		sf_json_key(j, "port");
+		sf_json_int(j, c->port);
+		sf_json_key(j, "security");
+		sf_json_string(j, sf_security_id(c->security));
+		sf_json_key(j, "auth");
+		sf_json_bool(j, c->auth);
+		sf_json_key(j, "outcome");
+		sf_json_string(j, c->outcome);
+		sf_json_key(j, "observed");
+		sf_json_bool(j, c->observed);
+		sf_json_key(j, "message");
+		sf_json_string(j, c->message);
+		sf_json_object_end(j);
+	}
+	sf_json_array_end(j);
+}
+
+static void
+host_objects(struct sf_json *j, const struct sf_probe_result *res)
+{
+	const struct sf_recommendation *r = &res->recommended;
+	char why[512];
+	bool healthy = sf_probe_healthy(res, why, sizeof why);
+	size_t i;
+
+	policy_array(j, res);
+	matrix_array(j, res);
+	sf_json_key(j, "recommended");
+	if (!r->found) {
+		sf_json_null(j);
+	} else {
+		sf_json_object_begin(j);
+		sf_json_key(j, "host");
+		sf_json_string(j, r->host);
+		sf_json_key(j, "port");
+		sf_json_int(j, r->port);
+		sf_json_key(j, "security");
+		sf_json_string(j, sf_security_id(r->security));
+		sf_json_key(j, "auth");
+		sf_json_bool(j, r->auth);
+		sf_json_key(j, "username");
+		sf_json_string(j, r->username);
+		sf_json_key(j, "why");
+		sf_json_string(j, r->why);
+		sf_json_object_end(j);
+	}
+	sf_json_key(j, "login_target");
+	if (res->login_index < 0)
+		sf_json_null(j);
+	else
+		sf_json_int(j, res->login_index);
+	sf_json_key(j, "local_target");
+	sf_json_bool(j, res->local_target);
+	sf_json_key(j, "public_addresses");
+	if (!res->local_target) {
+		sf_json_null(j);
+	} else {
+		sf_json_array_begin(j);
+		for (i = 0; i < res->public_addrs.count; i++)
+			sf_json_string(j, res->public_addrs.addrs[i].text);
+		sf_json_array_end(j);
+	}
+	sf_json_key(j, "cancelled");
+	sf_json_bool(j, res->cancelled);
+	sf_json_key(j, "healthy");
+	sf_json_bool(j, healthy);
+	sf_json_key(j, "problem");
+	sf_json_string_or_null(j, healthy ? NULL : why);
 }
 
 int
@@ -268,6 +428,7 @@ sf_report_probe_json(const struct sf_probe_result *res, bool with_transcript, st
 	for (i = 0; i < res->ntargets; i++)
 		target_object(&j, &res->targets[i], with_transcript);
 	sf_json_array_end(&j);
+	host_objects(&j, res);
 	sf_json_object_end(&j);
 	if (!j.failed)
 		sf_buf_add(out, "\n", 1, &j.err);

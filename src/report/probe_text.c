@@ -240,6 +240,197 @@ send_test_lines(struct writer *w, const struct sf_session_result *s)
 }
 
 static void
+login_lines(struct writer *w, const struct sf_target_result *t)
+{
+	const struct sf_session_result *s = &t->smtp;
+
+	w_label(w, "Login");
+	switch (s->auth_outcome) {
+	case SF_AUTH_OK:
+		w_printf(w, "ok (%s%s)", s->auth_mechanism,
+			s->plaintext_auth ? ", WITHOUT encryption: the password crossed the network readable" : "");
+		break;
+	case SF_AUTH_REFUSED:
+		w_printf(w, "REFUSED with %s: ", s->auth_mechanism);
+		w_reply(w, &s->auth.reply);
+		break;
+	case SF_AUTH_NOT_OFFERED:
+		w_printf(w, "not tried: the server offers no login on this connection");
+		break;
+	case SF_AUTH_NO_TLS:
+		w_printf(w, "not tried: no encryption here, and the password is not sent in the "
+			    "clear without --allow-plaintext-auth");
+		break;
+	case SF_AUTH_NO_MECHANISM:
+		w_printf(w, "not tried: the server offers only login methods smtpfix does not "
+			    "speak (often OAuth2 or SCRAM; an app password may be needed)");
+		break;
+	case SF_AUTH_NOT_TRIED:
+		w_printf(w, "not tried");
+		break;
+	}
+	w_end_row(w);
+	if (s->mail.replied) {
+		w_label(w, "Send as you");
+		w_printf(w, "MAIL FROM ");
+		w_reply(w, &s->mail.reply);
+		if (s->rcpt.replied) {
+			w_printf(w, "; RCPT TO ");
+			w_reply(w, &s->rcpt.reply);
+		}
+		w_end_row(w);
+	}
+	if (s->message.replied) {
+		w_label(w, "Test message");
+		w_reply(w, &s->message.reply);
+		w_end_row(w);
+	}
+}
+
+static const char *
+security_words(enum sf_security sec)
+{
+	switch (sec) {
+	case SF_SEC_NONE: return "None";
+	case SF_SEC_STARTTLS: return "STARTTLS";
+	case SF_SEC_TLS: return "SSL/TLS";
+	}
+	return "?";
+}
+
+/* Short words for a matrix outcome, for the table. */
+static const char *
+outcome_words(const char *o)
+{
+	static const struct {
+		const char *id, *words;
+	} map[] = {
+		{ "works", "works" },
+		{ "auth-not-offered", "login not offered" },
+		{ "rejected", "refused without login" },
+		{ "starttls-not-offered", "STARTTLS not offered" },
+		{ "starttls-refused", "STARTTLS refused" },
+		{ "tls-handshake-fails", "TLS handshake fails" },
+		{ "hangs-no-greeting", "hangs, no greeting" },
+		{ "cert-name-mismatch", "certificate name mismatch" },
+		{ "cert-expired", "certificate expired" },
+		{ "cert-not-yet-valid", "certificate not yet valid" },
+		{ "cert-self-signed", "certificate self-signed" },
+		{ "cert-untrusted", "certificate untrusted" },
+		{ "port-closed", "port closed" },
+		{ "port-filtered", "port filtered (no answer)" },
+		{ "wrong-credentials", "login refused (password?)" },
+		{ "sender-rejected", "sender refused after login" },
+		{ "auth-mechanism-mismatch", "no common login method" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (strcmp(map[i].id, o) == 0)
+			return map[i].words;
+	return o;
+}
+
+static void
+ports_section(struct writer *w, const struct sf_probe_result *res)
+{
+	size_t i;
+
+	w_printf(w, "\nPorts\n");
+	for (i = 0; i < res->npolicies; i++) {
+		const struct sf_port_policy *p = &res->policies[i];
+		char label[16];
+
+		snprintf(label, sizeof label, "%d", p->port);
+		w_label(w, label);
+		if (strcmp(p->status, "open") != 0) {
+			w_printf(w, "%s", strcmp(p->status, "closed") == 0 ? "closed (refused)"
+				: strcmp(p->status, "filtered") == 0	 ? "no answer (filtered)"
+				: strcmp(p->status, "no-greeting") == 0 ? "connects, but no greeting"
+									 : p->status);
+			w_end_row(w);
+			continue;
+		}
+		w_printf(w, "%s%s%s; login %s", p->implicit_tls ? "SSL/TLS" : "",
+			p->implicit_tls && p->starttls ? " and " : "",
+			p->starttls ? "STARTTLS" : !p->implicit_tls ? "no encryption" : "",
+			strcmp(p->auth, "without-tls") == 0	       ? "offered without encryption"
+			: strcmp(p->auth, "after-starttls-only") == 0 ? "only after STARTTLS"
+			: strcmp(p->auth, "implicit-tls-only") == 0   ? "only over SSL/TLS"
+			: strcmp(p->auth, "not-offered") == 0	       ? "NOT offered"
+								       : "unknown");
+		if (p->unauth_code != 0) {
+			w_printf(w, "; without login: ");
+			w_server(w, p->unauth_text, strlen(p->unauth_text));
+		}
+		w_end_row(w);
+	}
+}
+
+static void
+matrix_section(struct writer *w, const struct sf_probe_result *res)
+{
+	size_t i;
+	bool inferred = false;
+
+	w_printf(w, "\nWhat a mail program will meet (port, security, login)\n");
+	for (i = 0; i < res->ncells; i++) {
+		const struct sf_matrix_cell *c = &res->cells[i];
+
+		/* A closed port says the same six times: once is enough. */
+		if ((strcmp(c->outcome, "port-closed") == 0 || strcmp(c->outcome, "port-filtered") == 0) &&
+			!(c->security == SF_SEC_NONE && c->auth))
+			continue;
+		if (strcmp(c->outcome, "port-closed") == 0 || strcmp(c->outcome, "port-filtered") == 0) {
+			w_printf(w, "  %-5d %-20s %s\n", c->port, "any", outcome_words(c->outcome));
+			continue;
+		}
+		w_printf(w, "  %-5d %-8s %-11s %s%s\n", c->port, security_words(c->security),
+			c->auth ? "login on" : "login off", outcome_words(c->outcome),
+			c->observed ? "" : " *");
+		inferred |= !c->observed;
+	}
+	if (inferred)
+		w_printf(w, "  (* inferred from the other answers, not seen directly)\n");
+}
+
+static void
+advice_section(struct writer *w, const struct sf_probe_result *res)
+{
+	const struct sf_recommendation *r = &res->recommended;
+	size_t i;
+
+	w_printf(w, "\n");
+	if (res->local_target) {
+		w_label(w, "Note");
+		w_printf(w, "this probe ran from the mail server to itself. Servers such as "
+			    "cPanel's Exim treat local connections as secure, so a remote mail "
+			    "program may be treated differently. Probe a public address instead:");
+		for (i = 0; i < res->public_addrs.count; i++)
+			w_printf(w, " %s", res->public_addrs.addrs[i].text);
+		if (res->public_addrs.count == 0)
+			w_printf(w, " (this machine has no other address)");
+		w_end_row(w);
+	}
+	w_label(w, "Use this");
+	if (!r->found) {
+		w_printf(w, "no setting works as it is; see the table above");
+	} else {
+		w_printf(w, "outgoing server ");
+		w_server(w, r->host, strlen(r->host));
+		w_printf(w, ", port %d, security %s, authentication on, user name ", r->port,
+			security_words(r->security));
+		w_server(w, r->username, strlen(r->username));
+		if (!r->as_typed) {
+			w_printf(w, " (");
+			w_server(w, r->why, strlen(r->why));
+			w_printf(w, ")");
+		}
+	}
+	w_end_row(w);
+}
+
+static void
 transcript_lines(struct writer *w, const struct sf_transcript *tr)
 {
 	size_t i;
@@ -264,6 +455,8 @@ target_text(struct writer *w, const struct sf_target_result *t, bool with_transc
 	bool healthy;
 
 	w_printf(w, "\n%s port %d, %s", t->address, t->port, mode_words(t->mode));
+	if (t->purpose != SF_PURPOSE_MAIN)
+		w_printf(w, " [%s]", t->purpose == SF_PURPOSE_LOGIN ? "login test" : "follow-up");
 	if (t->real_port != t->port)
 		w_printf(w, " (connected to port %d)", t->real_port);
 	w_raw(w, "\n", 1);
@@ -306,7 +499,10 @@ target_text(struct writer *w, const struct sf_target_result *t, bool with_transc
 		w_mechs(w, &s->caps_tls);
 		w_end_row(w);
 	}
-	send_test_lines(w, s);
+	if (t->purpose == SF_PURPOSE_LOGIN)
+		login_lines(w, t);
+	else
+		send_test_lines(w, s);
 	/* A TLS failure is already on the TLS row; anything else that cut the
 	 * conversation short gets its own. */
 	if (s->fail_code != SF_OK && !s->rcpt.replied &&
@@ -331,11 +527,13 @@ target_text(struct writer *w, const struct sf_target_result *t, bool with_transc
 }
 
 int
-sf_report_probe_text(const struct sf_probe_result *res, bool with_transcript, struct sf_buf *out,
-	struct sf_error *err)
+sf_report_probe_text(const struct sf_probe_result *res, bool details, bool with_transcript,
+	struct sf_buf *out, struct sf_error *err)
 {
 	struct writer w = { out, err, false, false, { NULL, 0, 0, 0 } };
-	size_t i, healthy = 0;
+	char why[512];
+	size_t i, shown = 0;
+	bool healthy;
 
 	sf_buf_init(&w.row, SF_REPORT_MAX);
 	w_printf(&w, "smtpfix probe of ");
@@ -348,13 +546,33 @@ sf_report_probe_text(const struct sf_probe_result *res, bool with_transcript, st
 		sf_buf_free(&w.row);
 		return w.failed ? -1 : 0;
 	}
+	/* Connections in detail: all with --details, else the main ones of a
+	 * fixed-mode probe and the login test. */
 	for (i = 0; i < res->ntargets; i++) {
-		target_text(&w, &res->targets[i], with_transcript);
-		if (sf_target_healthy(&res->targets[i], NULL, 0))
-			healthy++;
+		const struct sf_target_result *t = &res->targets[i];
+
+		if (details || t->purpose == SF_PURPOSE_LOGIN ||
+			(!res->analysed && t->purpose == SF_PURPOSE_MAIN)) {
+			target_text(&w, t, with_transcript);
+			shown++;
+		}
 	}
-	w_printf(&w, "\n%zu of %zu target%s healthy.\n", healthy, res->ntargets,
-		res->ntargets == 1 ? "" : "s");
+	if (res->analysed) {
+		ports_section(&w, res);
+		matrix_section(&w, res);
+		advice_section(&w, res);
+	}
+	healthy = sf_probe_healthy(res, why, sizeof why);
+	if (!res->analysed && shown > 0)
+		w_printf(&w, "\n");
+	w_label(&w, "Verdict");
+	if (healthy)
+		w_printf(&w, "OK");
+	else {
+		w_printf(&w, "PROBLEM: ");
+		w_server(&w, why, strlen(why));
+	}
+	w_end_row(&w);
 	sf_buf_free(&w.row);
 	return w.failed ? -1 : 0;
 }

@@ -203,10 +203,11 @@ START_TEST(escape_sequences_never_reach_the_summary)
 	memset(&res, 0, sizeof res);
 	strcpy(res.host, "127.0.0.1");
 	res.resolved = true;
+	res.login_index = -1;
 	res.targets = &t;
 	res.ntargets = 1;
 	sf_buf_init(&out, SF_REPORT_MAX);
-	ck_assert_int_eq(sf_report_probe_text(&res, true, &out, &err), 0);
+	ck_assert_int_eq(sf_report_probe_text(&res, true, true, &out, &err), 0);
 	ck_assert_ptr_null(memchr(out.data, 0x1b, out.len));
 	ck_assert_ptr_null(memchr(out.data, 0x07, out.len));
 	ck_assert_ptr_nonnull(strstr(out.data, "\\x1b]52;c;"));

@@ -27,6 +27,7 @@ START_TEST(json_keeps_fields_that_did_not_happen_as_null)
 	memset(&res, 0, sizeof res);
 	strcpy(res.host, "mail.example.com");
 	res.resolved = true;
+	res.login_index = -1;
 	res.targets = &t;
 	res.ntargets = 1;
 	sf_buf_init(&out, SF_REPORT_MAX);
@@ -35,9 +36,9 @@ START_TEST(json_keeps_fields_that_did_not_happen_as_null)
 		ck_assert_msg(strstr(out.data, keys[i]) != NULL, "missing %s in\n%s", keys[i], out.data);
 	ck_assert_ptr_null(strstr(out.data, "\"transcript\""));
 	sf_buf_reset(&out);
-	ck_assert_int_eq(sf_report_probe_text(&res, false, &out, &err), 0);
+	ck_assert_int_eq(sf_report_probe_text(&res, false, false, &out, &err), 0);
 	ck_assert_ptr_nonnull(strstr(out.data, "FAILED: connection refused"));
-	ck_assert_ptr_nonnull(strstr(out.data, "0 of 1 target healthy."));
+	ck_assert_ptr_nonnull(strstr(out.data, "Verdict        PROBLEM: port 587: connection refused"));
 	sf_buf_free(&out);
 	sf_transcript_free(&t.transcript);
 }

@@ -1,0 +1,645 @@
+/* From the targets of a whole-host probe to what a person needs: the
+ * server's policy per port, what each mail-program setting will meet,
+ * and one setting to use. Pure: it only reads results. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "smtpfix/probe.h"
+
+#define CELLS_PER_PORT 6
+
+const char *
+sf_security_id(enum sf_security s)
+{
+	switch (s) {
+	case SF_SEC_NONE: return "none";
+	case SF_SEC_STARTTLS: return "starttls";
+	case SF_SEC_TLS: return "tls";
+	}
+	return "?";
+}
+
+/* The targets that speak for one port: the main probe at the first
+ * address that answered (else the first address), and its follow-ups. */
+struct evidence {
+	const struct sf_target_result *main, *plain, *tls, *login;
+	long main_i, plain_i, tls_i, login_i;
+};
+
+static void
+gather(const struct sf_probe_result *res, int port, struct evidence *ev)
+{
+	const char *addr = NULL;
+	size_t i;
+
+	memset(ev, 0, sizeof *ev);
+	ev->main_i = ev->plain_i = ev->tls_i = ev->login_i = -1;
+	for (i = 0; i < res->ntargets; i++) {
+		const struct sf_target_result *t = &res->targets[i];
+
+		if (t->port == port && t->purpose == SF_PURPOSE_MAIN && t->connect_ok) {
+			addr = t->address;
+			break;
+		}
+	}
+	for (i = 0; i < res->ntargets; i++) {
+		const struct sf_target_result *t = &res->targets[i];
+
+		if (t->port != port || (addr != NULL && strcmp(t->address, addr) != 0))
+			continue;
+		if (t->purpose == SF_PURPOSE_MAIN && ev->main == NULL) {
+			ev->main = t;
+			ev->main_i = (long)i;
+			addr = t->address;
+		} else if (t->purpose == SF_PURPOSE_PLAIN && ev->plain == NULL) {
+			ev->plain = t;
+			ev->plain_i = (long)i;
+		} else if (t->purpose == SF_PURPOSE_TLS && ev->tls == NULL) {
+			ev->tls = t;
+			ev->tls_i = (long)i;
+		} else if (t->purpose == SF_PURPOSE_LOGIN && ev->login == NULL) {
+			ev->login = t;
+			ev->login_i = (long)i;
+		}
+	}
+}
+
+static bool
+greeted(const struct sf_target_result *t)
+{
+	return t != NULL && t->smtp.greeting.replied && t->smtp.greeting.reply.code / 100 == 2;
+}
+
+static void
+first_line(const struct sf_reply *r, char *out, size_t outsz)
+{
+	const char *t = r->text ? r->text : "";
+	size_t i, n = 0;
+
+	/* The whole reply on one line: servers wrap long refusals. */
+	n = (size_t)snprintf(out, outsz, "%d ", r->code);
+	for (i = 0; t[i] != '\0' && n + 1 < outsz; i++)
+		out[n++] = t[i] == '\n' ? ' ' : t[i];
+	out[n < outsz ? n : outsz - 1] = '\0';
+}
+
+static void
+cell_set(struct sf_matrix_cell *c, const char *outcome, bool observed, long source,
+	const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void
+cell_set(struct sf_matrix_cell *c, const char *outcome, bool observed, long source,
+	const char *fmt, ...)
+{
+	va_list ap;
+
+	snprintf(c->outcome, sizeof c->outcome, "%s", outcome);
+	c->observed = observed;
+	c->source = source;
+	va_start(ap, fmt);
+	vsnprintf(c->message, sizeof c->message, fmt, ap);
+	va_end(ap);
+}
+
+/* The connection never got as far as SMTP: the same for every setting. */
+static bool
+unreachable_cell(struct sf_matrix_cell *c, const struct evidence *ev)
+{
+	const struct sf_target_result *m = ev->main;
+
+	if (m == NULL) {
+		cell_set(c, "not-probed", false, -1, "this port was not probed");
+		return true;
+	}
+	if (m->connect_ok)
+		return false;
+	if (m->connect_err.code == SF_E_REFUSED)
+		cell_set(c, "port-closed", true, ev->main_i,
+			"connection refused: nothing listens on port %d, or a firewall rejects it",
+			m->port);
+	else if (m->connect_err.code == SF_E_TIMEOUT)
+		cell_set(c, "port-filtered", true, ev->main_i,
+			"the connection times out: a firewall drops traffic to port %d", m->port);
+	else
+		cell_set(c, "unreachable", true, ev->main_i, "%s", m->connect_err.message);
+	return true;
+}
+
+static bool
+cert_problem(struct sf_matrix_cell *c, const struct sf_target_result *t, long src)
+{
+	static const struct {
+		enum sf_cert_verdict v;
+		const char *outcome;
+	} map[] = {
+		{ SF_CERT_NAME_MISMATCH, "cert-name-mismatch" },
+		{ SF_CERT_EXPIRED, "cert-expired" },
+		{ SF_CERT_NOT_YET_VALID, "cert-not-yet-valid" },
+		{ SF_CERT_SELF_SIGNED, "cert-self-signed" },
+		{ SF_CERT_UNTRUSTED, "cert-untrusted" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof map / sizeof map[0]; i++) {
+		if (t->tls.verdict == map[i].v) {
+			cell_set(c, map[i].outcome, true, src,
+				"the program warns about the certificate or refuses it: %s",
+				t->tls.verify_detail);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* What a program meets once its connection is in the state t shows
+ * (plain text or TLS): login offered or not, mail without login taken or
+ * refused. caps says which EHLO applies. */
+static void
+conversation_cell(struct sf_matrix_cell *c, const struct sf_target_result *t, long src,
+	const struct sf_ehlo *caps, bool caps_valid, bool observed)
+{
+	const struct sf_session_result *s = &t->smtp;
+	char line[SF_MESSAGE_MAX];
+
+	if (!caps_valid) {
+		if (s->fail_code != SF_OK)
+			cell_set(c, "error", true, src, "%s", s->fail_message);
+		else
+			cell_set(c, "no-extensions", true, src,
+				"the server did not list its extensions (EHLO refused)");
+		return;
+	}
+	if (c->auth) {
+		if (caps->auth_offered && caps->nauth > 0)
+			cell_set(c, "works", observed, src,
+				"login is offered here; the program can log in and send");
+		else
+			cell_set(c, "auth-not-offered", observed, src,
+				"login is not offered on this connection: the program says the server "
+				"does not support authentication, or sends without logging in and is refused");
+		return;
+	}
+	if (s->mail.replied && s->mail.reply.code / 100 != 2) {
+		first_line(&s->mail.reply, line, sizeof line);
+		cell_set(c, "rejected", observed, src, "rejected: %s", line);
+	} else if (s->rcpt.replied && s->rcpt.reply.code / 100 != 2) {
+		first_line(&s->rcpt.reply, line, sizeof line);
+		cell_set(c, "rejected", observed, src, "rejected: %s%s", line,
+			s->rcpt.disconnected ? " (and the server hangs up)" : "");
+	} else if (s->rcpt.replied) {
+		cell_set(c, "works", observed, src,
+			"mail to an outside address is taken without login (the server may relay for anyone)");
+	} else {
+		cell_set(c, "unknown", false, src, "the test without login did not run");
+	}
+}
+
+static void
+none_cell(struct sf_matrix_cell *c, const struct evidence *ev)
+{
+	const struct sf_target_result *m = ev->main;
+	const struct sf_target_result *src = NULL;
+	long si = -1;
+
+	/* The conversation in plain text: the main probe when it stayed in
+	 * plain text, else the plain follow-up. */
+	if (m->mode != SF_MODE_TLS && !m->smtp.tls_active && greeted(m)) {
+		src = m;
+		si = ev->main_i;
+	} else if (ev->plain != NULL && greeted(ev->plain)) {
+		src = ev->plain;
+		si = ev->plain_i;
+	}
+	if (src != NULL) {
+		conversation_cell(c, src, si, &src->smtp.caps, src->smtp.caps_valid, true);
+		return;
+	}
+	if (m->mode == SF_MODE_TLS && m->tls.handshake_ok) {
+		cell_set(c, "hangs-no-greeting", false, ev->main_i,
+			"the program waits for a greeting that never comes: port %d expects SSL/TLS "
+			"from the first byte", m->port);
+		return;
+	}
+	if (m->smtp.fail_code == SF_E_TIMEOUT && !m->smtp.greeting.replied) {
+		cell_set(c, "hangs-no-greeting", true, ev->main_i,
+			"the program waits for a greeting that never comes");
+		return;
+	}
+	cell_set(c, "error", true, ev->main_i, "%s",
+		m->smtp.fail_message[0] ? m->smtp.fail_message : "no usable answer");
+}
+
+static void
+starttls_cell(struct sf_matrix_cell *c, const struct evidence *ev)
+{
+	const struct sf_target_result *m = ev->main, *src = m;
+	const struct sf_session_result *s;
+	char line[SF_MESSAGE_MAX];
+	long si = ev->main_i;
+
+	if (m->mode == SF_MODE_TLS) {
+		/* The main probe used implicit TLS; a STARTTLS program first
+		 * waits for a plain greeting. The plain follow-up shows if there
+		 * is one. */
+		if (ev->plain != NULL && greeted(ev->plain)) {
+			src = ev->plain;
+			si = ev->plain_i;
+		} else if (m->tls.handshake_ok) {
+			cell_set(c, "hangs-no-greeting", false, ev->main_i,
+				"the program waits for a greeting that never comes: port %d expects "
+				"SSL/TLS from the first byte, not STARTTLS", m->port);
+			return;
+		} else {
+			cell_set(c, "error", true, ev->main_i, "%s", m->tls.handshake_error);
+			return;
+		}
+	}
+	s = &src->smtp;
+	if (!greeted(src)) {
+		if (s->fail_code == SF_E_TIMEOUT)
+			cell_set(c, "hangs-no-greeting", true, si,
+				"the program waits for a greeting that never comes");
+		else
+			cell_set(c, "error", true, si, "%s",
+				s->fail_message[0] ? s->fail_message : "no usable answer");
+		return;
+	}
+	if (s->caps_valid && !s->starttls_offered) {
+		cell_set(c, "starttls-not-offered", true, si,
+			"the server does not offer STARTTLS here: the program stops with an encryption error");
+		return;
+	}
+	if (!s->caps_valid) {
+		conversation_cell(c, src, si, &s->caps, false, true);
+		return;
+	}
+	if (s->starttls.replied && s->starttls.reply.code != 220) {
+		first_line(&s->starttls.reply, line, sizeof line);
+		cell_set(c, "starttls-refused", true, si, "STARTTLS refused: %s", line);
+		return;
+	}
+	if (!s->starttls.sent) {
+		cell_set(c, "unknown", false, si, "STARTTLS was not tried on this port");
+		return;
+	}
+	if (!src->tls.handshake_ok) {
+		cell_set(c, "tls-handshake-fails", true, si, "the TLS handshake fails: %s",
+			src->tls.handshake_error);
+		return;
+	}
+	if (cert_problem(c, src, si))
+		return;
+	conversation_cell(c, src, si, &s->caps_tls, s->caps_tls_valid, true);
+}
+
+static void
+tls_cell(struct sf_matrix_cell *c, const struct evidence *ev)
+{
+	const struct sf_target_result *t = ev->main->mode == SF_MODE_TLS ? ev->main : ev->tls;
+	long ti = ev->main->mode == SF_MODE_TLS ? ev->main_i : ev->tls_i;
+
+	if (t == NULL) {
+		if (greeted(ev->main))
+			cell_set(c, "tls-handshake-fails", false, ev->main_i,
+				"the TLS handshake fails: port %d answers in plain text", ev->main->port);
+		else
+			cell_set(c, "unknown", false, -1, "SSL/TLS was not tried on this port");
+		return;
+	}
+	if (!t->connect_ok) {
+		cell_set(c, "error", true, ti, "%s", t->connect_err.message);
+		return;
+	}
+	if (!t->tls.handshake_ok) {
+		cell_set(c, "tls-handshake-fails", true, ti, "the TLS handshake fails: %s",
+			t->tls.handshake_error);
+		return;
+	}
+	if (cert_problem(c, t, ti))
+		return;
+	if (!greeted(t)) {
+		cell_set(c, "error", true, ti, "%s",
+			t->smtp.fail_message[0] ? t->smtp.fail_message : "no greeting over TLS");
+		return;
+	}
+	conversation_cell(c, t, ti, &t->smtp.caps_tls, t->smtp.caps_tls_valid,
+		t->smtp.rcpt.replied || c->auth);
+}
+
+/* The login test overrides the "auth on" cell it ran on. */
+static void
+apply_login(struct sf_matrix_cell *c, const struct evidence *ev)
+{
+	const struct sf_target_result *l = ev->login;
+	const struct sf_session_result *s;
+	char line[SF_MESSAGE_MAX];
+	enum sf_security sec;
+
+	if (l == NULL || !c->auth)
+		return;
+	sec = l->mode == SF_MODE_TLS ? SF_SEC_TLS : l->smtp.tls_active ? SF_SEC_STARTTLS : SF_SEC_NONE;
+	if (sec != c->security)
+		return;
+	s = &l->smtp;
+	switch (s->auth_outcome) {
+	case SF_AUTH_OK:
+		if (s->rcpt.replied && s->rcpt.reply.code / 100 != 2) {
+			first_line(&s->rcpt.reply, line, sizeof line);
+			cell_set(c, "sender-rejected", true, ev->login_i,
+				"login works, but sending is refused: %s", line);
+		} else {
+			cell_set(c, "works", true, ev->login_i, "login (%s) and sending work",
+				s->auth_mechanism);
+		}
+		return;
+	case SF_AUTH_REFUSED:
+		first_line(&s->auth.reply, line, sizeof line);
+		cell_set(c, "wrong-credentials", true, ev->login_i, "the login is refused: %s", line);
+		return;
+	case SF_AUTH_NO_MECHANISM:
+		cell_set(c, "auth-mechanism-mismatch", true, ev->login_i,
+			"the server offers only login methods smtpfix does not speak");
+		return;
+	case SF_AUTH_NOT_OFFERED:
+	case SF_AUTH_NO_TLS:
+	case SF_AUTH_NOT_TRIED:
+		return;
+	}
+}
+
+static void
+port_policy(struct sf_port_policy *p, const struct evidence *ev)
+{
+	const struct sf_target_result *m = ev->main;
+	const struct sf_target_result *plain = NULL, *tls_conn = NULL, *unauth = NULL;
+	bool plain_auth, tls_auth;
+
+	memset(p, 0, sizeof *p);
+	p->main_index = ev->main_i;
+	p->plain_index = ev->plain_i;
+	p->tls_index = ev->tls_i;
+	snprintf(p->auth, sizeof p->auth, "unknown");
+	if (m == NULL) {
+		snprintf(p->status, sizeof p->status, "not-probed");
+		return;
+	}
+	p->port = m->port;
+	snprintf(p->address, sizeof p->address, "%s", m->address);
+	if (!m->connect_ok) {
+		snprintf(p->status, sizeof p->status, "%s",
+			m->connect_err.code == SF_E_REFUSED	  ? "closed"
+			: m->connect_err.code == SF_E_TIMEOUT ? "filtered"
+							      : "unreachable");
+		return;
+	}
+	if (m->mode == SF_MODE_TLS) {
+		p->implicit_tls = m->tls.handshake_ok && greeted(m);
+		tls_conn = p->implicit_tls ? m : NULL;
+		plain = ev->plain != NULL && greeted(ev->plain) ? ev->plain : NULL;
+	} else {
+		plain = greeted(m) ? m : NULL;
+		if (m->smtp.tls_active)
+			tls_conn = m;
+		p->implicit_tls = ev->tls != NULL && ev->tls->tls.handshake_ok && greeted(ev->tls);
+		if (tls_conn == NULL && p->implicit_tls)
+			tls_conn = ev->tls;
+		if (ev->plain != NULL && greeted(ev->plain))
+			plain = ev->plain;
+	}
+	if (plain != NULL)
+		p->starttls = plain->smtp.starttls_offered &&
+			(plain == m ? m->smtp.tls_active : true);
+	if (plain == NULL && tls_conn == NULL) {
+		snprintf(p->status, sizeof p->status, "%s",
+			m->smtp.fail_code == SF_E_TIMEOUT ? "no-greeting" : "error");
+		return;
+	}
+	snprintf(p->status, sizeof p->status, "open");
+	plain_auth = plain != NULL && plain->smtp.caps_valid && plain->smtp.caps.nauth > 0;
+	tls_auth = tls_conn != NULL && tls_conn->smtp.caps_tls_valid &&
+		tls_conn->smtp.caps_tls.nauth > 0;
+	if (plain_auth)
+		snprintf(p->auth, sizeof p->auth, "without-tls");
+	else if (tls_auth && tls_conn->mode == SF_MODE_TLS && !p->starttls)
+		snprintf(p->auth, sizeof p->auth, "implicit-tls-only");
+	else if (tls_auth)
+		snprintf(p->auth, sizeof p->auth, "after-starttls-only");
+	else if (plain != NULL || tls_conn != NULL)
+		snprintf(p->auth, sizeof p->auth, "not-offered");
+	/* Submission without login: the plain-text answer if there is one
+	 * (that is what a misconfigured program meets), else the TLS one. */
+	if (plain != NULL && plain->smtp.rcpt.replied)
+		unauth = plain;
+	else if (plain != NULL && plain->smtp.mail.replied)
+		unauth = plain;
+	else if (tls_conn != NULL && (tls_conn->smtp.rcpt.replied || tls_conn->smtp.mail.replied))
+		unauth = tls_conn;
+	if (unauth != NULL) {
+		const struct sf_exchange *x = unauth->smtp.mail.reply.code / 100 != 2
+			? &unauth->smtp.mail
+			: &unauth->smtp.rcpt;
+
+		p->unauth_code = x->reply.code;
+		p->unauth_refused = x->reply.code / 100 != 2;
+		first_line(&x->reply, p->unauth_text, sizeof p->unauth_text);
+	}
+}
+
+static const struct {
+	int port;
+	enum sf_security sec;
+} preference[] = {
+	{ 465, SF_SEC_TLS }, { 587, SF_SEC_STARTTLS }, { 2525, SF_SEC_STARTTLS },
+	{ 26, SF_SEC_STARTTLS }, { 25, SF_SEC_STARTTLS }, { 2525, SF_SEC_TLS }, { 587, SF_SEC_TLS },
+};
+
+static const struct sf_matrix_cell *
+find_cell(const struct sf_probe_result *res, int port, enum sf_security sec, bool auth)
+{
+	size_t i;
+
+	for (i = 0; i < res->ncells; i++)
+		if (res->cells[i].port == port && res->cells[i].security == sec &&
+			res->cells[i].auth == auth)
+			return &res->cells[i];
+	return NULL;
+}
+
+static void
+recommend(struct sf_probe_result *res, const char *typed_host, const char *user)
+{
+	struct sf_recommendation *r = &res->recommended;
+	const struct sf_matrix_cell *c;
+	size_t i, pass;
+
+	memset(r, 0, sizeof *r);
+	/* First a setting that works as it is; then one that only needs the
+	 * name on the certificate instead of the name typed. */
+	for (pass = 0; pass < 2 && !r->found; pass++) {
+		for (i = 0; i < sizeof preference / sizeof preference[0]; i++) {
+			c = find_cell(res, preference[i].port, preference[i].sec, true);
+			if (c == NULL)
+				continue;
+			if (pass == 0 && strcmp(c->outcome, "works") == 0) {
+				r->as_typed = true;
+				snprintf(r->host, sizeof r->host, "%s", typed_host);
+				snprintf(r->why, sizeof r->why, "%s", c->message);
+			} else if (pass == 1 && strcmp(c->outcome, "cert-name-mismatch") == 0 &&
+				c->source >= 0 && res->targets[c->source].tls.nsan > 0) {
+				snprintf(r->host, sizeof r->host, "%.253s", res->targets[c->source].tls.san[0]);
+				snprintf(r->why, sizeof r->why,
+					"the certificate is issued for %s, not %s: use that name as the server",
+					r->host, typed_host);
+			} else {
+				continue;
+			}
+			r->found = true;
+			r->port = c->port;
+			r->security = c->security;
+			r->auth = true;
+			break;
+		}
+	}
+	if (!r->found)
+		return;
+	if (user != NULL)
+		snprintf(r->username, sizeof r->username, "%s", user);
+	else
+		snprintf(r->username, sizeof r->username, "your full email address");
+}
+
+static bool
+port_seen(const struct sf_probe_result *res, int port)
+{
+	size_t i;
+
+	for (i = 0; i < res->npolicies; i++)
+		if (res->policies[i].port == port)
+			return true;
+	return false;
+}
+
+void
+sf_probe_analyse(struct sf_probe_result *res, const char *typed_host, const char *user)
+{
+	static const enum sf_security secs[] = { SF_SEC_NONE, SF_SEC_STARTTLS, SF_SEC_TLS };
+	struct evidence ev;
+	size_t i, j, k;
+
+	res->npolicies = 0;
+	res->ncells = 0;
+	for (i = 0; i < res->ntargets; i++) {
+		int port = res->targets[i].port;
+
+		if (res->targets[i].purpose != SF_PURPOSE_MAIN || port_seen(res, port) ||
+			res->npolicies >= SF_PROBE_MAX_PORTS)
+			continue;
+		gather(res, port, &ev);
+		port_policy(&res->policies[res->npolicies++], &ev);
+		for (j = 0; j < 3; j++) {
+			for (k = 0; k < 2; k++) {
+				struct sf_matrix_cell *c = &res->cells[res->ncells++];
+
+				memset(c, 0, sizeof *c);
+				c->port = port;
+				c->security = secs[j];
+				c->auth = k == 0;
+				if (unreachable_cell(c, &ev))
+					continue;
+				if (secs[j] == SF_SEC_NONE)
+					none_cell(c, &ev);
+				else if (secs[j] == SF_SEC_STARTTLS)
+					starttls_cell(c, &ev);
+				else
+					tls_cell(c, &ev);
+				apply_login(c, &ev);
+			}
+		}
+	}
+	recommend(res, typed_host, user);
+	res->analysed = true;
+}
+
+bool
+sf_probe_login_choice(const struct sf_probe_result *res, int *port, enum sf_security *sec)
+{
+	size_t i;
+
+	if (!res->recommended.found)
+		return false;
+	*port = res->recommended.port;
+	*sec = res->recommended.security;
+	for (i = 0; i < res->npolicies; i++)
+		if (res->policies[i].port == *port)
+			return true;
+	return false;
+}
+
+bool
+sf_probe_reached(const struct sf_probe_result *res)
+{
+	size_t i;
+
+	for (i = 0; i < res->ntargets; i++)
+		if (res->targets[i].purpose == SF_PURPOSE_MAIN && res->targets[i].connect_ok)
+			return true;
+	return false;
+}
+
+static bool
+verdict(char *why, size_t whysz, bool ok, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static bool
+verdict(char *why, size_t whysz, bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (why != NULL && whysz > 0)
+		vsnprintf(why, whysz, fmt, ap);
+	va_end(ap);
+	return ok;
+}
+
+bool
+sf_probe_healthy(const struct sf_probe_result *res, char *why, size_t whysz)
+{
+	size_t i;
+	char one[512];
+
+	if (!res->resolved)
+		return verdict(why, whysz, false, "%s", res->resolve_err.message);
+	if (res->cancelled)
+		return verdict(why, whysz, false, "the probe was cancelled");
+	if (res->login_index >= 0) {
+		const struct sf_target_result *l = &res->targets[res->login_index];
+
+		if (l->smtp.auth_outcome != SF_AUTH_OK)
+			return verdict(why, whysz, false, "the login test failed (%s) on port %d",
+				sf_auth_outcome_id(l->smtp.auth_outcome), l->port);
+	}
+	if (!res->analysed) {
+		for (i = 0; i < res->ntargets; i++)
+			if (res->targets[i].purpose == SF_PURPOSE_MAIN &&
+				!sf_target_healthy(&res->targets[i], one, sizeof one))
+				return verdict(why, whysz, false, "port %d: %s", res->targets[i].port, one);
+		return verdict(why, whysz, true, "%s", "");
+	}
+	for (i = 0; i < res->ntargets; i++) {
+		const struct sf_target_result *t = &res->targets[i];
+
+		if (t->purpose != SF_PURPOSE_LOGIN && t->smtp.rcpt.replied &&
+			t->smtp.auth_outcome == SF_AUTH_NOT_TRIED && t->smtp.rcpt.reply.code / 100 == 2)
+			return verdict(why, whysz, false,
+				"port %d accepts mail for an outside address without a login "
+				"(it may relay for anyone)", t->port);
+	}
+	if (!res->recommended.found)
+		return verdict(why, whysz, false,
+			"no setting works as it is: see the settings matrix");
+	if (!res->recommended.as_typed)
+		return verdict(why, whysz, false, "%s", res->recommended.why);
+	return verdict(why, whysz, true, "%s", "");
+}
