@@ -31,6 +31,7 @@ struct target {
 	int64_t deadline;
 	double t0;
 	enum sf_step last_step;
+	const char *last_word; /* last progress step reported */
 	char from[320], rcpt[320]; /* addresses for this connection */
 };
 
@@ -104,8 +105,9 @@ emit(struct sf_runner *r, struct target *g, const char *step, bool done)
 {
 	struct sf_progress ev;
 
-	if (r->o->progress == NULL)
+	if (r->o->progress == NULL || (!done && g->last_word == step))
 		return;
+	g->last_word = step;
 	memset(&ev, 0, sizeof ev);
 	ev.index = (size_t)(g - r->targets);
 	ev.address = g->t->address;
@@ -297,7 +299,8 @@ step_smtp(struct sf_runner *r, struct target *g)
 	for (;;) {
 		if (g->s.step != g->last_step) {
 			g->last_step = g->s.step;
-			emit(r, g, step_word(g->s.step), false);
+			if (g->s.step != SF_STEP_DONE) /* "done" follows on its own */
+				emit(r, g, step_word(g->s.step), false);
 		}
 		switch (sf_session_want(&g->s)) {
 		case SF_WANT_DONE:

@@ -11,5 +11,7 @@ Suite *net_suite(void);
 Suite *fake_server_suite(void);
 Suite *tls_verdict_suite(void);
 Suite *report_suite(void);
+Suite *auth_suite(void);
+Suite *runner_suite(void);
 
 #endif
