@@ -166,5 +166,81 @@ fi
 widest=$(awk '{ if (length($0) > w) w = length($0) } END { print w + 0 }' "$dir/text")
 if [ "$widest" -le 80 ]; then passed=$((passed + 1)); else fail "summary is $widest columns wide"; cat "$dir/text" >&2; fi
 
+# 11. The whole host at once, every port mapped: the settings matrix of the
+#     cPanel policy, and the recommendation.
+closed_port=$((EXIM_PORT_SMTPS + 1))
+while exim_port_open "$closed_port"; do closed_port=$((closed_port + 1)); done
+host=(--port 25 --port 26 --port 465 --port 587 --port 2525
+	--port-map "25=$closed_port" --port-map "26=$EXIM_PORT_NOTLS" --port-map "465=$EXIM_PORT_SMTPS"
+	--port-map "587=$EXIM_PORT_CPANEL" --port-map "2525=$EXIM_PORT_OPEN" --ca-file "$EXIM_CA")
+cell() { echo "[.matrix[] | select(.port == $1 and .security == \"$2\" and .auth == $3)][0]"; }
+probe whole-host 0 "${host[@]}"
+expect "[.targets[] | select(.purpose == \"main\")] | length == 5"
+expect "$(cell 587 none true).outcome == \"auth-not-offered\" and $(cell 587 none true).observed"
+expect "$(cell 587 none false).outcome == \"rejected\" and ($(cell 587 none false).message | test(\"SMTP AUTH is required for message submission on port 587\"))"
+expect "$(cell 587 none false).observed == true"
+expect "$(cell 587 starttls true).outcome == \"works\" and $(cell 587 starttls true).observed"
+expect "$(cell 587 tls true).outcome == \"tls-handshake-fails\" and $(cell 587 tls true).observed"
+expect "$(cell 465 tls true).outcome == \"works\""
+expect "$(cell 465 starttls true).outcome == \"hangs-no-greeting\" and $(cell 465 starttls true).observed == false"
+expect "$(cell 465 none false).outcome == \"hangs-no-greeting\""
+expect "$(cell 26 starttls true).outcome == \"starttls-not-offered\" and $(cell 26 none true).outcome == \"works\""
+expect "$(cell 2525 none true).outcome == \"works\" and $(cell 2525 starttls true).outcome == \"works\""
+expect "$(cell 25 none true).outcome == \"port-closed\" and $(cell 25 tls false).outcome == \"port-closed\""
+expect "[.policy[] | select(.port == 587)][0] | .auth == \"after-starttls-only\" and .starttls == true and .implicit_tls == false"
+expect "[.policy[] | select(.port == 587)][0].without_login.text | test(\"SMTP AUTH is required\")"
+expect "[.policy[] | select(.port == 465)][0] | .implicit_tls == true and .auth == \"implicit-tls-only\""
+expect "[.policy[] | select(.port == 26)][0].auth == \"without-tls\" and [.policy[] | select(.port == 25)][0].status == \"closed\""
+expect ".recommended.port == 465 and .recommended.security == \"tls\" and .recommended.auth == true"
+expect ".recommended.host == \"127.0.0.1\" and .healthy == true and .login_target == null"
+expect ".local_target == true and (.public_addresses | type) == \"array\""
+
+# 12. The login test: right and wrong passwords, once, on the recommended
+#     setting; the password appears nowhere in any output.
+pass=test-password
+user=tester@smtpfix-test.example
+login() { printf '%s\n' "$1" | "$bin" probe 127.0.0.1 --json --transcript "${host[@]}" \
+	--user "$user" --password-stdin >"$out" 2>"$dir/err"; }
+current=login-right
+login "$pass"; rc=$?
+[ "$rc" -eq 0 ] && passed=$((passed + 1)) || fail "exit status $rc ($(cat "$dir/err"))"
+L='.targets[.login_target]'
+expect "[.targets[] | select(.purpose == \"login\")] | length == 1"
+expect "$L.port == 465 and $L.mode == \"tls\" and $L.login.outcome == \"ok\""
+expect "$L.login.reply.code == 235 and ($L.login.mechanism == \"PLAIN\" or $L.login.mechanism == \"LOGIN\")"
+expect "$L.login.mail.code == 250 and (($L.login.rcpt.code / 100) | floor) == 2 and $L.login.plaintext == false"
+expect "$(cell 465 tls true).outcome == \"works\" and ($(cell 465 tls true).message | test(\"login\"))"
+for f in "$out" "$dir/err"; do
+	if grep -q -e "$pass" -e "$(printf '\0%s\0%s' "$user" "$pass" | base64 -w0)" -e "$(printf '%s' "$pass" | base64 -w0)" "$f"; then
+		fail "the password shows in $(basename "$f")"
+	else
+		passed=$((passed + 1))
+	fi
+done
+printf '%s\n' "$pass" | "$bin" probe 127.0.0.1 --details --transcript "${host[@]}" \
+	--user "$user" --password-stdin >"$dir/text" 2>&1
+if grep -q "$pass" "$dir/text" || ! grep -q "Login          ok" "$dir/text"; then
+	fail "text output shows the password or lacks the login result"
+else
+	passed=$((passed + 1))
+fi
+
+current=login-wrong
+wrong=Wr0ng-Marker-5522
+login "$wrong"; rc=$?
+[ "$rc" -eq 1 ] && passed=$((passed + 1)) || fail "exit status $rc for a wrong password"
+expect "$L.login.outcome == \"refused\" and $L.login.reply.code == 535"
+expect "$(cell 465 tls true).outcome == \"wrong-credentials\" and ($(cell 465 tls true).message | test(\"535\"))"
+expect ".healthy == false and (.problem | test(\"login test failed\"))"
+expect "[.targets[] | select(.purpose == \"login\")] | length == 1"
+if grep -q "$wrong" "$out"; then fail "the wrong password shows in the JSON"; else passed=$((passed + 1)); fi
+
+# 13. AUTH only after TLS: asked to log in on the cPanel port in plain text,
+#     smtpfix holds the password back.
+current=login-no-tls
+printf '%s\n' "$pass" | "$bin" probe 127.0.0.1 --json --port 587 --port-map "587=$EXIM_PORT_CPANEL" \
+	--mode plain --user "$user" --password-stdin >"$out" 2>"$dir/err"
+expect "$L.login.outcome == \"not-offered\" and $L.login.reply == null"
+
 echo "exim: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
