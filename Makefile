@@ -33,7 +33,7 @@ ifeq ($(WERROR),1)
 WARNINGS += -Werror
 endif
 
-PKGS_LIB  := openssl
+PKGS_LIB  := openssl libcares
 PKGS_UI   := ncursesw
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS_LIB) $(PKGS_UI) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS_LIB) $(PKGS_UI) 2>/dev/null)

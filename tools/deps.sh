@@ -6,16 +6,17 @@ set -euo pipefail
 
 packages=(
 	gcc make pkg-config
-	libssl-dev libncurses-dev
+	libssl-dev libncurses-dev libc-ares-dev
 	check
 	openssl
 	jq
+	dnsmasq-base
 	ca-certificates
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	echo "deps: this script installs Debian packages. On AlmaLinux/RHEL install:" >&2
-	echo "  dnf install gcc make pkgconf-pkg-config openssl-devel ncurses-devel check-devel jq openssl" >&2
+	echo "  dnf install gcc make pkgconf-pkg-config openssl-devel ncurses-devel c-ares-devel check-devel jq openssl dnsmasq" >&2
 	exit 1
 fi
 

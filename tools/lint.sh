@@ -39,7 +39,7 @@ forbid "unsafe function" '\b(strcpy|strcat|sprintf|vsprintf|gets|strtok|atoi|ato
 layer_of_header() {
 	case $1 in
 	error|buf|clock|text|json|transcript|secret|base64) echo core ;;
-	net) echo net ;;
+	net|dns) echo net ;;
 	tls) echo tls ;;
 	smtp_*) echo smtp ;;
 	probe) echo probe ;;

@@ -81,6 +81,10 @@ struct sf_probe_options {
 	const char *login_from; /* default: user, when it is an address */
 	const char *login_rcpt; /* default: the same */
 
+	/* Addresses already found (by discovery): used instead of resolving
+	 * host. May be NULL. */
+	const struct sf_addr_list *addrs;
+
 	sf_progress_fn progress; /* may be NULL */
 	void *progress_ctx;
 	/* Set to non-zero (from a signal handler, say) to cancel the run. */

@@ -6,13 +6,19 @@
 #include <stdbool.h>
 
 #include "smtpfix/buf.h"
+#include "smtpfix/dns.h"
+#include "smtpfix/json.h"
 #include "smtpfix/probe.h"
 
 #define SF_REPORT_MAX (4 * 1024 * 1024)
 
-/* The stable JSON document of a probe (see README). */
-int sf_report_probe_json(const struct sf_probe_result *res, bool with_transcript,
-	struct sf_buf *out, struct sf_error *err);
+/* The stable JSON document of a probe (see README); discovery may be NULL. */
+int sf_report_probe_json(const struct sf_probe_result *res, const struct sf_discovery *discovery,
+	bool with_transcript, struct sf_buf *out, struct sf_error *err);
+
+/* Discovery: every lookup with what it found, and the candidates. */
+void sf_report_discovery_json(struct sf_json *j, const struct sf_discovery *d);
+int sf_report_discovery_text(const struct sf_discovery *d, struct sf_buf *out, struct sf_error *err);
 
 /* A short human summary: what works, what does not, in plain words. Every
  * string that came from the server is sanitized. */

@@ -7,12 +7,15 @@
 
 static const char main_usage[] =
 	"usage: smtpfix [--help | --version]\n"
-	"       smtpfix probe HOST [--port N]... [--mode auto|plain|starttls|tls] [--json] ...\n"
+	"       smtpfix probe HOST|EMAIL [--port N]... [--user U --password-stdin] [--json] ...\n"
+	"       smtpfix discover EMAIL|DOMAIN|HOST [--json]\n"
 	"\n"
 	"smtpfix finds out why a mail program cannot send through an SMTP server.\n"
 	"\n"
-	"  probe HOST    test a mail server: ports, TLS, certificate, login offer,\n"
-	"                and whether it takes mail without a login\n"
+	"  probe HOST    test a mail server: every submission port at once, TLS,\n"
+	"                certificate, login, and what each mail-program setting meets\n"
+	"  probe EMAIL   find the outgoing server for an address first, then probe it\n"
+	"  discover NAME find the outgoing servers for an address or domain (DNS)\n"
 	"\n"
 	"See 'smtpfix probe --help' and the smtpfix(1) manual page.\n";
 
@@ -42,6 +45,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "probe") == 0)
 		return sf_cli_probe(argc - 1, argv + 1);
+	if (strcmp(argv[1], "discover") == 0)
+		return sf_cli_discover(argc - 1, argv + 1);
 	for (i = 0; not_yet[i] != NULL; i++) {
 		if (strcmp(argv[1], not_yet[i]) == 0) {
 			sf_cli_usage_error("'%s' is not in this build yet", argv[1]);

@@ -18,6 +18,9 @@ static const char probe_usage[] =
 	"                     [--port-map PORT=REALPORT]... [--user USER --password-stdin]\n"
 	"                     [--allow-plaintext-auth] [--send-test] [--details] [--progress]\n"
 	"\n"
+	"HOST may be an email address: its outgoing server is found through DNS\n"
+	"first (see smtpfix discover), and with --password-stdin it is the user name.\n"
+	"\n"
 	"Connects to HOST on each port (default 25, 26, 465, 587 and 2525, all at\n"
 	"once), reads what the server offers before and after TLS, checks its\n"
 	"certificate, and tests whether it takes mail without a login. In auto mode\n"
@@ -43,6 +46,8 @@ static const char probe_usage[] =
 	"  --send-test       after logging in, send one short test message to USER\n"
 	"  --details         show every connection, not just the summary\n"
 	"  --progress        report each step on standard error as it happens\n"
+	"  --dns-server A    ask this DNS server (ADDR or ADDR:PORT) when HOST is an email\n"
+	"                    address\n"
 	"\n"
 	"Exit status: 0 healthy, 1 problem found, 2 bad usage, 3 nothing could be probed,\n"
 	"130 cancelled (Ctrl-C).\n";
@@ -50,7 +55,7 @@ static const char probe_usage[] =
 enum {
 	OPT_PORT = 256, OPT_MODE, OPT_TIMEOUT, OPT_JSON, OPT_TRANSCRIPT, OPT_CA_FILE, OPT_EHLO,
 	OPT_FROM, OPT_RCPT, OPT_NO_RCPT, OPT_PORT_MAP, OPT_HELP, OPT_USER, OPT_PASSWORD_STDIN,
-	OPT_PLAINTEXT_AUTH, OPT_SEND_TEST, OPT_DETAILS, OPT_PROGRESS
+	OPT_PLAINTEXT_AUTH, OPT_SEND_TEST, OPT_DETAILS, OPT_PROGRESS, OPT_DNS_SERVER
 };
 
 static const struct option probe_options[] = {
@@ -72,12 +77,15 @@ static const struct option probe_options[] = {
 	{ "send-test", no_argument, NULL, OPT_SEND_TEST },
 	{ "details", no_argument, NULL, OPT_DETAILS },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
+	{ "dns-server", required_argument, NULL, OPT_DNS_SERVER },
 	{ NULL, 0, NULL, 0 }
 };
 
 struct probe_args {
 	struct sf_probe_options opt;
 	bool json, transcript, rcpt_given, password_stdin, details, progress;
+	const char *dns_server;
+	const char *email; /* HOST was an email address: discover first */
 };
 
 static int
@@ -160,6 +168,7 @@ parse_args(int argc, char **argv, struct probe_args *a)
 		case OPT_SEND_TEST: a->opt.send_test = true; break;
 		case OPT_DETAILS: a->details = true; break;
 		case OPT_PROGRESS: a->progress = true; break;
+		case OPT_DNS_SERVER: a->dns_server = optarg; break;
 		default:
 			sf_cli_usage_error("probe: unknown or incomplete option '%s' (see smtpfix probe --help)",
 				argv[optind - 1]);
@@ -170,6 +179,14 @@ parse_args(int argc, char **argv, struct probe_args *a)
 		sf_cli_usage_error(optind >= argc ? "probe: which server? (smtpfix probe HOST)"
 						  : "probe: one HOST only, got '%s' too", argv[argc - 1]);
 		return -1;
+	}
+	a->opt.host = argv[optind];
+	if (strchr(a->opt.host, '@') != NULL) {
+		/* An email address: find its outgoing server first, and log in
+		 * as that address unless told otherwise. */
+		a->email = a->opt.host;
+		if (a->password_stdin && a->opt.user == NULL)
+			a->opt.user = a->email;
 	}
 	if (a->rcpt_given && !a->opt.rcpt_test) {
 		sf_cli_usage_error("--rcpt and --no-rcpt-test cannot both apply");
@@ -195,7 +212,6 @@ parse_args(int argc, char **argv, struct probe_args *a)
 		sf_cli_usage_error("--send-test sends to USER, which must be an email address");
 		return -1;
 	}
-	a->opt.host = argv[optind];
 	return 0;
 }
 
@@ -240,6 +256,56 @@ read_password(const char *user, struct sf_secret *pw, struct sf_error *err)
 	return rc;
 }
 
+/* Find the outgoing server for an email address; the probe then uses the
+ * first candidate with an address, as a mail program's setup would. */
+static int
+discover_host(struct probe_args *a, struct sf_discovery *d, struct sf_error *err)
+{
+	struct sf_dns_options o = { a->dns_server, a->opt.timeout_ms, a->opt.cancel };
+	size_t i;
+
+	if (sf_discover(a->email, &o, d, err) < 0) {
+		sf_cli_usage_error("%s", err->message);
+		return SF_EXIT_USAGE;
+	}
+	for (i = 0; i < d->ncandidates; i++) {
+		if (d->candidates[i].addrs.count > 0) {
+			a->opt.host = d->candidates[i].host;
+			a->opt.addrs = &d->candidates[i].addrs;
+			if (!a->json)
+				printf("Outgoing server for %s: %s (%s)\n", a->email, a->opt.host,
+					d->candidates[i].source);
+			return SF_EXIT_OK;
+		}
+	}
+	if (a->json) {
+		struct sf_buf out;
+		struct sf_json j;
+
+		sf_buf_init(&out, SF_REPORT_MAX);
+		sf_json_init(&j, &out, 2);
+		sf_json_object_begin(&j);
+		sf_json_key(&j, "discovery");
+		sf_report_discovery_json(&j, d);
+		sf_json_key(&j, "targets");
+		sf_json_array_begin(&j);
+		sf_json_array_end(&j);
+		sf_json_object_end(&j);
+		if (sf_json_finish(&j, err) == 0)
+			printf("%s\n", out.data);
+		sf_buf_free(&out);
+	} else {
+		struct sf_buf out;
+
+		sf_buf_init(&out, SF_REPORT_MAX);
+		if (sf_report_discovery_text(d, &out, err) == 0)
+			fwrite(out.data, 1, out.len, stdout);
+		sf_buf_free(&out);
+		printf("\nNo outgoing server with an address was found for %s.\n", a->email);
+	}
+	return SF_EXIT_NOTHING;
+}
+
 static void
 print_progress(void *ctx, const struct sf_progress *ev)
 {
@@ -257,6 +323,7 @@ sf_cli_probe(int argc, char **argv)
 	struct sf_secret password = { NULL, 0 };
 	struct sigaction sa, old_int;
 	struct sf_buf out;
+	static struct sf_discovery discovery;
 	int rc;
 
 	memset(&a, 0, sizeof a);
@@ -282,6 +349,14 @@ sf_cli_probe(int argc, char **argv)
 	sa.sa_handler = on_interrupt;
 	sigaction(SIGINT, &sa, &old_int);
 	a.opt.cancel = &cancel_requested;
+	if (a.email != NULL) {
+		rc = discover_host(&a, &discovery, &err);
+		if (rc != SF_EXIT_OK) {
+			sigaction(SIGINT, &old_int, NULL);
+			sf_secret_free(&password);
+			return rc;
+		}
+	}
 	rc = sf_probe_run(&a.opt, &res, &err);
 	sigaction(SIGINT, &old_int, NULL);
 	sf_secret_free(&password);
@@ -291,7 +366,7 @@ sf_cli_probe(int argc, char **argv)
 	}
 	sf_buf_init(&out, SF_REPORT_MAX);
 	if (a.json)
-		rc = sf_report_probe_json(&res, a.transcript, &out, &err);
+		rc = sf_report_probe_json(&res, a.email ? &discovery : NULL, a.transcript, &out, &err);
 	else
 		rc = sf_report_probe_text(&res, a.transcript || a.details, a.transcript, &out, &err);
 	if (rc < 0) {

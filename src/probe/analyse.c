@@ -342,6 +342,17 @@ apply_login(struct sf_matrix_cell *c, const struct evidence *ev)
 	if (sec != c->security)
 		return;
 	s = &l->smtp;
+	if (strncmp(c->outcome, "cert-", 5) == 0) {
+		/* The certificate is what the program meets first; the login
+		 * result is told, not put in its place. */
+		size_t len = strlen(c->message);
+
+		snprintf(c->message + len, sizeof c->message - len, "%s",
+			s->auth_outcome == SF_AUTH_OK ? "; past that, login and sending work"
+			: s->auth_outcome == SF_AUTH_REFUSED ? "; past that, the login is refused too"
+							     : "");
+		return;
+	}
 	switch (s->auth_outcome) {
 	case SF_AUTH_OK:
 		if (s->rcpt.replied && s->rcpt.reply.code / 100 != 2) {

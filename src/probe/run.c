@@ -184,7 +184,9 @@ sf_probe_run(const struct sf_probe_options *o, struct sf_probe_result *res, stru
 	if (o->ca_file != NULL && sf_tls_check_ca_file(o->ca_file, err) < 0)
 		return -1;
 	snprintf(res->host, sizeof res->host, "%s", o->host);
-	if (sf_resolve(o->host, sf_now_ms() + o->timeout_ms, &addrs, &res->resolve_err) < 0)
+	if (o->addrs != NULL && o->addrs->count > 0)
+		addrs = *o->addrs;
+	else if (sf_resolve(o->host, sf_now_ms() + o->timeout_ms, &addrs, &res->resolve_err) < 0)
 		return 0;
 	res->resolved = true;
 	check_local(&addrs, res);

@@ -404,8 +404,8 @@ host_objects(struct sf_json *j, const struct sf_probe_result *res)
 }
 
 int
-sf_report_probe_json(const struct sf_probe_result *res, bool with_transcript, struct sf_buf *out,
-	struct sf_error *err)
+sf_report_probe_json(const struct sf_probe_result *res, const struct sf_discovery *discovery,
+	bool with_transcript, struct sf_buf *out, struct sf_error *err)
 {
 	struct sf_json j;
 	size_t i;
@@ -414,6 +414,11 @@ sf_report_probe_json(const struct sf_probe_result *res, bool with_transcript, st
 	sf_json_object_begin(&j);
 	sf_json_key(&j, "host");
 	sf_json_string(&j, res->host);
+	sf_json_key(&j, "discovery");
+	if (discovery == NULL)
+		sf_json_null(&j);
+	else
+		sf_report_discovery_json(&j, discovery);
 	sf_json_key(&j, "resolve");
 	sf_json_object_begin(&j);
 	sf_json_key(&j, "ok");

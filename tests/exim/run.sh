@@ -242,5 +242,48 @@ printf '%s\n' "$pass" | "$bin" probe 127.0.0.1 --json --port 587 --port-map "587
 	--mode plain --user "$user" --password-stdin >"$out" 2>"$dir/err"
 expect "$L.login.outcome == \"not-offered\" and $L.login.reply == null"
 
+# 14. From an email address: DNS (a real dnsmasq on loopback) names the
+#     server, and its certificate carries another name, as on many cPanel
+#     servers. smtpfix recommends the name on the certificate.
+current=discovery
+dnsmasq_bin=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
+if [ ! -x "$dnsmasq_bin" ]; then
+	fail "dnsmasq is missing: run 'make deps'"
+else
+	dns_port=$((EXIM_PORT_SMTPS + 40))
+	while exim_port_open "$dns_port"; do dns_port=$((dns_port + 1)); done
+	"$dnsmasq_bin" --keep-in-foreground --port="$dns_port" --listen-address=127.0.0.1 \
+		--bind-interfaces --no-resolv --no-hosts --no-poll --local=/test/ \
+		--log-facility=/dev/null --pid-file= \
+		--srv-host=_submission._tcp.example.test,mail.example.test,587,0,1 \
+		--mx-host=example.test,mail.example.test,10 \
+		--host-record=mail.example.test,127.0.0.1 2>"$dir/dnsmasq.err" &
+	dns_pid=$!
+	sleep 0.3
+	"$bin" discover someone@example.test --dns-server "127.0.0.1:$dns_port" --timeout 3 >"$dir/text"
+	rc=$?
+	if [ "$rc" -eq 0 ] && grep -q "1. mail.example.test port 587" "$dir/text"; then
+		passed=$((passed + 1))
+	else
+		fail "discover exit $rc: $(cat "$dir/text" "$dir/dnsmasq.err")"
+	fi
+	"$bin" discover nobody@nowhere.test --dns-server "127.0.0.1:$dns_port" --timeout 3 --json >"$out"
+	rc=$?
+	[ "$rc" -eq 1 ] && passed=$((passed + 1)) || fail "discover of an unknown domain: exit $rc"
+	expect '[.lookups[] | select(.type == "MX")][0].status == "nxdomain"'
+	printf '%s\n' "$pass" | "$bin" probe someone@example.test --json --dns-server "127.0.0.1:$dns_port" \
+		--port 465 --port 587 --port-map "465=$EXIM_PORT_SMTPS" --port-map "587=$EXIM_PORT_CPANEL" \
+		--ca-file "$EXIM_CA" --user "$user" --password-stdin >"$out" 2>"$dir/err"
+	rc=$?
+	[ "$rc" -eq 1 ] && passed=$((passed + 1)) || fail "probe of an address: exit $rc ($(cat "$dir/err"))"
+	expect '.discovery.candidates[0].host == "mail.example.test" and .discovery.candidates[0].port == 587'
+	expect '.host == "mail.example.test" and .targets[0].address == "127.0.0.1"'
+	expect '[.matrix[] | select(.port == 465 and .security == "tls" and .auth == true)][0].outcome == "cert-name-mismatch"'
+	expect '.recommended.host == "smtpfix-test.example" and .recommended.port == 465'
+	expect '.problem | test("issued for smtpfix-test.example, not mail.example.test")'
+	kill "$dns_pid" 2>/dev/null
+	wait "$dns_pid" 2>/dev/null
+fi
+
 echo "exim: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -218,6 +218,9 @@ fakeserver_start(struct fakeserver *fs, const struct fs_step *script, const char
 	if (fs->pid == 0) {
 		int fd;
 
+		/* libcheck's SIGTERM handler, inherited from the test process,
+		 * would kill the whole process group. */
+		signal(SIGTERM, SIG_DFL);
 		alarm(30); /* a test server never outlives a stuck test */
 		fd = accept(lfd, NULL, NULL);
 		close(lfd);

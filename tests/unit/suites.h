@@ -13,5 +13,6 @@ Suite *tls_verdict_suite(void);
 Suite *report_suite(void);
 Suite *auth_suite(void);
 Suite *runner_suite(void);
+Suite *dns_suite(void);
 
 #endif

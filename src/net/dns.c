@@ -1,0 +1,476 @@
+/* DNS discovery with c-ares: every lookup of a stage runs at once in one
+ * channel, driven by poll() under a single deadline. */
+#define CARES_NO_DEPRECATED /* the classic query API is what RHEL 8's c-ares has */
+#include "smtpfix/dns.h"
+
+#include <arpa/inet.h>
+#include <ares.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "smtpfix/clock.h"
+
+#define T_A_    1
+#define T_MX_   15
+#define T_AAAA_ 28
+#define T_SRV_  33
+#define C_IN_   1
+
+/* A name we build: "mail." or "smtp." plus the longest domain. */
+#define NAME_BUF (SF_HOST_MAX + 8)
+
+struct query {
+	struct sf_discovery *d;
+	size_t lookup;
+	double t0;
+	int type;
+};
+
+const char *
+sf_dns_status_id(enum sf_dns_status s)
+{
+	switch (s) {
+	case SF_DNS_OK: return "ok";
+	case SF_DNS_NXDOMAIN: return "nxdomain";
+	case SF_DNS_NODATA: return "no-records";
+	case SF_DNS_TIMEOUT: return "timeout";
+	case SF_DNS_SERVFAIL: return "servfail";
+	case SF_DNS_REFUSED: return "refused";
+	case SF_DNS_ERROR: return "error";
+	}
+	return "?";
+}
+
+static void
+set_status(struct sf_dns_lookup *l, int ares_status)
+{
+	switch (ares_status) {
+	case ARES_SUCCESS:
+		l->status = SF_DNS_OK;
+		l->detail[0] = '\0';
+		break;
+	case ARES_ENOTFOUND:
+		l->status = SF_DNS_NXDOMAIN;
+		snprintf(l->detail, sizeof l->detail, "the name does not exist (NXDOMAIN)");
+		break;
+	case ARES_ENODATA:
+		l->status = SF_DNS_NODATA;
+		snprintf(l->detail, sizeof l->detail, "no %s records", l->type);
+		break;
+	case ARES_ETIMEOUT:
+	case ARES_ECANCELLED:
+		l->status = SF_DNS_TIMEOUT;
+		snprintf(l->detail, sizeof l->detail, "no answer from DNS in time");
+		break;
+	case ARES_ESERVFAIL:
+		l->status = SF_DNS_SERVFAIL;
+		snprintf(l->detail, sizeof l->detail, "the DNS server failed (SERVFAIL)");
+		break;
+	case ARES_EREFUSED:
+		l->status = SF_DNS_REFUSED;
+		snprintf(l->detail, sizeof l->detail, "the DNS server refused the query");
+		break;
+	case ARES_ECONNREFUSED:
+		l->status = SF_DNS_ERROR;
+		snprintf(l->detail, sizeof l->detail, "no DNS server answers (connection refused)");
+		break;
+	default:
+		l->status = SF_DNS_ERROR;
+		snprintf(l->detail, sizeof l->detail, "%s", ares_strerror(ares_status));
+		break;
+	}
+}
+
+static void
+add_answer(struct sf_dns_lookup *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+add_answer(struct sf_dns_lookup *l, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (l->nanswers >= SF_DNS_MAX_ANSWERS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(l->answers[l->nanswers++], SF_DNS_ANSWER_MAX, fmt, ap);
+	va_end(ap);
+}
+
+static void
+parse_answer(struct sf_dns_lookup *l, int type, unsigned char *abuf, int alen)
+{
+	char text[INET6_ADDRSTRLEN];
+	int rc = ARES_SUCCESS, i, n;
+
+	if (type == T_SRV_) {
+		struct ares_srv_reply *srv = NULL, *p;
+
+		rc = ares_parse_srv_reply(abuf, alen, &srv);
+		for (p = srv; rc == ARES_SUCCESS && p != NULL; p = p->next)
+			add_answer(l, "%u %u %u %s", p->priority, p->weight, p->port, p->host);
+		ares_free_data(srv);
+	} else if (type == T_MX_) {
+		struct ares_mx_reply *mx = NULL, *p;
+
+		rc = ares_parse_mx_reply(abuf, alen, &mx);
+		for (p = mx; rc == ARES_SUCCESS && p != NULL; p = p->next)
+			add_answer(l, "%u %s", p->priority, p->host);
+		ares_free_data(mx);
+	} else if (type == T_A_) {
+		struct ares_addrttl a[SF_DNS_MAX_ANSWERS];
+
+		n = SF_DNS_MAX_ANSWERS;
+		rc = ares_parse_a_reply(abuf, alen, NULL, a, &n);
+		for (i = 0; rc == ARES_SUCCESS && i < n; i++)
+			if (inet_ntop(AF_INET, &a[i].ipaddr, text, sizeof text) != NULL)
+				add_answer(l, "%s", text);
+	} else {
+		struct ares_addr6ttl a[SF_DNS_MAX_ANSWERS];
+
+		n = SF_DNS_MAX_ANSWERS;
+		rc = ares_parse_aaaa_reply(abuf, alen, NULL, a, &n);
+		for (i = 0; rc == ARES_SUCCESS && i < n; i++)
+			if (inet_ntop(AF_INET6, &a[i].ip6addr, text, sizeof text) != NULL)
+				add_answer(l, "%s", text);
+	}
+	if (rc != ARES_SUCCESS)
+		set_status(l, rc);
+	else if (l->nanswers == 0)
+		set_status(l, ARES_ENODATA);
+}
+
+static void
+on_reply(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	struct query *q = arg;
+	struct sf_dns_lookup *l = &q->d->lookups[q->lookup];
+
+	(void)timeouts;
+	l->ms = sf_now_ms_precise() - q->t0;
+	set_status(l, status);
+	if (status == ARES_SUCCESS)
+		parse_answer(l, q->type, abuf, alen);
+}
+
+static const char *
+type_name(int type)
+{
+	switch (type) {
+	case T_SRV_: return "SRV";
+	case T_MX_: return "MX";
+	case T_A_: return "A";
+	default: return "AAAA";
+	}
+}
+
+/* Queue one lookup; the answer lands in d->lookups. */
+static void
+lookup(ares_channel ch, struct sf_discovery *d, struct query *qs, const char *name, int type)
+{
+	size_t i = d->nlookups;
+	struct sf_dns_lookup *l;
+
+	if (i >= SF_DNS_MAX_LOOKUPS)
+		return;
+	for (size_t k = 0; k < i; k++)
+		if (strcasecmp(d->lookups[k].name, name) == 0 &&
+			strcmp(d->lookups[k].type, type_name(type)) == 0)
+			return; /* asked already */
+	l = &d->lookups[d->nlookups++];
+	memset(l, 0, sizeof *l);
+	snprintf(l->name, sizeof l->name, "%s", name);
+	snprintf(l->type, sizeof l->type, "%s", type_name(type));
+	l->status = SF_DNS_TIMEOUT;
+	snprintf(l->detail, sizeof l->detail, "no answer from DNS in time");
+	qs[i].d = d;
+	qs[i].lookup = i;
+	qs[i].type = type;
+	qs[i].t0 = sf_now_ms_precise();
+	ares_query(ch, name, C_IN_, type, on_reply, &qs[i]);
+}
+
+/* Drive the channel until every query has answered or the deadline. */
+static void
+run_channel(ares_channel ch, int64_t deadline, volatile sig_atomic_t *cancel, bool *cancelled)
+{
+	for (;;) {
+		ares_socket_t socks[ARES_GETSOCK_MAXNUM];
+		struct pollfd fds[ARES_GETSOCK_MAXNUM];
+		struct timeval tv, *tvp, maxtv;
+		int bits = ares_getsock(ch, socks, ARES_GETSOCK_MAXNUM), i, n = 0, wait;
+		int64_t left = sf_ms_left(deadline);
+
+		for (i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
+			short ev = 0;
+
+			if (ARES_GETSOCK_READABLE(bits, i))
+				ev |= POLLIN;
+			if (ARES_GETSOCK_WRITABLE(bits, i))
+				ev |= POLLOUT;
+			if (ev == 0)
+				continue;
+			fds[n].fd = socks[i];
+			fds[n].events = ev;
+			fds[n].revents = 0;
+			n++;
+		}
+		if (n == 0)
+			return; /* nothing in flight */
+		if (left == 0 || (cancel != NULL && *cancel)) {
+			if (cancel != NULL && *cancel)
+				*cancelled = true;
+			ares_cancel(ch);
+			return;
+		}
+		maxtv.tv_sec = left / 1000;
+		maxtv.tv_usec = (left % 1000) * 1000;
+		tvp = ares_timeout(ch, &maxtv, &tv);
+		wait = (int)(tvp->tv_sec * 1000 + tvp->tv_usec / 1000);
+		if (wait > 100)
+			wait = 100; /* notice a cancel request soon */
+		if (poll(fds, (nfds_t)n, wait) < 0)
+			continue;
+		for (i = 0; i < n; i++)
+			ares_process_fd(ch, fds[i].revents & (POLLIN | POLLERR | POLLHUP) ? fds[i].fd : ARES_SOCKET_BAD,
+				fds[i].revents & POLLOUT ? fds[i].fd : ARES_SOCKET_BAD);
+		/* Let c-ares handle its own per-try timeouts. */
+		ares_process_fd(ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+	}
+}
+
+static int
+use_server(ares_channel ch, const char *server, struct sf_error *err)
+{
+	char csv[SF_HOST_MAX + 16];
+
+	/* c-ares takes "ADDR:PORT" and "[V6]:PORT" in its list form. */
+	snprintf(csv, sizeof csv, "%s", server);
+	if (ares_set_servers_ports_csv(ch, csv) != ARES_SUCCESS)
+		return sf_error_set(err, SF_E_USAGE, "'%s' is not a DNS server address (ADDR or ADDR:PORT)",
+			server);
+	return 0;
+}
+
+static struct sf_candidate *
+add_candidate(struct sf_discovery *d, const char *host, const char *source, int port)
+{
+	struct sf_candidate *c;
+	size_t i;
+	char clean[SF_HOST_MAX + 1];
+	size_t len;
+
+	snprintf(clean, sizeof clean, "%s", host);
+	len = strlen(clean);
+	if (len > 1 && clean[len - 1] == '.')
+		clean[len - 1] = '\0'; /* fully qualified form from SRV and MX */
+	if (clean[0] == '\0' || strcmp(clean, ".") == 0)
+		return NULL; /* "." in SRV means: no such service here (RFC 2782) */
+	for (i = 0; i < d->ncandidates; i++)
+		if (strcasecmp(d->candidates[i].host, clean) == 0)
+			return NULL;
+	if (d->ncandidates >= SF_DNS_MAX_CANDIDATES)
+		return NULL;
+	c = &d->candidates[d->ncandidates++];
+	memset(c, 0, sizeof *c);
+	snprintf(c->host, sizeof c->host, "%s", clean);
+	snprintf(c->source, sizeof c->source, "%s", source);
+	c->port = port;
+	return c;
+}
+
+static const struct sf_dns_lookup *
+find_lookup(const struct sf_discovery *d, const char *name, const char *type)
+{
+	size_t i;
+
+	for (i = 0; i < d->nlookups; i++)
+		if (strcasecmp(d->lookups[i].name, name) == 0 && strcmp(d->lookups[i].type, type) == 0)
+			return &d->lookups[i];
+	return NULL;
+}
+
+static void
+fill_addresses(struct sf_discovery *d, struct sf_candidate *c)
+{
+	static const char *const types[] = { "A", "AAAA" };
+	size_t t, i;
+
+	for (t = 0; t < 2; t++) {
+		const struct sf_dns_lookup *l = find_lookup(d, c->host, types[t]);
+
+		for (i = 0; l != NULL && l->status == SF_DNS_OK && i < l->nanswers; i++) {
+			struct sf_addr_list one;
+
+			if (c->addrs.count < SF_ADDR_MAX &&
+				sf_resolve(l->answers[i], sf_now_ms() + 1000, &one, NULL) == 0 && one.count > 0)
+				c->addrs.addrs[c->addrs.count++] = one.addrs[0];
+		}
+	}
+}
+
+/* Names from SRV and MX answers, in the order a client should prefer. */
+static void
+collect_targets(struct sf_discovery *d, char names[][NAME_BUF], const char **sources,
+	int *ports, size_t *n, size_t max)
+{
+	static const struct {
+		const char *prefix;
+		const char *source;
+	} srv[] = {
+		{ "_submissions._tcp.", "SRV _submissions._tcp (SSL/TLS)" },
+		{ "_submission._tcp.", "SRV _submission._tcp (STARTTLS)" },
+	};
+	char name[SF_HOST_MAX + 32];
+	size_t s, i;
+
+	for (s = 0; s < 2; s++) {
+		const struct sf_dns_lookup *l;
+
+		snprintf(name, sizeof name, "%s%s", srv[s].prefix, d->domain);
+		l = find_lookup(d, name, "SRV");
+		for (i = 0; l != NULL && l->status == SF_DNS_OK && i < l->nanswers && *n < max; i++) {
+			unsigned prio, weight, port;
+			char host[SF_HOST_MAX + 1];
+
+			if (sscanf(l->answers[i], "%u %u %u %253s", &prio, &weight, &port, host) != 4)
+				continue;
+			snprintf(names[*n], NAME_BUF, "%s", host);
+			sources[*n] = srv[s].source;
+			ports[(*n)++] = (int)port;
+		}
+	}
+	{
+		const struct sf_dns_lookup *l = find_lookup(d, d->domain, "MX");
+		unsigned best = 0;
+
+		/* MX answers in preference order (lowest first). */
+		for (best = 0; best <= 65535 && l != NULL && l->status == SF_DNS_OK; best++) {
+			bool any = false;
+
+			for (i = 0; i < l->nanswers && *n < max; i++) {
+				unsigned prio;
+				char host[SF_HOST_MAX + 1];
+
+				if (sscanf(l->answers[i], "%u %253s", &prio, host) != 2)
+					continue;
+				if (prio > best)
+					any = true;
+				if (prio != best)
+					continue;
+				snprintf(names[*n], NAME_BUF, "%s", host);
+				sources[*n] = "MX (the domain's incoming server)";
+				ports[(*n)++] = 0;
+			}
+			if (!any)
+				break;
+		}
+	}
+}
+
+int
+sf_discover(const char *input, const struct sf_dns_options *o, struct sf_discovery *d,
+	struct sf_error *err)
+{
+	static struct query qs[SF_DNS_MAX_LOOKUPS];
+	char names[2 * SF_DNS_MAX_ANSWERS + 4][NAME_BUF];
+	const char *sources[2 * SF_DNS_MAX_ANSWERS + 4];
+	int ports[2 * SF_DNS_MAX_ANSWERS + 4];
+	char name[SF_HOST_MAX + 32];
+	struct ares_options opts;
+	ares_channel ch;
+	const char *at = strrchr(input, '@');
+	int64_t deadline = sf_now_ms() + o->timeout_ms;
+	size_t n = 0, i;
+
+	memset(d, 0, sizeof *d);
+	snprintf(d->input, sizeof d->input, "%s", input);
+	d->input_is_address = at != NULL;
+	snprintf(d->domain, sizeof d->domain, "%s", at ? at + 1 : input);
+	if (!sf_host_valid(d->domain) || strchr(d->domain, ':') != NULL || d->domain[0] == '[')
+		return sf_error_set(err, SF_E_USAGE,
+			"give an email address, a domain or a server name to look up");
+	if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS)
+		return sf_error_set(err, SF_E_SYSTEM, "cannot start the DNS resolver");
+	memset(&opts, 0, sizeof opts);
+	/* Two tries, each with half the time: one lost packet is not fatal. */
+	opts.timeout = o->timeout_ms / 2 > 0 ? o->timeout_ms / 2 : 1;
+	opts.tries = 2;
+	/* Hand SERVFAIL and REFUSED answers through, so they can be named;
+	 * otherwise older c-ares reports them as "connection refused". */
+	opts.flags = ARES_FLAG_NOCHECKRESP;
+	if (ares_init_options(&ch, &opts, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS) !=
+		ARES_SUCCESS) {
+		ares_library_cleanup();
+		return sf_error_set(err, SF_E_SYSTEM, "cannot start the DNS resolver");
+	}
+	if (o->server != NULL && use_server(ch, o->server, err) < 0) {
+		ares_destroy(ch);
+		ares_library_cleanup();
+		return -1;
+	}
+
+	/* Stage 1: the service records, the domain's mail exchangers, and
+	 * the usual names, all at once. */
+	snprintf(name, sizeof name, "_submissions._tcp.%s", d->domain);
+	lookup(ch, d, qs, name, T_SRV_);
+	snprintf(name, sizeof name, "_submission._tcp.%s", d->domain);
+	lookup(ch, d, qs, name, T_SRV_);
+	lookup(ch, d, qs, d->domain, T_MX_);
+	if (!d->input_is_address) {
+		snprintf(names[n], sizeof names[n], "%s", d->domain);
+		sources[n] = "the name given";
+		ports[n++] = 0;
+	}
+	snprintf(names[n], sizeof names[n], "mail.%s", d->domain);
+	sources[n] = "mail.DOMAIN (common hosting name)";
+	ports[n++] = 0;
+	snprintf(names[n], sizeof names[n], "smtp.%s", d->domain);
+	sources[n] = "smtp.DOMAIN (common hosting name)";
+	ports[n++] = 0;
+	for (i = 0; i < n; i++) {
+		lookup(ch, d, qs, names[i], T_A_);
+		lookup(ch, d, qs, names[i], T_AAAA_);
+	}
+	lookup(ch, d, qs, d->domain, T_A_);
+	lookup(ch, d, qs, d->domain, T_AAAA_);
+	run_channel(ch, deadline, o->cancel, &d->cancelled);
+
+	/* Stage 2: addresses of the hosts that SRV and MX named. */
+	{
+		char more[2 * SF_DNS_MAX_ANSWERS][NAME_BUF];
+		const char *more_src[2 * SF_DNS_MAX_ANSWERS];
+		int more_ports[2 * SF_DNS_MAX_ANSWERS];
+		size_t m = 0, k;
+
+		collect_targets(d, more, more_src, more_ports, &m, 2 * SF_DNS_MAX_ANSWERS);
+		for (k = 0; k < m && !d->cancelled; k++) {
+			lookup(ch, d, qs, more[k], T_A_);
+			lookup(ch, d, qs, more[k], T_AAAA_);
+		}
+		if (!d->cancelled)
+			run_channel(ch, deadline, o->cancel, &d->cancelled);
+		ares_destroy(ch);
+		ares_library_cleanup();
+
+		/* Candidates in the order to try: SRV (authoritative, RFC 6186),
+		 * a name the person typed, the hosting names, MX hosts, and the
+		 * domain itself last. */
+		for (k = 0; k < m; k++)
+			if (more_ports[k] != 0)
+				add_candidate(d, more[k], more_src[k], more_ports[k]);
+		for (i = 0; i < n; i++)
+			add_candidate(d, names[i], sources[i], ports[i]);
+		for (k = 0; k < m; k++)
+			if (more_ports[k] == 0)
+				add_candidate(d, more[k], more_src[k], 0);
+		if (d->input_is_address)
+			add_candidate(d, d->domain, "the domain itself", 0);
+	}
+	for (i = 0; i < d->ncandidates; i++)
+		fill_addresses(d, &d->candidates[i]);
+	return 0;
+}

@@ -1,0 +1,266 @@
+/* Discovery against a real DNS server on loopback (dnsmasq, with SRV, MX,
+ * A and AAAA records), plus a minimal responder for SERVFAIL and silence.
+ * A missing dnsmasq fails the suite: it is not skipped. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "smtpfix/clock.h"
+#include "smtpfix/dns.h"
+#include "unit/suites.h"
+
+static pid_t dns_pid;
+static int dns_port;
+
+static int
+free_udp_port(int *keep_fd)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof sa;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	getsockname(fd, (struct sockaddr *)&sa, &len);
+	if (keep_fd != NULL)
+		*keep_fd = fd;
+	else
+		close(fd);
+	return ntohs(sa.sin_port);
+}
+
+static const char *
+dnsmasq_path(void)
+{
+	static const char *const paths[] = { "/usr/sbin/dnsmasq", "/sbin/dnsmasq", "/usr/bin/dnsmasq" };
+	size_t i;
+
+	for (i = 0; i < 3; i++)
+		if (access(paths[i], X_OK) == 0)
+			return paths[i];
+	return NULL;
+}
+
+static void
+start_dnsmasq(void)
+{
+	const char *path = dnsmasq_path();
+	char port[32];
+	int tries, probe;
+
+	ck_assert_msg(path != NULL, "dnsmasq is not installed: run 'make deps'");
+	dns_port = free_udp_port(NULL);
+	snprintf(port, sizeof port, "--port=%d", dns_port);
+	dns_pid = fork();
+	if (dns_pid == 0) {
+		signal(SIGTERM, SIG_DFL);
+		execl(path, "dnsmasq", "--keep-in-foreground", port, "--listen-address=127.0.0.1",
+			"--bind-interfaces", "--no-resolv", "--no-hosts", "--no-poll", "--local=/test/",
+			"--log-facility=/dev/null", "--pid-file=",
+			"--srv-host=_submissions._tcp.example.test,mail.example.test,465,0,1",
+			"--srv-host=_submission._tcp.example.test,mail.example.test,587,0,1",
+			"--mx-host=example.test,mx2.example.test,20",
+			"--mx-host=example.test,mx1.example.test,10",
+			"--host-record=mail.example.test,127.0.0.1,::1",
+			"--host-record=mx1.example.test,127.0.0.2",
+			"--host-record=smtp.example.test,127.0.0.3",
+			"--host-record=example.test,127.0.0.4",
+			"--host-record=nomx.test,127.0.0.5", (char *)NULL);
+		_exit(127);
+	}
+	/* Wait until it answers on its port. */
+	for (tries = 0; tries < 50; tries++) {
+		struct sf_discovery d;
+		struct sf_dns_options o = { NULL, 300, NULL };
+		char server[32];
+		struct sf_error err;
+
+		snprintf(server, sizeof server, "127.0.0.1:%d", dns_port);
+		o.server = server;
+		probe = sf_discover("nomx.test", &o, &d, &err);
+		if (probe == 0 && d.nlookups > 0 && d.lookups[2].status != SF_DNS_TIMEOUT &&
+			d.lookups[2].status != SF_DNS_ERROR)
+			return;
+		ck_assert_msg(waitpid(dns_pid, NULL, WNOHANG) == 0, "dnsmasq exited at start");
+		usleep(50000);
+	}
+	ck_abort_msg("dnsmasq did not answer");
+}
+
+static void
+stop_dns(void)
+{
+	if (dns_pid > 0) {
+		kill(dns_pid, SIGTERM);
+		waitpid(dns_pid, NULL, 0);
+	}
+	dns_pid = 0;
+}
+
+static void
+discover(const char *input, int timeout_ms, struct sf_discovery *d)
+{
+	char server[32];
+	struct sf_dns_options o = { server, timeout_ms, NULL };
+	struct sf_error err;
+
+	snprintf(server, sizeof server, "127.0.0.1:%d", dns_port);
+	ck_assert_int_eq(sf_discover(input, &o, d, &err), 0);
+}
+
+static const struct sf_dns_lookup *
+find(const struct sf_discovery *d, const char *name, const char *type)
+{
+	size_t i;
+
+	for (i = 0; i < d->nlookups; i++)
+		if (strcmp(d->lookups[i].name, name) == 0 && strcmp(d->lookups[i].type, type) == 0)
+			return &d->lookups[i];
+	ck_abort_msg("no %s lookup of %s", type, name);
+	return NULL;
+}
+
+START_TEST(email_address_finds_srv_mx_and_hosting_names)
+{
+	static struct sf_discovery d;
+
+	start_dnsmasq();
+	discover("someone@example.test", 2000, &d);
+	stop_dns();
+	ck_assert(d.input_is_address);
+	ck_assert_str_eq(d.domain, "example.test");
+	ck_assert_int_eq(find(&d, "_submissions._tcp.example.test", "SRV")->status, SF_DNS_OK);
+	ck_assert_str_eq(find(&d, "_submissions._tcp.example.test", "SRV")->answers[0],
+		"0 1 465 mail.example.test");
+	ck_assert_int_eq(find(&d, "example.test", "MX")->nanswers, 2);
+	ck_assert_int_eq(find(&d, "mail.example.test", "AAAA")->status, SF_DNS_OK);
+	ck_assert_str_eq(find(&d, "mail.example.test", "AAAA")->answers[0], "::1");
+	/* SRV first (with its port), then the hosting names, then MX by
+	 * preference, then the domain. */
+	ck_assert_uint_ge(d.ncandidates, 5);
+	ck_assert_str_eq(d.candidates[0].host, "mail.example.test");
+	ck_assert_int_eq(d.candidates[0].port, 465);
+	ck_assert_uint_eq(d.candidates[0].addrs.count, 2);
+	ck_assert_str_eq(d.candidates[1].host, "smtp.example.test");
+	ck_assert_str_eq(d.candidates[1].addrs.addrs[0].text, "127.0.0.3");
+	ck_assert_str_eq(d.candidates[2].host, "mx1.example.test");
+	ck_assert_str_eq(d.candidates[2].addrs.addrs[0].text, "127.0.0.2");
+	ck_assert_str_eq(d.candidates[3].host, "mx2.example.test");
+	ck_assert_uint_eq(d.candidates[3].addrs.count, 0); /* no address: NXDOMAIN */
+	ck_assert_int_eq(find(&d, "mx2.example.test", "A")->status, SF_DNS_NXDOMAIN);
+	ck_assert_str_eq(d.candidates[4].host, "example.test");
+}
+END_TEST
+
+START_TEST(missing_names_and_records_are_named)
+{
+	static struct sf_discovery d;
+
+	start_dnsmasq();
+	discover("nomx.test", 2000, &d);
+	discover("nomx.test", 2000, &d);
+	stop_dns();
+	ck_assert(!d.input_is_address);
+	ck_assert_int_eq(find(&d, "nomx.test", "MX")->status, SF_DNS_NODATA);
+	ck_assert_int_eq(find(&d, "mail.nomx.test", "A")->status, SF_DNS_NXDOMAIN);
+	ck_assert_ptr_nonnull(strstr(find(&d, "mail.nomx.test", "A")->detail, "NXDOMAIN"));
+	/* The name typed comes first among the candidates. */
+	ck_assert_str_eq(d.candidates[0].host, "nomx.test");
+	ck_assert_str_eq(d.candidates[0].addrs.addrs[0].text, "127.0.0.5");
+}
+END_TEST
+
+/* A responder that answers every query with SERVFAIL, or not at all. */
+static void
+start_fake_dns(bool servfail)
+{
+	int fd;
+
+	dns_port = free_udp_port(&fd);
+	dns_pid = fork();
+	if (dns_pid == 0) {
+		unsigned char buf[512];
+		struct sockaddr_storage from;
+
+		/* The test process's SIGTERM handler (libcheck's) would kill the
+		 * whole process group from here. */
+		signal(SIGTERM, SIG_DFL);
+		alarm(30);
+		for (;;) {
+			socklen_t flen = sizeof from;
+			ssize_t n = recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr *)&from, &flen);
+
+			if (n < 12 || !servfail)
+				continue;
+			buf[2] |= 0x80;              /* a response */
+			buf[3] = (buf[3] & 0xf0) | 2; /* RCODE 2: SERVFAIL */
+			sendto(fd, buf, (size_t)n, 0, (struct sockaddr *)&from, flen);
+		}
+	}
+	close(fd);
+}
+
+START_TEST(servfail_is_named)
+{
+	static struct sf_discovery d;
+
+	start_fake_dns(true);
+	discover("user@broken.test", 2000, &d);
+	stop_dns();
+	ck_assert_msg(find(&d, "broken.test", "MX")->status == SF_DNS_SERVFAIL, "got %s: %s", sf_dns_status_id(find(&d, "broken.test", "MX")->status), find(&d, "broken.test", "MX")->detail);
+	ck_assert_uint_eq(d.candidates[0].addrs.count, 0);
+}
+END_TEST
+
+START_TEST(silent_server_ends_within_the_timeout)
+{
+	static struct sf_discovery d;
+	int64_t t0;
+
+	start_fake_dns(false);
+	t0 = sf_now_ms();
+	discover("user@silent.test", 1000, &d);
+	ck_assert_int_lt(sf_now_ms() - t0, 1600);
+	stop_dns();
+	ck_assert_int_eq(find(&d, "silent.test", "MX")->status, SF_DNS_TIMEOUT);
+	ck_assert_int_eq(find(&d, "_submission._tcp.silent.test", "SRV")->status, SF_DNS_TIMEOUT);
+}
+END_TEST
+
+START_TEST(bad_input_is_refused)
+{
+	static struct sf_discovery d;
+	struct sf_dns_options o = { NULL, 1000, NULL };
+	struct sf_error err;
+
+	ck_assert_int_eq(sf_discover("not a domain", &o, &d, &err), -1);
+	ck_assert_int_eq(err.code, SF_E_USAGE);
+	ck_assert_int_eq(sf_discover("user@", &o, &d, &err), -1);
+	o.server = "nonsense server";
+	ck_assert_int_eq(sf_discover("example.test", &o, &d, &err), -1);
+}
+END_TEST
+
+Suite *
+dns_suite(void)
+{
+	Suite *s = suite_create("dns");
+	TCase *tc = tcase_create("discovery");
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, email_address_finds_srv_mx_and_hosting_names);
+	tcase_add_test(tc, missing_names_and_records_are_named);
+	tcase_add_test(tc, servfail_is_named);
+	tcase_add_test(tc, silent_server_ends_within_the_timeout);
+	tcase_add_test(tc, bad_input_is_refused);
+	suite_add_tcase(s, tc);
+	return s;
+}
