@@ -71,7 +71,7 @@ UNIT_BIN  := $(BUILD)/tests/unit-tests
 HELP_FILES := $(shell find help -type f 2>/dev/null)
 
 .DEFAULT_GOAL := all
-.PHONY: all check check-unit check-cli check-exim test deps exim lint install uninstall clean FORCE
+.PHONY: all bench check check-unit check-cli check-exim test deps exim lint install uninstall clean FORCE
 
 # Objects depend on the compiler flags, so switching WERROR or SAN (or CC)
 # rebuilds instead of reusing objects built another way.
@@ -120,6 +120,10 @@ check-unit: $(UNIT_BIN) $(BIN)
 
 check-exim: $(BIN)
 	$(Q)tests/exim/run.sh $(abspath $(BIN))
+
+# Speed targets live here, never in a timed unit test.
+bench: $(BIN)
+	$(Q)tests/bench/run.sh $(abspath $(BIN))
 
 # Everything the README's test command needs, from a fresh Debian 12.
 test:

@@ -59,18 +59,11 @@ plan_follow_ups(void *ctx, struct sf_runner *r, size_t index)
 				p->o->rcpt_test);
 		return;
 	}
-	if (greeted(t)) {
-		/* What a program set to no encryption meets, when the main probe
-		 * went on under STARTTLS. */
-		if (t->smtp.tls_active || t->smtp.starttls.sent)
-			add_follow_up(r, t, &one.addrs[0], SF_MODE_PLAIN, SF_PURPOSE_PLAIN,
-				p->o->rcpt_test);
-		/* And one set to SSL/TLS on a port that speaks plain text. */
-		add_follow_up(r, t, &one.addrs[0], SF_MODE_TLS, SF_PURPOSE_TLS, false);
-	} else if (t->smtp.fail_code == SF_E_TIMEOUT && !t->smtp.greeting.replied) {
-		/* Silent at the greeting: maybe it expects TLS first. */
-		add_follow_up(r, t, &one.addrs[0], SF_MODE_TLS, SF_PURPOSE_TLS, p->o->rcpt_test);
-	}
+	/* What a program set to no encryption meets, when the main probe went
+	 * on under STARTTLS. (The SSL/TLS follow-up started with the main
+	 * probe: see sf_probe_run.) */
+	if (greeted(t) && (t->smtp.tls_active || t->smtp.starttls.sent))
+		add_follow_up(r, t, &one.addrs[0], SF_MODE_PLAIN, SF_PURPOSE_PLAIN, p->o->rcpt_test);
 }
 
 static void
@@ -204,6 +197,15 @@ sf_probe_run(const struct sf_probe_options *o, struct sf_probe_result *res, stru
 			spec.purpose = SF_PURPOSE_MAIN;
 			spec.rcpt_test = o->rcpt_test;
 			sf_runner_add(r, &spec);
+			/* What a program set to SSL/TLS meets on a port that is not
+			 * 465, probed alongside the main probe: on a port that never
+			 * greets (it may expect TLS first) waiting for the main probe
+			 * first would cost a second timeout. */
+			if (plan.follow_ups && sf_probe_mode_for_port(o->mode, ports[j]) != SF_MODE_TLS) {
+				spec.mode = SF_MODE_TLS;
+				spec.purpose = SF_PURPOSE_TLS;
+				sf_runner_add(r, &spec);
+			}
 		}
 	}
 	sf_runner_run(r);

@@ -1,6 +1,7 @@
 # Start and stop the private test Exim. Sourced by the test scripts.
 #   exim_start DIR   -> sets EXIM_PORT_CPANEL, EXIM_PORT_OPEN, EXIM_PORT_NOTLS,
-#                       EXIM_PORT_SMTPS, EXIM_CA (CA certificate file)
+#                       EXIM_PORT_SMTPS, EXIM_PORT_SILENT, EXIM_CA (CA file)
+#                       (EXIM_DELAY, e.g. 20ms, adds latency to replies)
 #   exim_stop DIR
 # A missing or broken Exim is an error, never a skip.
 
@@ -67,12 +68,14 @@ exim_start() {
 	for try in 1 2 3 4 5; do
 		base=$(( 20000 + (RANDOM * 7 + $$ + try * 101) % 35000 ))
 		EXIM_PORT_CPANEL=$base EXIM_PORT_OPEN=$((base + 1))
-		EXIM_PORT_NOTLS=$((base + 2)) EXIM_PORT_SMTPS=$((base + 3))
+		EXIM_PORT_NOTLS=$((base + 2)) EXIM_PORT_SMTPS=$((base + 3)) EXIM_PORT_SILENT=$((base + 4))
 		exim_port_open "$EXIM_PORT_CPANEL" || exim_port_open "$EXIM_PORT_OPEN" ||
-			exim_port_open "$EXIM_PORT_NOTLS" || exim_port_open "$EXIM_PORT_SMTPS" && continue
+			exim_port_open "$EXIM_PORT_NOTLS" || exim_port_open "$EXIM_PORT_SMTPS" ||
+			exim_port_open "$EXIM_PORT_SILENT" && continue
 		sed -e "s|@DIR@|$dir|g" -e "s|@USER@|$user|g" -e "s|@GROUP@|$group|g" \
 			-e "s|@CPANEL@|$EXIM_PORT_CPANEL|g" -e "s|@OPEN@|$EXIM_PORT_OPEN|g" \
 			-e "s|@NOTLS@|$EXIM_PORT_NOTLS|g" -e "s|@SMTPS@|$EXIM_PORT_SMTPS|g" \
+			-e "s|@SILENT@|$EXIM_PORT_SILENT|g" -e "s|@DELAY@|${EXIM_DELAY:-0s}|g" \
 			-e "s|@AUTH_USER@|tester@smtpfix-test.example|g" -e "s|@AUTH_PASS@|test-password|g" \
 			"$exim_here/exim.conf.in" > "$dir/exim.conf"
 		chmod 0644 "$dir/exim.conf"
@@ -81,7 +84,7 @@ exim_start() {
 		# daemon would re-exec Exim from its built-in path to write a pid
 		# file, and that path does not exist for this private copy.
 		exim_run "$dir" -C "$dir/exim.conf" -bdf \
-			-oX "$EXIM_PORT_CPANEL:$EXIM_PORT_OPEN:$EXIM_PORT_NOTLS:$EXIM_PORT_SMTPS" \
+			-oX "$EXIM_PORT_CPANEL:$EXIM_PORT_OPEN:$EXIM_PORT_NOTLS:$EXIM_PORT_SMTPS:$EXIM_PORT_SILENT" \
 			>"$dir/exim.out" 2>&1 &
 		echo $! >"$dir/exim.pid"
 		local i
@@ -90,7 +93,7 @@ exim_start() {
 			if exim_port_open "$EXIM_PORT_CPANEL" &&
 				exim_port_open "$EXIM_PORT_SMTPS"; then
 				EXIM_CA="$dir/ca.crt"
-				export EXIM_PORT_CPANEL EXIM_PORT_OPEN EXIM_PORT_NOTLS EXIM_PORT_SMTPS EXIM_CA
+				export EXIM_PORT_CPANEL EXIM_PORT_OPEN EXIM_PORT_NOTLS EXIM_PORT_SMTPS EXIM_PORT_SILENT EXIM_CA
 				return 0
 			fi
 			sleep 0.1
