@@ -207,9 +207,11 @@ run_channel(ares_channel ch, int64_t deadline, volatile sig_atomic_t *cancel, bo
 		for (i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
 			short ev = 0;
 
-			if (ARES_GETSOCK_READABLE(bits, i))
+			/* c-ares's ARES_GETSOCK_* macros shift a signed 1 into the
+			 * sign bit; test the bits unsigned instead. */
+			if ((unsigned)bits & (1u << i))
 				ev |= POLLIN;
-			if (ARES_GETSOCK_WRITABLE(bits, i))
+			if ((unsigned)bits & (1u << (i + ARES_GETSOCK_MAXNUM)))
 				ev |= POLLOUT;
 			if (ev == 0)
 				continue;

@@ -1,4 +1,5 @@
 /* The login test in the sans-I/O session, and the pieces it rests on. */
+#define _GNU_SOURCE /* memmem */
 #include <stdio.h>
 #include <string.h>
 

@@ -59,8 +59,8 @@ run(struct sf_session *s, const char *const *script)
 static void
 start(struct sf_session *s, enum sf_tls_policy tls, bool rcpt_test)
 {
-	struct sf_session_config cfg = { tls, "client.example", "a@example.com", "b@example.net",
-		rcpt_test, NULL };
+	struct sf_session_config cfg = { .tls = tls, .ehlo_name = "client.example",
+		.mail_from = "a@example.com", .rcpt_to = "b@example.net", .rcpt_test = rcpt_test };
 
 	sf_session_init(s, &cfg);
 }
@@ -268,8 +268,8 @@ START_TEST(transcript_is_kept)
 {
 	struct sf_session s;
 	struct sf_transcript tr;
-	struct sf_session_config cfg = { SF_TLS_NEVER, "c.example", "a@b.example", "c@d.example",
-		false, &tr };
+	struct sf_session_config cfg = { .tls = SF_TLS_NEVER, .ehlo_name = "c.example",
+		.mail_from = "a@b.example", .rcpt_to = "c@d.example", .transcript = &tr };
 	static const char *const script[] = {
 		"S:220 mx\r\n", "C:EHLO c.example", "S:250 mx\r\n", "C:QUIT", "S:221 bye\r\n", "D", NULL
 	};
