@@ -142,6 +142,7 @@ struct sf_port_policy {
 struct sf_recommendation {
 	bool found;
 	bool as_typed;   /* works with the host name the person typed */
+	bool insecure;   /* only a setting without encryption works */
 	char host[SF_HOST_MAX + 1];
 	int port;
 	enum sf_security security;

@@ -23,6 +23,9 @@
 #include "smtpfix/transcript.h"
 
 #define SF_SMTP_CMD_MAX 1024 /* longest command smtpfix writes */
+/* How long to wait for the reply to QUIT. It carries nothing smtpfix needs,
+ * and some servers (Exim 4.96) hold it back 200 ms. */
+#define SF_QUIT_GRACE_MS 50
 
 enum sf_tls_policy {
 	SF_TLS_NEVER,       /* plain: do not upgrade even if offered */

@@ -465,6 +465,8 @@ static const struct {
 	{ 26, SF_SEC_STARTTLS }, { 25, SF_SEC_STARTTLS }, { 2525, SF_SEC_TLS }, { 587, SF_SEC_TLS },
 };
 
+static const int insecure_preference[] = { 587, 2525, 26, 25, 465 };
+
 static const struct sf_matrix_cell *
 find_cell(const struct sf_probe_result *res, int port, enum sf_security sec, bool auth)
 {
@@ -486,8 +488,26 @@ recommend(struct sf_probe_result *res, const char *typed_host, const char *user)
 
 	memset(r, 0, sizeof *r);
 	/* First a setting that works as it is; then one that only needs the
-	 * name on the certificate instead of the name typed. */
-	for (pass = 0; pass < 2 && !r->found; pass++) {
+	 * name on the certificate instead of the name typed; last, when the
+	 * server offers no encryption at all, the plain setting, marked. */
+	for (pass = 0; pass < 3 && !r->found; pass++) {
+		if (pass == 2) {
+			for (i = 0; i < sizeof insecure_preference / sizeof insecure_preference[0]; i++) {
+				c = find_cell(res, insecure_preference[i], SF_SEC_NONE, true);
+				if (c == NULL || strcmp(c->outcome, "works") != 0)
+					continue;
+				r->found = r->insecure = r->as_typed = true;
+				snprintf(r->host, sizeof r->host, "%s", typed_host);
+				snprintf(r->why, sizeof r->why,
+					"the server offers no working encryption: the password and the "
+					"mail cross the network readable; ask the provider to enable TLS");
+				r->port = c->port;
+				r->security = SF_SEC_NONE;
+				r->auth = true;
+				break;
+			}
+			break;
+		}
 		for (i = 0; i < sizeof preference / sizeof preference[0]; i++) {
 			c = find_cell(res, preference[i].port, preference[i].sec, true);
 			if (c == NULL)
@@ -650,7 +670,7 @@ sf_probe_healthy(const struct sf_probe_result *res, char *why, size_t whysz)
 	if (!res->recommended.found)
 		return verdict(why, whysz, false,
 			"no setting works as it is: see the settings matrix");
-	if (!res->recommended.as_typed)
+	if (!res->recommended.as_typed || res->recommended.insecure)
 		return verdict(why, whysz, false, "%s", res->recommended.why);
 	return verdict(why, whysz, true, "%s", "");
 }

@@ -116,9 +116,19 @@ run_login(const struct sf_probe_options *o, struct sf_probe_result *res,
 	if (o->user == NULL || o->password == NULL || cancelled(o))
 		return;
 	if (!sf_probe_login_choice(res, &port, &sec)) {
-		/* Nothing recommended: try the first port probed, as asked. */
+		/* Nothing recommended: the first open port, with the security
+		 * it showed (plain text only if the person allowed that). */
 		port = o->nports ? o->ports[0] : SF_PROBE_DEFAULT_PORT;
 		sec = port == 465 ? SF_SEC_TLS : SF_SEC_STARTTLS;
+		for (i = 0; i < res->npolicies; i++) {
+			const struct sf_port_policy *p = &res->policies[i];
+
+			if (strcmp(p->status, "open") != 0)
+				continue;
+			port = p->port;
+			sec = p->implicit_tls ? SF_SEC_TLS : p->starttls ? SF_SEC_STARTTLS : SF_SEC_NONE;
+			break;
+		}
 	}
 	memset(&spec, 0, sizeof spec);
 	spec.addr = addrs->addrs[0];
@@ -177,6 +187,11 @@ sf_probe_run(const struct sf_probe_options *o, struct sf_probe_result *res, stru
 	if (o->ca_file != NULL && sf_tls_check_ca_file(o->ca_file, err) < 0)
 		return -1;
 	snprintf(res->host, sizeof res->host, "%s", o->host);
+	if (o->progress != NULL) {
+		struct sf_progress ev = { 0, o->host, 0, SF_PURPOSE_MAIN, "resolving", 0.0, false, false };
+
+		o->progress(o->progress_ctx, &ev);
+	}
 	if (o->addrs != NULL && o->addrs->count > 0)
 		addrs = *o->addrs;
 	else if (sf_resolve(o->host, sf_now_ms() + o->timeout_ms, &addrs, &res->resolve_err) < 0)

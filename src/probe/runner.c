@@ -153,7 +153,7 @@ finish(struct sf_runner *r, struct target *g)
 }
 
 static void
-start_session(struct sf_runner *r, struct target *g)
+start_session(struct sf_runner *r, struct target *g, bool announce)
 {
 	const struct sf_probe_options *o = r->o;
 	struct sf_session_config c;
@@ -190,7 +190,8 @@ start_session(struct sf_runner *r, struct target *g)
 	g->last_step = SF_STEP_GREETING;
 	g->phase = PH_SMTP;
 	g->deadline = sf_now_ms() + o->timeout_ms;
-	emit(r, g, "banner", false);
+	if (announce)
+		emit(r, g, "banner", false);
 }
 
 static void
@@ -251,12 +252,12 @@ step_tls(struct sf_runner *r, struct target *g)
 	}
 	if (rc < 0) {
 		/* Implicit TLS failed before any SMTP. */
-		start_session(r, g);
+		start_session(r, g, false);
 		sf_session_abort(&g->s, SF_E_TLS, g->t->tls.handshake_error);
 		finish(r, g);
 		return;
 	}
-	start_session(r, g);
+	start_session(r, g, true);
 }
 
 static ssize_t
@@ -321,7 +322,8 @@ step_smtp(struct sf_runner *r, struct target *g)
 				sf_session_output_done(&g->s, (size_t)n);
 				if (sf_session_want(&g->s) != SF_WANT_WRITE) {
 					/* The whole command is out: its reply is due. */
-					g->deadline = sf_now_ms() + r->o->timeout_ms;
+					g->deadline = sf_now_ms() + (g->s.step == SF_STEP_QUIT
+						? SF_QUIT_GRACE_MS : r->o->timeout_ms);
 					sf_session_feed(&g->s, NULL, 0);
 				}
 				continue;
@@ -386,7 +388,7 @@ step_connect(struct sf_runner *r, struct target *g)
 	if (g->t->mode == SF_MODE_TLS)
 		begin_tls(r, g);
 	else
-		start_session(r, g);
+		start_session(r, g, true);
 	advance(r, g);
 }
 
@@ -410,7 +412,7 @@ on_deadline(struct sf_runner *r, struct target *g)
 		sf_tls_close(g->tls);
 		g->tls = NULL;
 		if (!g->session_live)
-			start_session(r, g);
+			start_session(r, g, false);
 		sf_session_abort(&g->s, SF_E_TIMEOUT, g->t->tls.handshake_error);
 		finish(r, g);
 		return;

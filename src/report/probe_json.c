@@ -375,6 +375,8 @@ host_objects(struct sf_json *j, const struct sf_probe_result *res)
 		sf_json_bool(j, r->auth);
 		sf_json_key(j, "username");
 		sf_json_string(j, r->username);
+		sf_json_key(j, "insecure");
+		sf_json_bool(j, r->insecure);
 		sf_json_key(j, "why");
 		sf_json_string(j, r->why);
 		sf_json_object_end(j);

@@ -421,7 +421,7 @@ advice_section(struct writer *w, const struct sf_probe_result *res)
 		w_printf(w, ", port %d, security %s, authentication on, user name ", r->port,
 			security_words(r->security));
 		w_server(w, r->username, strlen(r->username));
-		if (!r->as_typed) {
+		if (!r->as_typed || r->insecure) {
 			w_printf(w, " (");
 			w_server(w, r->why, strlen(r->why));
 			w_printf(w, ")");

@@ -242,6 +242,43 @@ printf '%s\n' "$pass" | "$bin" probe 127.0.0.1 --json --port 587 --port-map "587
 	--mode plain --user "$user" --password-stdin >"$out" 2>"$dir/err"
 expect "$L.login.outcome == \"not-offered\" and $L.login.reply == null"
 
+# 13b. A server with no TLS at all: the password is held back unless the
+#      person allows plain text, and then the result says it went readable.
+current=login-plaintext
+printf '%s\n' "$pass" | "$bin" probe 127.0.0.1 --json --port 26 --port-map "26=$EXIM_PORT_NOTLS" \
+	--user "$user" --password-stdin >"$out" 2>"$dir/err"
+expect "$L.login.outcome == \"held-back-no-tls\" and $L.mode == \"plain\""
+printf '%s\n' "$pass" | "$bin" probe 127.0.0.1 --json --port 26 --port-map "26=$EXIM_PORT_NOTLS" \
+	--user "$user" --password-stdin --allow-plaintext-auth >"$out" 2>"$dir/err"
+expect "$L.login.outcome == \"ok\" and $L.login.plaintext == true"
+expect ".recommended.security == \"none\" and .recommended.insecure == true and .healthy == false"
+printf '%s\n' "$pass" | "$bin" probe 127.0.0.1 --port 26 --port-map "26=$EXIM_PORT_NOTLS" \
+	--user "$user" --password-stdin --allow-plaintext-auth >"$dir/text" 2>&1
+tr -s ' \n' '  ' <"$dir/text" >"$dir/flat"
+if grep -q "WITHOUT encryption" "$dir/flat" && ! grep -q "$pass" "$dir/text"; then
+	passed=$((passed + 1))
+else
+	fail "no plain-text warning in the summary"; cat "$dir/text" >&2
+fi
+
+# 13c. --send-test: one message to the user's own address, and DATA's reply.
+current=send-test
+printf '%s\n' "$pass" | "$bin" probe 127.0.0.1 --json --port 465 --port-map "465=$EXIM_PORT_SMTPS" \
+	--ca-file "$EXIM_CA" --user "$user" --password-stdin --send-test >"$out" 2>"$dir/err"
+expect "$L.login.data.code == 354 and $L.login.message.code == 250"
+expect "[$L.transcript // [] | .[] | select(.text == \"DATA\")] | length <= 1"
+
+# 13d. Progress events, from resolving to done, on standard error.
+current=progress
+"$bin" probe 127.0.0.1 --port 587 --port-map "587=$EXIM_PORT_CPANEL" --ca-file "$EXIM_CA" \
+	--progress >/dev/null 2>"$dir/err"
+if grep -q "resolving" "$dir/err" && grep -q "(main): tls" "$dir/err" &&
+	grep -q "(main): rcpt-test" "$dir/err" && grep -q "(main): done, ok" "$dir/err"; then
+	passed=$((passed + 1))
+else
+	fail "progress lines missing"; cat "$dir/err" >&2
+fi
+
 # 14. From an email address: DNS (a real dnsmasq on loopback) names the
 #     server, and its certificate carries another name, as on many cPanel
 #     servers. smtpfix recommends the name on the certificate.

@@ -287,6 +287,21 @@ START_TEST(transcript_is_kept)
 }
 END_TEST
 
+START_TEST(no_reply_to_quit_is_no_failure)
+{
+	struct sf_session s;
+	static const char *const script[] = {
+		"S:220 mx\r\n", "C:EHLO client.example", EHLO_AUTH, "C:QUIT", "X", "D", NULL
+	};
+
+	start(&s, SF_TLS_NEVER, false);
+	run(&s, script);
+	ck_assert_int_eq(s.res.fail_code, SF_OK);
+	ck_assert(!s.res.quit.replied);
+	sf_session_free(&s);
+}
+END_TEST
+
 Suite *
 session_suite(void)
 {
@@ -304,6 +319,7 @@ session_suite(void)
 	tcase_add_test(tc, failures_name_the_step);
 	tcase_add_test(tc, mail_drop_marks_disconnect_on_mail);
 	tcase_add_test(tc, transcript_is_kept);
+	tcase_add_test(tc, no_reply_to_quit_is_no_failure);
 	suite_add_tcase(s, tc);
 	return s;
 }
