@@ -35,6 +35,12 @@ void sf_json_bool(struct sf_json *j, bool v);
 void sf_json_null(struct sf_json *j);
 /* A string, or null when s is NULL. */
 void sf_json_string_or_null(struct sf_json *j, const char *s);
+/* A key and its value in one call. */
+void sf_json_kv_string(struct sf_json *j, const char *key, const char *s);
+void sf_json_kv_string_or_null(struct sf_json *j, const char *key, const char *s);
+void sf_json_kv_int(struct sf_json *j, const char *key, long long v);
+void sf_json_kv_bool(struct sf_json *j, const char *key, bool v);
+void sf_json_kv_double(struct sf_json *j, const char *key, double v, int decimals);
 /* 0 when every write succeeded, else -1 with the first error in *err. */
 int sf_json_finish(struct sf_json *j, struct sf_error *err);
 

@@ -206,3 +206,38 @@ sf_json_finish(struct sf_json *j, struct sf_error *err)
 	}
 	return 0;
 }
+
+void
+sf_json_kv_string(struct sf_json *j, const char *key, const char *s)
+{
+	sf_json_key(j, key);
+	sf_json_string(j, s);
+}
+
+void
+sf_json_kv_string_or_null(struct sf_json *j, const char *key, const char *s)
+{
+	sf_json_key(j, key);
+	sf_json_string_or_null(j, s);
+}
+
+void
+sf_json_kv_int(struct sf_json *j, const char *key, long long v)
+{
+	sf_json_key(j, key);
+	sf_json_int(j, v);
+}
+
+void
+sf_json_kv_bool(struct sf_json *j, const char *key, bool v)
+{
+	sf_json_key(j, key);
+	sf_json_bool(j, v);
+}
+
+void
+sf_json_kv_double(struct sf_json *j, const char *key, double v, int decimals)
+{
+	sf_json_key(j, key);
+	sf_json_double(j, v, decimals);
+}

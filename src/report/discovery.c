@@ -10,31 +10,24 @@ sf_report_discovery_json(struct sf_json *j, const struct sf_discovery *d)
 	size_t i, k;
 
 	sf_json_object_begin(j);
-	sf_json_key(j, "input");
-	sf_json_string(j, d->input);
-	sf_json_key(j, "domain");
-	sf_json_string(j, d->domain);
+	sf_json_kv_string(j, "input", d->input);
+	sf_json_kv_string(j, "domain", d->domain);
 	sf_json_key(j, "lookups");
 	sf_json_array_begin(j);
 	for (i = 0; i < d->nlookups; i++) {
 		const struct sf_dns_lookup *l = &d->lookups[i];
 
 		sf_json_object_begin(j);
-		sf_json_key(j, "name");
-		sf_json_string(j, l->name);
-		sf_json_key(j, "type");
-		sf_json_string(j, l->type);
-		sf_json_key(j, "status");
-		sf_json_string(j, sf_dns_status_id(l->status));
-		sf_json_key(j, "detail");
-		sf_json_string_or_null(j, l->detail[0] ? l->detail : NULL);
+		sf_json_kv_string(j, "name", l->name);
+		sf_json_kv_string(j, "type", l->type);
+		sf_json_kv_string(j, "status", sf_dns_status_id(l->status));
+		sf_json_kv_string_or_null(j, "detail", l->detail[0] ? l->detail : NULL);
 		sf_json_key(j, "answers");
 		sf_json_array_begin(j);
 		for (k = 0; k < l->nanswers; k++)
 			sf_json_string(j, l->answers[k]);
 		sf_json_array_end(j);
-		sf_json_key(j, "ms");
-		sf_json_double(j, l->ms, 1);
+		sf_json_kv_double(j, "ms", l->ms, 1);
 		sf_json_object_end(j);
 	}
 	sf_json_array_end(j);
@@ -44,10 +37,8 @@ sf_report_discovery_json(struct sf_json *j, const struct sf_discovery *d)
 		const struct sf_candidate *c = &d->candidates[i];
 
 		sf_json_object_begin(j);
-		sf_json_key(j, "host");
-		sf_json_string(j, c->host);
-		sf_json_key(j, "source");
-		sf_json_string(j, c->source);
+		sf_json_kv_string(j, "host", c->host);
+		sf_json_kv_string(j, "source", c->source);
 		sf_json_key(j, "port");
 		if (c->port > 0)
 			sf_json_int(j, c->port);
@@ -61,8 +52,7 @@ sf_report_discovery_json(struct sf_json *j, const struct sf_discovery *d)
 		sf_json_object_end(j);
 	}
 	sf_json_array_end(j);
-	sf_json_key(j, "cancelled");
-	sf_json_bool(j, d->cancelled);
+	sf_json_kv_bool(j, "cancelled", d->cancelled);
 	sf_json_object_end(j);
 }
 

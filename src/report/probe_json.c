@@ -7,10 +7,8 @@
 static void
 reply_fields(struct sf_json *j, const struct sf_reply *r)
 {
-	sf_json_key(j, "code");
-	sf_json_int(j, r->code);
-	sf_json_key(j, "text");
-	sf_json_string(j, r->text ? r->text : "");
+	sf_json_kv_int(j, "code", r->code);
+	sf_json_kv_string(j, "text", r->text ? r->text : "");
 }
 
 /* {code, text} or null when the command got no complete reply. */
@@ -74,10 +72,8 @@ full_reply(struct sf_json *j, const char *key, const struct sf_exchange *x)
 	}
 	sf_json_object_begin(j);
 	reply_fields(j, &x->reply);
-	sf_json_key(j, "enhanced");
-	sf_json_string_or_null(j, x->reply.enhanced[0] ? x->reply.enhanced : NULL);
-	sf_json_key(j, "disconnected");
-	sf_json_bool(j, x->disconnected);
+	sf_json_kv_string_or_null(j, "enhanced", x->reply.enhanced[0] ? x->reply.enhanced : NULL);
+	sf_json_kv_bool(j, "disconnected", x->disconnected);
 	sf_json_object_end(j);
 }
 
@@ -94,20 +90,13 @@ tls_object(struct sf_json *j, const struct sf_target_result *t)
 		return;
 	}
 	sf_json_object_begin(j);
-	sf_json_key(j, "ok");
-	sf_json_bool(j, i->handshake_ok);
-	sf_json_key(j, "version");
-	sf_json_string_or_null(j, i->handshake_ok ? i->version : NULL);
-	sf_json_key(j, "cipher");
-	sf_json_string_or_null(j, i->handshake_ok ? i->cipher : NULL);
-	sf_json_key(j, "verify");
-	sf_json_string(j, sf_cert_verdict_id(i->verdict));
-	sf_json_key(j, "verify_detail");
-	sf_json_string(j, i->verify_detail);
-	sf_json_key(j, "error");
-	sf_json_string_or_null(j, i->handshake_ok ? NULL : i->handshake_error);
-	sf_json_key(j, "subject");
-	sf_json_string_or_null(j, c ? i->subject : NULL);
+	sf_json_kv_bool(j, "ok", i->handshake_ok);
+	sf_json_kv_string_or_null(j, "version", i->handshake_ok ? i->version : NULL);
+	sf_json_kv_string_or_null(j, "cipher", i->handshake_ok ? i->cipher : NULL);
+	sf_json_kv_string(j, "verify", sf_cert_verdict_id(i->verdict));
+	sf_json_kv_string(j, "verify_detail", i->verify_detail);
+	sf_json_kv_string_or_null(j, "error", i->handshake_ok ? NULL : i->handshake_error);
+	sf_json_kv_string_or_null(j, "subject", c ? i->subject : NULL);
 	sf_json_key(j, "san");
 	if (c) {
 		sf_json_array_begin(j);
@@ -117,14 +106,10 @@ tls_object(struct sf_json *j, const struct sf_target_result *t)
 	} else {
 		sf_json_null(j);
 	}
-	sf_json_key(j, "issuer");
-	sf_json_string_or_null(j, c ? i->issuer : NULL);
-	sf_json_key(j, "not_before");
-	sf_json_string_or_null(j, c ? i->not_before : NULL);
-	sf_json_key(j, "not_after");
-	sf_json_string_or_null(j, c ? i->not_after : NULL);
-	sf_json_key(j, "sha256");
-	sf_json_string_or_null(j, c ? i->sha256 : NULL);
+	sf_json_kv_string_or_null(j, "issuer", c ? i->issuer : NULL);
+	sf_json_kv_string_or_null(j, "not_before", c ? i->not_before : NULL);
+	sf_json_kv_string_or_null(j, "not_after", c ? i->not_after : NULL);
+	sf_json_kv_string_or_null(j, "sha256", c ? i->sha256 : NULL);
 	sf_json_object_end(j);
 }
 
@@ -139,16 +124,14 @@ starttls_object(struct sf_json *j, const struct sf_target_result *t)
 		return;
 	}
 	sf_json_object_begin(j);
-	sf_json_key(j, "offered");
-	sf_json_bool(j, s->starttls_offered);
+	sf_json_kv_bool(j, "offered", s->starttls_offered);
 	sf_json_key(j, "ok");
 	if (!s->starttls.sent)
 		sf_json_null(j);
 	else
 		sf_json_bool(j, s->tls_active);
 	simple_reply(j, "reply", &s->starttls);
-	sf_json_key(j, "trailing_data");
-	sf_json_bool(j, s->starttls_trailing);
+	sf_json_kv_bool(j, "trailing_data", s->starttls_trailing);
 	sf_json_object_end(j);
 }
 
@@ -160,12 +143,9 @@ login_object(struct sf_json *j, const struct sf_target_result *t)
 
 	sf_json_key(j, "login");
 	sf_json_object_begin(j);
-	sf_json_key(j, "outcome");
-	sf_json_string(j, sf_auth_outcome_id(s->auth_outcome));
-	sf_json_key(j, "mechanism");
-	sf_json_string_or_null(j, s->auth_mechanism[0] ? s->auth_mechanism : NULL);
-	sf_json_key(j, "plaintext");
-	sf_json_bool(j, s->plaintext_auth);
+	sf_json_kv_string(j, "outcome", sf_auth_outcome_id(s->auth_outcome));
+	sf_json_kv_string_or_null(j, "mechanism", s->auth_mechanism[0] ? s->auth_mechanism : NULL);
+	sf_json_kv_bool(j, "plaintext", s->plaintext_auth);
 	simple_reply(j, "reply", &s->auth);
 	full_reply(j, "mail", &s->mail);
 	full_reply(j, "rcpt", &s->rcpt);
@@ -183,17 +163,13 @@ transcript_array(struct sf_json *j, const struct sf_transcript *tr)
 	sf_json_array_begin(j);
 	for (i = 0; i < tr->count; i++) {
 		sf_json_object_begin(j);
-		sf_json_key(j, "ms");
-		sf_json_double(j, tr->entries[i].ms, 1);
-		sf_json_key(j, "dir");
-		sf_json_string(j, sf_dir_tag(tr->entries[i].dir));
-		sf_json_key(j, "text");
-		sf_json_string(j, tr->entries[i].text);
+		sf_json_kv_double(j, "ms", tr->entries[i].ms, 1);
+		sf_json_kv_string(j, "dir", sf_dir_tag(tr->entries[i].dir));
+		sf_json_kv_string(j, "text", tr->entries[i].text);
 		sf_json_object_end(j);
 	}
 	sf_json_array_end(j);
-	sf_json_key(j, "transcript_dropped");
-	sf_json_int(j, (long long)tr->dropped);
+	sf_json_kv_int(j, "transcript_dropped", (long long)tr->dropped);
 }
 
 static void
@@ -204,27 +180,18 @@ target_object(struct sf_json *j, const struct sf_target_result *t, bool with_tra
 	bool healthy = sf_target_healthy(t, why, sizeof why);
 
 	sf_json_object_begin(j);
-	sf_json_key(j, "purpose");
-	sf_json_string(j, sf_purpose_id(t->purpose));
-	sf_json_key(j, "address");
-	sf_json_string(j, t->address);
-	sf_json_key(j, "port");
-	sf_json_int(j, t->port);
-	sf_json_key(j, "real_port");
-	sf_json_int(j, t->real_port);
-	sf_json_key(j, "mode");
-	sf_json_string(j, sf_probe_mode_name(t->mode));
+	sf_json_kv_string(j, "purpose", sf_purpose_id(t->purpose));
+	sf_json_kv_string(j, "address", t->address);
+	sf_json_kv_int(j, "port", t->port);
+	sf_json_kv_int(j, "real_port", t->real_port);
+	sf_json_kv_string(j, "mode", sf_probe_mode_name(t->mode));
 
 	sf_json_key(j, "connect");
 	sf_json_object_begin(j);
-	sf_json_key(j, "ok");
-	sf_json_bool(j, t->connect_ok);
-	sf_json_key(j, "ms");
-	sf_json_double(j, t->connect_ms, 1);
-	sf_json_key(j, "error");
-	sf_json_string_or_null(j, t->connect_ok ? NULL : sf_errcode_name(t->connect_err.code));
-	sf_json_key(j, "message");
-	sf_json_string_or_null(j, t->connect_ok ? NULL : t->connect_err.message);
+	sf_json_kv_bool(j, "ok", t->connect_ok);
+	sf_json_kv_double(j, "ms", t->connect_ms, 1);
+	sf_json_kv_string_or_null(j, "error", t->connect_ok ? NULL : sf_errcode_name(t->connect_err.code));
+	sf_json_kv_string_or_null(j, "message", t->connect_ok ? NULL : t->connect_err.message);
 	sf_json_object_end(j);
 
 	simple_reply(j, "banner", &s->greeting);
@@ -252,22 +219,15 @@ target_object(struct sf_json *j, const struct sf_target_result *t, bool with_tra
 		sf_json_null(j);
 	} else {
 		sf_json_object_begin(j);
-		sf_json_key(j, "step");
-		sf_json_string(j, sf_step_id(s->fail_step));
-		sf_json_key(j, "error");
-		sf_json_string(j, sf_errcode_name(s->fail_code));
-		sf_json_key(j, "message");
-		sf_json_string(j, s->fail_message);
+		sf_json_kv_string(j, "step", sf_step_id(s->fail_step));
+		sf_json_kv_string(j, "error", sf_errcode_name(s->fail_code));
+		sf_json_kv_string(j, "message", s->fail_message);
 		sf_json_object_end(j);
 	}
-	sf_json_key(j, "healthy");
-	sf_json_bool(j, healthy);
-	sf_json_key(j, "problem");
-	sf_json_string_or_null(j, healthy ? NULL : why);
-	sf_json_key(j, "cancelled");
-	sf_json_bool(j, t->cancelled);
-	sf_json_key(j, "ms");
-	sf_json_double(j, t->total_ms, 1);
+	sf_json_kv_bool(j, "healthy", healthy);
+	sf_json_kv_string_or_null(j, "problem", healthy ? NULL : why);
+	sf_json_kv_bool(j, "cancelled", t->cancelled);
+	sf_json_kv_double(j, "ms", t->total_ms, 1);
 	if (with_transcript)
 		transcript_array(j, &t->transcript);
 	sf_json_object_end(j);
@@ -288,29 +248,20 @@ policy_array(struct sf_json *j, const struct sf_probe_result *res)
 		const struct sf_port_policy *p = &res->policies[i];
 
 		sf_json_object_begin(j);
-		sf_json_key(j, "port");
-		sf_json_int(j, p->port);
-		sf_json_key(j, "address");
-		sf_json_string(j, p->address);
-		sf_json_key(j, "status");
-		sf_json_string(j, p->status);
-		sf_json_key(j, "implicit_tls");
-		sf_json_bool(j, p->implicit_tls);
-		sf_json_key(j, "starttls");
-		sf_json_bool(j, p->starttls);
-		sf_json_key(j, "auth");
-		sf_json_string(j, p->auth);
+		sf_json_kv_int(j, "port", p->port);
+		sf_json_kv_string(j, "address", p->address);
+		sf_json_kv_string(j, "status", p->status);
+		sf_json_kv_bool(j, "implicit_tls", p->implicit_tls);
+		sf_json_kv_bool(j, "starttls", p->starttls);
+		sf_json_kv_string(j, "auth", p->auth);
 		sf_json_key(j, "without_login");
 		if (p->unauth_code == 0) {
 			sf_json_null(j);
 		} else {
 			sf_json_object_begin(j);
-			sf_json_key(j, "refused");
-			sf_json_bool(j, p->unauth_refused);
-			sf_json_key(j, "code");
-			sf_json_int(j, p->unauth_code);
-			sf_json_key(j, "text");
-			sf_json_string(j, p->unauth_text);
+			sf_json_kv_bool(j, "refused", p->unauth_refused);
+			sf_json_kv_int(j, "code", p->unauth_code);
+			sf_json_kv_string(j, "text", p->unauth_text);
 			sf_json_object_end(j);
 		}
 		sf_json_object_end(j);
@@ -333,18 +284,12 @@ matrix_array(struct sf_json *j, const struct sf_probe_result *res)
 		const struct sf_matrix_cell *c = &res->cells[i];
 
 		sf_json_object_begin(j);
-		sf_json_key(j, "port");
-		sf_json_int(j, c->port);
-		sf_json_key(j, "security");
-		sf_json_string(j, sf_security_id(c->security));
-		sf_json_key(j, "auth");
-		sf_json_bool(j, c->auth);
-		sf_json_key(j, "outcome");
-		sf_json_string(j, c->outcome);
-		sf_json_key(j, "observed");
-		sf_json_bool(j, c->observed);
-		sf_json_key(j, "message");
-		sf_json_string(j, c->message);
+		sf_json_kv_int(j, "port", c->port);
+		sf_json_kv_string(j, "security", sf_security_id(c->security));
+		sf_json_kv_bool(j, "auth", c->auth);
+		sf_json_kv_string(j, "outcome", c->outcome);
+		sf_json_kv_bool(j, "observed", c->observed);
+		sf_json_kv_string(j, "message", c->message);
 		sf_json_object_end(j);
 	}
 	sf_json_array_end(j);
@@ -365,20 +310,13 @@ host_objects(struct sf_json *j, const struct sf_probe_result *res)
 		sf_json_null(j);
 	} else {
 		sf_json_object_begin(j);
-		sf_json_key(j, "host");
-		sf_json_string(j, r->host);
-		sf_json_key(j, "port");
-		sf_json_int(j, r->port);
-		sf_json_key(j, "security");
-		sf_json_string(j, sf_security_id(r->security));
-		sf_json_key(j, "auth");
-		sf_json_bool(j, r->auth);
-		sf_json_key(j, "username");
-		sf_json_string(j, r->username);
-		sf_json_key(j, "insecure");
-		sf_json_bool(j, r->insecure);
-		sf_json_key(j, "why");
-		sf_json_string(j, r->why);
+		sf_json_kv_string(j, "host", r->host);
+		sf_json_kv_int(j, "port", r->port);
+		sf_json_kv_string(j, "security", sf_security_id(r->security));
+		sf_json_kv_bool(j, "auth", r->auth);
+		sf_json_kv_string(j, "username", r->username);
+		sf_json_kv_bool(j, "insecure", r->insecure);
+		sf_json_kv_string(j, "why", r->why);
 		sf_json_object_end(j);
 	}
 	sf_json_key(j, "login_target");
@@ -386,8 +324,7 @@ host_objects(struct sf_json *j, const struct sf_probe_result *res)
 		sf_json_null(j);
 	else
 		sf_json_int(j, res->login_index);
-	sf_json_key(j, "local_target");
-	sf_json_bool(j, res->local_target);
+	sf_json_kv_bool(j, "local_target", res->local_target);
 	sf_json_key(j, "public_addresses");
 	if (!res->local_target) {
 		sf_json_null(j);
@@ -397,12 +334,9 @@ host_objects(struct sf_json *j, const struct sf_probe_result *res)
 			sf_json_string(j, res->public_addrs.addrs[i].text);
 		sf_json_array_end(j);
 	}
-	sf_json_key(j, "cancelled");
-	sf_json_bool(j, res->cancelled);
-	sf_json_key(j, "healthy");
-	sf_json_bool(j, healthy);
-	sf_json_key(j, "problem");
-	sf_json_string_or_null(j, healthy ? NULL : why);
+	sf_json_kv_bool(j, "cancelled", res->cancelled);
+	sf_json_kv_bool(j, "healthy", healthy);
+	sf_json_kv_string_or_null(j, "problem", healthy ? NULL : why);
 }
 
 int
@@ -414,8 +348,7 @@ sf_report_probe_json(const struct sf_probe_result *res, const struct sf_discover
 
 	sf_json_init(&j, out, 2);
 	sf_json_object_begin(&j);
-	sf_json_key(&j, "host");
-	sf_json_string(&j, res->host);
+	sf_json_kv_string(&j, "host", res->host);
 	sf_json_key(&j, "discovery");
 	if (discovery == NULL)
 		sf_json_null(&j);
@@ -423,12 +356,9 @@ sf_report_probe_json(const struct sf_probe_result *res, const struct sf_discover
 		sf_report_discovery_json(&j, discovery);
 	sf_json_key(&j, "resolve");
 	sf_json_object_begin(&j);
-	sf_json_key(&j, "ok");
-	sf_json_bool(&j, res->resolved);
-	sf_json_key(&j, "error");
-	sf_json_string_or_null(&j, res->resolved ? NULL : sf_errcode_name(res->resolve_err.code));
-	sf_json_key(&j, "message");
-	sf_json_string_or_null(&j, res->resolved ? NULL : res->resolve_err.message);
+	sf_json_kv_bool(&j, "ok", res->resolved);
+	sf_json_kv_string_or_null(&j, "error", res->resolved ? NULL : sf_errcode_name(res->resolve_err.code));
+	sf_json_kv_string_or_null(&j, "message", res->resolved ? NULL : res->resolve_err.message);
 	sf_json_object_end(&j);
 	sf_json_key(&j, "targets");
 	sf_json_array_begin(&j);
