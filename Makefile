@@ -33,7 +33,7 @@ ifeq ($(WERROR),1)
 WARNINGS += -Werror
 endif
 
-PKGS_LIB  := openssl libcares
+PKGS_LIB  := openssl libcares zlib
 PKGS_UI   := ncursesw
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS_LIB) $(PKGS_UI) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS_LIB) $(PKGS_UI) 2>/dev/null)
@@ -56,7 +56,7 @@ Q := @
 quiet = @printf '  %-6s %s\n'
 endif
 
-LAYERS    := core net tls smtp probe report
+LAYERS    := core net tls smtp probe mta report
 LIB_SRC   := $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c))
 CLI_SRC   := $(wildcard src/cli/*.c)
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)

@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
 	gcc make pkg-config
-	libssl-dev libncurses-dev libc-ares-dev
+	libssl-dev libncurses-dev libc-ares-dev zlib1g-dev
 	check
 	openssl
 	jq
@@ -16,7 +16,7 @@ packages=(
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	echo "deps: this script installs Debian packages. On AlmaLinux/RHEL install:" >&2
-	echo "  dnf install gcc make pkgconf-pkg-config openssl-devel ncurses-devel c-ares-devel check-devel jq openssl dnsmasq" >&2
+	echo "  dnf install gcc make pkgconf-pkg-config openssl-devel ncurses-devel c-ares-devel zlib-devel check-devel jq openssl dnsmasq" >&2
 	exit 1
 fi
 

@@ -43,6 +43,7 @@ layer_of_header() {
 	tls) echo tls ;;
 	smtp_*) echo smtp ;;
 	probe) echo probe ;;
+	mta|mta_*) echo mta ;;
 	report) echo report ;;
 	*) echo unknown ;;
 	esac
@@ -53,8 +54,9 @@ declare -A may_use=(
 	[tls]="core net tls"
 	[smtp]="core smtp"
 	[probe]="core net tls smtp probe"
-	[report]="core net tls smtp probe report"
-	[cli]="core net tls smtp probe report"
+	[mta]="core mta"
+	[report]="core net tls smtp probe mta report"
+	[cli]="core net tls smtp probe mta report"
 )
 for f in "${all_src[@]}" include/smtpfix/*.h; do
 	case $f in

@@ -14,5 +14,7 @@ Suite *report_suite(void);
 Suite *auth_suite(void);
 Suite *runner_suite(void);
 Suite *dns_suite(void);
+Suite *mta_log_suite(void);
+Suite *mta_conf_suite(void);
 
 #endif

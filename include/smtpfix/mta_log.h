@@ -1,0 +1,92 @@
+/* The mail log scanner: Exim, Postfix and Dovecot lines that explain why
+ * mail programs cannot send, grouped by kind, client address, user and
+ * port. A log is untrusted input: any line, any length, any bytes. */
+#ifndef SMTPFIX_MTA_LOG_H
+#define SMTPFIX_MTA_LOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "smtpfix/error.h"
+
+#define SF_LOG_MAX_GROUPS   4096      /* distinct (kind, address, user, port) kept */
+#define SF_LOG_MAX_FILES    32
+#define SF_LOG_CHUNK        (4u << 20) /* bytes read at a time */
+#define SF_LOG_LINE_MAX     (64u << 10) /* longer lines are cut for classifying */
+#define SF_LOG_ADDR_MAX     64
+#define SF_LOG_USER_MAX     128
+#define SF_LOG_SAMPLE_MAX   240
+
+enum sf_log_kind {
+	SF_LOG_SUBMISSION_AUTH_REQUIRED,
+	SF_LOG_RELAY_DENIED,
+	SF_LOG_DROPPED,
+	SF_LOG_AUTH_FAILED,
+	SF_LOG_AUTH_NOT_ADVERTISED,
+	SF_LOG_TLS_ERROR,
+	SF_LOG_PLAINTEXT_LOGIN_REFUSED,
+	SF_LOG_PLAINTEXT_AUTH_ACCEPTED,
+	SF_LOG_KINDS
+};
+
+/* One classified line. */
+struct sf_log_hit {
+	enum sf_log_kind kind;
+	char address[SF_LOG_ADDR_MAX]; /* client IP, or "" */
+	int port;                      /* server port, or 0 when the line does not say */
+	char user[SF_LOG_USER_MAX];    /* or "" */
+	time_t when;                   /* 0 when the line has no readable time */
+};
+
+struct sf_log_group {
+	enum sf_log_kind kind;
+	char address[SF_LOG_ADDR_MAX];
+	int port;
+	char user[SF_LOG_USER_MAX];
+	unsigned long count;
+	time_t first, last;
+	char sample[SF_LOG_SAMPLE_MAX]; /* the first line seen, cut */
+};
+
+struct sf_log_file {
+	char path[512];
+	bool gzip;
+	unsigned long long bytes;
+	unsigned long long lines_matched;
+	char error[128]; /* "" when it was read whole */
+};
+
+struct sf_log_scan {
+	time_t since; /* lines older than this are skipped (0: none) */
+	time_t now;
+	struct sf_log_file files[SF_LOG_MAX_FILES];
+	size_t nfiles;
+	struct sf_log_group *groups;
+	size_t ngroups;
+	unsigned long long dropped; /* events past SF_LOG_MAX_GROUPS groups */
+};
+
+const char *sf_log_kind_id(enum sf_log_kind k);
+
+/* Classify one line (no newline). Returns true and fills *hit when the
+ * line is one of the kinds. Pure; the year of a syslog stamp comes from
+ * now. */
+bool sf_log_classify(const char *line, size_t len, time_t now, struct sf_log_hit *hit);
+
+/* Parse the time at the start of a log line: Exim's "2026-11-29 10:00:00",
+ * RFC 3339 "2026-11-29T10:00:00.123+01:00", or syslog "Nov 29 10:00:00".
+ * Returns 0 when there is none. */
+time_t sf_log_time(const char *line, size_t len, time_t now);
+
+void sf_log_scan_init(struct sf_log_scan *s, time_t since, time_t now);
+void sf_log_scan_free(struct sf_log_scan *s);
+/* Scan one file (".gz" read through zlib). A file that cannot be read is
+ * recorded with its reason and -1 is returned; the scan goes on. */
+int sf_log_scan_file(struct sf_log_scan *s, const char *path, struct sf_error *err);
+/* Add one line's hit (used by the scanner and by tests). */
+void sf_log_scan_add(struct sf_log_scan *s, const struct sf_log_hit *hit, const char *line,
+	size_t len);
+
+#endif
