@@ -71,7 +71,7 @@ UNIT_BIN  := $(BUILD)/tests/unit-tests
 HELP_FILES := $(shell find help -type f 2>/dev/null)
 
 .DEFAULT_GOAL := all
-.PHONY: all bench check check-unit check-cli check-exim test deps exim lint install uninstall clean FORCE
+.PHONY: all bench check check-unit check-cli check-exim check-policy test deps exim lint install uninstall clean FORCE
 
 # Objects depend on the compiler flags, so switching WERROR or SAN (or CC)
 # rebuilds instead of reusing objects built another way.
@@ -110,7 +110,10 @@ $(UNIT_BIN): $(UNIT_OBJ) $(LIB)
 	$(quiet) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(LIB) $(CHECK_LIBS) $(LDLIBS)
 
-check: check-unit check-cli check-exim
+check: check-unit check-cli check-exim check-policy
+
+check-policy: $(BIN)
+	$(Q)tests/policy/run.sh $(abspath $(BIN))
 
 check-cli: $(BIN)
 	$(Q)tests/cli/run.sh $(abspath $(BIN))

@@ -8,6 +8,8 @@
 #include "smtpfix/buf.h"
 #include "smtpfix/dns.h"
 #include "smtpfix/json.h"
+#include "smtpfix/mta.h"
+#include "smtpfix/mta_log.h"
 #include "smtpfix/probe.h"
 
 #define SF_REPORT_MAX (4 * 1024 * 1024)
@@ -23,6 +25,12 @@ int sf_report_discovery_text(const struct sf_discovery *d, struct sf_buf *out, s
 /* A short human summary: what works, what does not, in plain words. Every
  * string that came from the server is sanitized. */
 int sf_report_probe_text(const struct sf_probe_result *res, bool details, bool with_transcript,
+	struct sf_buf *out, struct sf_error *err);
+
+/* The local server's policy and its mail log (scan may be NULL). */
+int sf_report_policy_json(const struct sf_policy *p, const struct sf_log_scan *scan,
+	struct sf_buf *out, struct sf_error *err);
+int sf_report_policy_text(const struct sf_policy *p, const struct sf_log_scan *scan,
 	struct sf_buf *out, struct sf_error *err);
 
 #endif

@@ -20,9 +20,9 @@ missing_libs() { ldd "$exim" 2>/dev/null | grep -c "not found" || true; }
 
 have_nss_wrapper() { ls /usr/lib/*/libnss_wrapper.so /usr/lib64/libnss_wrapper.so >/dev/null 2>&1; }
 
+exim_ready=false
 if [ -x "$exim" ] && [ "$(missing_libs)" = 0 ] && have_nss_wrapper; then
-	echo "exim: private Exim ready at $exim"
-	exit 0
+	exim_ready=true
 fi
 
 if ! command -v apt-get >/dev/null 2>&1; then
@@ -30,6 +30,7 @@ if ! command -v apt-get >/dev/null 2>&1; then
 	exit 1
 fi
 
+if ! $exim_ready; then
 cd "$dest"
 if [ ! -x "$exim" ]; then
 	if ! apt-cache policy exim4-daemon-heavy 2>/dev/null | grep -q "Candidate: [0-9]"; then
@@ -70,4 +71,45 @@ if [ "$(missing_libs)" != 0 ]; then
 	ldd "$exim" | grep "not found" >&2
 	exit 1
 fi
+fi
 echo "exim: private Exim ready at $exim"
+cd "$here"
+
+# Postfix's postconf, unpacked the same way (installing postfix would
+# replace the machine's MTA). It needs its own libraries, which the package
+# carries in usr/lib/postfix.
+pdest=${SMTPFIX_POSTFIX_DIR:-$here/../../build/postfix}
+mkdir -p "$pdest"
+pdest=$(cd "$pdest" && pwd)
+postconf="$pdest/root/usr/sbin/postconf"
+pf_missing() { LD_LIBRARY_PATH="$pdest/root/usr/lib/postfix" ldd "$postconf" 2>/dev/null | grep -c "not found" || true; }
+if [ ! -x "$postconf" ]; then
+	cd "$pdest"
+	if ! apt-cache policy postfix 2>/dev/null | grep -q "Candidate: [0-9]"; then
+		$sudo apt-get update -qq
+	fi
+	rm -f postfix_*.deb
+	apt-get download postfix 2>&1 | grep -v "unsandboxed" || true
+	deb=$(ls postfix_*.deb 2>/dev/null | head -n 1)
+	[ -n "$deb" ] || { echo "postfix: download failed" >&2; exit 1; }
+	rm -rf root
+	dpkg -x "$deb" root
+fi
+if [ "$(pf_missing)" != 0 ]; then
+	deb=$(ls "$pdest"/postfix_*.deb | head -n 1)
+	libs=$(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed 's/[(|].*//; s/ //g' |
+		grep -E '^lib' | sort -u)
+	need=()
+	for p in $libs; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
+	done
+	if [ ${#need[@]} -gt 0 ]; then
+		echo "postfix: installing the libraries postconf links against: ${need[*]}"
+		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
+	fi
+fi
+if [ "$(pf_missing)" != 0 ]; then
+	echo "postfix: postconf still misses libraries" >&2
+	exit 1
+fi
+echo "postfix: private postconf ready at $postconf"

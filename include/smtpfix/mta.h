@@ -1,0 +1,156 @@
+/* Reading the mail server's own policy: cPanel, Exim (cPanel, Debian,
+ * upstream), Postfix and Dovecot settings, read-only, from the live system
+ * or from a copy under a root folder. What cannot be read is listed with
+ * what it hides; nothing here fails as a whole for one unreadable file. */
+#ifndef SMTPFIX_MTA_H
+#define SMTPFIX_MTA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "smtpfix/buf.h"
+#include "smtpfix/error.h"
+
+#define SF_MTA_FILE_MAX      (8u << 20) /* largest config file read */
+#define SF_MTA_INCLUDE_DEPTH 8
+#define SF_MTA_MAX_AUTH      16
+#define SF_MTA_MAX_PORTS     16
+#define SF_MTA_MAX_SERVICES  16
+#define SF_MTA_MAX_NOTES     48
+#define SF_MTA_MAX_MACROS    128
+#define SF_MTA_VALUE_MAX     512
+#define SF_MTA_TEXT_MAX      320
+#define SF_MTA_PATH_MAX      1024
+#define SF_MTA_CMD_TIMEOUT_MS 5000
+#define SF_MTA_CMD_OUT_MAX   (1u << 20)
+
+enum sf_tri { SF_TRI_UNKNOWN = -1, SF_TRI_NO = 0, SF_TRI_YES = 1 };
+
+struct sf_setting {
+	enum sf_tri value;
+	char source[SF_MTA_TEXT_MAX];   /* file or command it was read from */
+	char evidence[SF_MTA_TEXT_MAX]; /* the line or value it rests on */
+};
+
+struct sf_unreadable {
+	char path[SF_MTA_TEXT_MAX];
+	char why[128];
+	char hides[SF_MTA_TEXT_MAX];
+};
+
+/* Exim: the options and authenticators that decide the AUTH policy, from
+ * parsing the files or from exim -bP; one verdict function reads either. */
+struct sf_exim_auth {
+	char name[64];
+	char driver[32];
+	char public_name[32];
+	char advertise_condition[SF_MTA_VALUE_MAX];
+};
+
+struct sf_exim_model {
+	char daemon_smtp_ports[SF_MTA_VALUE_MAX];
+	char tls_on_connect_ports[SF_MTA_VALUE_MAX];
+	char auth_advertise_hosts[SF_MTA_VALUE_MAX];
+	bool auth_advertise_hosts_set;
+	char tls_advertise_hosts[SF_MTA_VALUE_MAX];
+	struct sf_exim_auth auths[SF_MTA_MAX_AUTH];
+	size_t nauths;
+	bool submission_587_rule; /* cPanel's "message submission on port 587" drop */
+};
+
+/* Postfix: one smtpd service of master.cf with its effective settings. */
+struct sf_postfix_service {
+	char name[64];   /* smtp, submission, submissions, 127.0.0.1:587 ... */
+	int port;
+	bool wrappermode;
+	bool sasl;
+	bool tls_auth_only;
+	char security_level[16];
+	enum sf_tri auth_requires_tls; /* NO: AUTH in clear; YES: only under TLS; UNKNOWN: no AUTH */
+};
+
+struct sf_mta_port {
+	int port;
+	bool implicit_tls;
+	char source[96];
+};
+
+struct sf_finding {
+	char id[48];
+	char severity[12]; /* info, warning, problem */
+	char text[SF_MTA_TEXT_MAX];
+};
+
+struct sf_policy {
+	char mta[16];   /* exim, postfix, or "" */
+	char panel[16]; /* cpanel, or "" */
+	char flavour[16]; /* cpanel, debian, upstream (Exim) */
+	struct sf_setting auth_requires_tls; /* what the server really does */
+	struct sf_setting auth_requires_tls_files; /* from parsing the files alone */
+	struct sf_setting intent;       /* cPanel's require_secure_auth */
+	struct sf_setting pop_before_smtp;
+	struct sf_setting submission_rule; /* the port-587 drop is in the config */
+	struct sf_setting dovecot_plaintext; /* YES: Dovecot accepts plain-text logins without TLS */
+	char relay_refusal_text[SF_MTA_TEXT_MAX];
+	int alwaysrelay_entries;
+	struct sf_mta_port ports[SF_MTA_MAX_PORTS];
+	size_t nports;
+	struct sf_postfix_service services[SF_MTA_MAX_SERVICES];
+	size_t nservices;
+	struct sf_exim_model exim;
+	struct sf_unreadable unreadable[SF_MTA_MAX_NOTES];
+	size_t nunreadable;
+	char notes[SF_MTA_MAX_NOTES][SF_MTA_TEXT_MAX]; /* what could not be understood */
+	size_t nnotes;
+	char files[SF_MTA_MAX_NOTES][SF_MTA_TEXT_MAX]; /* config files read */
+	size_t nfiles;
+	struct sf_finding findings[SF_MTA_MAX_NOTES];
+	size_t nfindings;
+};
+
+struct sf_policy_options {
+	const char *root;     /* NULL or "/": the live system */
+	bool run_commands;    /* may run exim -bP / postconf (never by default under a root) */
+	const char *exim_bin; /* NULL: look in the usual places */
+	const char *postconf_bin;
+};
+
+/* Read everything readable. Returns 0; -1 only for bad options. */
+int sf_policy_read(const struct sf_policy_options *o, struct sf_policy *p, struct sf_error *err);
+
+/* Parsing pieces, exposed for tests. */
+int sf_exim_parse_text(const char *text, size_t len, const char *root, const char *path,
+	struct sf_exim_model *m, struct sf_policy *p);
+/* Fill the model from exim -bP output (authenticator blocks and options). */
+void sf_exim_model_from_bp(const char *out, struct sf_exim_model *m);
+/* The AUTH-before-TLS verdict from a model. */
+void sf_exim_verdict(const struct sf_exim_model *m, const char *source, struct sf_setting *s);
+const char *sf_tri_json(enum sf_tri t); /* "true", "false", "null" */
+
+void sf_policy_note(struct sf_policy *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sf_policy_unreadable(struct sf_policy *p, const char *path, const char *why,
+	const char *hides);
+void sf_policy_finding(struct sf_policy *p, const char *id, const char *severity,
+	const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Files under the root: "/etc/exim.conf" -> "ROOT/etc/exim.conf". */
+void sf_mta_path(const char *root, const char *path, char *out, size_t outsz);
+/* Read a whole file (at most SF_MTA_FILE_MAX). On failure records it as
+ * unreadable with `hides` and returns -1. */
+int sf_mta_read(struct sf_policy *p, const char *root, const char *path, const char *hides,
+	struct sf_buf *out);
+bool sf_mta_exists(const char *root, const char *path);
+/* Run argv with a deadline, capturing standard output (bounded). */
+int sf_mta_run(char *const argv[], char *const envp[], struct sf_buf *out, struct sf_error *err);
+
+/* The mail logs to scan under root: Exim's (cPanel, Debian, RHEL),
+ * maillog and mail.log, with their rotated files (.1, .N.gz, -DATE)
+ * changed since `since`. Unreadable ones are recorded in p. */
+size_t sf_policy_log_paths(struct sf_policy *p, const char *root, time_t since,
+	char paths[][SF_MTA_PATH_MAX], size_t max);
+
+/* "7d", "12h", "30m", "2w", "90s"; a bare number is days. */
+int sf_parse_duration(const char *s, long *seconds);
+
+#endif
