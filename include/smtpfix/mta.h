@@ -150,6 +150,9 @@ int sf_mta_run(char *const argv[], char *const envp[], struct sf_buf *out, struc
 size_t sf_policy_log_paths(struct sf_policy *p, const char *root, time_t since,
 	char paths[][SF_MTA_PATH_MAX], size_t max);
 
+/* A port given as digits (1-65535), else 0. */
+int sf_mta_port_number(const char *s);
+
 /* "7d", "12h", "30m", "2w", "90s"; a bare number is days. */
 int sf_parse_duration(const char *s, long *seconds);
 

@@ -140,7 +140,7 @@ sf_mta_run(char *const argv[], char *const envp[], struct sf_buf *out, struct sf
 			execve(argv[0], argv, envp);
 		else
 			execv(argv[0], argv);
-		_exit(127);
+		_exit(127); /* lint-ok: the forked child, after exec failed */
 	}
 	close(pipefd[1]);
 	for (;;) {

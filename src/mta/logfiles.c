@@ -106,3 +106,12 @@ sf_parse_duration(const char *s, long *seconds)
 	*seconds = v * unit;
 	return 0;
 }
+
+int
+sf_mta_port_number(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	return end != s && *end == '\0' && v > 0 && v < 65536 ? (int)v : 0;
+}

@@ -54,7 +54,7 @@ port_number(const char *name)
 		return 587;
 	if (strcmp(name, "smtps") == 0 || strcmp(name, "submissions") == 0 || strcmp(name, "ssmtp") == 0)
 		return 465;
-	return atoi(name) > 0 && atoi(name) < 65536 ? atoi(name) : 0;
+	return sf_mta_port_number(name);
 }
 
 static void

@@ -188,7 +188,7 @@ service_port(const char *name)
 		return 587;
 	if (strcmp(svc, "submissions") == 0 || strcmp(svc, "smtps") == 0)
 		return 465;
-	return atoi(svc) > 0 && atoi(svc) < 65536 ? atoi(svc) : 0;
+	return sf_mta_port_number(svc);
 }
 
 static bool
