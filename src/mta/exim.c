@@ -242,29 +242,33 @@ parse_text(struct parser *ps, const char *text, size_t len, const char *path, in
 		size_t n = 0;
 		bool more = true;
 
-		/* One logical line: physical lines joined at a trailing backslash. */
+		/* One logical line: physical lines joined at a trailing backslash.
+		 * Exim drops the backslash and the next line's leading white
+		 * space (keeping any before the backslash), and skips comment
+		 * lines met inside a continuation. */
 		while (more && p < end) {
 			const char *nl = memchr(p, '\n', (size_t)(end - p));
 			const char *le = nl ? nl : end, *s = p;
 			size_t k;
 
-			if (n > 0)
+			p = nl ? nl + 1 : end;
+			if (n > 0) {
 				while (s < le && isspace((unsigned char)*s))
 					s++;
+				if (s < le && *s == '#')
+					continue;
+			}
 			k = (size_t)(le - s);
-			if (n > 0 && k > 0 && *s == '#')
-				k = 0; /* comment lines inside a continuation are skipped */
+			while (k > 0 && isspace((unsigned char)s[k - 1]))
+				k--;
+			more = k > 0 && s[k - 1] == '\\';
+			if (more)
+				k--;
 			if (n + k >= cap)
 				k = cap - n - 1;
 			memcpy(line + n, s, k);
 			n += k;
 			line[n] = '\0';
-			while (n > 0 && isspace((unsigned char)line[n - 1]))
-				line[--n] = '\0';
-			more = n > 0 && line[n - 1] == '\\';
-			if (more)
-				line[--n] = '\0';
-			p = nl ? nl + 1 : end;
 		}
 		if (memchr(line, '\0', n) != NULL && strlen(line) != n)
 			continue;
