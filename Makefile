@@ -127,6 +127,7 @@ check-exim: $(BIN)
 # Speed targets live here, never in a timed unit test.
 bench: $(BIN)
 	$(Q)tests/bench/run.sh $(abspath $(BIN))
+	$(Q)tests/bench/logscan.sh $(abspath $(BIN))
 
 # Everything the README's test command needs, from a fresh Debian 12.
 test:

@@ -75,6 +75,22 @@ const char *sf_log_kind_id(enum sf_log_kind k);
  * now. */
 bool sf_log_classify(const char *line, size_t len, time_t now, struct sf_log_hit *hit);
 
+/* The same, trying only the rules named in hint (the scanner knows which
+ * anchor string found the line). */
+enum {
+	SF_LOG_HINT_SUBMISSION = 1u << 0,
+	SF_LOG_HINT_RELAY = 1u << 1,
+	SF_LOG_HINT_DROP = 1u << 2,
+	SF_LOG_HINT_AUTH = 1u << 3,
+	SF_LOG_HINT_UNADVERTISED = 1u << 4,
+	SF_LOG_HINT_TLS = 1u << 5,
+	SF_LOG_HINT_PLAINTEXT = 1u << 6,
+	SF_LOG_HINT_ESMTPA = 1u << 7,
+	SF_LOG_HINT_ANY = 0xffu
+};
+bool sf_log_classify_hint(const char *line, size_t len, time_t now, unsigned hint,
+	struct sf_log_hit *hit);
+
 /* Parse the time at the start of a log line: Exim's "2026-11-29 10:00:00",
  * RFC 3339 "2026-11-29T10:00:00.123+01:00", or syslog "Nov 29 10:00:00".
  * Returns 0 when there is none. */

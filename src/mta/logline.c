@@ -47,15 +47,59 @@ digits(const char *s, size_t n, int *out)
 	return 0;
 }
 
+/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
+static long
+days_from_civil(int y, int m, int d)
+{
+	long era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* The local zone's offset, read once per `now`: mktime() and localtime()
+ * stat /etc/localtime on every call, far too slow for millions of lines.
+ * Across a daylight-saving change a local stamp may be off by an hour,
+ * which no --since window cares about. */
+static _Thread_local struct {
+	time_t now;
+	long offset;
+	int year;
+} zone;
+
+static void
+zone_for(time_t now)
+{
+	struct tm tm;
+
+	if (zone.now == now && now != 0)
+		return;
+	localtime_r(&now, &tm);
+	zone.now = now;
+	zone.offset = tm.tm_gmtoff;
+	zone.year = tm.tm_year + 1900;
+}
+
+static time_t
+civil(int y, int mo, int d, int h, int mi, int se)
+{
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+		return 0;
+	return (time_t)(days_from_civil(y, mo, d) * 86400L + h * 3600L + mi * 60L + se);
+}
+
 time_t
 sf_log_time(const char *l, size_t len, time_t now)
 {
 	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-	struct tm tm, nowtm;
 	int y, mo, d, h, mi, se, off = 0, sign = 0;
 	time_t t;
 
-	memset(&tm, 0, sizeof tm);
+	zone_for(now);
 	/* 2026-11-29 10:00:00 (Exim) or 2026-11-29T10:00:00... (RFC 3339) */
 	if (len >= 19 && l[4] == '-' && l[7] == '-' && (l[10] == ' ' || l[10] == 'T') &&
 		l[13] == ':' && l[16] == ':' && digits(l, 4, &y) == 0 && digits(l + 5, 2, &mo) == 0 &&
@@ -63,12 +107,9 @@ sf_log_time(const char *l, size_t len, time_t now)
 		digits(l + 14, 2, &mi) == 0 && digits(l + 17, 2, &se) == 0) {
 		size_t i = 19;
 
-		tm.tm_year = y - 1900;
-		tm.tm_mon = mo - 1;
-		tm.tm_mday = d;
-		tm.tm_hour = h;
-		tm.tm_min = mi;
-		tm.tm_sec = se;
+		t = civil(y, mo, d, h, mi, se);
+		if (t == 0)
+			return 0;
 		if (l[10] == 'T') {
 			int oh, om;
 
@@ -82,38 +123,26 @@ sf_log_time(const char *l, size_t len, time_t now)
 				off = oh * 3600 + om * 60;
 			}
 		}
-		if (sign != 0)
-			return timegm(&tm) - sign * off;
-		tm.tm_isdst = -1;
-		t = mktime(&tm);
-		return t < 0 ? 0 : t;
+		return sign != 0 ? t - sign * off : t - zone.offset;
 	}
 	/* Nov 29 10:00:00 (syslog, no year) */
 	if (len >= 15 && l[3] == ' ' && l[6] == ' ' && l[9] == ':' && l[12] == ':') {
 		const char *m = memmem(months, 36, l, 3);
-		int dd;
 
 		if (m == NULL || (m - months) % 3 != 0)
 			return 0;
-		if (digits(l + 4 + (l[4] == ' '), l[4] == ' ' ? 1 : 2, &dd) < 0 ||
+		if (digits(l + 4 + (l[4] == ' '), l[4] == ' ' ? 1 : 2, &d) < 0 ||
 			digits(l + 7, 2, &h) < 0 || digits(l + 10, 2, &mi) < 0 || digits(l + 13, 2, &se) < 0)
 			return 0;
-		localtime_r(&now, &nowtm);
-		tm.tm_year = nowtm.tm_year;
-		tm.tm_mon = (int)((m - months) / 3);
-		tm.tm_mday = dd;
-		tm.tm_hour = h;
-		tm.tm_min = mi;
-		tm.tm_sec = se;
-		tm.tm_isdst = -1;
-		t = mktime(&tm);
+		mo = (int)((m - months) / 3) + 1;
+		t = civil(zone.year, mo, d, h, mi, se);
+		if (t == 0)
+			return 0;
+		t -= zone.offset;
 		/* A stamp in the future belongs to last year (logs span New Year). */
-		if (t > now + 86400) {
-			tm.tm_year--;
-			tm.tm_isdst = -1;
-			t = mktime(&tm);
-		}
-		return t < 0 ? 0 : t;
+		if (t > now + 86400)
+			t = civil(zone.year - 1, mo, d, h, mi, se) - zone.offset;
+		return t;
 	}
 	return 0;
 }
@@ -207,14 +236,22 @@ hit(struct sf_log_hit *h, enum sf_log_kind kind, const char *line, size_t len, t
 bool
 sf_log_classify(const char *line, size_t len, time_t now, struct sf_log_hit *h)
 {
+	return sf_log_classify_hint(line, len, now, SF_LOG_HINT_ANY, h);
+}
+
+bool
+sf_log_classify_hint(const char *line, size_t len, time_t now, unsigned hint, struct sf_log_hit *h)
+{
 	const char *p;
 
-	memset(h, 0, sizeof h[0]);
+	h->address[0] = h->user[0] = '\0';
+	h->port = 0;
+	h->when = 0;
 	if (len > SF_LOG_LINE_MAX)
 		len = SF_LOG_LINE_MAX;
 
 	/* Exim: cPanel's port-587 rule. */
-	if (find(line, len, "SMTP AUTH is required for message submission") != NULL &&
+	if ((hint & SF_LOG_HINT_SUBMISSION) && find(line, len, "SMTP AUTH is required for message submission") != NULL &&
 		find(line, len, "rejected RCPT") != NULL) {
 		bracket_ip(line, len, find(line, len, " H="), h->address, sizeof h->address);
 		h->port = server_port(line, len, 587);
@@ -222,12 +259,13 @@ sf_log_classify(const char *line, size_t len, time_t now, struct sf_log_hit *h)
 		return hit(h, SF_LOG_SUBMISSION_AUTH_REQUIRED, line, len, now);
 	}
 	/* Relay refusals: cPanel's texts, upstream Exim's, Postfix's. */
-	if ((find(line, len, "rejected RCPT") != NULL &&
-		    (find(line, len, "is not permitted to relay") != NULL ||
-			    find(line, len, "Rejected relay attempt") != NULL ||
-			    find(line, len, "relay not permitted") != NULL)) ||
-		(find(line, len, "NOQUEUE: reject: RCPT from") != NULL &&
-			find(line, len, "Relay access denied") != NULL)) {
+	if ((hint & SF_LOG_HINT_RELAY) &&
+		((find(line, len, "rejected RCPT") != NULL &&
+			 (find(line, len, "is not permitted to relay") != NULL ||
+				 find(line, len, "Rejected relay attempt") != NULL ||
+				 find(line, len, "relay not permitted") != NULL)) ||
+			(find(line, len, "NOQUEUE: reject: RCPT from") != NULL &&
+				find(line, len, "Relay access denied") != NULL))) {
 		if ((p = find(line, len, " H=")) != NULL)
 			bracket_ip(line, len, p, h->address, sizeof h->address);
 		else
@@ -236,14 +274,14 @@ sf_log_classify(const char *line, size_t len, time_t now, struct sf_log_hit *h)
 		word_after(line, len, "sasl_username=", ",; ", h->user, sizeof h->user);
 		return hit(h, SF_LOG_RELAY_DENIED, line, len, now);
 	}
-	if ((p = find(line, len, "closed by DROP in ACL")) != NULL) {
+	if ((hint & SF_LOG_HINT_DROP) && (p = find(line, len, "closed by DROP in ACL")) != NULL) {
 		bracket_ip(line, len, find(line, len, "connection from "), h->address, sizeof h->address);
 		h->port = server_port(line, len, 0);
 		return hit(h, SF_LOG_DROPPED, line, len, now);
 	}
 	/* Exim before 4.99: "authenticator failed for (helo) [ip]:port: 535 ...";
 	 * 4.99 on: "authenticator failed for H=(helo) [ip]:port: ...". */
-	if ((p = find(line, len, "authenticator failed for ")) != NULL) {
+	if ((hint & SF_LOG_HINT_AUTH) && (p = find(line, len, "authenticator failed for ")) != NULL) {
 		bracket_ip(line, len, p, h->address, sizeof h->address);
 		h->port = server_port(line, len, 0);
 		word_after(line, len, "(set_id=", ")", h->user, sizeof h->user);
@@ -251,7 +289,8 @@ sf_log_classify(const char *line, size_t len, time_t now, struct sf_log_hit *h)
 	}
 	/* Postfix: "warning: unknown[ip]: SASL LOGIN authentication failed: ...
 	 * [, sasl_username=user]" (the user part since 3.9). */
-	if ((p = find(line, len, " authentication failed")) != NULL && find(line, len, "SASL ") != NULL &&
+	if ((hint & SF_LOG_HINT_AUTH) && (p = find(line, len, " authentication failed")) != NULL &&
+		find(line, len, "SASL ") != NULL &&
 		find(line, len, "postfix/") != NULL) {
 		bracket_ip(line, len, find(line, len, "warning: "), h->address, sizeof h->address);
 		h->port = server_port(line, len, 0);
@@ -260,21 +299,22 @@ sf_log_classify(const char *line, size_t len, time_t now, struct sf_log_hit *h)
 			h->user[0] = '\0';
 		return hit(h, SF_LOG_AUTH_FAILED, line, len, now);
 	}
-	if (find(line, len, "AUTH command used when not advertised") != NULL) {
+	if ((hint & SF_LOG_HINT_UNADVERTISED) &&
+		find(line, len, "AUTH command used when not advertised") != NULL) {
 		bracket_ip(line, len, find(line, len, " H="), h->address, sizeof h->address);
 		h->port = server_port(line, len, 0);
 		return hit(h, SF_LOG_AUTH_NOT_ADVERTISED, line, len, now);
 	}
-	if ((p = find(line, len, "TLS error on connection from ")) != NULL ||
-		(p = find(line, len, "SSL_accept error from ")) != NULL) {
+	if ((hint & SF_LOG_HINT_TLS) && ((p = find(line, len, "TLS error on connection from ")) != NULL ||
+		(p = find(line, len, "SSL_accept error from ")) != NULL)) {
 		bracket_ip(line, len, p, h->address, sizeof h->address);
 		h->port = server_port(line, len, 0);
 		return hit(h, SF_LOG_TLS_ERROR, line, len, now);
 	}
 	/* Dovecot: "(tried to use disallowed plaintext auth)"; 2.2 and older
 	 * "(tried to use disabled plaintext auth)". */
-	if (find(line, len, "disallowed plaintext auth") != NULL ||
-		find(line, len, "disabled plaintext auth") != NULL) {
+	if ((hint & SF_LOG_HINT_PLAINTEXT) && (find(line, len, "disallowed plaintext auth") != NULL ||
+		find(line, len, "disabled plaintext auth") != NULL)) {
 		word_after(line, len, "rip=", ",", h->address, sizeof h->address);
 		word_after(line, len, "user=<", ">", h->user, sizeof h->user);
 		if (find(line, len, "pop3-login") != NULL)
@@ -284,7 +324,8 @@ sf_log_classify(const char *line, size_t len, time_t now, struct sf_log_hit *h)
 		return hit(h, SF_LOG_PLAINTEXT_LOGIN_REFUSED, line, len, now);
 	}
 	/* Exim: a message accepted with AUTH but without TLS, from elsewhere. */
-	if (find(line, len, " <= ") != NULL && find(line, len, " P=esmtpa ") != NULL) {
+	if ((hint & SF_LOG_HINT_ESMTPA) && find(line, len, " P=esmtpa ") != NULL &&
+		find(line, len, " <= ") != NULL) {
 		bracket_ip(line, len, find(line, len, " H="), h->address, sizeof h->address);
 		if (h->address[0] == '\0' || is_loopback(h->address))
 			return false;

@@ -13,17 +13,21 @@
 
 #include "smtpfix/mta_log.h"
 
-/* Every kind's lines hold at least one of these. */
-static const char *const anchors[] = {
-	"AUTH is required for message submission",
-	"elay",                 /* relay, Relay: the relay refusals */
-	"by DROP in ACL",
-	"authenticat",          /* authenticator failed, authentication failed */
-	"when not advertised",
-	"TLS error on connection",
-	"SSL_accept error",
-	"plaintext auth",
-	" P=esmtpa ",
+/* Every kind's lines hold at least one of these; each says which rules
+ * can apply to a line it is found in. */
+static const struct {
+	const char *text;
+	unsigned hint;
+} anchors[] = {
+	{ "AUTH is required for message submission", SF_LOG_HINT_SUBMISSION },
+	{ "elay", SF_LOG_HINT_RELAY }, /* relay, Relay: the relay refusals */
+	{ "by DROP in ACL", SF_LOG_HINT_DROP },
+	{ "authenticat", SF_LOG_HINT_AUTH }, /* authenticator failed, authentication failed */
+	{ "when not advertised", SF_LOG_HINT_UNADVERTISED },
+	{ "TLS error on connection", SF_LOG_HINT_TLS },
+	{ "SSL_accept error", SF_LOG_HINT_TLS },
+	{ "plaintext auth", SF_LOG_HINT_PLAINTEXT },
+	{ " P=esmtpa ", SF_LOG_HINT_ESMTPA },
 };
 #define NANCHORS (sizeof anchors / sizeof anchors[0])
 
@@ -98,17 +102,38 @@ sf_log_scan_add(struct sf_log_scan *s, const struct sf_log_hit *h, const char *l
 		g->last = h->when;
 }
 
+/* memmem over a buffer whose byte at `end` is NUL. glibc's strstr is
+ * vectorised and its memmem is not, so search with strstr and step over
+ * any NUL bytes inside the buffer (a log may hold anything). */
+static const char *
+find_anchor(const char *p, const char *end, const char *needle)
+{
+	while (p < end) {
+		const char *hit = strstr(p, needle);
+		const char *nul;
+
+		if (hit != NULL)
+			return hit < end ? hit : NULL;
+		/* strstr stopped at a NUL: go on after it, if it is inside. */
+		nul = memchr(p, '\0', (size_t)(end - p));
+		if (nul == NULL)
+			return NULL;
+		p = nul + 1;
+	}
+	return NULL;
+}
+
 /* Classify each line of buf[0..len) that holds an anchor. A line found by
- * several anchors is taken once: at its first anchor hit in buffer order. */
+ * several anchors is taken once: at its first anchor hit in buffer order.
+ * buf[len] must be a NUL (see find_anchor). */
 static void
 scan_buffer(struct sf_log_scan *s, struct sf_log_file *f, const char *buf, size_t len)
 {
 	const char *pos[NANCHORS];
 	const char *end = buf + len, *done = buf;
 	size_t a;
-
 	for (a = 0; a < NANCHORS; a++)
-		pos[a] = memmem(buf, len, anchors[a], strlen(anchors[a]));
+		pos[a] = find_anchor(buf, end, anchors[a].text);
 	for (;;) {
 		const char *first = NULL, *ls, *le;
 		size_t best = 0;
@@ -126,7 +151,13 @@ scan_buffer(struct sf_log_scan *s, struct sf_log_file *f, const char *buf, size_
 		le = memchr(first, '\n', (size_t)(end - first));
 		le = le ? le : end;
 		if (ls >= done) {
-			if (sf_log_classify(ls, (size_t)(le - ls), s->now, &h)) {
+			unsigned hint = 0;
+
+			/* Every anchor inside this line narrows the rules to try. */
+			for (a = 0; a < NANCHORS; a++)
+				if (pos[a] != NULL && pos[a] < le)
+					hint |= anchors[a].hint;
+			if (sf_log_classify_hint(ls, (size_t)(le - ls), s->now, hint, &h)) {
 				f->lines_matched++;
 				sf_log_scan_add(s, &h, ls, (size_t)(le - ls));
 			}
@@ -135,7 +166,7 @@ scan_buffer(struct sf_log_scan *s, struct sf_log_file *f, const char *buf, size_
 		/* Next hit of every anchor that pointed into this line. */
 		for (a = 0; a < NANCHORS; a++)
 			if (pos[a] != NULL && pos[a] < le)
-				pos[a] = memmem(le, (size_t)(end - le), anchors[a], strlen(anchors[a]));
+				pos[a] = find_anchor(le, end, anchors[a].text);
 		(void)best;
 	}
 }
@@ -186,7 +217,7 @@ sf_log_scan_file(struct sf_log_scan *s, const char *path, struct sf_error *err)
 		}
 		gzbuffer(gz, 256 * 1024);
 	}
-	buf = malloc(SF_LOG_CHUNK);
+	buf = malloc(SF_LOG_CHUNK + 1); /* + the NUL after the data */
 	if (buf == NULL) {
 		if (gz != NULL)
 			gzclose(gz);
@@ -206,8 +237,10 @@ sf_log_scan_file(struct sf_log_scan *s, const char *path, struct sf_error *err)
 		f->bytes += (unsigned long long)n;
 		len = carry + (size_t)n;
 		if (n == 0) {
-			if (len > 0)
+			if (len > 0) {
+				buf[len] = '\0';
 				scan_buffer(s, f, buf, len); /* last line without newline */
+			}
 			break;
 		}
 		nl = memrchr(buf, '\n', len);
@@ -216,7 +249,15 @@ sf_log_scan_file(struct sf_log_scan *s, const char *path, struct sf_error *err)
 		whole = nl ? (size_t)(nl - buf) + 1 : 0;
 		if (whole == 0 || len - whole > SF_LOG_CHUNK / 2)
 			whole = len;
-		scan_buffer(s, f, buf, whole);
+		{
+			/* A NUL after the whole lines, for find_anchor; the byte it
+			 * covers (the carried partial line's first) is put back. */
+			char keep = buf[whole];
+
+			buf[whole] = '\0';
+			scan_buffer(s, f, buf, whole);
+			buf[whole] = keep;
+		}
 		carry = len - whole;
 		memmove(buf, buf + whole, carry);
 	}
