@@ -392,7 +392,7 @@ sf_policy_read(const struct sf_policy_options *o, struct sf_policy *p, struct sf
 		sf_exim_verdict(&p->exim, used, &p->auth_requires_tls_files);
 		p->auth_requires_tls = p->auth_requires_tls_files;
 		p->submission_rule.value = p->exim.submission_587_rule ? SF_TRI_YES : SF_TRI_NO;
-		snprintf(p->submission_rule.source, sizeof p->submission_rule.source, "%s", used);
+		snprintf(p->submission_rule.source, sizeof p->submission_rule.source, "%.300s", used);
 		if (cpanel)
 			cpanel_read(p, root);
 		exim_effective(p, o, used);
