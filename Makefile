@@ -56,10 +56,11 @@ Q := @
 quiet = @printf '  %-6s %s\n'
 endif
 
-LAYERS    := core net tls smtp probe mta report
+LAYERS    := core net tls smtp probe mta errors report
+HELP_C    := $(BUILD)/gen/help_data.c
 LIB_SRC   := $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c))
 CLI_SRC   := $(wildcard src/cli/*.c)
-LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/help_data.o
 CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/%.o)
 LIB       := $(BUILD)/libsmtpfix.a
 BIN       := $(BUILD)/smtpfix
@@ -96,6 +97,16 @@ $(BUILD)/tests/%.o: tests/%.c $(FLAGS_STAMP)
 	$(quiet) CC $<
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
+
+# help/ compiled in: one copied binary is complete.
+$(HELP_C): $(HELP_FILES) tools/embed-help.sh
+	$(quiet) GEN $@
+	$(Q)mkdir -p $(dir $@)
+	$(Q)tools/embed-help.sh $@
+
+$(BUILD)/gen/help_data.o: $(HELP_C) $(FLAGS_STAMP)
+	$(quiet) CC $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-overlength-strings -c -o $@ $<
 
 $(LIB): $(LIB_OBJ)
 	$(quiet) AR $@

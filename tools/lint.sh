@@ -39,12 +39,13 @@ forbid "unsafe function" '\b(strcpy|strcat|sprintf|vsprintf|gets|strtok|atoi|ato
 # Which layer a header belongs to, and which layers each layer may use.
 layer_of_header() {
 	case $1 in
-	error|buf|clock|text|json|transcript|secret|base64) echo core ;;
+	error|buf|clock|text|json|transcript|secret|base64|help) echo core ;;
 	net|dns) echo net ;;
 	tls) echo tls ;;
 	smtp_*) echo smtp ;;
 	probe) echo probe ;;
 	mta|mta_*) echo mta ;;
+	errors|explain) echo errors ;;
 	report) echo report ;;
 	*) echo unknown ;;
 	esac
@@ -56,8 +57,9 @@ declare -A may_use=(
 	[smtp]="core smtp"
 	[probe]="core net tls smtp probe"
 	[mta]="core mta"
-	[report]="core net tls smtp probe mta report"
-	[cli]="core net tls smtp probe mta report"
+	[errors]="core errors"
+	[report]="core net tls smtp probe mta errors report"
+	[cli]="core net tls smtp probe mta errors report"
 )
 for f in "${all_src[@]}" include/smtpfix/*.h; do
 	case $f in
@@ -73,6 +75,16 @@ for f in "${all_src[@]}" include/smtpfix/*.h; do
 		*) report "$f ($layer) includes smtpfix/$inc.h ($used)" ;;
 		esac
 	done < <(grep -oE '#\s*include\s*"smtpfix/[a-z_]+\.h"' "$f" | sed -E 's/.*smtpfix\/([a-z_]+)\.h"/\1/')
+done
+
+# Every cause id has its help file (the ids are listed in src/errors/causes.c).
+for id in $(sed -n 's/.*"\([a-z0-9-]*\)".*/\1/p' src/errors/causes.c | tr ' ' '\n' |
+	grep -E '^[a-z][a-z0-9-]+$'); do
+	[ -s "help/causes/$id.txt" ] || report "cause $id has no help/causes/$id.txt"
+done
+for f in help/causes/*.txt; do
+	id=$(basename "$f" .txt)
+	grep -q "\"$id\"" src/errors/causes.c || report "$f is for an unknown cause id"
 done
 
 if [ "$problems" -ne 0 ]; then

@@ -16,5 +16,6 @@ Suite *runner_suite(void);
 Suite *dns_suite(void);
 Suite *mta_log_suite(void);
 Suite *mta_conf_suite(void);
+Suite *explain_suite(void);
 
 #endif

@@ -1,0 +1,136 @@
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "smtpfix/explain.h"
+#include "smtpfix/help.h"
+#include "smtpfix/json.h"
+#include "smtpfix/text.h"
+
+static const char explain_usage[] =
+	"usage: smtpfix explain [TEXT | -] [--json]\n"
+	"\n"
+	"Recognizes an error message: a server reply, an Outlook, Thunderbird or Apple\n"
+	"Mail dialog, a PHP, Python, Java or .NET exception, or a mail log line. With\n"
+	"no TEXT, or '-', the text is read from standard input (paste, then Ctrl-D).\n"
+	"\n"
+	"Exit status: 0 recognized, 1 not recognized, 2 bad usage.\n";
+
+static void
+print_text(const struct sf_explain_result *r)
+{
+	struct sf_buf b;
+	struct sf_error err;
+	size_t i;
+
+	if (r->ncauses == 0) {
+		printf("Not recognized. %s%s%s\n", r->family[0] ? "It looks like a problem of the \"" : "",
+			r->family, r->family[0] ? "\" kind; smtpfix probe will show what the server does." : "");
+		return;
+	}
+	sf_buf_init(&b, 64 * 1024);
+	for (i = 0; i < r->ncauses; i++) {
+		const struct sf_explain_cause *c = &r->causes[i];
+
+		sf_buf_reset(&b);
+		sf_sanitize_append(&b, c->matched, strlen(c->matched), 200, &err);
+		printf("%zu. %s (%.0f%%)\n   because of: \"%s\"\n   %s\n   Next: %s\n", i + 1, c->cause,
+			c->score * 100, b.data ? b.data : "", c->means, c->next);
+	}
+	for (i = 0; i < r->nwarnings; i++)
+		printf("Careful: %s\n", r->warnings[i]);
+	sf_buf_free(&b);
+}
+
+static void
+print_json(const struct sf_explain_result *r)
+{
+	struct sf_buf b;
+	struct sf_json j;
+	struct sf_error err;
+	size_t i;
+
+	sf_buf_init(&b, 1 << 20);
+	sf_json_init(&j, &b, 2);
+	sf_json_object_begin(&j);
+	sf_json_key(&j, "causes");
+	sf_json_array_begin(&j);
+	for (i = 0; i < r->ncauses; i++) {
+		const struct sf_explain_cause *c = &r->causes[i];
+
+		sf_json_object_begin(&j);
+		sf_json_kv_string(&j, "cause", c->cause);
+		sf_json_kv_double(&j, "score", c->score, 2);
+		sf_json_kv_string(&j, "matched", c->matched);
+		sf_json_kv_string(&j, "means", c->means);
+		sf_json_kv_string(&j, "next", c->next);
+		sf_json_kv_string_or_null(&j, "warning", c->warning[0] ? c->warning : NULL);
+		sf_json_kv_string(&j, "entry", c->entry);
+		sf_json_object_end(&j);
+	}
+	sf_json_array_end(&j);
+	sf_json_key(&j, "warnings");
+	sf_json_array_begin(&j);
+	for (i = 0; i < r->nwarnings; i++)
+		sf_json_string(&j, r->warnings[i]);
+	sf_json_array_end(&j);
+	sf_json_kv_string_or_null(&j, "closest_family", r->ncauses == 0 && r->family[0] ? r->family : NULL);
+	sf_json_object_end(&j);
+	if (sf_json_finish(&j, &err) == 0)
+		printf("%s\n", b.data);
+	sf_buf_free(&b);
+}
+
+int
+sf_cli_explain(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static char text[SF_EXPLAIN_TEXT_MAX + 1];
+	static struct sf_explain_result r;
+	struct sf_error err;
+	const char *catalog;
+	size_t len = 0, catlen;
+	bool json = false;
+	int c, i;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = true; break;
+		case 'h': fputs(explain_usage, stdout); return SF_EXIT_OK;
+		default:
+			sf_cli_usage_error("explain: unknown option '%s'", argv[optind - 1]);
+			return SF_EXIT_USAGE;
+		}
+	}
+	if (optind == argc || (optind == argc - 1 && strcmp(argv[optind], "-") == 0)) {
+		len = fread(text, 1, SF_EXPLAIN_TEXT_MAX, stdin);
+	} else {
+		/* Words given on the command line form one text. */
+		for (i = optind; i < argc && len < SF_EXPLAIN_TEXT_MAX; i++)
+			len += (size_t)snprintf(text + len, SF_EXPLAIN_TEXT_MAX + 1 - len, "%s%s",
+				i > optind ? " " : "", argv[i]);
+		if (len > SF_EXPLAIN_TEXT_MAX)
+			len = SF_EXPLAIN_TEXT_MAX;
+	}
+	if (len == 0) {
+		sf_cli_usage_error("explain: no text given (paste it, or give it as an argument)");
+		return SF_EXIT_USAGE;
+	}
+	catalog = sf_help_get("errors/catalog.txt", &catlen);
+	if (catalog == NULL || sf_explain(text, len, catalog, catlen, &r, &err) < 0) {
+		sf_cli_usage_error("explain: the error catalog is missing");
+		return SF_EXIT_NOTHING;
+	}
+	if (json)
+		print_json(&r);
+	else
+		print_text(&r);
+	return r.ncauses > 0 ? SF_EXIT_OK : SF_EXIT_PROBLEM;
+}

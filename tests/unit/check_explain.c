@@ -1,0 +1,255 @@
+#include <stdio.h>
+/* Every message of the reference corpus, and a variant of each (other
+ * addresses, hosts, line breaks, prefixes, surrounding dialog text), must
+ * be recognized as its cause; text from no entry must give no cause. */
+#include <string.h>
+
+#include "smtpfix/explain.h"
+#include "smtpfix/help.h"
+#include "unit/suites.h"
+
+struct sample {
+	const char *text;
+	const char *cause; /* expected among the causes, with score >= 0.5 unless generic */
+};
+
+static const struct sample corpus[] = {
+	/* 5.1 Exim / cPanel */
+	{ "550 SMTP AUTH is required for message submission on port 587", "auth-requires-tls" },
+	{ "SMTP Error: The following recipients failed: x@gmail.com: SMTP AUTH is required for message\r\n submission on port 587", "auth-requires-tls" },
+	{ "550 Please turn on SMTP Authentication in your mail client.  host.example [192.0.2.4]:5123 is not permitted to relay through this server without authentication.", "client-not-authenticating" },
+	{ "550-Please turn on SMTP Authentication in your mail client.\n550-(laptop) [198.51.100.9]:40001 is not permitted to relay\n550 through this server without authentication.", "client-not-authenticating" },
+	{ "550 Please turn on SMTP Authentication in your mail client, or login to the IMAP/POP3 server before sending your message.  h [192.0.2.1]:1 is not permitted to relay through this server without authentication.", "client-not-authenticating" },
+	{ "Remote server said: 550 Please turn on SMTP Authentication in your mail client, or login to the\nIMAP/POP3 server before sending your message.", "client-not-authenticating" },
+	{ "503 AUTH command used when not advertised", "auth-requires-tls" },
+	{ "SMTP protocol error in \"AUTH LOGIN\" H=(PC) [203.0.113.5]:52400 AUTH command used when not advertised", "auth-requires-tls" },
+	{ "504 CRAM-MD5 authentication mechanism not supported", "auth-mechanism-mismatch" },
+	{ "504 NTLM authentication mechanism not supported", "auth-mechanism-mismatch" },
+	{ "535 Incorrect authentication data", "wrong-credentials" },
+	{ "(535, b'Incorrect authentication data')", "wrong-credentials" },
+	{ "435 Unable to authenticate at present", "auth-backend-failure" },
+	{ "435 Unable to authenticate at present (set_id=bob)", "auth-backend-failure" },
+	{ "503 already authenticated", "client-protocol-error" },
+	{ "454 TLS currently unavailable", "server-tls-unavailable" },
+	{ "550 relay not permitted", "client-not-authenticating" },
+	{ "The server responded: 550 relay not permitted.", "client-not-authenticating" },
+	{ "550 Administrative prohibition", "ip-blocked" },
+	{ "525 5.7.13 Disabled recipient address", "recipient-rejected" },
+	/* 5.2 Postfix */
+	{ "530 5.7.0 Must issue a STARTTLS command first", "starttls-required" },
+	{ "530 5.7.0 Must issue a STARTTLS command first.", "starttls-required" },
+	{ "503 5.5.1 Error: authentication not enabled", "auth-requires-tls" },
+	{ "504 5.5.4 Encryption required for requested authentication mechanism", "auth-requires-tls" },
+	{ "535 5.7.8 Error: authentication failed: authentication failure", "wrong-credentials" },
+	{ "535 5.7.8 Error: authentication failed: UGFzc3dvcmQ6", "wrong-credentials" },
+	{ "454 4.7.0 Temporary authentication failure: Connection lost to authentication server", "auth-backend-failure" },
+	{ "554 5.7.1 <x@example.net>: Relay access denied", "client-not-authenticating" },
+	{ "454 4.7.1 <someone@other.example>: Relay access denied", "client-not-authenticating" },
+	{ "553 5.7.1 <a@example.com>: Sender address rejected: not logged in", "client-not-authenticating" },
+	{ "553 5.7.1 <boss@example.com>: Sender address rejected: not owned by user alice", "sender-rejected" },
+	{ "503 5.5.1 Error: already authenticated", "client-protocol-error" },
+	/* 5.3 Microsoft, Google, others */
+	{ "530 5.7.57 Client not authenticated to send mail. [AM0PR01CA0001.eurprd01.prod.exchangelabs.com 2026-11-29T10:00:00.000Z 08DC]", "client-not-authenticating" },
+	{ "SMTPSenderRefused: (530, b'5.7.57 Client not authenticated to send mail. [XX1]', 'me@x')", "client-not-authenticating" },
+	{ "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant. Visit https://aka.ms/smtp_auth_disabled for more information.", "basic-auth-disabled" },
+	{ "535 5.7.139 Authentication unsuccessful, basic authentication is disabled. [AB1]", "basic-auth-disabled" },
+	{ "535 5.7.139 Authentication unsuccessful, the user credentials were incorrect.", "wrong-credentials" },
+	{ "530 5.7.1 Client was not authenticated", "client-not-authenticating" },
+	{ "550 5.7.54 SMTP; Unable to relay recipient in non-accepted domain", "client-not-authenticating" },
+	{ "Mailbox unavailable. The server response was: 5.7.54 SMTP; Unable to relay recipient in non-accepted domain", "client-not-authenticating" },
+	{ "550 5.7.64 TenantAttribution; Relay Access Denied [SN1]", "ip-blocked" },
+	{ "530-5.7.0 Authentication Required. Learn more at\n530 5.7.0  https://support.google.com/mail/?p=WantAuthError a1-20020a - gsmtp", "client-not-authenticating" },
+	{ "com.sun.mail.smtp.SMTPSendFailedException: 530-5.7.0 Authentication Required. Learn more at", "client-not-authenticating" },
+	{ "535-5.7.8 Username and Password not accepted. Learn more at\n535 5.7.8  https://support.google.com/mail/?p=BadCredentials x - gsmtp", "wrong-credentials" },
+	{ "535-5.7.8 Username and Password not accepted.", "app-password-required" },
+	{ "534-5.7.9 Application-specific password required. Learn more at\n534 5.7.9  https://support.google.com/mail/?p=InvalidSecondFactor", "app-password-required" },
+	{ "550 5.7.1 <x@example.net>... Relaying denied", "client-not-authenticating" },
+	{ "550 5.7.1 bob@remote.example... Relaying denied. Proper authentication required.", "client-not-authenticating" },
+	/* 5.4 Dovecot */
+	{ "NO [PRIVACYREQUIRED] Plaintext authentication disallowed on non-secure (SSL/TLS) connections.", "auth-requires-tls" },
+	{ "* BAD [ALERT] Plaintext authentication not allowed without SSL/TLS, but your client did it anyway. If anyone was listening, the password was exposed.", "auth-requires-tls" },
+	{ "-ERR [AUTH] Plaintext authentication disallowed on non-secure (SSL/TLS) connections.", "auth-requires-tls" },
+	{ "imap-login: Aborted login (tried to use disallowed plaintext auth): user=<>, rip=49.176.98.87, lip=10.0.0.2", "auth-requires-tls" },
+	{ "pop3-login: Disconnected (tried to use disabled plaintext auth): user=<a@b>, rip=1.2.3.4", "auth-requires-tls" },
+	/* 5.5 Outlook */
+	{ "0x800CCC0D", "dns-failure" },
+	{ "Send test e-mail message: Cannot find the e-mail server. (0x800ccc0d)", "dns-failure" },
+	{ "0x800CCC0E", "port-blocked" },
+	{ "0x800CCC0F", "auth-requires-tls" },
+	{ "Task 'me@example.com - Sending' reported error (0x800CCC0F) : 'The connection to the server was interrupted.'", "tls-mode-mismatch" },
+	{ "0x800CCC18", "auth-mechanism-mismatch" },
+	{ "0x800CCC19", "tls-mode-mismatch" },
+	{ "0x800CCC1A", "tls-mode-mismatch" },
+	{ "error 0x800CCC65", "auth-requires-tls" },
+	{ "error 0x800CCC66", "auth-mechanism-mismatch" },
+	{ "error 0x800CCC67", "rate-limited" },
+	{ "error 0x800CCC69", "client-not-authenticating" },
+	{ "error 0x800CCC6F", "client-not-authenticating" },
+	{ "0x800CCC78", "client-not-authenticating" },
+	{ "0x800CCC79", "client-not-authenticating" },
+	{ "0x800CCC7A", "client-input-error" },
+	{ "0x800CCC7B", "client-input-error" },
+	{ "0x800CCC7C", "starttls-required" },
+	{ "0x800CCC7D", "starttls-not-offered" },
+	{ "0x800CCC7E", "client-option-unsupported" },
+	{ "0x800CCC7F", "server-tls-unavailable" },
+	{ "Task 'mail.example.com - Sending' reported error (0x80042109) : 'Outlook cannot connect to your outgoing (SMTP) e-mail server. If you continue to receive this message, contact your server administrator or internet service provider (ISP).'", "port-blocked" },
+	{ "Outlook cannot connect to your outgoing (SMTP) e-mail server.", "server-unreachable" },
+	{ "(0x8004210B) : 'The operation timed out waiting for a response from the sending (SMTP) server.'", "tls-mode-mismatch" },
+	{ "The operation timed out waiting for a response from the sending (SMTP) server. If you continue to receive this message, contact your server administrator or Internet service provider (ISP). The server responded: 421", "port-blocked" },
+	/* 5.6 Thunderbird */
+	{ "Send Message Error\nSending of the message failed.", "send-failed-generic" },
+	{ "An error occurred while sending mail. The mail server responded:\n550 SMTP AUTH is required for message submission on port 587.\nPlease check the message recipient \xe2\x80\x9c" "bob@example.org\xe2\x80\x9d and try again.", "auth-requires-tls" },
+	{ "An error occurred while sending mail. The mail server responded: 530 5.7.57 Client not authenticated to send mail. Please verify that your email address is correct in your account settings and try again.", "client-not-authenticating" },
+	{ "The Outgoing server (SMTP) mail.example.com does not support the selected authentication method. Please change the \xe2\x80\x98" "Authentication method\xe2\x80\x99 in \xe2\x80\x98" "Account Settings | Outgoing Server (SMTP)\xe2\x80\x99.", "auth-requires-tls" },
+	{ "Unable to authenticate to Outgoing server (SMTP) mail.example.com. It does not support authentication (SMTP-AUTH) but you have chosen to use authentication. Please change the 'Authentication method' to 'None'", "auth-requires-tls" },
+	{ "An error occurred while sending mail: Unable to establish a secure link with Outgoing server (SMTP) mail.example.com using STARTTLS since it doesn\xe2\x80\x99t advertise that feature. Switch off STARTTLS for that server or contact your service provider.", "starttls-not-offered" },
+	{ "Unable to authenticate to Outgoing server (SMTP) smtp.example.net. Please check the password and verify the \xe2\x80\x98" "Authentication method\xe2\x80\x99", "wrong-credentials" },
+	{ "The Outgoing server (SMTP) x.example does not seem to support encrypted passwords. If you just set up the account, try changing", "auth-mechanism-mismatch" },
+	{ "The Outgoing server (SMTP) x.example does not allow plaintext passwords. Please try changing", "auth-requires-tls" },
+	{ "The message could not be sent because connecting to Outgoing server (SMTP) mail.example.com failed. The server may be unavailable or is refusing SMTP connections.", "port-blocked" },
+	{ "The message could not be sent because the connection to Outgoing server (SMTP) mail.example.com was lost in the middle of the transaction. Try again.", "auth-requires-tls" },
+	{ "The message could not be sent because the connection to Outgoing server (SMTP) mail.example.com timed out. Try again.", "port-blocked" },
+	{ "An error occurred while sending mail: Outgoing server (SMTP) mial.example.com is unknown. The server may be incorrectly configured.", "dns-failure" },
+	{ "An error occurred while sending mail: Outgoing server (SMTP) error. The server responded:  421 too busy.", "send-failed-generic" },
+	/* 5.7 Apple Mail */
+	{ "Cannot send message using the server mail.example.com.", "send-failed-generic" },
+	{ "I ticked Allow insecure authentication and it still fails", "auth-requires-tls" },
+	/* 5.8 Libraries */
+	{ "SMTP Error: Could not authenticate.", "wrong-credentials" },
+	{ "SMTP ERROR: AUTH command failed: Authentication is not allowed at this stage", "auth-requires-tls" },
+	{ "No supported authentication methods found", "auth-mechanism-mismatch" },
+	{ "SMTP connect() failed. https://github.com/PHPMailer/PHPMailer/wiki/Troubleshooting", "tls-mode-mismatch" },
+	{ "SMTP Error: Could not connect to SMTP host.", "port-blocked" },
+	{ "SMTP Error: The following recipients failed: bob@example.net: relay not permitted", "client-not-authenticating" },
+	{ "The following From address failed: me@example.com : MAIL FROM command failed,530", "sender-rejected" },
+	{ "smtplib.SMTPNotSupportedError: SMTP AUTH extension not supported by server.", "auth-requires-tls" },
+	{ "smtplib.SMTPNotSupportedError: STARTTLS extension not supported by server.", "starttls-not-offered" },
+	{ "smtplib.SMTPException: No suitable authentication method found.", "auth-mechanism-mismatch" },
+	{ "smtplib.SMTPAuthenticationError: (535, b'5.7.8 Username and Password not accepted.')", "wrong-credentials" },
+	{ "smtplib.SMTPServerDisconnected: Connection unexpectedly closed", "tls-mode-mismatch" },
+	{ "smtplib.SMTPServerDisconnected: please run connect() first", "server-unreachable" },
+	{ "smtplib.SMTPRecipientsRefused: {'x@y.example': (550, b'SMTP AUTH is required for message submission on port 587')}", "auth-requires-tls" },
+	{ "smtplib.SMTPRecipientsRefused: {'x@y': (554, b'5.7.1 <x@y>: Relay access denied')}", "client-not-authenticating" },
+	{ "smtplib.SMTPSenderRefused: (530, b'5.7.57 Client not authenticated to send mail.', 'from@x')", "sender-rejected" },
+	/* beyond the corpus: certificates, limits */
+	{ "ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate", "tls-cert-untrusted" },
+	{ "certificate verify failed: certificate has expired", "tls-cert-expired" },
+	{ "certificate verify failed: Hostname mismatch, certificate is not valid for 'mail.example.com'", "tls-cert-name-mismatch" },
+	{ "[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)", "tls-mode-mismatch" },
+	{ "451 4.7.1 Greylisted, please try again in 300 seconds", "greylisted" },
+	{ "552 5.3.4 Message size exceeds fixed maximum message size", "message-too-large" },
+	{ "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org", "ip-blocked" },
+};
+
+static const char *const unrelated[] = {
+	"hello world", "The weather is nice today.", "250 OK", "Printer out of paper",
+	"Everything worked, thanks!",
+};
+
+static const char *catalog;
+static size_t catlen;
+
+static void
+setup(void)
+{
+	catalog = sf_help_get("errors/catalog.txt", &catlen);
+	ck_assert_ptr_nonnull(catalog);
+}
+
+START_TEST(corpus_is_recognized)
+{
+	const struct sample *s = &corpus[_i];
+	struct sf_explain_result r;
+	struct sf_error err;
+	size_t i;
+	bool found = false;
+
+	ck_assert_int_eq(sf_explain(s->text, strlen(s->text), catalog, catlen, &r, &err), 0);
+	for (i = 0; i < r.ncauses; i++)
+		if (strcmp(r.causes[i].cause, s->cause) == 0 && r.causes[i].score >= 0.4)
+			found = true;
+	ck_assert_msg(found, "\"%.80s\" gave %s, expected %s", s->text,
+		r.ncauses ? r.causes[0].cause : "nothing", s->cause);
+}
+END_TEST
+
+START_TEST(unrelated_text_gives_no_cause)
+{
+	struct sf_explain_result r;
+	struct sf_error err;
+
+	ck_assert_int_eq(sf_explain(unrelated[_i], strlen(unrelated[_i]), catalog, catlen, &r, &err), 0);
+	ck_assert_msg(r.ncauses == 0, "\"%s\" gave %s", unrelated[_i], r.ncauses ? r.causes[0].cause : "");
+}
+END_TEST
+
+START_TEST(misleading_advice_is_called_out)
+{
+	static const char tb[] = "Unable to authenticate to Outgoing server (SMTP) mail.example.com. It does "
+				 "not support authentication (SMTP-AUTH) but you have chosen to use "
+				 "authentication. Please change the 'Authentication method' to 'None'";
+	static const char rcpt[] = "The mail server responded: 550 SMTP AUTH is required for message "
+				   "submission on port 587. Please check the message recipient "
+				   "\"a@b.example\" and try again.";
+	struct sf_explain_result r;
+	struct sf_error err;
+
+	ck_assert_int_eq(sf_explain(tb, sizeof tb - 1, catalog, catlen, &r, &err), 0);
+	ck_assert_uint_eq(r.nwarnings, 1);
+	ck_assert_ptr_nonnull(strstr(r.warnings[0], "\"None\""));
+	ck_assert_int_eq(sf_explain(rcpt, sizeof rcpt - 1, catalog, catlen, &r, &err), 0);
+	ck_assert_str_eq(r.causes[0].cause, "auth-requires-tls");
+	ck_assert_uint_eq(r.nwarnings, 1);
+	ck_assert_ptr_nonnull(strstr(r.warnings[0], "blames the recipient"));
+}
+END_TEST
+
+START_TEST(unrecognized_gets_a_family_only)
+{
+	static const char t[] = "my password is not taken anymore";
+	struct sf_explain_result r;
+	struct sf_error err;
+
+	ck_assert_int_eq(sf_explain(t, sizeof t - 1, catalog, catlen, &r, &err), 0);
+	ck_assert_uint_eq(r.ncauses, 0);
+	ck_assert_str_eq(r.family, "auth");
+}
+END_TEST
+
+START_TEST(catalog_names_only_known_causes)
+{
+	struct sf_error err;
+
+	ck_assert_msg(sf_explain_check_catalog(catalog, catlen, sf_cause_ids, &err) == 0, "%s", err.message);
+}
+END_TEST
+
+START_TEST(every_cause_has_a_help_file)
+{
+	char path[128];
+	size_t i, len;
+
+	for (i = 0; sf_cause_ids[i] != NULL; i++) {
+		snprintf(path, sizeof path, "causes/%s.txt", sf_cause_ids[i]);
+		ck_assert_msg(sf_help_get(path, &len) != NULL && len > 40, "no help/%s", path);
+	}
+}
+END_TEST
+
+Suite *
+explain_suite(void)
+{
+	Suite *s = suite_create("explain");
+	TCase *tc = tcase_create("recognizer");
+
+	tcase_add_unchecked_fixture(tc, setup, NULL);
+	tcase_add_loop_test(tc, corpus_is_recognized, 0, (int)(sizeof corpus / sizeof corpus[0]));
+	tcase_add_loop_test(tc, unrelated_text_gives_no_cause, 0, (int)(sizeof unrelated / sizeof unrelated[0]));
+	tcase_add_test(tc, misleading_advice_is_called_out);
+	tcase_add_test(tc, unrecognized_gets_a_family_only);
+	tcase_add_test(tc, catalog_names_only_known_causes);
+	tcase_add_test(tc, every_cause_has_a_help_file);
+	suite_add_tcase(s, tc);
+	return s;
+}
