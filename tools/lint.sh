@@ -78,8 +78,7 @@ for f in "${all_src[@]}" include/smtpfix/*.h; do
 done
 
 # Every cause id has its help file (the ids are listed in src/errors/causes.c).
-for id in $(sed -n 's/.*"\([a-z0-9-]*\)".*/\1/p' src/errors/causes.c | tr ' ' '\n' |
-	grep -E '^[a-z][a-z0-9-]+$'); do
+for id in $(grep -o '"[a-z][a-z0-9-]*"' src/errors/causes.c | tr -d '"'); do
 	[ -s "help/causes/$id.txt" ] || report "cause $id has no help/causes/$id.txt"
 done
 for f in help/causes/*.txt; do
