@@ -46,6 +46,7 @@ layer_of_header() {
 	probe) echo probe ;;
 	mta|mta_*) echo mta ;;
 	errors|explain) echo errors ;;
+	diagnose) echo diagnose ;;
 	report) echo report ;;
 	*) echo unknown ;;
 	esac
@@ -58,8 +59,9 @@ declare -A may_use=(
 	[probe]="core net tls smtp probe"
 	[mta]="core mta"
 	[errors]="core errors"
-	[report]="core net tls smtp probe mta errors report"
-	[cli]="core net tls smtp probe mta errors report"
+	[diagnose]="core net tls smtp probe mta errors diagnose"
+	[report]="core net tls smtp probe mta errors diagnose report"
+	[cli]="core net tls smtp probe mta errors diagnose report"
 )
 for f in "${all_src[@]}" include/smtpfix/*.h; do
 	case $f in

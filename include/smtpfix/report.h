@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "smtpfix/buf.h"
+#include "smtpfix/diagnose.h"
 #include "smtpfix/dns.h"
 #include "smtpfix/json.h"
 #include "smtpfix/mta.h"
@@ -16,7 +17,8 @@
 
 /* The stable JSON document of a probe (see README); discovery may be NULL. */
 int sf_report_probe_json(const struct sf_probe_result *res, const struct sf_discovery *discovery,
-	bool with_transcript, struct sf_buf *out, struct sf_error *err);
+	const struct sf_diagnosis *diag, bool with_transcript, struct sf_buf *out,
+	struct sf_error *err);
 
 /* Discovery: every lookup with what it found, and the candidates. */
 void sf_report_discovery_json(struct sf_json *j, const struct sf_discovery *d);
@@ -24,8 +26,8 @@ int sf_report_discovery_text(const struct sf_discovery *d, struct sf_buf *out, s
 
 /* A short human summary: what works, what does not, in plain words. Every
  * string that came from the server is sanitized. */
-int sf_report_probe_text(const struct sf_probe_result *res, bool details, bool with_transcript,
-	struct sf_buf *out, struct sf_error *err);
+int sf_report_probe_text(const struct sf_probe_result *res, const struct sf_diagnosis *diag,
+	bool details, bool with_transcript, struct sf_buf *out, struct sf_error *err);
 
 /* The local server's policy and its mail log (scan may be NULL). */
 int sf_report_policy_json(const struct sf_policy *p, const struct sf_log_scan *scan,

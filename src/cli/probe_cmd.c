@@ -324,6 +324,7 @@ sf_cli_probe(int argc, char **argv)
 	struct sigaction sa, old_int;
 	struct sf_buf out;
 	static struct sf_discovery discovery;
+	static struct sf_diagnosis diagnosis;
 	int rc;
 
 	memset(&a, 0, sizeof a);
@@ -364,11 +365,18 @@ sf_cli_probe(int argc, char **argv)
 		sf_cli_usage_error("%s", err.message);
 		return err.code == SF_E_USAGE ? SF_EXIT_USAGE : SF_EXIT_NOTHING;
 	}
+	{
+		struct sf_diag_input in = { &res, NULL, NULL, NULL };
+
+		sf_diagnose(&in, &diagnosis);
+	}
 	sf_buf_init(&out, SF_REPORT_MAX);
 	if (a.json)
-		rc = sf_report_probe_json(&res, a.email ? &discovery : NULL, a.transcript, &out, &err);
+		rc = sf_report_probe_json(&res, a.email ? &discovery : NULL, &diagnosis, a.transcript, &out,
+			&err);
 	else
-		rc = sf_report_probe_text(&res, a.transcript || a.details, a.transcript, &out, &err);
+		rc = sf_report_probe_text(&res, &diagnosis, a.transcript || a.details, a.transcript, &out,
+			&err);
 	if (rc < 0) {
 		sf_cli_usage_error("cannot write the report: %s", err.message);
 		rc = SF_EXIT_NOTHING;

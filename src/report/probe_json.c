@@ -339,9 +339,50 @@ host_objects(struct sf_json *j, const struct sf_probe_result *res)
 	sf_json_kv_string_or_null(j, "problem", healthy ? NULL : why);
 }
 
+static void
+diagnosis_object(struct sf_json *j, const struct sf_diagnosis *d)
+{
+	size_t i, k;
+
+	sf_json_key(j, "diagnosis");
+	if (d == NULL) {
+		sf_json_null(j);
+		return;
+	}
+	sf_json_object_begin(j);
+	sf_json_key(j, "findings");
+	sf_json_array_begin(j);
+	for (i = 0; i < d->nfindings; i++) {
+		const struct sf_diag_finding *f = &d->findings[i];
+
+		sf_json_object_begin(j);
+		sf_json_kv_string(j, "cause", f->cause);
+		sf_json_kv_string(j, "severity", f->severity);
+		sf_json_kv_double(j, "confidence", f->confidence, 2);
+		sf_json_kv_string(j, "text", f->text);
+		sf_json_key(j, "evidence");
+		sf_json_array_begin(j);
+		for (k = 0; k < f->nevidence; k++)
+			sf_json_string(j, f->evidence[k]);
+		sf_json_array_end(j);
+		sf_json_object_end(j);
+	}
+	sf_json_array_end(j);
+	sf_json_key(j, "server_options");
+	sf_json_array_begin(j);
+	for (i = 0; i < d->nserver; i++) {
+		sf_json_object_begin(j);
+		sf_json_kv_string(j, "text", d->server[i].text);
+		sf_json_kv_bool(j, "weakens_security", d->server[i].weakens);
+		sf_json_object_end(j);
+	}
+	sf_json_array_end(j);
+	sf_json_object_end(j);
+}
+
 int
 sf_report_probe_json(const struct sf_probe_result *res, const struct sf_discovery *discovery,
-	bool with_transcript, struct sf_buf *out, struct sf_error *err)
+	const struct sf_diagnosis *diag, bool with_transcript, struct sf_buf *out, struct sf_error *err)
 {
 	struct sf_json j;
 	size_t i;
@@ -366,6 +407,7 @@ sf_report_probe_json(const struct sf_probe_result *res, const struct sf_discover
 		target_object(&j, &res->targets[i], with_transcript);
 	sf_json_array_end(&j);
 	host_objects(&j, res);
+	diagnosis_object(&j, diag);
 	sf_json_object_end(&j);
 	if (!j.failed)
 		sf_buf_add(out, "\n", 1, &j.err);

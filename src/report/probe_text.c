@@ -7,7 +7,7 @@
 
 #define LABEL_WIDTH 14
 #define SCREEN_WIDTH 80     /* the summary must read well at 80 columns */
-#define SERVER_TEXT_MAX 300 /* server text shown per piece in the summary */
+#define SERVER_TEXT_MAX 600 /* text from outside shown per piece in the summary */
 
 /* Rows are "  Label          value", the value wrapped to the screen width
  * with a hanging indent. While a row is open, output collects in `row`. */
@@ -526,9 +526,40 @@ target_text(struct writer *w, const struct sf_target_result *t, bool with_transc
 		transcript_lines(w, &t->transcript);
 }
 
+static void
+diagnosis_section(struct writer *w, const struct sf_diagnosis *d)
+{
+	size_t i, k;
+
+	if (d == NULL || d->nfindings == 0)
+		return;
+	w_printf(w, "\nDiagnosis\n");
+	for (i = 0; i < d->nfindings; i++) {
+		const struct sf_diag_finding *f = &d->findings[i];
+
+		w_label(w, f->severity);
+		w_printf(w, "[%s] ", f->cause);
+		w_server(w, f->text, strlen(f->text));
+		w_end_row(w);
+		for (k = 0; k < f->nevidence; k++) {
+			w_label(w, "");
+			w_printf(w, "- ");
+			w_server(w, f->evidence[k], strlen(f->evidence[k]));
+			w_end_row(w);
+		}
+	}
+	if (d->nserver > 0)
+		w_printf(w, "\nOn the server (for its administrator)\n");
+	for (i = 0; i < d->nserver; i++) {
+		w_label(w, d->server[i].weakens ? "weakens" : "safe");
+		w_server(w, d->server[i].text, strlen(d->server[i].text));
+		w_end_row(w);
+	}
+}
+
 int
-sf_report_probe_text(const struct sf_probe_result *res, bool details, bool with_transcript,
-	struct sf_buf *out, struct sf_error *err)
+sf_report_probe_text(const struct sf_probe_result *res, const struct sf_diagnosis *diag,
+	bool details, bool with_transcript, struct sf_buf *out, struct sf_error *err)
 {
 	struct writer w = { out, err, false, false, { NULL, 0, 0, 0 } };
 	char why[512];
@@ -560,8 +591,10 @@ sf_report_probe_text(const struct sf_probe_result *res, bool details, bool with_
 	if (res->analysed) {
 		ports_section(&w, res);
 		matrix_section(&w, res);
-		advice_section(&w, res);
 	}
+	diagnosis_section(&w, diag);
+	if (res->analysed)
+		advice_section(&w, res);
 	healthy = sf_probe_healthy(res, why, sizeof why);
 	if (!res->analysed && shown > 0)
 		w_printf(&w, "\n");

@@ -194,6 +194,13 @@ expect "[.policy[] | select(.port == 26)][0].auth == \"without-tls\" and [.polic
 expect ".recommended.port == 465 and .recommended.security == \"tls\" and .recommended.auth == true"
 expect ".recommended.host == \"127.0.0.1\" and .healthy == true and .login_target == null"
 expect ".local_target == true and (.public_addresses | type) == \"array\""
+# The diagnosis of the founding case, with the transcript lines it rests on.
+D='.diagnosis.findings[] | select(.cause == "auth-requires-tls")'
+expect "[$D] | length == 1"
+expect "[$D][0].severity == \"problem\" and ([$D][0].text | test(\"only after encryption\"))"
+expect "[$D][0].evidence | any(test(\"S: 250-AUTH PLAIN LOGIN\"))"
+expect "[$D][0].evidence | any(test(\"550 SMTP AUTH is required for message submission on port 587\"))"
+expect ".diagnosis.server_options[0].weakens_security == false and .diagnosis.server_options[-1].weakens_security == true"
 
 # 12. The login test: right and wrong passwords, once, on the recommended
 #     setting; the password appears nowhere in any output.
@@ -231,6 +238,7 @@ login "$wrong"; rc=$?
 [ "$rc" -eq 1 ] && passed=$((passed + 1)) || fail "exit status $rc for a wrong password"
 expect "$L.login.outcome == \"refused\" and $L.login.reply.code == 535"
 expect "$(cell 465 tls true).outcome == \"wrong-credentials\" and ($(cell 465 tls true).message | test(\"535\"))"
+expect ".diagnosis.findings[0].cause == \"wrong-credentials\" and (.diagnosis.findings[0].evidence[0] | test(\"535 Incorrect authentication data\"))"
 expect ".healthy == false and (.problem | test(\"login test failed\"))"
 expect "[.targets[] | select(.purpose == \"login\")] | length == 1"
 if grep -q "$wrong" "$out"; then fail "the wrong password shows in the JSON"; else passed=$((passed + 1)); fi

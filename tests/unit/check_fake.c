@@ -207,12 +207,12 @@ START_TEST(escape_sequences_never_reach_the_summary)
 	res.targets = &t;
 	res.ntargets = 1;
 	sf_buf_init(&out, SF_REPORT_MAX);
-	ck_assert_int_eq(sf_report_probe_text(&res, true, true, &out, &err), 0);
+	ck_assert_int_eq(sf_report_probe_text(&res, NULL, true, true, &out, &err), 0);
 	ck_assert_ptr_null(memchr(out.data, 0x1b, out.len));
 	ck_assert_ptr_null(memchr(out.data, 0x07, out.len));
 	ck_assert_ptr_nonnull(strstr(out.data, "\\x1b]52;c;"));
 	sf_buf_reset(&out);
-	ck_assert_int_eq(sf_report_probe_json(&res, NULL, true, &out, &err), 0);
+	ck_assert_int_eq(sf_report_probe_json(&res, NULL, NULL, true, &out, &err), 0);
 	ck_assert_ptr_null(memchr(out.data, 0x1b, out.len));
 	ck_assert_ptr_nonnull(strstr(out.data, "\\u001b]0;owned\\u0007"));
 	sf_buf_free(&out);

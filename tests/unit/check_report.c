@@ -31,12 +31,12 @@ START_TEST(json_keeps_fields_that_did_not_happen_as_null)
 	res.targets = &t;
 	res.ntargets = 1;
 	sf_buf_init(&out, SF_REPORT_MAX);
-	ck_assert_int_eq(sf_report_probe_json(&res, NULL, false, &out, &err), 0);
+	ck_assert_int_eq(sf_report_probe_json(&res, NULL, NULL, false, &out, &err), 0);
 	for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
 		ck_assert_msg(strstr(out.data, keys[i]) != NULL, "missing %s in\n%s", keys[i], out.data);
 	ck_assert_ptr_null(strstr(out.data, "\"transcript\""));
 	sf_buf_reset(&out);
-	ck_assert_int_eq(sf_report_probe_text(&res, false, false, &out, &err), 0);
+	ck_assert_int_eq(sf_report_probe_text(&res, NULL, false, false, &out, &err), 0);
 	ck_assert_ptr_nonnull(strstr(out.data, "FAILED: connection refused"));
 	ck_assert_ptr_nonnull(strstr(out.data, "Verdict        PROBLEM: port 587: connection refused"));
 	sf_buf_free(&out);
@@ -54,7 +54,7 @@ START_TEST(unresolved_host_is_reported)
 	strcpy(res.host, "nowhere.invalid");
 	sf_error_set(&res.resolve_err, SF_E_DNS, "'nowhere.invalid' does not exist in DNS");
 	sf_buf_init(&out, SF_REPORT_MAX);
-	ck_assert_int_eq(sf_report_probe_json(&res, NULL, false, &out, &err), 0);
+	ck_assert_int_eq(sf_report_probe_json(&res, NULL, NULL, false, &out, &err), 0);
 	ck_assert_ptr_nonnull(strstr(out.data, "\"error\": \"dns\""));
 	ck_assert_ptr_nonnull(strstr(out.data, "\"targets\": []"));
 	sf_buf_free(&out);

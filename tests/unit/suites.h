@@ -17,5 +17,6 @@ Suite *dns_suite(void);
 Suite *mta_log_suite(void);
 Suite *mta_conf_suite(void);
 Suite *explain_suite(void);
+Suite *diagnose_suite(void);
 
 #endif
