@@ -56,7 +56,7 @@ Q := @
 quiet = @printf '  %-6s %s\n'
 endif
 
-LAYERS    := core net tls smtp probe mta errors diagnose report
+LAYERS    := core net tls smtp probe mta errors diagnose guide report
 HELP_C    := $(BUILD)/gen/help_data.c
 LIB_SRC   := $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c))
 CLI_SRC   := $(wildcard src/cli/*.c)

@@ -47,6 +47,7 @@ layer_of_header() {
 	mta|mta_*) echo mta ;;
 	errors|explain) echo errors ;;
 	diagnose) echo diagnose ;;
+	guide) echo guide ;;
 	report) echo report ;;
 	*) echo unknown ;;
 	esac
@@ -60,8 +61,9 @@ declare -A may_use=(
 	[mta]="core mta"
 	[errors]="core errors"
 	[diagnose]="core net tls smtp probe mta errors diagnose"
-	[report]="core net tls smtp probe mta errors diagnose report"
-	[cli]="core net tls smtp probe mta errors diagnose report"
+	[guide]="core guide"
+	[report]="core net tls smtp probe mta errors diagnose guide report"
+	[cli]="core net tls smtp probe mta errors diagnose guide report"
 )
 for f in "${all_src[@]}" include/smtpfix/*.h; do
 	case $f in
@@ -86,6 +88,19 @@ done
 for f in help/causes/*.txt; do
 	id=$(basename "$f" .txt)
 	grep -q "\"$id\"" src/errors/causes.c || report "$f is for an unknown cause id"
+done
+
+# Every client id has its guide, and guides use only known placeholders.
+for id in $(sed -n '/sf_client_ids\[\]/,/NULL/p' src/guide/render.c | grep -o '"[a-z][a-z0-9-]*"' | tr -d '"'); do
+	[ -s "help/clients/$id.txt" ] || report "client $id has no help/clients/$id.txt"
+done
+for f in help/clients/*.txt; do
+	for ph in $(grep -o '{[a-z_]*}' "$f" | sort -u); do
+		case $ph in
+		'{host}'|'{port}'|'{security}'|'{auth}'|'{user}') ;;
+		*) report "$f names an unknown placeholder $ph" ;;
+		esac
+	done
 done
 
 if [ "$problems" -ne 0 ]; then

@@ -18,12 +18,13 @@ static const char main_usage[] =
 	"  discover NAME find the outgoing servers for an address or domain (DNS)\n"
 	"  policy        read this mail server's own settings and mail log\n"
 	"  explain TEXT  recognize an error message and say what causes it\n"
+	"  guide         step-by-step fix for one mail program (--client ID)\n"
 	"\n"
 	"See 'smtpfix probe --help' and the smtpfix(1) manual page.\n";
 
 /* Subcommands of the design that this build does not have yet: say so
  * plainly instead of pretending. */
-static const char *const not_yet[] = { "guide", "lab", NULL };
+static const char *const not_yet[] = { "lab", NULL };
 
 int
 main(int argc, char **argv)
@@ -53,6 +54,8 @@ main(int argc, char **argv)
 		return sf_cli_policy(argc - 1, argv + 1);
 	if (strcmp(argv[1], "explain") == 0)
 		return sf_cli_explain(argc - 1, argv + 1);
+	if (strcmp(argv[1], "guide") == 0)
+		return sf_cli_guide(argc - 1, argv + 1);
 	for (i = 0; not_yet[i] != NULL; i++) {
 		if (strcmp(argv[1], not_yet[i]) == 0) {
 			sf_cli_usage_error("'%s' is not in this build yet", argv[1]);

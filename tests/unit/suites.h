@@ -18,5 +18,6 @@ Suite *mta_log_suite(void);
 Suite *mta_conf_suite(void);
 Suite *explain_suite(void);
 Suite *diagnose_suite(void);
+Suite *guide_suite(void);
 
 #endif

@@ -1,0 +1,288 @@
+/* Client guide files:
+ *   name: the program's name
+ *   label starttls: / label tls: / label none:  what the program calls each mode
+ *   auth on: / auth off:  what to choose for authentication
+ *   step: text        a step for every mode
+ *   step[tls]: text   a step only for that mode (starttls, tls, none)
+ *   test: text        how to check afterwards
+ *   note: text        printed after the steps
+ * A line starting with white space continues the line before it. */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "smtpfix/guide.h"
+
+#define LINE_MAX_GUIDE 2048
+
+const char *const sf_client_ids[] = {
+	"outlook-classic", "outlook-new", "outlook-mac", "windows-mail", "thunderbird", "apple-mail",
+	"ios-mail", "gmail-android", "samsung-email", "em-client", "phpmailer", "wp-mail-smtp",
+	"python-smtplib", "nodemailer", "msmtp", "postfix-relay", "generic", NULL
+};
+
+const char *
+sf_guide_security_id(enum sf_guide_security s)
+{
+	switch (s) {
+	case SF_GUIDE_STARTTLS: return "starttls";
+	case SF_GUIDE_TLS: return "tls";
+	case SF_GUIDE_NONE: return "none";
+	}
+	return "?";
+}
+
+/* Call fn for each logical line (continuations joined with a space). */
+static int
+each_line(const char *text, size_t len, int (*fn)(void *, const char *), void *ctx)
+{
+	char line[LINE_MAX_GUIDE];
+	size_t n = 0, i = 0;
+	int rc;
+
+	while (i <= len) {
+		const char *nl = i < len ? memchr(text + i, '\n', len - i) : NULL;
+		size_t e = nl ? (size_t)(nl - text) : len, k;
+		bool cont = i < e && (text[i] == ' ' || text[i] == '\t');
+
+		if (!cont && n > 0) {
+			line[n] = '\0';
+			if ((rc = fn(ctx, line)) != 0)
+				return rc;
+			n = 0;
+		}
+		if (i < e && text[i] != '#') {
+			size_t s = i;
+
+			if (cont) {
+				while (s < e && isspace((unsigned char)text[s]))
+					s++;
+				if (n > 0 && n + 1 < sizeof line)
+					line[n++] = ' ';
+			}
+			k = e - s;
+			if (n + k >= sizeof line)
+				k = sizeof line - n - 1;
+			memcpy(line + n, text + s, k);
+			n += k;
+		}
+		if (nl == NULL)
+			break;
+		i = e + 1;
+	}
+	if (n > 0) {
+		line[n] = '\0';
+		return fn(ctx, line);
+	}
+	return 0;
+}
+
+struct find_ctx {
+	const char *key;
+	char *out;
+	size_t outsz;
+	bool found;
+};
+
+static int
+find_key(void *p, const char *line)
+{
+	struct find_ctx *c = p;
+	size_t k = strlen(c->key);
+
+	if (strncmp(line, c->key, k) == 0 && line[k] == ':') {
+		const char *v = line + k + 1;
+
+		while (*v == ' ')
+			v++;
+		snprintf(c->out, c->outsz, "%s", v);
+		c->found = true;
+		return 1;
+	}
+	return 0;
+}
+
+static bool
+lookup(const char *text, size_t len, const char *key, char *out, size_t outsz)
+{
+	struct find_ctx c = { key, out, outsz, false };
+
+	out[0] = '\0';
+	each_line(text, len, find_key, &c);
+	return c.found;
+}
+
+int
+sf_guide_label(const char *text, size_t len, enum sf_guide_security s, char *out, size_t outsz)
+{
+	char key[32];
+
+	snprintf(key, sizeof key, "label %s", sf_guide_security_id(s));
+	return lookup(text, len, key, out, outsz) ? 0 : -1;
+}
+
+struct render_ctx {
+	const struct sf_guide_values *v;
+	const char *text;
+	size_t len;
+	char label[128], auth[128];
+	struct sf_buf *out;
+	struct sf_error *err;
+	int pass;   /* 0: count the steps, 1: write them */
+	int nsteps, step;
+	bool failed;
+};
+
+/* Fill placeholders; SF_E_USAGE for an unknown one. */
+static int
+fill(struct render_ctx *c, const char *in, char *out, size_t outsz)
+{
+	size_t o = 0;
+
+	while (*in != '\0' && o + 1 < outsz) {
+		/* A placeholder is "{name}" with a lower-case name; any other brace
+		 * (code in the script guides) is text. */
+		size_t n = 0;
+
+		if (*in == '{')
+			while (islower((unsigned char)in[1 + n]) || in[1 + n] == '_')
+				n++;
+		if (*in == '{' && n > 0 && in[1 + n] == '}') {
+			const char *close = in + 1 + n;
+			char name[32], value[256];
+
+			if (n >= sizeof name)
+				return sf_error_set(c->err, SF_E_USAGE, "placeholder too long in \"%.40s\"", in);
+			memcpy(name, in + 1, n);
+			name[n] = '\0';
+			if (strcmp(name, "host") == 0)
+				snprintf(value, sizeof value, "%s", c->v->host);
+			else if (strcmp(name, "port") == 0)
+				snprintf(value, sizeof value, "%d", c->v->port);
+			else if (strcmp(name, "security") == 0)
+				snprintf(value, sizeof value, "%s", c->label);
+			else if (strcmp(name, "auth") == 0)
+				snprintf(value, sizeof value, "%s", c->auth);
+			else if (strcmp(name, "user") == 0)
+				snprintf(value, sizeof value, "%s", c->v->user);
+			else
+				return sf_error_set(c->err, SF_E_USAGE, "unknown placeholder {%s}", name);
+			o += (size_t)snprintf(out + o, outsz - o, "%s", value);
+			if (o >= outsz)
+				o = outsz - 1;
+			in = close + 1;
+			continue;
+		}
+		out[o++] = *in++;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/* Append text wrapped at the guide width with a hanging indent. */
+static void
+wrapped(struct render_ctx *c, const char *first, const char *text, size_t indent)
+{
+	size_t width = SF_GUIDE_WIDTH - indent, len = strlen(text);
+	const char *t = text;
+	bool head = true;
+
+	if (c->failed)
+		return;
+	while (len > 0) {
+		size_t take = len, cut;
+
+		if (take > width) {
+			for (cut = width; cut > 0 && t[cut] != ' '; cut--)
+				;
+			take = cut > 0 ? cut : width;
+		}
+		if (head)
+			sf_buf_printf(c->out, c->err, "%-*s", (int)indent, first);
+		else
+			sf_buf_printf(c->out, c->err, "%*s", (int)indent, "");
+		sf_buf_add(c->out, t, take, c->err);
+		sf_buf_add(c->out, "\n", 1, c->err);
+		head = false;
+		t += take;
+		len -= take;
+		while (len > 0 && *t == ' ') {
+			t++;
+			len--;
+		}
+	}
+}
+
+static int
+render_line(void *p, const char *line)
+{
+	struct render_ctx *c = p;
+	char filled[LINE_MAX_GUIDE], head[32];
+	const char *body = NULL;
+	char want[32];
+
+	snprintf(want, sizeof want, "step[%s]:", sf_guide_security_id(c->v->security));
+	if (strncmp(line, "step:", 5) == 0)
+		body = line + 5;
+	else if (strncmp(line, want, strlen(want)) == 0)
+		body = line + strlen(want);
+	else if (strncmp(line, "step[", 5) == 0)
+		return 0; /* a step for another mode */
+	if (body != NULL) {
+		while (*body == ' ')
+			body++;
+		if (c->pass == 0) {
+			c->nsteps++;
+			return 0;
+		}
+		if (fill(c, body, filled, sizeof filled) < 0)
+			return -1;
+		c->step++;
+		snprintf(head, sizeof head, "Step %d of %d:", c->step, c->nsteps);
+		wrapped(c, head, filled, strlen(head) + 1);
+		return 0;
+	}
+	if (c->pass == 1 && (strncmp(line, "test:", 5) == 0 || strncmp(line, "note:", 5) == 0)) {
+		const char *v = line + 5;
+
+		while (*v == ' ')
+			v++;
+		if (fill(c, v, filled, sizeof filled) < 0)
+			return -1;
+		sf_buf_addstr(c->out, "\n", c->err);
+		wrapped(c, line[0] == 't' ? "Test it:" : "Note:", filled, 10);
+	}
+	return 0;
+}
+
+int
+sf_guide_render(const char *text, size_t len, const struct sf_guide_values *v, struct sf_buf *out,
+	struct sf_error *err)
+{
+	struct render_ctx c;
+	char name[128], titled[300];
+
+	memset(&c, 0, sizeof c);
+	c.v = v;
+	c.text = text;
+	c.len = len;
+	c.out = out;
+	c.err = err;
+	if (!lookup(text, len, "name", name, sizeof name))
+		return sf_error_set(err, SF_E_USAGE, "the guide has no name: line");
+	if (sf_guide_label(text, len, v->security, c.label, sizeof c.label) < 0)
+		return sf_error_set(err, SF_E_USAGE, "%s has no label for %s", name,
+			sf_guide_security_id(v->security));
+	if (!lookup(text, len, v->auth ? "auth on" : "auth off", c.auth, sizeof c.auth))
+		return sf_error_set(err, SF_E_USAGE, "%s has no \"auth %s\" line", name, v->auth ? "on" : "off");
+	snprintf(titled, sizeof titled, "Fix the outgoing server in %s: %s, port %d, %s, authentication %s.",
+		name, v->host, v->port, c.label, v->auth ? "on" : "off");
+	wrapped(&c, "", titled, 0);
+	sf_buf_addstr(out, "\n", err);
+	if (each_line(text, len, render_line, &c) != 0)
+		return -1;
+	c.pass = 1;
+	if (each_line(text, len, render_line, &c) != 0)
+		return -1;
+	return 0;
+}

@@ -1,0 +1,112 @@
+/* Every client guide renders for STARTTLS on 587 and SSL/TLS on 465 with
+ * no placeholder left, naming the port and the client's own label, and
+ * fitting 80 columns. */
+#include <stdio.h>
+#include <string.h>
+
+#include "smtpfix/guide.h"
+#include "smtpfix/help.h"
+#include "unit/suites.h"
+
+static void
+render_client(const char *id, enum sf_guide_security sec, int port)
+{
+	struct sf_guide_values v = { "mail.example.test", port, sec, true, "ann@example.test" };
+	struct sf_buf out;
+	struct sf_error err;
+	char path[128], label[128], portstr[16];
+	static char flat[1 << 16];
+	const char *text, *p;
+	size_t len;
+
+	snprintf(path, sizeof path, "clients/%s.txt", id);
+	text = sf_help_get(path, &len);
+	ck_assert_msg(text != NULL, "no help/%s", path);
+	sf_buf_init(&out, 1 << 20);
+	ck_assert_msg(sf_guide_render(text, len, &v, &out, &err) == 0, "%s: %s", id, err.message);
+	ck_assert_int_eq(sf_guide_label(text, len, sec, label, sizeof label), 0);
+	/* Steps wrap: compare against the text with line breaks folded. */
+	{
+		size_t i, o = 0;
+		bool space = false;
+
+		for (i = 0; i < out.len && o + 1 < sizeof flat; i++) {
+			char ch = out.data[i] == '\n' ? ' ' : out.data[i];
+
+			if (ch == ' ' && space)
+				continue;
+			space = ch == ' ';
+			flat[o++] = ch;
+		}
+		flat[o] = '\0';
+	}
+	snprintf(portstr, sizeof portstr, "%d", port);
+	ck_assert_msg(strstr(flat, portstr) != NULL, "%s does not mention port %d", id, port);
+	ck_assert_msg(strstr(flat, label) != NULL, "%s does not show its label %s", id, label);
+	ck_assert_msg(strstr(flat, "mail.example.test") != NULL, "%s lacks the host", id);
+	ck_assert_msg(strstr(out.data, "Step 1 of ") != NULL, "%s has no numbered steps", id);
+	/* No placeholder left: no "{name}" with a lower-case name. */
+	for (p = strchr(out.data, '{'); p != NULL; p = strchr(p + 1, '{')) {
+		size_t n = strspn(p + 1, "abcdefghijklmnopqrstuvwxyz_");
+
+		ck_assert_msg(!(n > 0 && p[1 + n] == '}'), "%s leaves %.*s", id, (int)n + 2, p);
+	}
+	/* 80 columns (counting characters, not bytes). */
+	for (p = out.data; *p != '\0';) {
+		const char *nl = strchr(p, '\n');
+		size_t cols = 0;
+		const char *q;
+
+		for (q = p; q < (nl ? nl : p + strlen(p)); q++)
+			if (((unsigned char)*q & 0xc0) != 0x80)
+				cols++;
+		ck_assert_msg(cols <= SF_GUIDE_WIDTH, "%s: a line of %zu columns", id, cols);
+		p = nl ? nl + 1 : p + strlen(p);
+	}
+	sf_buf_free(&out);
+}
+
+START_TEST(every_client_renders_for_587_and_465)
+{
+	render_client(sf_client_ids[_i], SF_GUIDE_STARTTLS, 587);
+	render_client(sf_client_ids[_i], SF_GUIDE_TLS, 465);
+}
+END_TEST
+
+START_TEST(mode_specific_steps_and_errors)
+{
+	static const char text[] = "name: T\nlabel starttls: S\nlabel tls: T\nauth on: yes\n"
+				   "step[tls]: only for tls on {port}\nstep: always\n  continued {host}\n";
+	struct sf_guide_values v = { "h.example", 465, SF_GUIDE_TLS, true, "u" };
+	struct sf_buf out;
+	struct sf_error err;
+
+	sf_buf_init(&out, 65536);
+	ck_assert_int_eq(sf_guide_render(text, sizeof text - 1, &v, &out, &err), 0);
+	ck_assert_ptr_nonnull(strstr(out.data, "Step 1 of 2: only for tls on 465"));
+	ck_assert_ptr_nonnull(strstr(out.data, "Step 2 of 2: always continued h.example"));
+	sf_buf_reset(&out);
+	v.security = SF_GUIDE_STARTTLS;
+	ck_assert_int_eq(sf_guide_render(text, sizeof text - 1, &v, &out, &err), 0);
+	ck_assert_ptr_nonnull(strstr(out.data, "Step 1 of 1: always"));
+	sf_buf_reset(&out);
+	v.security = SF_GUIDE_NONE; /* no label for none in this file */
+	ck_assert_int_eq(sf_guide_render(text, sizeof text - 1, &v, &out, &err), -1);
+	sf_buf_free(&out);
+}
+END_TEST
+
+Suite *
+guide_suite(void)
+{
+	Suite *s = suite_create("guide");
+	TCase *tc = tcase_create("clients");
+	size_t n = 0;
+
+	while (sf_client_ids[n] != NULL)
+		n++;
+	tcase_add_loop_test(tc, every_client_renders_for_587_and_465, 0, (int)n);
+	tcase_add_test(tc, mode_specific_steps_and_errors);
+	suite_add_tcase(s, tc);
+	return s;
+}
