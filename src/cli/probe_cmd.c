@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "smtpfix/guide.h"
+#include "smtpfix/help.h"
 #include "smtpfix/probe.h"
 #include "smtpfix/report.h"
 
@@ -46,6 +48,8 @@ static const char probe_usage[] =
 	"  --send-test       after logging in, send one short test message to USER\n"
 	"  --details         show every connection, not just the summary\n"
 	"  --progress        report each step on standard error as it happens\n"
+	"  --client ID       end with the fix steps for this mail program (see\n"
+	"                    smtpfix guide --list), filled with the recommended setting\n"
 	"  --dns-server A    ask this DNS server (ADDR or ADDR:PORT) when HOST is an email\n"
 	"                    address\n"
 	"\n"
@@ -55,7 +59,7 @@ static const char probe_usage[] =
 enum {
 	OPT_PORT = 256, OPT_MODE, OPT_TIMEOUT, OPT_JSON, OPT_TRANSCRIPT, OPT_CA_FILE, OPT_EHLO,
 	OPT_FROM, OPT_RCPT, OPT_NO_RCPT, OPT_PORT_MAP, OPT_HELP, OPT_USER, OPT_PASSWORD_STDIN,
-	OPT_PLAINTEXT_AUTH, OPT_SEND_TEST, OPT_DETAILS, OPT_PROGRESS, OPT_DNS_SERVER
+	OPT_PLAINTEXT_AUTH, OPT_SEND_TEST, OPT_DETAILS, OPT_PROGRESS, OPT_DNS_SERVER, OPT_CLIENT
 };
 
 static const struct option probe_options[] = {
@@ -78,6 +82,7 @@ static const struct option probe_options[] = {
 	{ "details", no_argument, NULL, OPT_DETAILS },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "dns-server", required_argument, NULL, OPT_DNS_SERVER },
+	{ "client", required_argument, NULL, OPT_CLIENT },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -85,6 +90,7 @@ struct probe_args {
 	struct sf_probe_options opt;
 	bool json, transcript, rcpt_given, password_stdin, details, progress;
 	const char *dns_server;
+	const char *client; /* print this program's fix steps at the end */
 	const char *email; /* HOST was an email address: discover first */
 };
 
@@ -169,6 +175,7 @@ parse_args(int argc, char **argv, struct probe_args *a)
 		case OPT_DETAILS: a->details = true; break;
 		case OPT_PROGRESS: a->progress = true; break;
 		case OPT_DNS_SERVER: a->dns_server = optarg; break;
+		case OPT_CLIENT: a->client = optarg; break;
 		default:
 			sf_cli_usage_error("probe: unknown or incomplete option '%s' (see smtpfix probe --help)",
 				argv[optind - 1]);
@@ -208,6 +215,17 @@ parse_args(int argc, char **argv, struct probe_args *a)
 		sf_cli_usage_error("the user name is empty, too long, or holds spaces or brackets");
 		return -1;
 	}
+	if (a->client != NULL) {
+		size_t k;
+
+		for (k = 0; sf_client_ids[k] != NULL && strcmp(sf_client_ids[k], a->client) != 0; k++)
+			;
+		if (sf_client_ids[k] == NULL) {
+			sf_cli_usage_error("unknown mail program '%.60s' (smtpfix guide --list shows them)",
+				a->client);
+			return -1;
+		}
+	}
 	if (a->opt.send_test && strchr(a->opt.user, '@') == NULL) {
 		sf_cli_usage_error("--send-test sends to USER, which must be an email address");
 		return -1;
@@ -221,6 +239,34 @@ exit_status(const struct sf_probe_result *res)
 	if (!res->resolved || !sf_probe_reached(res))
 		return SF_EXIT_NOTHING;
 	return sf_probe_healthy(res, NULL, 0) ? SF_EXIT_OK : SF_EXIT_PROBLEM;
+}
+
+/* The chosen program's steps, filled with the recommended setting. */
+static int
+append_guide(const struct probe_args *a, const struct sf_probe_result *res, struct sf_buf *out,
+	struct sf_error *err)
+{
+	const struct sf_recommendation *r = &res->recommended;
+	struct sf_guide_values v;
+	char path[128];
+	const char *text;
+	size_t len;
+
+	if (!r->found)
+		return sf_buf_addstr(out, "\nNo setting works as it is, so there are no steps to "
+					  "give yet; see the diagnosis above.\n", err);
+	snprintf(path, sizeof path, "clients/%s.txt", a->client);
+	text = sf_help_get(path, &len);
+	if (text == NULL)
+		return sf_error_set(err, SF_E_IO, "no guide for %s", a->client);
+	v.host = r->host;
+	v.port = r->port;
+	v.security = r->security == SF_SEC_TLS ? SF_GUIDE_TLS
+		: r->security == SF_SEC_STARTTLS ? SF_GUIDE_STARTTLS : SF_GUIDE_NONE;
+	v.auth = r->auth;
+	v.user = r->username;
+	sf_buf_addstr(out, "\n", err);
+	return sf_guide_render(text, len, &v, out, err);
 }
 
 static volatile sig_atomic_t cancel_requested;
@@ -377,6 +423,8 @@ sf_cli_probe(int argc, char **argv)
 	else
 		rc = sf_report_probe_text(&res, &diagnosis, a.transcript || a.details, a.transcript, &out,
 			&err);
+	if (rc == 0 && !a.json && a.client != NULL)
+		rc = append_guide(&a, &res, &out, &err);
 	if (rc < 0) {
 		sf_cli_usage_error("cannot write the report: %s", err.message);
 		rc = SF_EXIT_NOTHING;

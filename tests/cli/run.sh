@@ -59,6 +59,25 @@ else
 	echo "FAIL [refused json]" >&2; failed=$((failed + 1))
 fi
 
+# explain and guide.
+"$bin" explain "550 SMTP AUTH is required for message submission on port 587" >"$tmp/out"; rc=$?
+[ "$rc" -eq 0 ] && grep -q "auth-requires-tls" "$tmp/out" && passed=$((passed + 1)) || { echo "FAIL [explain]" >&2; failed=$((failed + 1)); }
+printf 'nothing to see here' | "$bin" explain --json >"$tmp/out"; rc=$?
+[ "$rc" -eq 1 ] && jq -e '.causes == []' "$tmp/out" >/dev/null && passed=$((passed + 1)) || { echo "FAIL [explain unrecognized]" >&2; failed=$((failed + 1)); }
+status 2 "explain without text" -- explain ""
+"$bin" guide --client thunderbird --host mail.example.com --security tls >"$tmp/out"; rc=$?
+[ "$rc" -eq 0 ] && grep -q 'Step 4 of 7: Under "Security and Authentication", set "Connection security:" to' "$tmp/out" &&
+	grep -q "port 465" "$tmp/out" && passed=$((passed + 1)) || { echo "FAIL [guide]" >&2; failed=$((failed + 1)); }
+status 2 "guide unknown client" -- guide --client frobmail
+status 2 "guide bad security" -- guide --client generic --security ssl
+[ "$("$bin" guide --list | wc -l)" -eq 17 ] && passed=$((passed + 1)) || { echo "FAIL [guide --list]" >&2; failed=$((failed + 1)); }
+# The override folder: a support team's edited text wins over the built-in one.
+mkdir -p "$tmp/help/clients"
+printf 'name: Our Mail\nlabel starttls: STARTTLS-X\nlabel tls: TLS-X\nlabel none: none\nauth on: on\nauth off: off\nstep: Ring the help desk about {host}.\n' \
+	>"$tmp/help/clients/generic.txt"
+SMTPFIX_HELP_DIR="$tmp/help" "$bin" guide --client generic --host h.example >"$tmp/out"
+grep -q "Ring the help desk about h.example" "$tmp/out" && passed=$((passed + 1)) || { echo "FAIL [help override]" >&2; failed=$((failed + 1)); }
+
 # make install / uninstall into a staging folder.
 dest="$tmp/stage"
 if make -s -C "$top" install DESTDIR="$dest" PREFIX=/opt/smtpfix >/dev/null 2>"$tmp/err" &&
