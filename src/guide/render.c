@@ -260,7 +260,7 @@ sf_guide_render(const char *text, size_t len, const struct sf_guide_values *v, s
 	struct sf_error *err)
 {
 	struct render_ctx c;
-	char name[128], titled[300];
+	char name[128], titled[800];
 
 	memset(&c, 0, sizeof c);
 	c.v = v;
@@ -275,7 +275,7 @@ sf_guide_render(const char *text, size_t len, const struct sf_guide_values *v, s
 			sf_guide_security_id(v->security));
 	if (!lookup(text, len, v->auth ? "auth on" : "auth off", c.auth, sizeof c.auth))
 		return sf_error_set(err, SF_E_USAGE, "%s has no \"auth %s\" line", name, v->auth ? "on" : "off");
-	snprintf(titled, sizeof titled, "Fix the outgoing server in %s: %s, port %d, %s, authentication %s.",
+	snprintf(titled, sizeof titled, "Fix the outgoing server in %s: %.260s, port %d, %s, authentication %s.",
 		name, v->host, v->port, c.label, v->auth ? "on" : "off");
 	wrapped(&c, "", titled, 0);
 	sf_buf_addstr(out, "\n", err);
