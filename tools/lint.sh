@@ -48,6 +48,7 @@ layer_of_header() {
 	errors|explain) echo errors ;;
 	diagnose) echo diagnose ;;
 	guide) echo guide ;;
+	lab) echo lab ;;
 	report) echo report ;;
 	*) echo unknown ;;
 	esac
@@ -62,8 +63,9 @@ declare -A may_use=(
 	[errors]="core errors"
 	[diagnose]="core net tls smtp probe mta errors diagnose"
 	[guide]="core guide"
+	[lab]="core net tls smtp lab"
 	[report]="core net tls smtp probe mta errors diagnose guide report"
-	[cli]="core net tls smtp probe mta errors diagnose guide report"
+	[cli]="core net tls smtp probe mta errors diagnose guide lab report"
 )
 for f in "${all_src[@]}" include/smtpfix/*.h; do
 	case $f in

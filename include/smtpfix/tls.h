@@ -88,6 +88,33 @@ void sf_tls_close(struct sf_tls *t);
 
 const char *sf_cert_verdict_id(enum sf_cert_verdict v);
 
+/* Certificates made at run time (the practice server makes its own). */
+struct sf_tls_cert {
+	char *cert_pem;
+	char *key_pem;
+};
+
+struct sf_tls_cert_request {
+	const char *common_name;
+	const char *san;      /* "DNS:a,IP:127.0.0.1" or NULL */
+	long valid_from_s;    /* from now, in seconds (negative: in the past) */
+	long valid_to_s;
+	bool is_ca;
+	const struct sf_tls_cert *issuer; /* NULL: self-signed */
+};
+
+int sf_tls_make_cert(const struct sf_tls_cert_request *rq, struct sf_tls_cert *out,
+	struct sf_error *err);
+void sf_tls_cert_free(struct sf_tls_cert *c);
+
+/* Server-side TLS, for the practice server. */
+struct sf_tls_server;
+struct sf_tls_server *sf_tls_server_new(const struct sf_tls_cert *c, struct sf_error *err);
+void sf_tls_server_free(struct sf_tls_server *s);
+int sf_tls_accept_start(struct sf_tls_server *srv, int fd, struct sf_tls **out, struct sf_error *err);
+/* 1 done, 0 wait for *want, -1 failed. */
+int sf_tls_accept_step(struct sf_tls *t, short *want, struct sf_error *err);
+
 /* The OpenSSL version string, for --version. */
 const char *sf_tls_library_version(void);
 

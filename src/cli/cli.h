@@ -18,6 +18,7 @@ int sf_cli_discover(int argc, char **argv);
 int sf_cli_policy(int argc, char **argv);
 int sf_cli_explain(int argc, char **argv);
 int sf_cli_guide(int argc, char **argv);
+int sf_cli_lab(int argc, char **argv);
 /* Strict number parsing: whole string, within [min, max]. */
 int sf_cli_parse_int(const char *s, long min, long max, long *out);
 int sf_cli_parse_seconds(const char *s, double min, double max, double *out);

@@ -13,6 +13,7 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/ec.h>
 #include <openssl/x509v3.h>
 
 #include "smtpfix/clock.h"
@@ -575,4 +576,205 @@ sf_tls_close(struct sf_tls *t)
 	SSL_CTX_free(t->ctx);
 	ERR_clear_error();
 	OPENSSL_free(t);
+}
+
+/* --- The server side, for the practice server (smtpfix lab). --- */
+
+struct sf_tls_server {
+	SSL_CTX *ctx;
+};
+
+static EVP_PKEY *
+lab_key(void)
+{
+	EVP_PKEY_CTX *kctx = EVP_PKEY_CTX_new_id(EVP_PKEY_EC, NULL);
+	EVP_PKEY *key = NULL;
+
+	if (kctx != NULL && EVP_PKEY_keygen_init(kctx) > 0 &&
+		EVP_PKEY_CTX_set_ec_paramgen_curve_nid(kctx, NID_X9_62_prime256v1) > 0)
+		EVP_PKEY_keygen(kctx, &key);
+	EVP_PKEY_CTX_free(kctx);
+	return key;
+}
+
+static int
+add_cert_ext(X509 *cert, X509 *issuer, int nid, const char *value)
+{
+	X509V3_CTX v3;
+	X509_EXTENSION *ext;
+
+	X509V3_set_ctx(&v3, issuer, cert, NULL, NULL, 0);
+	ext = X509V3_EXT_conf_nid(NULL, &v3, nid, value);
+	if (ext == NULL)
+		return -1;
+	X509_add_ext(cert, ext, -1);
+	X509_EXTENSION_free(ext);
+	return 0;
+}
+
+static char *
+pem_of(int (*write)(BIO *, void *), void *obj)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *data, *copy = NULL;
+	long n;
+
+	if (b == NULL)
+		return NULL;
+	if (write(b, obj) == 1 && (n = BIO_get_mem_data(b, &data)) > 0) {
+		copy = OPENSSL_malloc((size_t)n + 1);
+		if (copy != NULL) {
+			memcpy(copy, data, (size_t)n);
+			copy[n] = '\0';
+		}
+	}
+	BIO_free(b);
+	return copy;
+}
+
+static int
+write_cert(BIO *b, void *x)
+{
+	return PEM_write_bio_X509(b, x);
+}
+
+static int
+write_key(BIO *b, void *k)
+{
+	return PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL);
+}
+
+int
+sf_tls_make_cert(const struct sf_tls_cert_request *rq, struct sf_tls_cert *out, struct sf_error *err)
+{
+	X509 *cert = X509_new();
+	EVP_PKEY *key = lab_key(), *sign_key = NULL;
+	X509 *issuer = NULL;
+	X509_NAME *name;
+	static long serial = 1000;
+	int ok = 0;
+
+	memset(out, 0, sizeof *out);
+	if (cert == NULL || key == NULL)
+		goto done;
+	if (rq->issuer != NULL) {
+		BIO *b = BIO_new_mem_buf(rq->issuer->cert_pem, -1);
+		BIO *k = BIO_new_mem_buf(rq->issuer->key_pem, -1);
+
+		issuer = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+		sign_key = k ? PEM_read_bio_PrivateKey(k, NULL, NULL, NULL) : NULL;
+		BIO_free(b);
+		BIO_free(k);
+		if (issuer == NULL || sign_key == NULL)
+			goto done;
+	}
+	X509_set_version(cert, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(cert), serial++);
+	X509_gmtime_adj(X509_getm_notBefore(cert), rq->valid_from_s);
+	X509_gmtime_adj(X509_getm_notAfter(cert), rq->valid_to_s);
+	X509_set_pubkey(cert, key);
+	name = X509_get_subject_name(cert);
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)rq->common_name, -1, -1, 0);
+	X509_set_issuer_name(cert, issuer ? X509_get_subject_name(issuer) : name);
+	if (rq->is_ca) {
+		add_cert_ext(cert, issuer ? issuer : cert, NID_basic_constraints, "critical,CA:TRUE");
+		add_cert_ext(cert, issuer ? issuer : cert, NID_key_usage, "critical,keyCertSign,cRLSign");
+	}
+	if (rq->san != NULL)
+		add_cert_ext(cert, issuer ? issuer : cert, NID_subject_alt_name, rq->san);
+	if (!X509_sign(cert, sign_key ? sign_key : key, EVP_sha256()))
+		goto done;
+	out->cert_pem = pem_of(write_cert, cert);
+	out->key_pem = pem_of(write_key, key);
+	ok = out->cert_pem != NULL && out->key_pem != NULL;
+done:
+	X509_free(cert);
+	X509_free(issuer);
+	EVP_PKEY_free(key);
+	EVP_PKEY_free(sign_key);
+	ERR_clear_error();
+	if (!ok) {
+		sf_tls_cert_free(out);
+		return sf_error_set(err, SF_E_TLS, "cannot make a certificate for %s", rq->common_name);
+	}
+	return 0;
+}
+
+void
+sf_tls_cert_free(struct sf_tls_cert *c)
+{
+	OPENSSL_free(c->cert_pem);
+	OPENSSL_free(c->key_pem);
+	c->cert_pem = c->key_pem = NULL;
+}
+
+struct sf_tls_server *
+sf_tls_server_new(const struct sf_tls_cert *c, struct sf_error *err)
+{
+	struct sf_tls_server *s = OPENSSL_zalloc(sizeof *s);
+	BIO *b = BIO_new_mem_buf(c->cert_pem, -1), *k = BIO_new_mem_buf(c->key_pem, -1);
+	X509 *cert = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+	EVP_PKEY *key = k ? PEM_read_bio_PrivateKey(k, NULL, NULL, NULL) : NULL;
+
+	BIO_free(b);
+	BIO_free(k);
+	if (s != NULL)
+		s->ctx = SSL_CTX_new(TLS_server_method());
+	if (s == NULL || s->ctx == NULL || cert == NULL || key == NULL ||
+		SSL_CTX_use_certificate(s->ctx, cert) != 1 || SSL_CTX_use_PrivateKey(s->ctx, key) != 1) {
+		X509_free(cert);
+		EVP_PKEY_free(key);
+		sf_tls_server_free(s);
+		ERR_clear_error();
+		sf_error_set(err, SF_E_TLS, "cannot set up the practice server's TLS");
+		return NULL;
+	}
+	X509_free(cert);
+	EVP_PKEY_free(key);
+	return s;
+}
+
+void
+sf_tls_server_free(struct sf_tls_server *s)
+{
+	if (s == NULL)
+		return;
+	SSL_CTX_free(s->ctx);
+	OPENSSL_free(s);
+}
+
+int
+sf_tls_accept_start(struct sf_tls_server *srv, int fd, struct sf_tls **out, struct sf_error *err)
+{
+	struct sf_tls *t = OPENSSL_zalloc(sizeof *t);
+
+	*out = NULL;
+	if (t == NULL)
+		return sf_error_set(err, SF_E_NOMEM, "out of memory");
+	t->ssl = SSL_new(srv->ctx);
+	if (t->ssl == NULL || SSL_set_fd(t->ssl, fd) != 1) {
+		sf_tls_close(t);
+		return sf_error_set(err, SF_E_TLS, "cannot start TLS");
+	}
+	*out = t;
+	return 0;
+}
+
+int
+sf_tls_accept_step(struct sf_tls *t, short *want, struct sf_error *err)
+{
+	int rc, e;
+
+	*want = 0;
+	ERR_clear_error();
+	rc = SSL_accept(t->ssl);
+	if (rc == 1)
+		return 1;
+	e = SSL_get_error(t->ssl, rc);
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+		*want = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+		return 0;
+	}
+	ERR_clear_error();
+	return sf_error_set(err, SF_E_TLS, "the client's TLS handshake failed");
 }

@@ -1,0 +1,544 @@
+/* The practice server. One poll loop serves every connection; client
+ * sockets are blocking with a 2 s receive timeout, so a client that stalls
+ * in the TLS handshake holds the server 2 s at most. It is a teaching
+ * tool for loopback, not a mail server. */
+#define _GNU_SOURCE /* strcasestr */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "smtpfix/base64.h"
+#include "smtpfix/buf.h"
+#include "smtpfix/lab.h"
+#include "smtpfix/tls.h"
+
+const struct sf_lab_scenario sf_lab_scenarios[] = {
+	{ "cpanel-default", "cPanel's defaults: login only after STARTTLS on 25/587, SSL/TLS on 465, "
+			    "587 refuses mail without login and hangs up" },
+	{ "plain-auth", "login offered even without encryption" },
+	{ "no-tls", "no encryption at all; nothing on 465" },
+	{ "cert-name-mismatch", "the certificate carries the server's own name, not the one you type" },
+	{ "cert-expired", "the certificate has expired" },
+	{ "self-signed", "a certificate the server made itself" },
+	{ "starttls-stripped", "something on the way removes STARTTLS from the server's offer" },
+	{ "silent", "connections are accepted but never greeted" },
+	{ "wrong-password", "the demo account's password was changed: the old one is refused" },
+	{ NULL, NULL }
+};
+
+enum role { ROLE_SMTP, ROLE_SUBMISSIONS, ROLE_SUBMISSION, NROLES };
+static const int logical_ports[NROLES] = { 25, 465, 587 };
+
+struct conn {
+	int fd;
+	enum role role;
+	struct sf_tls *tls;
+	bool authed, in_data, greeted, dead;
+	int auth_login_step; /* LOGIN: 1 user asked, 2 password asked; PLAIN: 3 response asked */
+	char user[256];
+	char line[SF_LAB_LINE_MAX + 2];
+	size_t linelen;
+	bool overlong;
+};
+
+struct sf_lab {
+	const char *scenario;
+	int listen_fd[NROLES];
+	int port[NROLES];
+	struct sf_tls_server *tls;
+	struct sf_tls_cert ca, leaf;
+	char dir[256], ca_path[300];
+	struct conn conns[SF_LAB_MAX_CONN];
+	size_t nconns;
+};
+
+static bool
+is(const struct sf_lab *lab, const char *name)
+{
+	return strcmp(lab->scenario, name) == 0;
+}
+
+static const char *
+password_for(const struct sf_lab *lab)
+{
+	return is(lab, "wrong-password") ? "changed-2026" : SF_LAB_PASSWORD;
+}
+
+/* Write a whole reply; a client gone away is simply dropped later. */
+static void
+say(struct conn *c, const char *text)
+{
+	size_t len = strlen(text);
+	short want;
+	struct sf_error err;
+
+	if (c->tls != NULL)
+		sf_tls_write(c->tls, text, len, &want, &err);
+	else
+		(void)!send(c->fd, text, len, MSG_NOSIGNAL);
+}
+
+static void
+close_conn(struct sf_lab *lab, struct conn *c)
+{
+	sf_tls_close(c->tls);
+	close(c->fd);
+	*c = lab->conns[--lab->nconns];
+}
+
+static bool
+tls_offered(const struct sf_lab *lab, const struct conn *c)
+{
+	return c->tls == NULL && c->role != ROLE_SUBMISSIONS && !is(lab, "no-tls") &&
+		!is(lab, "starttls-stripped");
+}
+
+static bool
+auth_offered(const struct sf_lab *lab, const struct conn *c)
+{
+	return c->tls != NULL || is(lab, "plain-auth") || is(lab, "no-tls");
+}
+
+static void
+ehlo(struct sf_lab *lab, struct conn *c, const char *arg)
+{
+	char reply[512];
+
+	snprintf(reply, sizeof reply, "250-%s Hello %.60s\r\n250-SIZE 52428800\r\n250-8BITMIME\r\n"
+				      "250-PIPELINING\r\n%s%s250 HELP\r\n",
+		SF_LAB_HOST, arg[0] ? arg : "there",
+		auth_offered(lab, c) ? "250-AUTH PLAIN LOGIN\r\n" : "",
+		tls_offered(lab, c) ? "250-STARTTLS\r\n"
+		: is(lab, "starttls-stripped") && c->tls == NULL && c->role != ROLE_SUBMISSIONS ? "250-XXXXXXXA\r\n"
+											   : "");
+	say(c, reply);
+}
+
+static bool
+check_password(const struct sf_lab *lab, const char *user, const char *pass)
+{
+	return strcasecmp(user, SF_LAB_USER) == 0 && strcmp(pass, password_for(lab)) == 0;
+}
+
+static void
+auth_result(struct sf_lab *lab, struct conn *c, bool ok)
+{
+	c->auth_login_step = 0;
+	c->authed = ok;
+	say(c, ok ? "235 Authentication succeeded\r\n" : "535 Incorrect authentication data\r\n");
+	(void)lab;
+}
+
+/* AUTH PLAIN's initial response: authzid NUL user NUL password. */
+static void
+auth_plain(struct sf_lab *lab, struct conn *c, const char *b64)
+{
+	unsigned char raw[512];
+	long n = sf_base64_decode(b64, strlen(b64), raw, sizeof raw - 1);
+	const char *user, *pass;
+
+	if (n < 0) {
+		say(c, "501 Invalid base64 data\r\n");
+		return;
+	}
+	raw[n] = '\0';
+	user = memchr(raw, '\0', (size_t)n) ? (const char *)raw + strlen((const char *)raw) + 1 : "";
+	pass = (const unsigned char *)user < raw + n ? user + strlen(user) + 1 : "";
+	if ((const unsigned char *)pass > raw + n)
+		pass = "";
+	auth_result(lab, c, check_password(lab, user, pass));
+	sf_memwipe(raw, sizeof raw);
+}
+
+static void
+start_tls(struct sf_lab *lab, struct conn *c)
+{
+	struct sf_error err;
+	short want;
+	int rc;
+
+	if (sf_tls_accept_start(lab->tls, c->fd, &c->tls, &err) < 0)
+		return;
+	/* Blocking socket with a receive timeout: the loop waits at most 2 s. */
+	do
+		rc = sf_tls_accept_step(c->tls, &want, &err);
+	while (rc == 0);
+	if (rc < 0) {
+		sf_tls_close(c->tls);
+		c->tls = NULL;
+		c->dead = true;
+	}
+}
+
+/* One command line. Returns false when the connection is to be closed. */
+static bool
+command(struct sf_lab *lab, struct conn *c, char *line)
+{
+	char *arg = strchr(line, ' ');
+
+	if (c->in_data) {
+		if (strcmp(line, ".") == 0) {
+			c->in_data = false;
+			say(c, "250 OK id=lab-practice (the practice server keeps nothing)\r\n");
+		}
+		return true;
+	}
+	if (c->auth_login_step == 3) {
+		c->auth_login_step = 0;
+		auth_plain(lab, c, line);
+		return true;
+	}
+	if (c->auth_login_step == 1) {
+		unsigned char raw[256];
+		long n = sf_base64_decode(line, strlen(line), raw, sizeof raw - 1);
+
+		raw[n > 0 ? n : 0] = '\0';
+		snprintf(c->user, sizeof c->user, "%s", (const char *)raw);
+		c->auth_login_step = 2;
+		say(c, "334 UGFzc3dvcmQ6\r\n");
+		return true;
+	}
+	if (c->auth_login_step == 2) {
+		unsigned char raw[256];
+		long n = sf_base64_decode(line, strlen(line), raw, sizeof raw - 1);
+
+		raw[n > 0 ? n : 0] = '\0';
+		auth_result(lab, c, check_password(lab, c->user, (const char *)raw));
+		sf_memwipe(raw, sizeof raw);
+		return true;
+	}
+	if (arg != NULL)
+		*arg++ = '\0';
+	else
+		arg = line + strlen(line);
+	if (strcasecmp(line, "EHLO") == 0) {
+		ehlo(lab, c, arg);
+	} else if (strcasecmp(line, "HELO") == 0) {
+		say(c, "250 " SF_LAB_HOST "\r\n");
+	} else if (strcasecmp(line, "STARTTLS") == 0) {
+		if (!tls_offered(lab, c)) {
+			say(c, "502 STARTTLS not available\r\n");
+			return true;
+		}
+		say(c, "220 TLS go ahead\r\n");
+		start_tls(lab, c);
+		return !c->dead;
+	} else if (strcasecmp(line, "AUTH") == 0) {
+		if (!auth_offered(lab, c))
+			say(c, "503 AUTH command used when not advertised\r\n");
+		else if (strncasecmp(arg, "PLAIN ", 6) == 0)
+			auth_plain(lab, c, arg + 6);
+		else if (strcasecmp(arg, "PLAIN") == 0) {
+			c->auth_login_step = 3;
+			say(c, "334 \r\n");
+		}
+		else if (strcasecmp(arg, "LOGIN") == 0) {
+			c->auth_login_step = 1;
+			say(c, "334 VXNlcm5hbWU6\r\n");
+		} else
+			say(c, "504 authentication mechanism not supported\r\n");
+	} else if (strcasecmp(line, "MAIL") == 0) {
+		say(c, "250 OK\r\n");
+	} else if (strcasecmp(line, "RCPT") == 0) {
+		if (c->authed) {
+			say(c, "250 Accepted\r\n");
+		} else if (c->role == ROLE_SUBMISSION && !is(lab, "plain-auth")) {
+			/* cPanel's rule: refuse and hang up. */
+			say(c, "550 SMTP AUTH is required for message submission on port 587\r\n");
+			return false;
+		} else {
+			say(c, "550-Please turn on SMTP Authentication in your mail client.\r\n"
+			       "550-(client) [127.0.0.1] is not permitted to relay through this\r\n"
+			       "550 server without authentication.\r\n");
+		}
+	} else if (strcasecmp(line, "DATA") == 0) {
+		if (!c->authed) {
+			say(c, "503 valid RCPT command must precede DATA\r\n");
+		} else {
+			c->in_data = true;
+			say(c, "354 Enter message, ending with \".\" on a line by itself\r\n");
+		}
+	} else if (strcasecmp(line, "RSET") == 0 || strcasecmp(line, "NOOP") == 0) {
+		say(c, "250 OK\r\n");
+	} else if (strcasecmp(line, "QUIT") == 0) {
+		say(c, "221 " SF_LAB_HOST " closing connection\r\n");
+		return false;
+	} else {
+		say(c, "500 unrecognized command\r\n");
+	}
+	return true;
+}
+
+/* Read what is there and answer each complete line. */
+static bool
+serve(struct sf_lab *lab, struct conn *c)
+{
+	char buf[4096];
+	ssize_t n;
+	short want;
+	struct sf_error err;
+	ssize_t i;
+
+	if (c->tls != NULL)
+		n = sf_tls_read(c->tls, buf, sizeof buf, &want, &err);
+	else
+		n = recv(c->fd, buf, sizeof buf, 0);
+	if (n <= 0)
+		return false;
+	for (i = 0; i < n; i++) {
+		if (buf[i] == '\n') {
+			if (c->linelen > 0 && c->line[c->linelen - 1] == '\r')
+				c->linelen--;
+			c->line[c->linelen] = '\0';
+			if (!c->overlong && !command(lab, c, c->line))
+				return false;
+			if (c->overlong)
+				say(c, "500 line too long\r\n");
+			c->linelen = 0;
+			c->overlong = false;
+			/* After STARTTLS the rest of this read was plain text: drop it. */
+			if (c->tls != NULL && i + 1 < n && c->auth_login_step == 0 && !c->in_data)
+				break;
+			continue;
+		}
+		if (c->linelen < SF_LAB_LINE_MAX)
+			c->line[c->linelen++] = buf[i];
+		else
+			c->overlong = true;
+	}
+	return true;
+}
+
+static void
+accept_on(struct sf_lab *lab, enum role r)
+{
+	struct timeval tv = { 2, 0 };
+	struct conn *c;
+	int fd = accept(lab->listen_fd[r], NULL, NULL);
+	struct sf_error err;
+	short want;
+	int rc;
+
+	if (fd < 0)
+		return;
+	if (lab->nconns >= SF_LAB_MAX_CONN) {
+		close(fd);
+		return;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	c = &lab->conns[lab->nconns++];
+	memset(c, 0, sizeof *c);
+	c->fd = fd;
+	c->role = r;
+	if (is(lab, "silent"))
+		return; /* accepted, never greeted */
+	if (r == ROLE_SUBMISSIONS) {
+		if (sf_tls_accept_start(lab->tls, fd, &c->tls, &err) < 0) {
+			close_conn(lab, c);
+			return;
+		}
+		do
+			rc = sf_tls_accept_step(c->tls, &want, &err);
+		while (rc == 0);
+		if (rc < 0) {
+			close_conn(lab, c);
+			return;
+		}
+	}
+	say(c, "220 " SF_LAB_HOST " ESMTP smtpfix practice server\r\n");
+}
+
+static int
+listen_on(const char *addr, int port, int *fd, int *bound, struct sf_error *err)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof sa;
+	int one = 1;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
+		return sf_error_set(err, SF_E_USAGE, "'%s' is not an IPv4 address to listen on", addr);
+	*fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (*fd < 0)
+		return sf_error_set(err, SF_E_SYSTEM, "socket: %s", strerror(errno));
+	setsockopt(*fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind(*fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(*fd, 16) < 0 ||
+		getsockname(*fd, (struct sockaddr *)&sa, &len) < 0) {
+		int e = errno;
+
+		close(*fd);
+		*fd = -1;
+		return sf_error_set(err, SF_E_SYSTEM, "cannot listen on %s port %d: %s", addr, port, strerror(e));
+	}
+	*bound = ntohs(sa.sin_port);
+	return 0;
+}
+
+static int
+make_certs(struct sf_lab *lab, struct sf_error *err)
+{
+	struct sf_tls_cert_request ca = { "smtpfix practice CA", NULL, -86400, 30 * 86400, true, NULL };
+	struct sf_tls_cert_request leaf = { SF_LAB_HOST, "DNS:" SF_LAB_HOST ",DNS:localhost,IP:127.0.0.1",
+		-86400, 30 * 86400, false, NULL };
+	FILE *f;
+
+	if (sf_tls_make_cert(&ca, &lab->ca, err) < 0)
+		return -1;
+	leaf.issuer = &lab->ca;
+	if (is(lab, "cert-name-mismatch")) {
+		leaf.common_name = "server42.hosting.smtpfix.test";
+		leaf.san = "DNS:server42.hosting.smtpfix.test";
+	} else if (is(lab, "cert-expired")) {
+		leaf.valid_from_s = -60 * 86400;
+		leaf.valid_to_s = -86400;
+	} else if (is(lab, "self-signed")) {
+		leaf.issuer = NULL;
+	}
+	if (sf_tls_make_cert(&leaf, &lab->leaf, err) < 0)
+		return -1;
+	lab->tls = sf_tls_server_new(&lab->leaf, err);
+	if (lab->tls == NULL)
+		return -1;
+	snprintf(lab->dir, sizeof lab->dir, "%s/smtpfix-lab.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (mkdtemp(lab->dir) == NULL)
+		return sf_error_set(err, SF_E_IO, "cannot make a folder for the practice CA");
+	snprintf(lab->ca_path, sizeof lab->ca_path, "%s/ca.pem", lab->dir);
+	f = fopen(lab->ca_path, "w");
+	if (f == NULL)
+		return sf_error_set(err, SF_E_IO, "cannot write %s", lab->ca_path);
+	fwrite(lab->ca.cert_pem, 1, strlen(lab->ca.cert_pem), f); /* a file, not output */
+	fclose(f);
+	return 0;
+}
+
+int
+sf_lab_start(const struct sf_lab_options *o, struct sf_lab **out, struct sf_error *err)
+{
+	struct sf_lab *lab;
+	const char *name = o->scenario ? o->scenario : "cpanel-default";
+	const char *addr = o->listen_addr ? o->listen_addr : "127.0.0.1";
+	size_t i;
+	int r;
+
+	*out = NULL;
+	for (i = 0; sf_lab_scenarios[i].name != NULL && strcmp(sf_lab_scenarios[i].name, name) != 0; i++)
+		;
+	if (sf_lab_scenarios[i].name == NULL)
+		return sf_error_set(err, SF_E_USAGE, "unknown scenario '%.60s' (smtpfix lab --help lists them)", name);
+	lab = calloc(1, sizeof *lab);
+	if (lab == NULL)
+		return sf_error_set(err, SF_E_NOMEM, "out of memory");
+	lab->scenario = sf_lab_scenarios[i].name;
+	for (r = 0; r < NROLES; r++)
+		lab->listen_fd[r] = -1;
+	if (make_certs(lab, err) < 0) {
+		sf_lab_free(lab);
+		return -1;
+	}
+	for (r = 0; r < NROLES; r++) {
+		int want = o->base_port ? o->base_port + r : 0;
+
+		if (listen_on(addr, want, &lab->listen_fd[r], &lab->port[r], err) < 0) {
+			sf_lab_free(lab);
+			return -1;
+		}
+		/* No SSL/TLS port in the no-TLS scenario: keep the number, close it. */
+		if (r == ROLE_SUBMISSIONS && is(lab, "no-tls")) {
+			close(lab->listen_fd[r]);
+			lab->listen_fd[r] = -1;
+		}
+	}
+	*out = lab;
+	return 0;
+}
+
+int
+sf_lab_port(const struct sf_lab *lab, int logical)
+{
+	int r;
+
+	for (r = 0; r < NROLES; r++)
+		if (logical_ports[r] == logical)
+			return lab->port[r];
+	return 0;
+}
+
+const char *
+sf_lab_ca_file(const struct sf_lab *lab)
+{
+	return lab->ca_path;
+}
+
+const char *
+sf_lab_scenario_name(const struct sf_lab *lab)
+{
+	return lab->scenario;
+}
+
+void
+sf_lab_run(struct sf_lab *lab, volatile sig_atomic_t *stop)
+{
+	while (stop == NULL || !*stop) {
+		struct pollfd fds[NROLES + SF_LAB_MAX_CONN];
+		size_t n = 0, i;
+		int r;
+
+		for (r = 0; r < NROLES; r++) {
+			fds[n].fd = lab->listen_fd[r];
+			fds[n].events = POLLIN;
+			fds[n++].revents = 0;
+		}
+		for (i = 0; i < lab->nconns; i++) {
+			fds[n].fd = lab->conns[i].fd;
+			fds[n].events = POLLIN;
+			fds[n++].revents = 0;
+		}
+		if (poll(fds, n, 200) <= 0)
+			continue;
+		for (r = 0; r < NROLES; r++)
+			if (fds[r].revents & POLLIN)
+				accept_on(lab, (enum role)r);
+		/* Connections, from the end so closing one keeps the others' places. */
+		for (i = n; i-- > NROLES;) {
+			size_t k = i - NROLES;
+
+			if (k >= lab->nconns || fds[i].revents == 0 || lab->conns[k].fd != fds[i].fd)
+				continue;
+			if (!serve(lab, &lab->conns[k]))
+				close_conn(lab, &lab->conns[k]);
+		}
+	}
+}
+
+void
+sf_lab_free(struct sf_lab *lab)
+{
+	int r;
+
+	if (lab == NULL)
+		return;
+	while (lab->nconns > 0)
+		close_conn(lab, &lab->conns[lab->nconns - 1]);
+	for (r = 0; r < NROLES; r++)
+		if (lab->listen_fd[r] >= 0)
+			close(lab->listen_fd[r]);
+	if (lab->ca_path[0] != '\0')
+		unlink(lab->ca_path);
+	if (lab->dir[0] != '\0')
+		rmdir(lab->dir);
+	sf_tls_server_free(lab->tls);
+	sf_tls_cert_free(&lab->ca);
+	sf_tls_cert_free(&lab->leaf);
+	free(lab);
+}
