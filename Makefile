@@ -56,7 +56,7 @@ Q := @
 quiet = @printf '  %-6s %s\n'
 endif
 
-LAYERS    := core net tls smtp probe mta errors diagnose guide lab report
+LAYERS    := core net tls smtp probe mta errors diagnose guide lab report wizard ui
 HELP_C    := $(BUILD)/gen/help_data.c
 LIB_SRC   := $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c))
 CLI_SRC   := $(wildcard src/cli/*.c)
@@ -72,7 +72,7 @@ UNIT_BIN  := $(BUILD)/tests/unit-tests
 HELP_FILES := $(shell find help -type f 2>/dev/null)
 
 .DEFAULT_GOAL := all
-.PHONY: all bench check check-unit check-cli check-exim check-policy check-lab test deps exim lint install uninstall clean FORCE
+.PHONY: all bench check check-unit check-cli check-exim check-policy check-lab check-wizard test deps exim lint install uninstall clean FORCE
 
 # Objects depend on the compiler flags, so switching WERROR or SAN (or CC)
 # rebuilds instead of reusing objects built another way.
@@ -121,7 +121,10 @@ $(UNIT_BIN): $(UNIT_OBJ) $(LIB)
 	$(quiet) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(LIB) $(CHECK_LIBS) $(LDLIBS)
 
-check: check-unit check-cli check-exim check-policy check-lab
+check: check-unit check-cli check-exim check-policy check-lab check-wizard
+
+check-wizard: $(BIN)
+	$(Q)tests/wizard/run.sh $(abspath $(BIN))
 
 check-lab: $(BIN)
 	$(Q)tests/lab/run.sh $(abspath $(BIN))

@@ -49,6 +49,8 @@ layer_of_header() {
 	diagnose) echo diagnose ;;
 	guide) echo guide ;;
 	lab) echo lab ;;
+	wizard) echo wizard ;;
+	ui) echo ui ;;
 	report) echo report ;;
 	*) echo unknown ;;
 	esac
@@ -64,8 +66,10 @@ declare -A may_use=(
 	[diagnose]="core net tls smtp probe mta errors diagnose"
 	[guide]="core guide"
 	[lab]="core net tls smtp lab"
+	[wizard]="core guide wizard"
 	[report]="core net tls smtp probe mta errors diagnose guide report"
-	[cli]="core net tls smtp probe mta errors diagnose guide lab report"
+	[ui]="core net tls smtp probe mta errors diagnose guide lab report wizard ui"
+	[cli]="core net tls smtp probe mta errors diagnose guide lab report wizard ui"
 )
 for f in "${all_src[@]}" include/smtpfix/*.h; do
 	case $f in

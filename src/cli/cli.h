@@ -19,6 +19,11 @@ int sf_cli_policy(int argc, char **argv);
 int sf_cli_explain(int argc, char **argv);
 int sf_cli_guide(int argc, char **argv);
 int sf_cli_lab(int argc, char **argv);
+int sf_cli_wizard(int argc, char **argv);
+
+/* The client ids (from the guide layer), for checking --client. */
+extern const char *const sf_client_ids[];
+#define sf_client_ids_cli sf_client_ids
 /* Strict number parsing: whole string, within [min, max]. */
 int sf_cli_parse_int(const char *s, long min, long max, long *out);
 int sf_cli_parse_seconds(const char *s, double min, double max, double *out);

@@ -6,11 +6,16 @@
 #include "smtpfix/tls.h"
 
 static const char main_usage[] =
-	"usage: smtpfix [--help | --version]\n"
+	"usage: smtpfix [--plain] [--demo] [--client ID] [--email ADDR | --host H]\n"
+	"               [--role user|admin|tech] [--port-map P=REAL]... [--report-dir DIR]\n"
+	"               [--ca-file FILE] [--timeout S] [--scenario NAME (with --demo)]\n"
+	"       smtpfix [--help | --version]\n"
 	"       smtpfix probe HOST|EMAIL [--port N]... [--user U --password-stdin] [--json] ...\n"
 	"       smtpfix discover EMAIL|DOMAIN|HOST [--json]\n"
 	"\n"
 	"smtpfix finds out why a mail program cannot send through an SMTP server.\n"
+	"With no command it asks a few questions, tests the server, and ends with the\n"
+	"steps to fix your mail program. --demo tries it on a practice server.\n"
 	"\n"
 	"  probe HOST    test a mail server: every submission port at once, TLS,\n"
 	"                certificate, login, and what each mail-program setting meets\n"
@@ -28,11 +33,9 @@ main(int argc, char **argv)
 {
 	/* A peer that closes early must not kill the process. */
 	signal(SIGPIPE, SIG_IGN);
-	if (argc < 2) {
-		fputs("smtpfix: the interactive wizard is not in this build yet; "
-		      "use 'smtpfix probe HOST' (see --help)\n", stderr);
-		return SF_EXIT_USAGE;
-	}
+	if (argc < 2 || (argv[1][0] == '-' && strcmp(argv[1], "--help") != 0 && strcmp(argv[1], "-h") != 0 &&
+		strcmp(argv[1], "--version") != 0))
+		return sf_cli_wizard(argc, argv);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		fputs(main_usage, stdout);
 		return SF_EXIT_OK;

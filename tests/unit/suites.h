@@ -19,5 +19,6 @@ Suite *mta_conf_suite(void);
 Suite *explain_suite(void);
 Suite *diagnose_suite(void);
 Suite *guide_suite(void);
+Suite *wizard_suite(void);
 
 #endif

@@ -1,0 +1,27 @@
+/* The front ends. The plain one asks line by line (screen readers, dumb
+ * terminals, scripts, pasting into a ticket). */
+#ifndef SMTPFIX_UI_H
+#define SMTPFIX_UI_H
+
+#include <stdio.h>
+
+#include "smtpfix/probe.h"
+#include "smtpfix/wizard.h"
+
+struct sf_ui_options {
+	struct sf_wiz_prefill prefill;
+	/* Probe settings the front end passes on (the demo maps the practice
+	 * server's ports and trusts its CA). */
+	struct sf_port_map maps[SF_PROBE_MAX_MAPS];
+	size_t nmaps;
+	const char *ca_file;
+	int timeout_ms;
+	const char *report_dir; /* where reports are saved; default "." */
+	const char *banner;     /* a line shown first (the demo explains itself) */
+	FILE *in, *out;
+};
+
+/* Run the wizard line by line. Returns an exit status. */
+int sf_ui_plain_run(const struct sf_ui_options *o);
+
+#endif

@@ -1,0 +1,153 @@
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "smtpfix/lab.h"
+#include "smtpfix/net.h"
+#include "smtpfix/ui.h"
+
+static volatile sig_atomic_t demo_stop;
+
+static void *
+lab_thread(void *arg)
+{
+	sf_lab_run(arg, &demo_stop);
+	return NULL;
+}
+
+/* An MTA configuration here means smtpfix probably runs on the mail server. */
+static bool
+on_mail_server(void)
+{
+	return access("/etc/exim.conf", F_OK) == 0 || access("/etc/exim4", F_OK) == 0 ||
+		access("/etc/postfix/main.cf", F_OK) == 0 || access("/usr/local/cpanel", F_OK) == 0;
+}
+
+int
+sf_cli_wizard(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "plain", no_argument, NULL, 'p' }, { "demo", no_argument, NULL, 'd' },
+		{ "client", required_argument, NULL, 'c' }, { "email", required_argument, NULL, 'e' },
+		{ "host", required_argument, NULL, 'H' }, { "role", required_argument, NULL, 'r' },
+		{ "port-map", required_argument, NULL, 'm' }, { "report-dir", required_argument, NULL, 'R' },
+		{ "scenario", required_argument, NULL, 's' }, { "ca-file", required_argument, NULL, 'C' },
+		{ "timeout", required_argument, NULL, 'T' }, { NULL, 0, NULL, 0 }
+	};
+	struct sf_ui_options o;
+	struct sf_lab *lab = NULL;
+	struct sf_lab_options lo = { NULL, "127.0.0.1", 0 };
+	struct sf_error err;
+	pthread_t tid;
+	bool plain = false, demo = false;
+	static char banner[600];
+	int c, rc;
+
+	memset(&o, 0, sizeof o);
+	o.prefill.on_mail_server = on_mail_server();
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': plain = true; break;
+		case 'd': demo = true; break;
+		case 'c': o.prefill.client = optarg; break;
+		case 'e':
+		case 'H': o.prefill.server = optarg; break;
+		case 'r':
+			if (strcmp(optarg, "user") != 0 && strcmp(optarg, "admin") != 0 && strcmp(optarg, "tech") != 0) {
+				sf_cli_usage_error("--role takes user, admin or tech");
+				return SF_EXIT_USAGE;
+			}
+			o.prefill.role = optarg;
+			break;
+		case 'm': {
+			long p, r;
+			char *eq = strchr(optarg, '=');
+
+			if (eq == NULL || o.nmaps >= SF_PROBE_MAX_MAPS || (*eq = '\0', sf_cli_parse_int(optarg, 1, 65535, &p)) < 0 ||
+				sf_cli_parse_int(eq + 1, 1, 65535, &r) < 0) {
+				sf_cli_usage_error("--port-map takes PORT=REALPORT");
+				return SF_EXIT_USAGE;
+			}
+			o.maps[o.nmaps].port = (int)p;
+			o.maps[o.nmaps++].real = (int)r;
+			break;
+		}
+		case 'R': o.report_dir = optarg; break;
+		case 's': lo.scenario = optarg; break;
+		case 'C': o.ca_file = optarg; break;
+		case 'T': {
+			double secs;
+
+			if (sf_cli_parse_seconds(optarg, 0.1, 300, &secs) < 0) {
+				sf_cli_usage_error("timeout '%s' is not a number of seconds from 0.1 to 300", optarg);
+				return SF_EXIT_USAGE;
+			}
+			o.timeout_ms = (int)(secs * 1000.0 + 0.5);
+			break;
+		}
+		default:
+			sf_cli_usage_error("unknown or incomplete option '%s' (see smtpfix --help)", argv[optind - 1]);
+			return SF_EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		sf_cli_usage_error("unknown command '%s' (see smtpfix --help)", argv[optind]);
+		return SF_EXIT_USAGE;
+	}
+	if (o.prefill.client != NULL) {
+		size_t k;
+
+		for (k = 0; sf_client_ids_cli[k] != NULL && strcmp(sf_client_ids_cli[k], o.prefill.client) != 0; k++)
+			;
+		if (sf_client_ids_cli[k] == NULL) {
+			sf_cli_usage_error("unknown mail program '%.60s' (smtpfix guide --list shows them)",
+				o.prefill.client);
+			return SF_EXIT_USAGE;
+		}
+	}
+	if (demo) {
+		/* The practice server, in this process, on free ports, shown to the
+		 * person as ports 25, 465 and 587. */
+		if (sf_lab_start(&lo, &lab, &err) < 0) {
+			sf_cli_usage_error("%s", err.message);
+			return SF_EXIT_NOTHING;
+		}
+		o.maps[0] = (struct sf_port_map){ 25, sf_lab_port(lab, 25) };
+		o.maps[1] = (struct sf_port_map){ 465, sf_lab_port(lab, 465) };
+		o.maps[2] = (struct sf_port_map){ 587, sf_lab_port(lab, 587) };
+		o.nmaps = 3;
+		o.ca_file = sf_lab_ca_file(lab);
+		o.timeout_ms = 3000;
+		if (o.prefill.server == NULL)
+			o.prefill.server = "127.0.0.1";
+		o.prefill.user = SF_LAB_USER;
+		snprintf(banner, sizeof banner,
+			"smtpfix demo: a practice mail server (scenario %s) runs on this machine.\n"
+			"Its demo account is %s with the password %s.",
+			sf_lab_scenario_name(lab), SF_LAB_USER, SF_LAB_PASSWORD);
+		o.banner = banner;
+		signal(SIGPIPE, SIG_IGN);
+		if (pthread_create(&tid, NULL, lab_thread, lab) != 0) {
+			sf_lab_free(lab);
+			sf_cli_usage_error("cannot start the practice server");
+			return SF_EXIT_NOTHING;
+		}
+	}
+	if (!plain && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
+		fprintf(stderr, "smtpfix: no terminal here; asking line by line (--plain).\n");
+	else if (!plain)
+		fprintf(stderr, "smtpfix: the full-screen wizard is not in this build yet; asking line by line.\n");
+	rc = sf_ui_plain_run(&o);
+	if (lab != NULL) {
+		demo_stop = 1;
+		pthread_join(tid, NULL);
+		sf_lab_free(lab);
+	}
+	return rc;
+}

@@ -1,0 +1,311 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "smtpfix/guide.h"
+#include "smtpfix/wizard.h"
+
+const char *const sf_wiz_roles[] = {
+	"My mail does not send (I use the mail program)",
+	"I run the mail server (admin)",
+	"I help someone else (support)",
+	NULL
+};
+static const char *const role_ids[] = { "user", "admin", "tech" };
+
+const char *const sf_wiz_problems[] = {
+	"Mail cannot be sent at all",
+	"Some messages fail",
+	"I have an error message to paste",
+	"Just check my server",
+	NULL
+};
+
+static const char *const client_names[] = {
+	"Outlook (classic, Windows)", "new Outlook (Windows)", "Outlook for Mac", "Windows Mail",
+	"Thunderbird", "Apple Mail (Mac)", "iPhone / iPad Mail", "Gmail app (Android)", "Samsung Email",
+	"eM Client", "PHPMailer (PHP script)", "WP Mail SMTP (WordPress)", "Python smtplib",
+	"Nodemailer (Node.js)", "msmtp", "Postfix (relay)", "a website or script / don't know", NULL
+};
+
+const char *
+sf_wiz_client_id(const struct sf_wizard *w)
+{
+	return sf_client_ids[w->client];
+}
+
+/* The single place the step changes, remembering the way back. */
+static void
+go(struct sf_wizard *w, enum sf_wiz_step next)
+{
+	if (w->depth < SF_WIZ_HISTORY)
+		w->history[w->depth++] = w->step;
+	w->step = next;
+}
+
+void
+sf_wiz_init(struct sf_wizard *w, const struct sf_wiz_prefill *pre)
+{
+	size_t i;
+
+	memset(w, 0, sizeof *w);
+	w->client = 16; /* generic */
+	w->on_mail_server = pre != NULL && pre->on_mail_server;
+	w->role = w->on_mail_server ? 1 : 0;
+	w->step = SF_WIZ_ROLE;
+	if (pre == NULL)
+		return;
+	for (i = 0; pre->role != NULL && i < 3; i++)
+		if (strcmp(pre->role, role_ids[i]) == 0) {
+			w->role = i;
+			w->role_set = true;
+		}
+	for (i = 0; pre->client != NULL && sf_client_ids[i] != NULL; i++)
+		if (strcmp(pre->client, sf_client_ids[i]) == 0) {
+			w->client = i;
+			w->client_set = true;
+		}
+	if (pre->server != NULL)
+		snprintf(w->server, sizeof w->server, "%s", pre->server);
+	if (pre->user != NULL)
+		snprintf(w->user, sizeof w->user, "%s", pre->user);
+	if (w->role_set)
+		w->step = SF_WIZ_PROBLEM;
+}
+
+void
+sf_wiz_question(const struct sf_wizard *w, struct sf_wiz_question *q)
+{
+	size_t i;
+
+	memset(q, 0, sizeof *q);
+	switch (w->step) {
+	case SF_WIZ_ROLE:
+		q->title = "Who is running smtpfix?";
+		q->prompt = w->on_mail_server ? "This machine looks like a mail server." : "";
+		for (i = 0; sf_wiz_roles[i] != NULL; i++)
+			q->choices[q->nchoices++] = sf_wiz_roles[i];
+		q->default_choice = w->role;
+		q->help = "wizard/role.txt";
+		break;
+	case SF_WIZ_PROBLEM:
+		q->title = "What happens?";
+		for (i = 0; sf_wiz_problems[i] != NULL; i++)
+			q->choices[q->nchoices++] = sf_wiz_problems[i];
+		q->default_choice = w->problem;
+		q->help = "wizard/problem.txt";
+		break;
+	case SF_WIZ_PASTE:
+		q->title = "Paste the error message";
+		q->prompt = "Paste it and press Enter (an empty line skips this).";
+		q->free_text = true;
+		q->help = "wizard/paste.txt";
+		break;
+	case SF_WIZ_CLIENT:
+		q->title = "Which mail program sends the mail?";
+		for (i = 0; client_names[i] != NULL; i++)
+			q->choices[q->nchoices++] = client_names[i];
+		q->default_choice = w->client;
+		q->help = "wizard/client.txt";
+		break;
+	case SF_WIZ_SERVER:
+		q->title = "Your email address, or the outgoing server's name";
+		q->prompt = w->server[0] ? w->server : "For example you@example.com or mail.example.com.";
+		q->free_text = true;
+		q->help = "wizard/server.txt";
+		break;
+	case SF_WIZ_LOGIN_ASK:
+		q->title = "Also test the login?";
+		q->prompt = "smtpfix logs in once, over an encrypted connection only, and never saves the password.";
+		q->choices[q->nchoices++] = "No, just look at the server";
+		q->choices[q->nchoices++] = "Yes, test my user name and password";
+		q->default_choice = 0;
+		q->help = "wizard/login.txt";
+		break;
+	case SF_WIZ_LOGIN_USER:
+		q->title = "User name";
+		q->prompt = w->user[0] ? w->user : "Usually your full email address.";
+		q->free_text = true;
+		break;
+	case SF_WIZ_LOGIN_PASSWORD:
+		q->title = "Password";
+		q->prompt = "It is not shown, not saved, and wiped after the test.";
+		q->free_text = true;
+		q->secret = true;
+		break;
+	case SF_WIZ_PROBING:
+		q->title = "Testing the server...";
+		q->prompt = "Esc cancels.";
+		break;
+	case SF_WIZ_RESULT:
+		q->title = "What is wrong";
+		q->choices[q->nchoices++] = "Show me how to fix it";
+		q->choices[q->nchoices++] = "Quit";
+		q->default_choice = 0;
+		break;
+	case SF_WIZ_FIX:
+		q->title = "How to fix it";
+		q->choices[q->nchoices++] = "Next step";
+		q->choices[q->nchoices++] = "I changed the settings: test again";
+		q->choices[q->nchoices++] = "Done";
+		q->default_choice = w->fix_step + 1 < w->fix_steps ? 0 : 1;
+		break;
+	case SF_WIZ_RETEST:
+		q->title = w->fixed_now ? "The server accepts the recommended setting"
+					: "The server still does not accept the recommended setting";
+		q->prompt = w->fixed_now ? "If your mail program still fails, compare its settings with the steps."
+					 : "See the diagnosis above; the server's administrator may need to act.";
+		q->choices[q->nchoices++] = "Save a report";
+		q->choices[q->nchoices++] = "Back to the steps";
+		q->choices[q->nchoices++] = "Quit without saving";
+		q->default_choice = 0;
+		break;
+	case SF_WIZ_SAVE:
+		q->title = "Save a report for the ticket?";
+		q->prompt = "Text and JSON, readable only by you; no password is ever in it.";
+		q->choices[q->nchoices++] = "Yes, save it";
+		q->choices[q->nchoices++] = "No";
+		q->default_choice = 0;
+		break;
+	case SF_WIZ_DONE:
+		q->title = "Done";
+		break;
+	}
+}
+
+static enum sf_wiz_effect
+after_server(struct sf_wizard *w)
+{
+	go(w, SF_WIZ_LOGIN_ASK);
+	return SF_WIZ_FX_NONE;
+}
+
+enum sf_wiz_effect
+sf_wiz_handle(struct sf_wizard *w, const struct sf_wiz_event *ev)
+{
+	struct sf_wiz_question q;
+	size_t choice;
+
+	if (ev->kind == SF_WIZ_EV_BACK) {
+		if (w->step == SF_WIZ_PROBING)
+			return SF_WIZ_FX_NONE; /* a probe is cancelled, not stepped back from */
+		if (w->step == SF_WIZ_FIX && w->fix_step > 0) {
+			w->fix_step--;
+			return SF_WIZ_FX_NONE;
+		}
+		if (w->depth > 0)
+			w->step = w->history[--w->depth];
+		return SF_WIZ_FX_NONE;
+	}
+	if (ev->kind == SF_WIZ_EV_CANCEL) {
+		if (w->step == SF_WIZ_PROBING) {
+			w->step = w->depth > 0 ? w->history[--w->depth] : SF_WIZ_SERVER;
+			return SF_WIZ_FX_CANCEL_PROBE;
+		}
+		w->step = SF_WIZ_DONE;
+		return SF_WIZ_FX_QUIT;
+	}
+	sf_wiz_question(w, &q);
+	choice = ev->kind == SF_WIZ_EV_CHOOSE && ev->index < q.nchoices ? ev->index : q.default_choice;
+	if (ev->kind == SF_WIZ_EV_CHOOSE && ev->index >= q.nchoices && q.nchoices > 0)
+		return SF_WIZ_FX_NONE; /* not a choice: ask again */
+
+	switch (w->step) {
+	case SF_WIZ_ROLE:
+		w->role = choice;
+		go(w, SF_WIZ_PROBLEM);
+		return SF_WIZ_FX_NONE;
+	case SF_WIZ_PROBLEM:
+		w->problem = choice;
+		go(w, choice == 2 ? SF_WIZ_PASTE : w->client_set ? SF_WIZ_SERVER : SF_WIZ_CLIENT);
+		return SF_WIZ_FX_NONE;
+	case SF_WIZ_PASTE:
+		if (ev->kind == SF_WIZ_EV_TEXT && ev->text != NULL && ev->text[0] != '\0') {
+			snprintf(w->paste, sizeof w->paste, "%s", ev->text);
+			go(w, w->client_set ? SF_WIZ_SERVER : SF_WIZ_CLIENT);
+			return SF_WIZ_FX_EXPLAIN;
+		}
+		go(w, w->client_set ? SF_WIZ_SERVER : SF_WIZ_CLIENT);
+		return SF_WIZ_FX_NONE;
+	case SF_WIZ_CLIENT:
+		w->client = choice;
+		w->client_set = true;
+		go(w, SF_WIZ_SERVER);
+		return SF_WIZ_FX_NONE;
+	case SF_WIZ_SERVER:
+		if (ev->kind == SF_WIZ_EV_TEXT && ev->text != NULL && ev->text[0] != '\0')
+			snprintf(w->server, sizeof w->server, "%s", ev->text);
+		if (w->server[0] == '\0')
+			return SF_WIZ_FX_NONE; /* no default for this one: ask again */
+		return after_server(w);
+	case SF_WIZ_LOGIN_ASK:
+		if (choice == 1) {
+			if (strchr(w->server, '@') != NULL && w->user[0] == '\0')
+				snprintf(w->user, sizeof w->user, "%s", w->server);
+			go(w, SF_WIZ_LOGIN_USER);
+			return SF_WIZ_FX_NONE;
+		}
+		w->login = false;
+		go(w, SF_WIZ_PROBING);
+		return SF_WIZ_FX_START_PROBE;
+	case SF_WIZ_LOGIN_USER:
+		if (ev->kind == SF_WIZ_EV_TEXT && ev->text != NULL && ev->text[0] != '\0')
+			snprintf(w->user, sizeof w->user, "%s", ev->text);
+		if (w->user[0] == '\0')
+			return SF_WIZ_FX_NONE;
+		go(w, SF_WIZ_LOGIN_PASSWORD);
+		return SF_WIZ_FX_NONE;
+	case SF_WIZ_LOGIN_PASSWORD:
+		/* The front end keeps the password; the flow only knows it exists. */
+		w->login = ev->kind == SF_WIZ_EV_TEXT;
+		go(w, SF_WIZ_PROBING);
+		return SF_WIZ_FX_START_PROBE;
+	case SF_WIZ_PROBING:
+		if (ev->kind != SF_WIZ_EV_PROBE_DONE)
+			return SF_WIZ_FX_NONE;
+		if (w->retested) {
+			w->fixed_now = ev->ok;
+			w->step = SF_WIZ_RETEST; /* no way "back" into a finished probe */
+		} else {
+			w->step = SF_WIZ_RESULT;
+		}
+		return SF_WIZ_FX_NONE;
+	case SF_WIZ_RESULT:
+		if (choice == 1) {
+			go(w, SF_WIZ_SAVE);
+			return SF_WIZ_FX_NONE;
+		}
+		w->fix_step = 0;
+		go(w, SF_WIZ_FIX);
+		return SF_WIZ_FX_NONE;
+	case SF_WIZ_FIX:
+		if (choice == 0 && w->fix_step + 1 < w->fix_steps) {
+			w->fix_step++;
+			return SF_WIZ_FX_NONE;
+		}
+		if (choice == 2) {
+			go(w, SF_WIZ_SAVE);
+			return SF_WIZ_FX_NONE;
+		}
+		w->retested = true;
+		go(w, SF_WIZ_PROBING);
+		return SF_WIZ_FX_START_PROBE;
+	case SF_WIZ_RETEST:
+		if (choice == 1) {
+			go(w, SF_WIZ_FIX);
+			return SF_WIZ_FX_NONE;
+		}
+		if (choice == 2) {
+			w->step = SF_WIZ_DONE;
+			return SF_WIZ_FX_QUIT;
+		}
+		go(w, SF_WIZ_SAVE);
+		return SF_WIZ_FX_NONE;
+	case SF_WIZ_SAVE:
+		w->save = choice == 0;
+		w->step = SF_WIZ_DONE;
+		return w->save ? SF_WIZ_FX_SAVE_REPORT : SF_WIZ_FX_QUIT;
+	case SF_WIZ_DONE:
+		return SF_WIZ_FX_QUIT;
+	}
+	return SF_WIZ_FX_NONE;
+}

@@ -1,0 +1,129 @@
+/* The wizard's flow as event lists: no terminal, no network. */
+#include <string.h>
+
+#include "smtpfix/wizard.h"
+#include "unit/suites.h"
+
+static struct sf_wizard w;
+
+static enum sf_wiz_effect
+send(enum sf_wiz_event_kind kind, size_t index, const char *text, bool ok)
+{
+	struct sf_wiz_event ev = { kind, index, text, ok };
+
+	return sf_wiz_handle(&w, &ev);
+}
+
+#define CHOOSE(i) send(SF_WIZ_EV_CHOOSE, (i), NULL, false)
+#define TEXT(t)   send(SF_WIZ_EV_TEXT, 0, (t), false)
+#define ENTER()   send(SF_WIZ_EV_DEFAULT, 0, NULL, false)
+
+START_TEST(founding_case_with_login_retest_and_save)
+{
+	sf_wiz_init(&w, NULL);
+	ck_assert_int_eq(w.step, SF_WIZ_ROLE);
+	ck_assert_int_eq(ENTER(), SF_WIZ_FX_NONE);
+	ck_assert_int_eq(w.step, SF_WIZ_PROBLEM);
+	ENTER();
+	ck_assert_int_eq(w.step, SF_WIZ_CLIENT);
+	CHOOSE(4); /* Thunderbird */
+	ck_assert_str_eq(sf_wiz_client_id(&w), "thunderbird");
+	ck_assert_int_eq(w.step, SF_WIZ_SERVER);
+	ENTER(); /* no default server: asked again */
+	ck_assert_int_eq(w.step, SF_WIZ_SERVER);
+	TEXT("ann@example.com");
+	ck_assert_int_eq(w.step, SF_WIZ_LOGIN_ASK);
+	CHOOSE(1);
+	ck_assert_int_eq(w.step, SF_WIZ_LOGIN_USER);
+	ck_assert_str_eq(w.user, "ann@example.com"); /* taken from the address */
+	ENTER();
+	ck_assert_int_eq(w.step, SF_WIZ_LOGIN_PASSWORD);
+	ck_assert_int_eq(TEXT(""), SF_WIZ_FX_START_PROBE);
+	ck_assert(w.login);
+	ck_assert_int_eq(w.step, SF_WIZ_PROBING);
+	send(SF_WIZ_EV_PROBE_DONE, 0, NULL, false);
+	ck_assert_int_eq(w.step, SF_WIZ_RESULT);
+	ENTER();
+	ck_assert_int_eq(w.step, SF_WIZ_FIX);
+	w.fix_steps = 3;
+	ENTER();
+	ck_assert_uint_eq(w.fix_step, 1);
+	send(SF_WIZ_EV_BACK, 0, NULL, false);
+	ck_assert_uint_eq(w.fix_step, 0); /* back moves through the steps first */
+	ck_assert_int_eq(CHOOSE(1), SF_WIZ_FX_START_PROBE); /* changed it: test again */
+	send(SF_WIZ_EV_PROBE_DONE, 0, NULL, true);
+	ck_assert_int_eq(w.step, SF_WIZ_RETEST);
+	ck_assert(w.fixed_now);
+	ENTER();
+	ck_assert_int_eq(w.step, SF_WIZ_SAVE);
+	ck_assert_int_eq(ENTER(), SF_WIZ_FX_SAVE_REPORT);
+	ck_assert_int_eq(w.step, SF_WIZ_DONE);
+}
+END_TEST
+
+START_TEST(pasted_error_is_explained_at_once)
+{
+	sf_wiz_init(&w, NULL);
+	ENTER();
+	CHOOSE(2);
+	ck_assert_int_eq(w.step, SF_WIZ_PASTE);
+	ck_assert_int_eq(TEXT("550 SMTP AUTH is required for message submission on port 587"), SF_WIZ_FX_EXPLAIN);
+	ck_assert_int_eq(w.step, SF_WIZ_CLIENT);
+	ck_assert_ptr_nonnull(strstr(w.paste, "SMTP AUTH"));
+}
+END_TEST
+
+START_TEST(prefill_skips_questions_and_back_returns)
+{
+	struct sf_wiz_prefill pre = { "tech", "outlook-classic", "mail.example.com", NULL, false };
+
+	sf_wiz_init(&w, &pre);
+	ck_assert_int_eq(w.step, SF_WIZ_PROBLEM);
+	ENTER();
+	ck_assert_int_eq(w.step, SF_WIZ_SERVER); /* the client was given */
+	ENTER();                                 /* the server was given */
+	ck_assert_int_eq(w.step, SF_WIZ_LOGIN_ASK);
+	send(SF_WIZ_EV_BACK, 0, NULL, false);
+	ck_assert_int_eq(w.step, SF_WIZ_SERVER);
+	send(SF_WIZ_EV_BACK, 0, NULL, false);
+	ck_assert_int_eq(w.step, SF_WIZ_PROBLEM);
+	ck_assert_uint_eq(w.role, 2);
+}
+END_TEST
+
+START_TEST(cancel_during_probe_and_quit)
+{
+	struct sf_wiz_prefill pre = { NULL, NULL, "mail.example.com", NULL, true };
+
+	sf_wiz_init(&w, &pre);
+	ck_assert_uint_eq(w.role, 1); /* on a mail server: admin by default */
+	ENTER();
+	ENTER();
+	ENTER();
+	ENTER();
+	ck_assert_int_eq(w.step, SF_WIZ_LOGIN_ASK);
+	ck_assert_int_eq(ENTER(), SF_WIZ_FX_START_PROBE);
+	ck_assert_int_eq(send(SF_WIZ_EV_BACK, 0, NULL, false), SF_WIZ_FX_NONE);
+	ck_assert_int_eq(w.step, SF_WIZ_PROBING);
+	ck_assert_int_eq(send(SF_WIZ_EV_CANCEL, 0, NULL, false), SF_WIZ_FX_CANCEL_PROBE);
+	ck_assert_int_eq(w.step, SF_WIZ_LOGIN_ASK);
+	ck_assert_int_eq(CHOOSE(7), SF_WIZ_FX_NONE); /* not a choice: asked again */
+	ck_assert_int_eq(w.step, SF_WIZ_LOGIN_ASK);
+	ck_assert_int_eq(send(SF_WIZ_EV_CANCEL, 0, NULL, false), SF_WIZ_FX_QUIT);
+	ck_assert_int_eq(w.step, SF_WIZ_DONE);
+}
+END_TEST
+
+Suite *
+wizard_suite(void)
+{
+	Suite *s = suite_create("wizard");
+	TCase *tc = tcase_create("flow");
+
+	tcase_add_test(tc, founding_case_with_login_retest_and_save);
+	tcase_add_test(tc, pasted_error_is_explained_at_once);
+	tcase_add_test(tc, prefill_skips_questions_and_back_returns);
+	tcase_add_test(tc, cancel_during_probe_and_quit);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The wizard's plain front end, scripted end to end: against the practice
+# server (--demo), at end of input on defaults, and against the real Exim.
+set -uo pipefail
+
+bin=${1:?usage: run.sh PATH-TO-SMTPFIX}
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../exim/server.sh
+source "$here/../exim/server.sh"
+dir=$(mktemp -d "${TMPDIR:-/tmp}/smtpfix-wiz.XXXXXX")
+chmod 755 "$dir" # the test Exim runs as nobody below it
+trap 'exim_stop "$dir/exim"; rm -rf "$dir"' EXIT
+passed=0 failed=0 current=
+
+check() { # check DESCRIPTION COMMAND...
+	current=$1; shift
+	if "$@"; then passed=$((passed + 1)); else echo "FAIL [$current]" >&2; failed=$((failed + 1)); fi
+}
+flat() { tr -s ' \n' '  ' <"$1"; }
+
+# 1. The demo, answered like a person: defaults, Thunderbird, the login with
+#    the demo password, through the steps, save.
+mkdir -p "$dir/r1"
+printf '\n\n5\n\n2\n\npractice-2026\n\n\n\n\n\n\n\n\n\n\n' |
+	"$bin" --demo --plain --report-dir "$dir/r1" >"$dir/out1" 2>&1
+check "demo diagnosis" grep -q "\[auth-requires-tls\] The server offers login only after" "$dir/out1"
+check "demo login" grep -q "Login          ok (PLAIN)" "$dir/out1"
+check "demo steps" sh -c "grep -q 'Step 1 of 7: Open the menu' '$dir/out1' && grep -q 'Step 7 of 7' '$dir/out1'"
+check "demo steps name the port" sh -c "tr -s ' \n' '  ' <'$dir/out1' | grep -q 'set \"Connection security:\" to SSL/TLS'"
+check "demo retest" grep -q "The server accepts the recommended setting" "$dir/out1"
+check "report saved 0600" sh -c "[ \$(stat -c %a '$dir'/r1/smtpfix-report-*.txt) = 600 ] && [ \$(stat -c %a '$dir'/r1/smtpfix-report-*.json) = 600 ]"
+check "no password in any output" sh -c "! grep -rq 'practice-2026' '$dir/r1' && ! grep -q 'cHJhY3RpY2UtMjAyNg' '$dir/out1' && [ \$(grep -c 'practice-2026' '$dir/out1') -eq 1 ]"
+check "report is valid JSON" jq -e '.diagnosis.findings[0].cause == "auth-requires-tls"' "$dir"/r1/smtpfix-report-*.json
+
+# 2. End of input with the answers prefilled: runs to the end on defaults.
+mkdir -p "$dir/r2"
+"$bin" --demo --client outlook-classic --report-dir "$dir/r2" </dev/null >"$dir/out2" 2>&1
+rc=$?
+check "defaults run to the end" grep -q "smtpfix: done." "$dir/out2"
+check "outlook steps" sh -c "tr -s ' \n' '  ' <'$dir/out2' | grep -q 'My outgoing server (SMTP) requires authentication'"
+check "defaults exit 0" [ "$rc" -eq 0 ]
+check "no terminal notice" grep -q "no terminal here; asking line by line" "$dir/out2"
+
+# 3. A scenario with a problem: the certificate's name.
+"$bin" --demo --plain --scenario cert-name-mismatch --client thunderbird --report-dir "$dir/r2" </dev/null >"$dir/out3" 2>&1
+check "certificate diagnosis" grep -q "tls-cert-name-mismatch" "$dir/out3"
+check "steps use the certificate's name" sh -c "tr -s ' \n' '  ' <'$dir/out3' | grep -q 'to server42.hosting.smtpfix.test and'"
+
+# 4. The real Exim with the cPanel policy.
+mkdir -p "$dir/exim" "$dir/r4"
+if exim_start "$dir/exim"; then
+	printf '\n\n5\n\n' | "$bin" --plain --host 127.0.0.1 --ca-file "$EXIM_CA" \
+		--port-map "587=$EXIM_PORT_CPANEL" --port-map "465=$EXIM_PORT_SMTPS" \
+		--report-dir "$dir/r4" >"$dir/out4" 2>&1
+	check "exim diagnosis" grep -q "\[auth-requires-tls\]" "$dir/out4"
+	check "exim evidence" sh -c "flat() { tr -s ' \n' '  ' <\"\$1\"; }; flat '$dir/out4' | grep -q '550 SMTP AUTH is required for message submission on port 587'"
+else
+	check "the test Exim starts" false
+fi
+
+# 5. Bad usage.
+"$bin" --role boss >/dev/null 2>&1; check "bad role" [ $? -eq 2 ]
+"$bin" --client frobmail </dev/null >/dev/null 2>&1; check "bad client" [ $? -eq 2 ]
+
+echo "wizard: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
