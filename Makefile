@@ -125,6 +125,7 @@ check: check-unit check-cli check-exim check-policy check-lab check-wizard
 
 check-wizard: $(BIN)
 	$(Q)tests/wizard/run.sh $(abspath $(BIN))
+	$(Q)tests/wizard/screen.sh $(abspath $(BIN))
 
 check-lab: $(BIN)
 	$(Q)tests/lab/run.sh $(abspath $(BIN))

@@ -10,6 +10,7 @@ packages=(
 	check
 	openssl
 	jq
+	tmux
 	dnsmasq-base
 	ca-certificates
 )

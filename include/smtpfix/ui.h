@@ -1,5 +1,5 @@
-/* The front ends. The plain one asks line by line (screen readers, dumb
- * terminals, scripts, pasting into a ticket). */
+/* The front ends: full screen on a terminal, and plain, line by line
+ * (screen readers, dumb terminals, scripts, pasting into a ticket). */
 #ifndef SMTPFIX_UI_H
 #define SMTPFIX_UI_H
 
@@ -23,5 +23,9 @@ struct sf_ui_options {
 
 /* Run the wizard line by line. Returns an exit status. */
 int sf_ui_plain_run(const struct sf_ui_options *o);
+
+/* Run the wizard full screen on the terminal. Returns an exit status, or
+ * -1 when the terminal cannot be used (the caller falls back to plain). */
+int sf_ui_screen_run(const struct sf_ui_options *o);
 
 #endif

@@ -62,6 +62,7 @@ struct sf_wiz_question {
 	size_t nchoices;
 	size_t default_choice;
 	bool free_text;  /* text is the answer (choices, if any, are shortcuts) */
+	const char *current; /* the answer so far, which Enter keeps (or NULL) */
 	bool secret;     /* do not echo */
 	const char *help; /* help topic path in help/ */
 };

@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -123,7 +124,8 @@ sf_cli_wizard(int argc, char **argv)
 		o.maps[2] = (struct sf_port_map){ 587, sf_lab_port(lab, 587) };
 		o.nmaps = 3;
 		o.ca_file = sf_lab_ca_file(lab);
-		o.timeout_ms = 3000;
+		if (o.timeout_ms <= 0)
+			o.timeout_ms = 3000;
 		if (o.prefill.server == NULL)
 			o.prefill.server = "127.0.0.1";
 		o.prefill.user = SF_LAB_USER;
@@ -139,11 +141,14 @@ sf_cli_wizard(int argc, char **argv)
 			return SF_EXIT_NOTHING;
 		}
 	}
+	rc = -1;
 	if (!plain && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
 		fprintf(stderr, "smtpfix: no terminal here; asking line by line (--plain).\n");
-	else if (!plain)
-		fprintf(stderr, "smtpfix: the full-screen wizard is not in this build yet; asking line by line.\n");
-	rc = sf_ui_plain_run(&o);
+	else if (!plain && (rc = sf_ui_screen_run(&o)) < 0)
+		fprintf(stderr, "smtpfix: this terminal cannot show the full screen (TERM=%s); asking line by line.\n",
+			getenv("TERM") ? getenv("TERM") : "unset");
+	if (rc < 0)
+		rc = sf_ui_plain_run(&o);
 	if (lab != NULL) {
 		demo_stop = 1;
 		pthread_join(tid, NULL);

@@ -34,6 +34,26 @@ sf_wiz_client_id(const struct sf_wizard *w)
 }
 
 /* The single place the step changes, remembering the way back. */
+static const char *const login_choices[] = {
+	"No, just look at the server", "Yes, test my user name and password", NULL
+};
+static const char *const result_choices[] = { "Show me how to fix it", "Quit", NULL };
+static const char *const fix_choices[] = {
+	"Next step", "I changed the settings: test again", "Done", NULL
+};
+static const char *const retest_choices[] = {
+	"Save a report", "Back to the steps", "Quit without saving", NULL
+};
+static const char *const save_choices[] = { "Yes, save it", "No", NULL };
+
+/* Fills a question's choices from a NULL-terminated list, capped at the maximum. */
+static void
+set_choices(struct sf_wiz_question *q, const char *const *list)
+{
+	for (q->nchoices = 0; list[q->nchoices] != NULL && q->nchoices < SF_WIZ_MAX_CHOICES; q->nchoices++)
+		q->choices[q->nchoices] = list[q->nchoices];
+}
+
 static void
 go(struct sf_wizard *w, enum sf_wiz_step next)
 {
@@ -75,22 +95,18 @@ sf_wiz_init(struct sf_wizard *w, const struct sf_wiz_prefill *pre)
 void
 sf_wiz_question(const struct sf_wizard *w, struct sf_wiz_question *q)
 {
-	size_t i;
-
 	memset(q, 0, sizeof *q);
 	switch (w->step) {
 	case SF_WIZ_ROLE:
 		q->title = "Who is running smtpfix?";
 		q->prompt = w->on_mail_server ? "This machine looks like a mail server." : "";
-		for (i = 0; sf_wiz_roles[i] != NULL; i++)
-			q->choices[q->nchoices++] = sf_wiz_roles[i];
+		set_choices(q, sf_wiz_roles);
 		q->default_choice = w->role;
 		q->help = "wizard/role.txt";
 		break;
 	case SF_WIZ_PROBLEM:
 		q->title = "What happens?";
-		for (i = 0; sf_wiz_problems[i] != NULL; i++)
-			q->choices[q->nchoices++] = sf_wiz_problems[i];
+		set_choices(q, sf_wiz_problems);
 		q->default_choice = w->problem;
 		q->help = "wizard/problem.txt";
 		break;
@@ -102,28 +118,28 @@ sf_wiz_question(const struct sf_wizard *w, struct sf_wiz_question *q)
 		break;
 	case SF_WIZ_CLIENT:
 		q->title = "Which mail program sends the mail?";
-		for (i = 0; client_names[i] != NULL; i++)
-			q->choices[q->nchoices++] = client_names[i];
+		set_choices(q, client_names);
 		q->default_choice = w->client;
 		q->help = "wizard/client.txt";
 		break;
 	case SF_WIZ_SERVER:
 		q->title = "Your email address, or the outgoing server's name";
-		q->prompt = w->server[0] ? w->server : "For example you@example.com or mail.example.com.";
+		q->prompt = "For example you@example.com or mail.example.com.";
+		q->current = w->server[0] ? w->server : NULL;
 		q->free_text = true;
 		q->help = "wizard/server.txt";
 		break;
 	case SF_WIZ_LOGIN_ASK:
 		q->title = "Also test the login?";
 		q->prompt = "smtpfix logs in once, over an encrypted connection only, and never saves the password.";
-		q->choices[q->nchoices++] = "No, just look at the server";
-		q->choices[q->nchoices++] = "Yes, test my user name and password";
+		set_choices(q, login_choices);
 		q->default_choice = 0;
 		q->help = "wizard/login.txt";
 		break;
 	case SF_WIZ_LOGIN_USER:
 		q->title = "User name";
-		q->prompt = w->user[0] ? w->user : "Usually your full email address.";
+		q->prompt = "Usually your full email address.";
+		q->current = w->user[0] ? w->user : NULL;
 		q->free_text = true;
 		break;
 	case SF_WIZ_LOGIN_PASSWORD:
@@ -138,15 +154,12 @@ sf_wiz_question(const struct sf_wizard *w, struct sf_wiz_question *q)
 		break;
 	case SF_WIZ_RESULT:
 		q->title = "What is wrong";
-		q->choices[q->nchoices++] = "Show me how to fix it";
-		q->choices[q->nchoices++] = "Quit";
+		set_choices(q, result_choices);
 		q->default_choice = 0;
 		break;
 	case SF_WIZ_FIX:
 		q->title = "How to fix it";
-		q->choices[q->nchoices++] = "Next step";
-		q->choices[q->nchoices++] = "I changed the settings: test again";
-		q->choices[q->nchoices++] = "Done";
+		set_choices(q, fix_choices);
 		q->default_choice = w->fix_step + 1 < w->fix_steps ? 0 : 1;
 		break;
 	case SF_WIZ_RETEST:
@@ -154,16 +167,13 @@ sf_wiz_question(const struct sf_wizard *w, struct sf_wiz_question *q)
 					: "The server still does not accept the recommended setting";
 		q->prompt = w->fixed_now ? "If your mail program still fails, compare its settings with the steps."
 					 : "See the diagnosis above; the server's administrator may need to act.";
-		q->choices[q->nchoices++] = "Save a report";
-		q->choices[q->nchoices++] = "Back to the steps";
-		q->choices[q->nchoices++] = "Quit without saving";
+		set_choices(q, retest_choices);
 		q->default_choice = 0;
 		break;
 	case SF_WIZ_SAVE:
 		q->title = "Save a report for the ticket?";
 		q->prompt = "Text and JSON, readable only by you; no password is ever in it.";
-		q->choices[q->nchoices++] = "Yes, save it";
-		q->choices[q->nchoices++] = "No";
+		set_choices(q, save_choices);
 		q->default_choice = 0;
 		break;
 	case SF_WIZ_DONE:

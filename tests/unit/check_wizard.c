@@ -81,6 +81,14 @@ START_TEST(prefill_skips_questions_and_back_returns)
 	ck_assert_int_eq(w.step, SF_WIZ_PROBLEM);
 	ENTER();
 	ck_assert_int_eq(w.step, SF_WIZ_SERVER); /* the client was given */
+	{
+		struct sf_wiz_question q;
+
+		sf_wiz_question(&w, &q);
+		ck_assert(q.free_text);
+		ck_assert_ptr_nonnull(q.current); /* Enter keeps the given server */
+		ck_assert_str_eq(q.current, "mail.example.com");
+	}
 	ENTER();                                 /* the server was given */
 	ck_assert_int_eq(w.step, SF_WIZ_LOGIN_ASK);
 	send(SF_WIZ_EV_BACK, 0, NULL, false);

@@ -1,0 +1,515 @@
+/* The full-screen front end: one question a screen, drawn for 80x24 and
+ * any larger size, keyboard only, and readable without colour (the
+ * selection is marked with ">" as well as reverse video). The probe runs in
+ * a thread so that Esc or Ctrl-C cancels it at once, even against a silent
+ * server. Everything the shared session says goes into a memory stream that
+ * is drawn as the screen's text, with control characters replaced, so no
+ * server text reaches the terminal raw. */
+#include <curses.h>
+#include <locale.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "session.h"
+#include "smtpfix/help.h"
+#include "smtpfix/secret.h"
+#include "smtpfix/ui.h"
+
+#define KEY_ESCAPE  27
+#define KEY_CTRL_C  3
+#define KEY_CTRL_U  21
+#define SCREEN_MIN_COLS 40
+#define SCREEN_MIN_LINES 12
+#define BODY_MAX (1u << 20) /* what one screen's text may hold */
+
+struct screen {
+	struct sf_ui_session ss;
+	/* This screen's text: what the last answer produced. */
+	char *body;
+	size_t body_len;
+	FILE *body_file;
+	/* The last diagnosis, shown again when going back to the result. */
+	char report[BODY_MAX / 4];
+	size_t scroll;
+	size_t selected;
+	char input[SF_WIZ_PASTE_MAX];
+	size_t input_len;
+	bool show_help;
+	/* The probe thread's progress, read by the drawing thread. */
+	pthread_mutex_t lock;
+	unsigned targets_done;
+	char last_event[128];
+	bool probe_finished;
+};
+
+/* Starts a new screen text; the previous one is dropped. */
+static int
+body_reset(struct screen *sc)
+{
+	if (sc->body_file != NULL)
+		fclose(sc->body_file);
+	free(sc->body);
+	sc->body = NULL;
+	sc->body_len = 0;
+	sc->scroll = 0;
+	sc->body_file = open_memstream(&sc->body, &sc->body_len);
+	sc->ss.out = sc->body_file;
+	return sc->body_file != NULL ? 0 : -1;
+}
+
+static const char *
+body_text(struct screen *sc)
+{
+	fflush(sc->body_file);
+	return sc->body != NULL && sc->body_len <= BODY_MAX ? sc->body : "";
+}
+
+/* Draws at most `width` columns of one line, control characters as '?'
+ * (the session sanitizes server text already; this is the last guard). */
+static void
+draw_line(int y, int x, const char *s, size_t len, int width)
+{
+	char buf[512];
+	size_t i, n = 0;
+
+	for (i = 0; i < len && n + 1 < sizeof buf && (int)n < width; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		buf[n++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	mvaddnstr(y, x, buf, (int)n);
+}
+
+/* Draws `text` wrapped to the width, from line `skip`, in rows [top, bottom).
+ * Returns how many wrapped lines the text has. */
+static size_t
+draw_wrapped(const char *text, size_t skip, int top, int bottom, int width)
+{
+	size_t line = 0;
+	const char *p = text;
+
+	while (*p == '\n') /* a screen never starts with blank lines */
+		p++;
+
+	while (*p != '\0') {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+
+		do {
+			size_t take = len > (size_t)width ? (size_t)width : len;
+
+			if (take < len) { /* break at a space where there is one */
+				size_t k = take;
+
+				while (k > (size_t)width / 2 && p[k] != ' ')
+					k--;
+				if (p[k] == ' ')
+					take = k;
+			}
+			if (line >= skip && (int)(line - skip) + top < bottom)
+				draw_line(top + (int)(line - skip), 0, p, take, width);
+			line++;
+			p += take;
+			len -= take;
+			while (len > 0 && *p == ' ') {
+				p++;
+				len--;
+			}
+		} while (len > 0);
+		p = nl ? nl + 1 : p;
+		if (nl == NULL)
+			break;
+	}
+	return line;
+}
+
+static void
+draw(struct screen *sc, const struct sf_wizard *w, const struct sf_wiz_question *q)
+{
+	int rows, cols, choice_rows, bottom, y;
+	char head[256];
+	const char *text;
+	struct sf_buf joined;
+	struct sf_error err;
+	size_t total, i, help_len;
+
+	sf_buf_init(&joined, 2 * BODY_MAX);
+	getmaxyx(stdscr, rows, cols);
+	erase();
+	if (cols < SCREEN_MIN_COLS || rows < SCREEN_MIN_LINES) {
+		mvaddnstr(0, 0, "smtpfix needs at least", cols);
+		mvaddnstr(1, 0, "40x12 (80x24 is best)", cols);
+		refresh();
+		return;
+	}
+	attron(A_REVERSE);
+	mvhline(0, 0, ' ', cols);
+	snprintf(head, sizeof head, " smtpfix | %s", q->title);
+	mvaddnstr(0, 0, head, cols);
+	attroff(A_REVERSE);
+
+	/* The text: help, or this screen's text, plus the step being shown. */
+	if (sc->show_help) {
+		text = q->help ? sf_help_get(q->help, &help_len) : NULL;
+		if (text != NULL && sf_buf_add(&joined, text, help_len, &err) == 0 && joined.data != NULL)
+			text = joined.data; /* help texts need not end in a NUL */
+		else
+			text = "There is no more help for this question. Any key goes back.\n";
+	} else {
+		const char *b = body_text(sc);
+		const char *extra = "";
+
+		if (b[0] == '\0' && (w->step == SF_WIZ_RESULT || w->step == SF_WIZ_RETEST))
+			b = sc->report;
+		if (w->step == SF_WIZ_FIX && w->fix_step < sc->ss.nsteps)
+			extra = sc->ss.guide_steps[w->fix_step];
+		else if (w->step == SF_WIZ_FIX)
+			extra = "There are no steps for this mail program; see the diagnosis.\n";
+		sf_buf_addstr(&joined, b, &err);
+		if (b[0] != '\0')
+			sf_buf_addstr(&joined, "\n", &err);
+		sf_buf_addstr(&joined, q->prompt ? q->prompt : "", &err);
+		if (q->current != NULL) {
+			sf_buf_addstr(&joined, "\nEnter keeps: ", &err);
+			sf_buf_addstr(&joined, q->current, &err);
+		}
+		if (extra[0] != '\0') {
+			sf_buf_addstr(&joined, "\n\n", &err);
+			sf_buf_addstr(&joined, extra, &err);
+		}
+		text = joined.data != NULL ? joined.data : "";
+	}
+	choice_rows = (int)q->nchoices + (q->free_text ? 1 : 0);
+	bottom = rows - 2 - choice_rows;
+	if (bottom < 3)
+		bottom = 3;
+	total = draw_wrapped(text, sc->scroll, 2, bottom, cols);
+	if (total > (size_t)(bottom - 2)) {
+		snprintf(head, sizeof head, "-- lines %zu-%zu of %zu, PgUp/PgDn --", sc->scroll + 1,
+			 sc->scroll + (size_t)(bottom - 2) > total ? total : sc->scroll + (size_t)(bottom - 2), total);
+		mvaddnstr(bottom, cols - (int)strlen(head) - 1 > 0 ? cols - (int)strlen(head) - 1 : 0, head, cols);
+	}
+	sf_buf_free(&joined);
+
+	y = rows - 1 - choice_rows;
+	for (i = 0; i < q->nchoices && y < rows - 1; i++, y++) {
+		char line[300];
+
+		snprintf(line, sizeof line, "%s %zu) %s", i == sc->selected ? ">" : " ", i + 1, q->choices[i]);
+		if (i == sc->selected)
+			attron(A_REVERSE | A_BOLD);
+		draw_line(y, 1, line, strlen(line), cols - 2);
+		if (i == sc->selected)
+			attroff(A_REVERSE | A_BOLD);
+	}
+	if (q->free_text) {
+		char shown[SF_WIZ_TEXT_MAX + 8];
+		size_t from = sc->input_len + 4 > (size_t)cols ? sc->input_len + 4 - (size_t)cols : 0;
+
+		if (q->secret)
+			snprintf(shown, sizeof shown, "> (hidden, %zu typed)", sc->input_len);
+		else
+			snprintf(shown, sizeof shown, "> %.*s", (int)(sc->input_len - from), sc->input + from);
+		draw_line(y, 1, shown, strlen(shown), cols - 2);
+	}
+	attron(A_REVERSE);
+	mvhline(rows - 1, 0, ' ', cols);
+	mvaddnstr(rows - 1, 0,
+		  q->free_text ? " Enter: OK  Esc: back  F1: help  Ctrl-C: quit"
+			       : " Up/Down, 1-9: pick  Enter: OK  Esc/b: back  ?: help  q: quit",
+		  cols);
+	attroff(A_REVERSE);
+	if (q->free_text) {
+		move(y, 3 + (int)(q->secret ? 0 : (sc->input_len + 4 > (size_t)cols ? (size_t)cols - 4 : sc->input_len)));
+		curs_set(1);
+	} else {
+		curs_set(0);
+	}
+	refresh();
+}
+
+static void
+watch_probe(void *ctx, const struct sf_progress *ev)
+{
+	struct screen *sc = ctx;
+
+	pthread_mutex_lock(&sc->lock);
+	if (ev->done)
+		sc->targets_done++;
+	snprintf(sc->last_event, sizeof sc->last_event, "port %d: %s", ev->port, ev->done ? "done" : "working");
+	pthread_mutex_unlock(&sc->lock);
+}
+
+struct probe_job {
+	struct screen *sc;
+	struct sf_wizard *w;
+	bool healthy;
+};
+
+static void *
+probe_thread(void *arg)
+{
+	struct probe_job *job = arg;
+
+	bool healthy = sf_ui_run_probe(&job->sc->ss, job->w);
+
+	pthread_mutex_lock(&job->sc->lock);
+	job->healthy = healthy;
+	job->sc->probe_finished = true;
+	pthread_mutex_unlock(&job->sc->lock);
+	return NULL;
+}
+
+/* Runs the probe while keeping the screen alive; Esc, q or Ctrl-C cancel. */
+static bool
+probe_with_screen(struct screen *sc, struct sf_wizard *w, const struct sf_wiz_question *q)
+{
+	struct probe_job job = { sc, w, false };
+	pthread_t tid;
+	struct timespec start, now;
+	int rows, cols;
+
+	sc->targets_done = 0;
+	sc->last_event[0] = '\0';
+	sc->probe_finished = false;
+	sc->ss.watch = watch_probe;
+	sc->ss.watch_ctx = sc;
+	body_reset(sc);
+	if (pthread_create(&tid, NULL, probe_thread, &job) != 0) {
+		/* No thread: probe in this one, without live cancel. */
+		return sf_ui_run_probe(&sc->ss, w);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	timeout(100);
+	for (;;) {
+		char line[SF_WIZ_TEXT_MAX + 80];
+		int ch;
+		double secs;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		secs = (double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9;
+		getmaxyx(stdscr, rows, cols);
+		erase();
+		attron(A_REVERSE);
+		mvhline(0, 0, ' ', cols);
+		mvaddnstr(0, 0, " smtpfix | Testing the server", cols);
+		attroff(A_REVERSE);
+		pthread_mutex_lock(&sc->lock);
+		snprintf(line, sizeof line, "Testing %s on every port at once: %.1f s, %u finished.", w->server, secs,
+			 sc->targets_done);
+		mvaddnstr(2, 1, line, cols - 2);
+		if (sc->last_event[0])
+			mvaddnstr(3, 1, sc->last_event, cols - 2);
+		pthread_mutex_unlock(&sc->lock);
+		mvaddnstr(5, 1, q->prompt ? q->prompt : "", cols - 2);
+		if (rows > 1)
+			mvaddnstr(rows - 1, 0, " Esc: cancel the test", cols);
+		curs_set(0);
+		refresh();
+		if (sc->ss.cancel == 0) {
+			ch = getch();
+			if (ch == KEY_ESCAPE || ch == 'q' || ch == KEY_CTRL_C)
+				sc->ss.cancel = 1;
+		} else {
+			napms(50);
+		}
+		pthread_mutex_lock(&sc->lock);
+		if (sc->probe_finished) {
+			pthread_mutex_unlock(&sc->lock);
+			break;
+		}
+		pthread_mutex_unlock(&sc->lock);
+	}
+	pthread_join(tid, NULL);
+	timeout(-1);
+	sc->ss.watch = NULL;
+	return job.healthy;
+}
+
+/* Reads one key for a question and turns it into an event. Returns false
+ * when the key only changed the screen (moved, scrolled, typed). */
+static bool
+key_to_event(struct screen *sc, const struct sf_wiz_question *q, int ch, struct sf_wiz_event *ev)
+{
+	int rows = LINES;
+	size_t page = rows > 8 ? (size_t)rows - 8 : 1;
+
+	memset(ev, 0, sizeof *ev);
+	if (sc->show_help && ch != KEY_NPAGE && ch != KEY_PPAGE) {
+		sc->show_help = false;
+		sc->scroll = 0;
+		return false;
+	}
+	switch (ch) {
+	case KEY_RESIZE:
+		return false;
+	case KEY_NPAGE:
+		sc->scroll += page;
+		return false;
+	case KEY_PPAGE:
+		sc->scroll = sc->scroll > page ? sc->scroll - page : 0;
+		return false;
+	case KEY_F(1):
+		sc->show_help = true;
+		sc->scroll = 0;
+		return false;
+	case KEY_CTRL_C:
+		ev->kind = SF_WIZ_EV_CANCEL;
+		return true;
+	case KEY_ESCAPE:
+		ev->kind = SF_WIZ_EV_BACK;
+		return true;
+	default:
+		break;
+	}
+	if (q->free_text) {
+		if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+			sc->input[sc->input_len] = '\0';
+			ev->kind = sc->input_len > 0 ? SF_WIZ_EV_TEXT : SF_WIZ_EV_DEFAULT;
+			ev->text = sc->input;
+			return true;
+		}
+		if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+			if (sc->input_len > 0)
+				sc->input_len--;
+		} else if (ch == KEY_CTRL_U) {
+			sf_memwipe(sc->input, sizeof sc->input);
+			sc->input_len = 0;
+		} else if (ch >= 0x20 && ch < 0x100 && ch != 0x7f &&
+			   sc->input_len + 1 < (q->secret || q->nchoices == 0 ? SF_WIZ_TEXT_MAX : sizeof sc->input)) {
+			sc->input[sc->input_len++] = (char)ch;
+		}
+		return false;
+	}
+	switch (ch) {
+	case KEY_UP: case 'k':
+		sc->selected = sc->selected > 0 ? sc->selected - 1 : q->nchoices - 1;
+		return false;
+	case KEY_DOWN: case 'j':
+		sc->selected = sc->selected + 1 < q->nchoices ? sc->selected + 1 : 0;
+		return false;
+	case '?':
+		sc->show_help = true;
+		sc->scroll = 0;
+		return false;
+	case 'q':
+		ev->kind = SF_WIZ_EV_CANCEL;
+		return true;
+	case 'b': case KEY_LEFT:
+		ev->kind = SF_WIZ_EV_BACK;
+		return true;
+	case '\n': case '\r': case KEY_ENTER: case ' ':
+		ev->kind = SF_WIZ_EV_CHOOSE;
+		ev->index = sc->selected;
+		return q->nchoices > 0;
+	default:
+		if (ch >= '1' && ch <= '9' && (size_t)(ch - '1') < q->nchoices) {
+			ev->kind = SF_WIZ_EV_CHOOSE;
+			ev->index = (size_t)(ch - '1');
+			return true;
+		}
+		return false;
+	}
+}
+
+int
+sf_ui_screen_run(const struct sf_ui_options *o)
+{
+	struct screen *sc;
+	struct sf_wizard w;
+	struct sf_wiz_question q;
+	SCREEN *term;
+	enum sf_wiz_step shown = SF_WIZ_DONE;
+	int rc;
+
+	setlocale(LC_ALL, "");
+	/* newterm, unlike initscr, returns NULL instead of exiting. */
+	term = newterm(NULL, stdout, stdin);
+	if (term == NULL)
+		return -1;
+	sc = calloc(1, sizeof *sc);
+	if (sc == NULL) {
+		endwin();
+		delscreen(term);
+		return -1;
+	}
+	pthread_mutex_init(&sc->lock, NULL);
+	raw(); /* Ctrl-C is a key here: it quits cleanly, the terminal restored */
+	noecho();
+	keypad(stdscr, TRUE);
+	set_escdelay(25);
+	sf_ui_session_init(&sc->ss, o, NULL);
+	body_reset(sc);
+	if (o->banner != NULL)
+		fprintf(sc->body_file, "%s\n", o->banner);
+	sf_wiz_init(&w, &o->prefill);
+	while (w.step != SF_WIZ_DONE) {
+		struct sf_wiz_event ev;
+		int ch;
+
+		sf_wiz_question(&w, &q);
+		if (w.step != shown) {
+			shown = w.step;
+			sc->selected = q.default_choice < q.nchoices ? q.default_choice : 0;
+			sf_memwipe(sc->input, sizeof sc->input);
+			sc->input_len = 0;
+		}
+		if (w.step == SF_WIZ_PROBING) {
+			memset(&ev, 0, sizeof ev);
+			ev.kind = SF_WIZ_EV_PROBE_DONE;
+			ev.ok = probe_with_screen(sc, &w, &q);
+			if (sc->ss.cancel) {
+				/* A cancelled test concludes nothing: say so, not half a report. */
+				ev.kind = SF_WIZ_EV_CANCEL;
+				body_reset(sc);
+				fputs("The test was cancelled; nothing was concluded.\n", sc->body_file);
+			} else {
+				snprintf(sc->report, sizeof sc->report, "%s", body_text(sc));
+			}
+			sf_wiz_handle(&w, &ev);
+			if (w.step == SF_WIZ_RESULT || w.step == SF_WIZ_RETEST)
+				sf_ui_prepare_fix(&sc->ss, &w);
+			continue;
+		}
+		draw(sc, &w, &q);
+		ch = getch();
+		if (ch == ERR || !key_to_event(sc, &q, ch, &ev))
+			continue;
+		body_reset(sc);
+		if (q.secret && ev.kind == SF_WIZ_EV_TEXT) {
+			sf_secret_free(&sc->ss.password);
+			sc->input[sc->input_len] = '\0';
+			if (sf_secret_set(&sc->ss.password, sc->input, NULL) < 0)
+				ev.kind = SF_WIZ_EV_DEFAULT;
+			sf_memwipe(sc->input, sizeof sc->input);
+			sc->input_len = 0;
+			ev.text = "";
+		}
+		switch (sf_wiz_handle(&w, &ev)) {
+		case SF_WIZ_FX_EXPLAIN:
+			sf_ui_explain(&sc->ss, &w);
+			break;
+		case SF_WIZ_FX_SAVE_REPORT:
+			sf_ui_save_report(&sc->ss, &w);
+			break;
+		default:
+			break;
+		}
+		shown = w.step == shown ? SF_WIZ_DONE : shown; /* same step again: reset its input */
+	}
+	endwin();
+	delscreen(term);
+	/* What the last answer produced (the saved report's name) stays on the
+	 * terminal after the screen is gone. */
+	fputs(body_text(sc), stdout);
+	rc = sf_ui_exit_status(&sc->ss, &w);
+	sf_ui_session_free(&sc->ss);
+	fclose(sc->body_file);
+	free(sc->body);
+	pthread_mutex_destroy(&sc->lock);
+	free(sc);
+	return rc;
+}

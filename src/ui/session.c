@@ -1,0 +1,267 @@
+/* The work behind the wizard's questions, shared by both front ends. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "smtpfix/guide.h"
+#include "smtpfix/help.h"
+#include "smtpfix/report.h"
+#include "smtpfix/text.h"
+#include "session.h"
+
+void
+sf_ui_session_init(struct sf_ui_session *s, const struct sf_ui_options *o, FILE *out)
+{
+	memset(s, 0, sizeof *s);
+	s->o = o;
+	s->out = out;
+	sf_buf_init(&s->guide, 1 << 20);
+}
+
+void
+sf_ui_session_free(struct sf_ui_session *s)
+{
+	sf_secret_free(&s->password);
+	if (s->have_res)
+		sf_probe_result_free(&s->res);
+	s->have_res = false;
+	sf_buf_free(&s->guide);
+}
+
+void
+sf_ui_explain(struct sf_ui_session *s, const struct sf_wizard *w)
+{
+	size_t catlen;
+	const char *cat = sf_help_get("errors/catalog.txt", &catlen);
+
+	if (cat == NULL || sf_explain(w->paste, strlen(w->paste), cat, catlen, &s->explained, NULL) < 0)
+		return;
+	s->have_explained = true;
+	if (s->explained.ncauses > 0) {
+		fprintf(s->out, "That message most likely means: ");
+		sf_ui_print_safe(s->out, s->explained.causes[0].means);
+		fputs("\n", s->out);
+	} else {
+		fprintf(s->out, "smtpfix does not recognize that message; the test will tell more.\n");
+	}
+}
+
+int
+sf_ui_exit_status(const struct sf_ui_session *s, const struct sf_wizard *w)
+{
+	return w->fixed_now || (s->have_res && sf_probe_healthy(&s->res, NULL, 0)) ? 0 : 1;
+}
+
+void
+sf_ui_print_safe(FILE *out, const char *text)
+{
+	struct sf_buf b;
+	struct sf_error err;
+
+	sf_buf_init(&b, 1 << 20);
+	if (sf_sanitize_append(&b, text, strlen(text), 1 << 19, &err) == 0 && b.data != NULL)
+		fputs(b.data, out);
+	sf_buf_free(&b);
+}
+
+void
+sf_ui_show_help(FILE *out, const char *topic)
+{
+	size_t len;
+	const char *t = topic ? sf_help_get(topic, &len) : NULL;
+
+	if (t == NULL)
+		fprintf(out, "(no help for this question; b goes back, q quits)\n");
+	else
+		fwrite(t, 1, len, out);
+}
+
+static void
+progress(void *ctx, const struct sf_progress *ev)
+{
+	struct sf_ui_session *s = ctx;
+
+	if (s->watch != NULL) {
+		s->watch(s->watch_ctx, ev);
+		return; /* the watcher shows progress its own way */
+	}
+	if (ev->done)
+		fprintf(s->out, "  port %d (%s): done in %.0f ms\n", ev->port, sf_purpose_id(ev->purpose),
+			ev->elapsed_ms);
+}
+
+static const char *
+security_label(enum sf_security sec)
+{
+	return sec == SF_SEC_TLS ? "SSL/TLS" : sec == SF_SEC_STARTTLS ? "STARTTLS" : "None";
+}
+
+/* The answer first, the way a tired person wants it: the cause in one
+ * sentence, its evidence, and the setting to use. The full report follows. */
+static void
+print_summary(struct sf_ui_session *s)
+{
+	const struct sf_recommendation *r = &s->res.recommended;
+	size_t k;
+
+	if (s->diag.nfindings > 0) {
+		const struct sf_diag_finding *f = &s->diag.findings[0];
+
+		fputs("\nIn short: ", s->out);
+		sf_ui_print_safe(s->out, f->text);
+		fputs("\n", s->out);
+		for (k = 0; k < f->nevidence; k++) {
+			fputs("  - ", s->out);
+			sf_ui_print_safe(s->out, f->evidence[k]);
+			fputs("\n", s->out);
+		}
+	}
+	if (r->found) {
+		fprintf(s->out, "\nUse: server ");
+		sf_ui_print_safe(s->out, r->host);
+		fprintf(s->out, ", port %d, security %s, login on.\n", r->port, security_label(r->security));
+	} else {
+		fprintf(s->out, "\nNo setting works with this server as it is now.\n");
+	}
+	fprintf(s->out, "\nThe full report:\n");
+}
+
+bool
+sf_ui_run_probe(struct sf_ui_session *s, struct sf_wizard *w)
+{
+	struct sf_probe_options o;
+	struct sf_error err;
+	struct sf_diag_input in;
+	struct sf_buf out;
+	size_t i;
+
+	if (s->have_res)
+		sf_probe_result_free(&s->res);
+	s->have_res = false;
+	sf_probe_options_init(&o);
+	o.host = w->server;
+	if (strchr(w->server, '@') != NULL)
+		o.host = strchr(w->server, '@') + 1; /* discovery is the probe command's job */
+	o.ca_file = s->o->ca_file;
+	if (s->o->timeout_ms > 0)
+		o.timeout_ms = s->o->timeout_ms;
+	for (i = 0; i < s->o->nmaps; i++) {
+		o.maps[o.nmaps++] = s->o->maps[i];
+		o.ports[o.nports++] = s->o->maps[i].port;
+	}
+	if (w->login && s->password.data != NULL) {
+		o.user = w->user;
+		o.password = &s->password;
+	}
+	o.progress = progress;
+	o.progress_ctx = s;
+	s->cancel = 0;
+	o.cancel = &s->cancel;
+	if (s->watch == NULL)
+		fprintf(s->out, "\nTesting %s (every port at once)...\n", o.host);
+	if (sf_probe_run(&o, &s->res, &err) < 0) {
+		fprintf(s->out, "Cannot test that: %s\n", err.message);
+		memset(&s->res, 0, sizeof s->res);
+		s->res.login_index = -1;
+		sf_error_set(&s->res.resolve_err, err.code, "%s", err.message);
+	}
+	s->have_res = true;
+	/* The password is used once and wiped. */
+	sf_secret_free(&s->password);
+	in.probe = &s->res;
+	in.policy = NULL;
+	in.log = NULL;
+	in.text = s->have_explained ? &s->explained : NULL;
+	sf_diagnose(&in, &s->diag);
+	print_summary(s);
+	sf_buf_init(&out, SF_REPORT_MAX);
+	if (sf_report_probe_text(&s->res, &s->diag, false, false, &out, &err) == 0)
+		fputs(out.data, s->out);
+	sf_buf_free(&out);
+	return sf_probe_healthy(&s->res, NULL, 0);
+}
+
+/* Render the chosen program's steps and split them for "Step n of m". */
+void
+sf_ui_prepare_fix(struct sf_ui_session *s, struct sf_wizard *w)
+{
+	const struct sf_recommendation *r = &s->res.recommended;
+	struct sf_guide_values v;
+	struct sf_error err;
+	char path[128];
+	const char *text, *p;
+	size_t len;
+
+	s->nsteps = 0;
+	sf_buf_reset(&s->guide);
+	snprintf(path, sizeof path, "clients/%s.txt", sf_wiz_client_id(w));
+	text = sf_help_get(path, &len);
+	v.host = r->found ? r->host : w->server;
+	v.port = r->found ? r->port : 587;
+	v.security = !r->found || r->security == SF_SEC_STARTTLS ? SF_GUIDE_STARTTLS
+		: r->security == SF_SEC_TLS ? SF_GUIDE_TLS : SF_GUIDE_NONE;
+	v.auth = true;
+	v.user = w->user[0] ? w->user : (r->found ? r->username : "your full email address");
+	if (text == NULL || sf_guide_render(text, len, &v, &s->guide, &err) < 0)
+		return;
+	/* Each "Step n of m:" block is one screenful in the flow. */
+	for (p = strstr(s->guide.data, "Step "); p != NULL && s->nsteps < SF_UI_MAX_STEPS;) {
+		const char *next = strstr(p + 5, "\nStep ");
+		const char *end = next ? next + 1 : p + strlen(p);
+
+		snprintf(s->guide_steps[s->nsteps++], sizeof s->guide_steps[0], "%.*s", (int)(end - p), p);
+		p = next ? next + 1 : NULL;
+	}
+	w->fix_steps = s->nsteps;
+	w->fix_step = 0;
+}
+
+void
+sf_ui_save_report(struct sf_ui_session *s, const struct sf_wizard *w)
+{
+	char stamp[32], path[2][600];
+	const char *dir = s->o->report_dir ? s->o->report_dir : ".";
+	time_t now = time(NULL);
+	struct tm tm;
+	struct sf_buf text, json;
+	struct sf_error err;
+	int k;
+
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+	snprintf(path[0], sizeof path[0], "%s/smtpfix-report-%s.txt", dir, stamp);
+	snprintf(path[1], sizeof path[1], "%s/smtpfix-report-%s.json", dir, stamp);
+	sf_buf_init(&text, SF_REPORT_MAX);
+	sf_buf_init(&json, SF_REPORT_MAX);
+	sf_buf_printf(&text, &err, "smtpfix report, %s\nMail program: %s\nServer: %s\n\n", stamp,
+		sf_wiz_client_id(w), w->server);
+	if (s->have_res) {
+		sf_report_probe_text(&s->res, &s->diag, true, true, &text, &err);
+		sf_report_probe_json(&s->res, NULL, &s->diag, true, &json, &err);
+	}
+	if (s->guide.len > 0) {
+		sf_buf_addstr(&text, "\n", &err);
+		sf_buf_add(&text, s->guide.data, s->guide.len, &err);
+	}
+	for (k = 0; k < 2; k++) {
+		/* Readable by the owner only, and never over a file that exists. */
+		int fd = open(path[k], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		const struct sf_buf *b = k == 0 ? &text : &json;
+
+		if (fd < 0 || (b->len > 0 && write(fd, b->data, b->len) != (ssize_t)b->len)) {
+			fprintf(s->out, "Could not save %s\n", path[k]);
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		close(fd);
+		fprintf(s->out, "Saved %s\n", path[k]);
+	}
+	sf_buf_free(&text);
+	sf_buf_free(&json);
+}
+

@@ -1,0 +1,56 @@
+/* What both front ends share: the probe, the diagnosis, the explained
+ * error text, the fix steps and the saved report. Everything it says goes
+ * to `out`: the plain front end passes its output, the full-screen one a
+ * memory stream it draws from. Private to src/ui. */
+#ifndef SMTPFIX_UI_SESSION_H
+#define SMTPFIX_UI_SESSION_H
+
+#include <signal.h>
+#include <stdio.h>
+
+#include "smtpfix/buf.h"
+#include "smtpfix/diagnose.h"
+#include "smtpfix/explain.h"
+#include "smtpfix/probe.h"
+#include "smtpfix/secret.h"
+#include "smtpfix/ui.h"
+#include "smtpfix/wizard.h"
+
+#define SF_UI_MAX_STEPS  32
+#define SF_UI_STEP_MAX   1024
+
+struct sf_ui_session {
+	const struct sf_ui_options *o;
+	FILE *out;
+	struct sf_secret password;
+	struct sf_probe_result res;
+	bool have_res;
+	struct sf_diagnosis diag;
+	struct sf_explain_result explained;
+	bool have_explained;
+	struct sf_buf guide;
+	char guide_steps[SF_UI_MAX_STEPS][SF_UI_STEP_MAX];
+	size_t nsteps;
+	/* The full-screen front end watches the probe (to redraw and to read
+	 * Esc) and cancels it through this flag. */
+	sf_progress_fn watch;
+	void *watch_ctx;
+	volatile sig_atomic_t cancel;
+};
+
+void sf_ui_session_init(struct sf_ui_session *s, const struct sf_ui_options *o, FILE *out);
+void sf_ui_session_free(struct sf_ui_session *s);
+/* Writes server text to `out` with control characters made visible. */
+void sf_ui_print_safe(FILE *out, const char *text);
+void sf_ui_show_help(FILE *out, const char *topic);
+void sf_ui_explain(struct sf_ui_session *s, const struct sf_wizard *w);
+/* Probes the wizard's server (logging in once if a password was given,
+ * then wiping it) and prints the diagnosis. Returns true when healthy. */
+bool sf_ui_run_probe(struct sf_ui_session *s, struct sf_wizard *w);
+void sf_ui_prepare_fix(struct sf_ui_session *s, struct sf_wizard *w);
+void sf_ui_save_report(struct sf_ui_session *s, const struct sf_wizard *w);
+/* The exit status the wizard ends with: 0 when the server works for the
+ * recommended setting, 1 otherwise. */
+int sf_ui_exit_status(const struct sf_ui_session *s, const struct sf_wizard *w);
+
+#endif

@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# The full-screen wizard, end to end in tmux at 80x24: keys in, screens out.
+# Each case starts smtpfix --demo in its own tmux server, sends keys the way
+# a person types them and reads the screen back with capture-pane.
+set -uo pipefail
+
+bin=$(cd "$(dirname "${1:?usage: screen.sh PATH-TO-SMTPFIX}")" && pwd)/$(basename "$1")
+command -v tmux >/dev/null || { echo "screen: tmux is missing (make deps installs it)" >&2; exit 1; }
+dir=$(mktemp -d "${TMPDIR:-/tmp}/smtpfix-screen.XXXXXX")
+sock="smtpfix-test-$$"
+T() { tmux -L "$sock" "$@"; }
+trap 'T kill-server 2>/dev/null; rm -rf "$dir"' EXIT
+passed=0 failed=0
+
+check() { # check DESCRIPTION COMMAND...
+	local what=$1; shift
+	if "$@"; then passed=$((passed + 1)); else
+		echo "FAIL [$what]; the screen was:" >&2; screen >&2; failed=$((failed + 1))
+	fi
+}
+screen() { T capture-pane -p -t w 2>/dev/null; }
+# Waits up to 10 s (or $limit tenths) for text on the screen.
+wait_for() {
+	local i
+	for ((i = 0; i < ${limit:-100}; i++)); do
+		screen | grep -qF -- "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+keys() { T send-keys -t w "$@"; sleep 0.15; }
+# start NAME TERM ARGS...: a fresh 80x24 terminal running the wizard; when it
+# ends, the shell prints its exit status and waits.
+start() {
+	local name=$1 term=$2; shift 2
+	T kill-server 2>/dev/null
+	sleep 0.1
+	mkdir -p "$dir/$name"
+	printf '%q ' "$bin" --demo --report-dir "$dir/$name" "$@" >"$dir/cmd"
+	T new-session -d -s w -x 80 -y 24 \
+		"TERM=$term $(cat "$dir/cmd") 2>$dir/$name.err; echo \"EXIT=\$?\"; sleep 30"
+	wait_for "smtpfix |"
+}
+widest() { screen | awk '{ if (length($0) > w) w = length($0) } END { print w + 0 }'; }
+
+# 1. The whole way through: defaults, Thunderbird, the demo login, the steps,
+#    a re-test, and a saved report.
+start full xterm
+check "first screen at 80x24" wait_for "Who is running smtpfix?"
+check "demo account shown" wait_for "demo@lab.smtpfix.test"
+check "nothing wider than 80" [ "$(widest)" -le 80 ]
+keys Enter
+check "problem question" wait_for "What happens?"
+keys Enter
+check "client list" wait_for "17) a website or script"
+keys 5
+check "server question keeps the demo server" wait_for "Enter keeps: 127.0.0.1"
+keys Enter
+check "login question" wait_for "Also test the login?"
+keys Down Enter
+check "user name prefilled" wait_for "Enter keeps: demo@lab.smtpfix.test"
+keys Enter
+check "password question" wait_for "(hidden, 0 typed)"
+keys -l practice-2026
+check "password is not echoed" sh -c "! tmux -L '$sock' capture-pane -p -t w | grep -q practice"
+check "password length only" wait_for "(hidden, 13 typed)"
+keys Enter
+check "the cause first" wait_for "In short: The server offers login only after encryption starts."
+check "the setting to use" wait_for "Use: server 127.0.0.1, port 465, security SSL/TLS, login on."
+check "long text scrolls" wait_for "PgUp/PgDn --"
+keys NPage
+check "page down moves" wait_for "-- lines 17-"
+keys Enter
+check "first step" wait_for "Step 1 of 7: Open the menu"
+keys Enter
+check "second step" wait_for "Step 2 of 7"
+keys Escape
+check "Esc steps back" wait_for "Step 1 of 7"
+keys 2
+check "re-test passes" wait_for "The server accepts the recommended setting"
+keys Enter
+check "save question" wait_for "Save a report for the ticket?"
+keys Enter
+check "saved and exited 0" wait_for "EXIT=0"
+check "saved names shown" wait_for "Saved $dir/full/smtpfix-report-"
+check "terminal restored (no wizard left on it)" sh -c "! tmux -L '$sock' capture-pane -p -t w | grep -q 'smtpfix |'"
+check "report files 0600" sh -c "[ \"\$(stat -c %a '$dir'/full/*.txt)\" = 600 ] && [ \"\$(stat -c %a '$dir'/full/*.json)\" = 600 ]"
+check "no password in the report" sh -c "! grep -rq practice-2026 '$dir/full'"
+check "report holds the cause and the steps" sh -c "grep -q '\[auth-requires-tls\]' '$dir'/full/*.txt && grep -q 'Step 7 of 7' '$dir'/full/*.txt"
+
+# 2. Help, back, and quitting from the middle.
+start keys xterm
+keys '?'
+check "help for the question" wait_for "This only changes how much smtpfix explains"
+keys x
+check "any key leaves help" wait_for "Who is running smtpfix?"
+keys 3
+check "a number picks at once" wait_for "What happens?"
+keys b
+check "b goes back" wait_for "Who is running smtpfix?"
+check "the last answer is remembered" sh -c "tmux -L '$sock' capture-pane -p -t w | grep -q '> 3) I help someone else'"
+keys q
+check "q quits with status 1 (nothing tested)" wait_for "EXIT=1"
+
+# 3. Resizing: larger, then smaller than the minimum, then back.
+start resize xterm
+T resize-window -t w -x 120 -y 40
+sleep 0.3
+check "redrawn at 120x40" sh -c "[ \"\$(tmux -L '$sock' capture-pane -p -t w | sed -n 40p)\" != '' ]"
+T resize-window -t w -x 30 -y 10
+check "too small says so" wait_for "40x12 (80x24 is best)"
+T resize-window -t w -x 80 -y 24
+check "back at 80x24" wait_for "Who is running smtpfix?"
+check "still nothing wider than 80" [ "$(widest)" -le 80 ]
+keys C-c
+check "Ctrl-C quits cleanly" wait_for "EXIT=1"
+
+# 4. Esc cancels a probe of a server that never answers.
+start cancel vt100 --scenario silent --client thunderbird --role user --timeout 30
+keys Enter
+check "server question" wait_for "Enter keeps: 127.0.0.1"
+keys Enter Enter
+check "probe running" wait_for "Testing 127.0.0.1 on every port at once"
+sleep 0.5
+keys Escape
+limit=20 check "Esc cancels within 2 s of a 30 s deadline" wait_for "The test was cancelled; nothing was concluded."
+check "the question before" wait_for "Also test the login?"
+keys C-c
+check "quits after a cancel" wait_for "EXIT=1"
+
+# 5. Monochrome and a terminal curses does not know.
+start mono vt100
+check "vt100: reverse-video title, > marks the choice" wait_for "> 1) My mail does not send"
+keys q
+T kill-server 2>/dev/null
+sleep 0.1
+T new-session -d -s w -x 80 -y 24 \
+	"TERM=no-such-terminal $(printf '%q ' "$bin") --demo --report-dir $dir 2>&1; echo \"EXIT=\$?\"; sleep 30"
+check "unknown terminal falls back to line by line" wait_for "cannot show the full screen"
+keys q Enter
+check "plain front end quits" wait_for "EXIT="
+
+check "no sanitizer reports" sh -c "! cat '$dir'/*.err | grep -q 'AddressSanitizer\|runtime error\|LeakSanitizer'"
+
+echo "screen: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
