@@ -457,11 +457,15 @@ port_policy(struct sf_port_policy *p, const struct evidence *ev)
 	}
 }
 
+/* 587 with STARTTLS first: the submission port most programs are already
+ * set to, so the usual fix changes only the security setting (the founding
+ * "SMTP AUTH is required ... on port 587" case), and the one the error
+ * texts and server help name first. SSL/TLS on 465 is as good and next. */
 static const struct {
 	int port;
 	enum sf_security sec;
 } preference[] = {
-	{ 465, SF_SEC_TLS }, { 587, SF_SEC_STARTTLS }, { 2525, SF_SEC_STARTTLS },
+	{ 587, SF_SEC_STARTTLS }, { 465, SF_SEC_TLS }, { 2525, SF_SEC_STARTTLS },
 	{ 26, SF_SEC_STARTTLS }, { 25, SF_SEC_STARTTLS }, { 2525, SF_SEC_TLS }, { 587, SF_SEC_TLS },
 };
 

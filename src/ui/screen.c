@@ -8,6 +8,7 @@
 #include <curses.h>
 #include <locale.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,68 @@
 #define SCREEN_MIN_LINES 12
 #define BODY_MAX (1u << 20) /* what one screen's text may hold */
 
+#define PROGRESS_ROWS 24
+
+/* One line of the live probe screen: a target and the step it is at. */
+struct progress_row {
+	int port;
+	enum sf_purpose purpose;
+	char address[64];
+	char step[24];
+	double ms;
+	bool done, ok;
+};
+
+/* What is drawn how: colour pairs where the terminal has them and NO_COLOR
+ * is not set, otherwise reverse video and bold only. */
+enum role { ROLE_BAR = 1, ROLE_SELECTED, ROLE_DONE };
+static bool use_colour;
+
+static attr_t
+role_attr(enum role r)
+{
+	if (use_colour)
+		return COLOR_PAIR(r) | (r == ROLE_SELECTED ? A_BOLD : 0);
+	return r == ROLE_DONE ? A_BOLD : r == ROLE_SELECTED ? A_REVERSE | A_BOLD : A_REVERSE;
+}
+
+static void
+colours_start(void)
+{
+	const char *no = getenv("NO_COLOR");
+
+	use_colour = has_colors() && (no == NULL || no[0] == '\0');
+	if (!use_colour || start_color() == ERR) {
+		use_colour = false;
+		return;
+	}
+	use_default_colors();
+	init_pair(ROLE_BAR, COLOR_WHITE, COLOR_BLUE);
+	init_pair(ROLE_SELECTED, COLOR_BLACK, COLOR_CYAN);
+	init_pair(ROLE_DONE, COLOR_GREEN, -1);
+}
+
+/* A crash or a kill must not leave the terminal raw and without echo.
+ * endwin() is not async-signal-safe; a process that is dying anyway takes
+ * that risk, as htop and others do. The default action then runs. */
+static void
+restore_and_reraise(int sig)
+{
+	endwin();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+guard_terminal(bool on)
+{
+	static const int sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTERM, SIGHUP };
+	size_t i;
+
+	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		signal(sigs[i], on ? restore_and_reraise : SIG_DFL);
+}
+
 struct screen {
 	struct sf_ui_session ss;
 	/* This screen's text: what the last answer produced. */
@@ -41,7 +104,8 @@ struct screen {
 	/* The probe thread's progress, read by the drawing thread. */
 	pthread_mutex_t lock;
 	unsigned targets_done;
-	char last_event[128];
+	struct progress_row rows[PROGRESS_ROWS];
+	size_t nrows;
 	bool probe_finished;
 };
 
@@ -145,11 +209,11 @@ draw(struct screen *sc, const struct sf_wizard *w, const struct sf_wiz_question 
 		refresh();
 		return;
 	}
-	attron(A_REVERSE);
+	attron(role_attr(ROLE_BAR));
 	mvhline(0, 0, ' ', cols);
 	snprintf(head, sizeof head, " smtpfix | %s", q->title);
 	mvaddnstr(0, 0, head, cols);
-	attroff(A_REVERSE);
+	attroff(role_attr(ROLE_BAR));
 
 	/* The text: help, or this screen's text, plus the step being shown. */
 	if (sc->show_help) {
@@ -200,10 +264,10 @@ draw(struct screen *sc, const struct sf_wizard *w, const struct sf_wiz_question 
 
 		snprintf(line, sizeof line, "%s %zu) %s", i == sc->selected ? ">" : " ", i + 1, q->choices[i]);
 		if (i == sc->selected)
-			attron(A_REVERSE | A_BOLD);
+			attron(role_attr(ROLE_SELECTED));
 		draw_line(y, 1, line, strlen(line), cols - 2);
 		if (i == sc->selected)
-			attroff(A_REVERSE | A_BOLD);
+			attroff(role_attr(ROLE_SELECTED));
 	}
 	if (q->free_text) {
 		char shown[SF_WIZ_TEXT_MAX + 8];
@@ -215,13 +279,13 @@ draw(struct screen *sc, const struct sf_wizard *w, const struct sf_wiz_question 
 			snprintf(shown, sizeof shown, "> %.*s", (int)(sc->input_len - from), sc->input + from);
 		draw_line(y, 1, shown, strlen(shown), cols - 2);
 	}
-	attron(A_REVERSE);
+	attron(role_attr(ROLE_BAR));
 	mvhline(rows - 1, 0, ' ', cols);
 	mvaddnstr(rows - 1, 0,
 		  q->free_text ? " Enter: OK  Esc: back  F1: help  Ctrl-C: quit"
 			       : " Up/Down, 1-9: pick  Enter: OK  Esc/b: back  ?: help  q: quit",
 		  cols);
-	attroff(A_REVERSE);
+	attroff(role_attr(ROLE_BAR));
 	if (q->free_text) {
 		move(y, 3 + (int)(q->secret ? 0 : (sc->input_len + 4 > (size_t)cols ? (size_t)cols - 4 : sc->input_len)));
 		curs_set(1);
@@ -236,11 +300,54 @@ watch_probe(void *ctx, const struct sf_progress *ev)
 {
 	struct screen *sc = ctx;
 
+	struct progress_row *row = NULL;
+	size_t i;
+
 	pthread_mutex_lock(&sc->lock);
+	for (i = 0; i < sc->nrows && row == NULL; i++)
+		if (sc->rows[i].port == ev->port && sc->rows[i].purpose == ev->purpose &&
+			strcmp(sc->rows[i].address, ev->address ? ev->address : "") == 0)
+			row = &sc->rows[i];
+	if (row == NULL && sc->nrows < PROGRESS_ROWS) {
+		row = &sc->rows[sc->nrows++];
+		row->port = ev->port;
+		row->purpose = ev->purpose;
+		snprintf(row->address, sizeof row->address, "%s", ev->address ? ev->address : "");
+	}
+	if (row != NULL) {
+		snprintf(row->step, sizeof row->step, "%s", ev->step ? ev->step : "");
+		row->ms = ev->elapsed_ms;
+		row->done = ev->done;
+		row->ok = ev->ok;
+	}
 	if (ev->done)
 		sc->targets_done++;
-	snprintf(sc->last_event, sizeof sc->last_event, "port %d: %s", ev->port, ev->done ? "done" : "working");
 	pthread_mutex_unlock(&sc->lock);
+}
+
+/* The live rows, in the order the targets started; the caller holds the lock. */
+static void
+draw_progress(const struct screen *sc, int top, int bottom, int cols)
+{
+	size_t i;
+
+	for (i = 0; i < sc->nrows && top + (int)i < bottom; i++) {
+		const struct progress_row *r = &sc->rows[i];
+		char line[200];
+
+		if (r->port == 0) /* the name lookup, before any port */
+			snprintf(line, sizeof line, "%s looking up the name%s", r->done ? "[ok]" : "[..]",
+				 r->done ? ": done" : "");
+		else
+			snprintf(line, sizeof line, "%s port %-5d %-8s %-12s %s",
+				 r->done ? (r->ok ? "[ok]" : "[no]") : "[..]", r->port, sf_purpose_id(r->purpose),
+				 r->done ? "finished" : r->step, r->address);
+		if (r->done)
+			attron(role_attr(ROLE_DONE));
+		draw_line(top + (int)i, 1, line, strlen(line), cols - 2);
+		if (r->done)
+			attroff(role_attr(ROLE_DONE));
+	}
 }
 
 struct probe_job {
@@ -273,7 +380,7 @@ probe_with_screen(struct screen *sc, struct sf_wizard *w, const struct sf_wiz_qu
 	int rows, cols;
 
 	sc->targets_done = 0;
-	sc->last_event[0] = '\0';
+	sc->nrows = 0;
 	sc->probe_finished = false;
 	sc->ss.watch = watch_probe;
 	sc->ss.watch_ctx = sc;
@@ -293,20 +400,20 @@ probe_with_screen(struct screen *sc, struct sf_wizard *w, const struct sf_wiz_qu
 		secs = (double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9;
 		getmaxyx(stdscr, rows, cols);
 		erase();
-		attron(A_REVERSE);
+		attron(role_attr(ROLE_BAR));
 		mvhline(0, 0, ' ', cols);
 		mvaddnstr(0, 0, " smtpfix | Testing the server", cols);
-		attroff(A_REVERSE);
+		attroff(role_attr(ROLE_BAR));
 		pthread_mutex_lock(&sc->lock);
 		snprintf(line, sizeof line, "Testing %s on every port at once: %.1f s, %u finished.", w->server, secs,
 			 sc->targets_done);
-		mvaddnstr(2, 1, line, cols - 2);
-		if (sc->last_event[0])
-			mvaddnstr(3, 1, sc->last_event, cols - 2);
+		draw_line(2, 1, line, strlen(line), cols - 2);
+		draw_progress(sc, 4, rows - 2, cols);
 		pthread_mutex_unlock(&sc->lock);
-		mvaddnstr(5, 1, q->prompt ? q->prompt : "", cols - 2);
-		if (rows > 1)
-			mvaddnstr(rows - 1, 0, " Esc: cancel the test", cols);
+		attron(role_attr(ROLE_BAR));
+		mvhline(rows - 1, 0, ' ', cols);
+		mvaddnstr(rows - 1, 0, " Esc: cancel the test", cols);
+		attroff(role_attr(ROLE_BAR));
 		curs_set(0);
 		refresh();
 		if (sc->ss.cancel == 0) {
@@ -437,6 +544,8 @@ sf_ui_screen_run(const struct sf_ui_options *o)
 		return -1;
 	}
 	pthread_mutex_init(&sc->lock, NULL);
+	colours_start();
+	guard_terminal(true);
 	raw(); /* Ctrl-C is a key here: it quits cleanly, the terminal restored */
 	noecho();
 	keypad(stdscr, TRUE);
@@ -501,10 +610,15 @@ sf_ui_screen_run(const struct sf_ui_options *o)
 		shown = w.step == shown ? SF_WIZ_DONE : shown; /* same step again: reset its input */
 	}
 	endwin();
+	guard_terminal(false);
 	delscreen(term);
 	/* What the last answer produced (the saved report's name) stays on the
 	 * terminal after the screen is gone. */
 	fputs(body_text(sc), stdout);
+	if (sc->ss.have_res) {
+		sc->ss.out = stdout;
+		sf_ui_print_summary(&sc->ss, false);
+	}
 	rc = sf_ui_exit_status(&sc->ss, &w);
 	sf_ui_session_free(&sc->ss);
 	fclose(sc->body_file);

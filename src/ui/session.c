@@ -102,8 +102,8 @@ security_label(enum sf_security sec)
 
 /* The answer first, the way a tired person wants it: the cause in one
  * sentence, its evidence, and the setting to use. The full report follows. */
-static void
-print_summary(struct sf_ui_session *s)
+void
+sf_ui_print_summary(struct sf_ui_session *s, bool report_follows)
 {
 	const struct sf_recommendation *r = &s->res.recommended;
 	size_t k;
@@ -127,7 +127,8 @@ print_summary(struct sf_ui_session *s)
 	} else {
 		fprintf(s->out, "\nNo setting works with this server as it is now.\n");
 	}
-	fprintf(s->out, "\nThe full report:\n");
+	if (report_follows)
+		fprintf(s->out, "\nThe full report:\n");
 }
 
 bool
@@ -170,14 +171,14 @@ sf_ui_run_probe(struct sf_ui_session *s, struct sf_wizard *w)
 		sf_error_set(&s->res.resolve_err, err.code, "%s", err.message);
 	}
 	s->have_res = true;
-	/* The password is used once and wiped. */
-	sf_secret_free(&s->password);
+	/* The password stays (locked in memory) for the re-test, and is wiped
+	 * when the session ends. */
 	in.probe = &s->res;
 	in.policy = NULL;
 	in.log = NULL;
 	in.text = s->have_explained ? &s->explained : NULL;
 	sf_diagnose(&in, &s->diag);
-	print_summary(s);
+	sf_ui_print_summary(s, true);
 	sf_buf_init(&out, SF_REPORT_MAX);
 	if (sf_report_probe_text(&s->res, &s->diag, false, false, &out, &err) == 0)
 		fputs(out.data, s->out);

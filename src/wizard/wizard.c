@@ -144,7 +144,7 @@ sf_wiz_question(const struct sf_wizard *w, struct sf_wiz_question *q)
 		break;
 	case SF_WIZ_LOGIN_PASSWORD:
 		q->title = "Password";
-		q->prompt = "It is not shown, not saved, and wiped after the test.";
+		q->prompt = "It is not shown or saved; smtpfix wipes it from memory when it ends.";
 		q->free_text = true;
 		q->secret = true;
 		break;

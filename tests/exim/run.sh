@@ -191,7 +191,7 @@ expect "[.policy[] | select(.port == 587)][0] | .auth == \"after-starttls-only\"
 expect "[.policy[] | select(.port == 587)][0].without_login.text | test(\"SMTP AUTH is required\")"
 expect "[.policy[] | select(.port == 465)][0] | .implicit_tls == true and .auth == \"implicit-tls-only\""
 expect "[.policy[] | select(.port == 26)][0].auth == \"without-tls\" and [.policy[] | select(.port == 25)][0].status == \"closed\""
-expect ".recommended.port == 465 and .recommended.security == \"tls\" and .recommended.auth == true"
+expect ".recommended.port == 587 and .recommended.security == \"starttls\" and .recommended.auth == true"
 expect ".recommended.host == \"127.0.0.1\" and .healthy == true and .login_target == null"
 expect ".local_target == true and (.public_addresses | type) == \"array\""
 # The diagnosis of the founding case, with the transcript lines it rests on.
@@ -213,10 +213,10 @@ login "$pass"; rc=$?
 [ "$rc" -eq 0 ] && passed=$((passed + 1)) || fail "exit status $rc ($(cat "$dir/err"))"
 L='.targets[.login_target]'
 expect "[.targets[] | select(.purpose == \"login\")] | length == 1"
-expect "$L.port == 465 and $L.mode == \"tls\" and $L.login.outcome == \"ok\""
+expect "$L.port == 587 and $L.mode == \"starttls\" and $L.login.outcome == \"ok\""
 expect "$L.login.reply.code == 235 and ($L.login.mechanism == \"PLAIN\" or $L.login.mechanism == \"LOGIN\")"
 expect "$L.login.mail.code == 250 and (($L.login.rcpt.code / 100) | floor) == 2 and $L.login.plaintext == false"
-expect "$(cell 465 tls true).outcome == \"works\" and ($(cell 465 tls true).message | test(\"login\"))"
+expect "$(cell 587 starttls true).outcome == \"works\" and ($(cell 587 starttls true).message | test(\"login\"))"
 for f in "$out" "$dir/err"; do
 	if grep -q -e "$pass" -e "$(printf '\0%s\0%s' "$user" "$pass" | base64 -w0)" -e "$(printf '%s' "$pass" | base64 -w0)" "$f"; then
 		fail "the password shows in $(basename "$f")"
@@ -237,7 +237,7 @@ wrong=Wr0ng-Marker-5522
 login "$wrong"; rc=$?
 [ "$rc" -eq 1 ] && passed=$((passed + 1)) || fail "exit status $rc for a wrong password"
 expect "$L.login.outcome == \"refused\" and $L.login.reply.code == 535"
-expect "$(cell 465 tls true).outcome == \"wrong-credentials\" and ($(cell 465 tls true).message | test(\"535\"))"
+expect "$(cell 587 starttls true).outcome == \"wrong-credentials\" and ($(cell 587 starttls true).message | test(\"535\"))"
 expect ".diagnosis.findings[0].cause == \"wrong-credentials\" and (.diagnosis.findings[0].evidence[0] | test(\"535 Incorrect authentication data\"))"
 expect ".healthy == false and (.problem | test(\"login test failed\"))"
 expect "[.targets[] | select(.purpose == \"login\")] | length == 1"
@@ -324,7 +324,7 @@ else
 	expect '.discovery.candidates[0].host == "mail.example.test" and .discovery.candidates[0].port == 587'
 	expect '.host == "mail.example.test" and .targets[0].address == "127.0.0.1"'
 	expect '[.matrix[] | select(.port == 465 and .security == "tls" and .auth == true)][0].outcome == "cert-name-mismatch"'
-	expect '.recommended.host == "smtpfix-test.example" and .recommended.port == 465'
+	expect '.recommended.host == "smtpfix-test.example" and .recommended.port == 587'
 	expect '.problem | test("issued for smtpfix-test.example, not mail.example.test")'
 	kill "$dns_pid" 2>/dev/null
 	wait "$dns_pid" 2>/dev/null

@@ -42,7 +42,7 @@ printf 'practice-2026\n' | probe --user demo@lab.smtpfix.test --password-stdin
 expect "$(cell 587 none true) == \"auth-not-offered\" and $(cell 587 starttls true) == \"works\""
 expect "[.matrix[] | select(.port == 587 and .security == \"none\" and .auth == false)][0].message | test(\"SMTP AUTH is required for message submission on port 587\")"
 expect "$(cell 25 none false) == \"rejected\" and $(cell 465 tls true) == \"works\" and $(cell 587 tls true) == \"tls-handshake-fails\""
-expect ".targets[.login_target].login.outcome == \"ok\" and .recommended.port == 465"
+expect ".targets[.login_target].login.outcome == \"ok\" and .recommended.port == 587 and .recommended.security == \"starttls\""
 expect ".diagnosis.findings[0].cause == \"auth-requires-tls\""
 printf 'wrong\n' | probe --user demo@lab.smtpfix.test --password-stdin
 expect ".targets[.login_target].login.outcome == \"refused\" and ([.diagnosis.findings[].cause] | index(\"wrong-credentials\")) != null"

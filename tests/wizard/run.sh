@@ -26,7 +26,7 @@ printf '\n\n5\n\n2\n\npractice-2026\n\n\n\n\n\n\n\n\n\n\n' |
 check "demo diagnosis" grep -q "\[auth-requires-tls\] The server offers login only after" "$dir/out1"
 check "demo login" grep -q "Login          ok (PLAIN)" "$dir/out1"
 check "demo steps" sh -c "grep -q 'Step 1 of 7: Open the menu' '$dir/out1' && grep -q 'Step 7 of 7' '$dir/out1'"
-check "demo steps name the port" sh -c "tr -s ' \n' '  ' <'$dir/out1' | grep -q 'set \"Connection security:\" to SSL/TLS'"
+check "demo steps: 587, STARTTLS, Normal password" sh -c "tr -s ' \n' '  ' <'$dir/out1' | grep -q '\"Port:\" to 587' && tr -s ' \n' '  ' <'$dir/out1' | grep -q 'set \"Connection security:\" to STARTTLS' && grep -q 'to \"Normal password\"' '$dir/out1'"
 check "demo retest" grep -q "The server accepts the recommended setting" "$dir/out1"
 check "report saved 0600" sh -c "[ \$(stat -c %a '$dir'/r1/smtpfix-report-*.txt) = 600 ] && [ \$(stat -c %a '$dir'/r1/smtpfix-report-*.json) = 600 ]"
 check "no password in any output" sh -c "! grep -rq 'practice-2026' '$dir/r1' && ! grep -q 'cHJhY3RpY2UtMjAyNg' '$dir/out1' && [ \$(grep -c 'practice-2026' '$dir/out1') -eq 1 ]"

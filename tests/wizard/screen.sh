@@ -28,6 +28,15 @@ wait_for() {
 	done
 	return 1
 }
+# The same, on the screen's text with its line breaks made spaces.
+wait_for_flat() {
+	local i
+	for ((i = 0; i < ${limit:-100}; i++)); do
+		screen | tr -s ' \n' '  ' | grep -qF -- "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
 keys() { T send-keys -t w "$@"; sleep 0.15; }
 # start NAME TERM ARGS...: a fresh 80x24 terminal running the wizard; when it
 # ends, the shell prints its exit status and waits.
@@ -66,7 +75,7 @@ check "password is not echoed" sh -c "! tmux -L '$sock' capture-pane -p -t w | g
 check "password length only" wait_for "(hidden, 13 typed)"
 keys Enter
 check "the cause first" wait_for "In short: The server offers login only after encryption starts."
-check "the setting to use" wait_for "Use: server 127.0.0.1, port 465, security SSL/TLS, login on."
+check "the setting to use" wait_for "Use: server 127.0.0.1, port 587, security STARTTLS, login on."
 check "long text scrolls" wait_for "PgUp/PgDn --"
 keys NPage
 check "page down moves" wait_for "-- lines 17-"
@@ -86,6 +95,9 @@ check "saved names shown" wait_for "Saved $dir/full/smtpfix-report-"
 check "terminal restored (no wizard left on it)" sh -c "! tmux -L '$sock' capture-pane -p -t w | grep -q 'smtpfix |'"
 check "report files 0600" sh -c "[ \"\$(stat -c %a '$dir'/full/*.txt)\" = 600 ] && [ \"\$(stat -c %a '$dir'/full/*.json)\" = 600 ]"
 check "no password in the report" sh -c "! grep -rq practice-2026 '$dir/full'"
+check "the summary stays on the terminal" wait_for "Use: server 127.0.0.1, port 587, security STARTTLS, login on."
+check "the re-test logged in again" grep -q "Login          ok (PLAIN)" "$dir"/full/*.txt
+check "Thunderbird's steps: 587, STARTTLS, Normal password" sh -c "f=\$(cat '$dir'/full/*.txt | tr -s ' \n' '  '); echo \"\$f\" | grep -q '\"Port:\" to 587' && echo \"\$f\" | grep -q 'set \"Connection security:\" to STARTTLS' && echo \"\$f\" | grep -q 'to \"Normal password\"'"
 check "report holds the cause and the steps" sh -c "grep -q '\[auth-requires-tls\]' '$dir'/full/*.txt && grep -q 'Step 7 of 7' '$dir'/full/*.txt"
 
 # 2. Help, back, and quitting from the middle.
@@ -128,10 +140,43 @@ check "the question before" wait_for "Also test the login?"
 keys C-c
 check "quits after a cancel" wait_for "EXIT=1"
 
-# 5. Monochrome and a terminal curses does not know.
-start mono vt100
-check "vt100: reverse-video title, > marks the choice" wait_for "> 1) My mail does not send"
+# 5. Outlook (classic), answers given up front, through to its fix screens.
+start outlook xterm --client outlook-classic --role user
+keys Enter Enter Enter
+check "outlook: the cause" wait_for "In short: The server offers login only after encryption starts."
+keys Enter
+check "outlook: first step" wait_for "Step 1 of"
+for ((n = 0; n < 12; n++)); do
+	screen | tr -s ' \n' '  ' | grep -qF "My outgoing server (SMTP) requires authentication\" ticked" && break
+	keys Enter
+done
+check "outlook: the authentication box ticked, on a step screen" wait_for_flat "My outgoing server (SMTP) requires authentication\" ticked"
+for ((n = 0; n < 12; n++)); do
+	screen | tr -s ' \n' '  ' | grep -qF "encrypted connection:\" to STARTTLS" && break
+	keys Enter
+done
+check "outlook: STARTTLS on a step screen" wait_for_flat "encrypted connection:\" to STARTTLS"
 keys q
+check "outlook: quits" wait_for "EXIT="
+
+# 6. Colour, NO_COLOR, monochrome, a kill, and a terminal curses does not know.
+start colour xterm
+check "colour where the terminal has it" sh -c "styled() { tmux -L '$sock' capture-pane -p -e -t w | head -1 | cat -v; }; styled | grep -q '\[44m'"
+keys q
+start nocolour xterm
+T kill-server 2>/dev/null; sleep 0.1
+T new-session -d -s w -x 80 -y 24 \
+	"NO_COLOR=1 TERM=xterm $(printf '%q ' "$bin") --demo --report-dir $dir 2>/dev/null; echo \"EXIT=\$?\"; sleep 30"
+wait_for "smtpfix |"
+check "NO_COLOR: reverse video, no colour" sh -c "v=\$(tmux -L '$sock' capture-pane -p -e -t w | head -1 | cat -v); echo \"\$v\" | grep -q '\[7m' && ! echo \"\$v\" | grep -q '\[4[0-7]m'"
+keys q
+start mono vt100
+check "vt100: > marks the choice" wait_for "> 1) My mail does not send"
+keys q
+start killed xterm
+pkill -TERM -x -P "$(T display-message -p -t w '#{pane_pid}')" smtpfix
+check "killed: exit status of SIGTERM" wait_for "EXIT=143"
+check "killed: the full screen is gone" sh -c "! tmux -L '$sock' capture-pane -p -t w | grep -q 'smtpfix |'"
 T kill-server 2>/dev/null
 sleep 0.1
 T new-session -d -s w -x 80 -y 24 \
