@@ -15,8 +15,14 @@ struct sf_ui_options {
 	struct sf_port_map maps[SF_PROBE_MAX_MAPS];
 	size_t nmaps;
 	const char *ca_file;
+	const char *dns_server; /* for finding an address's server; NULL: the system's */
 	int timeout_ms;
 	const char *report_dir; /* where reports are saved; default "." */
+	/* On the mail server: read its settings and mail log too. policy_root
+	 * is a copy of a server's files (nothing is run there), or NULL for
+	 * this machine. */
+	bool read_server;
+	const char *policy_root;
 	const char *banner;     /* a line shown first (the demo explains itself) */
 	FILE *in, *out;
 };

@@ -9,6 +9,8 @@ static const char main_usage[] =
 	"usage: smtpfix [--plain] [--demo] [--client ID] [--email ADDR | --host H]\n"
 	"               [--role user|admin|tech] [--port-map P=REAL]... [--report-dir DIR]\n"
 	"               [--ca-file FILE] [--timeout S] [--scenario NAME (with --demo)]\n"
+	"               [--root DIR (a copy of a mail server's files, read with the probe)]\n"
+	"               [--dns-server ADDR[:PORT]]\n"
 	"       smtpfix [--help | --version]\n"
 	"       smtpfix probe HOST|EMAIL [--port N]... [--user U --password-stdin] [--json] ...\n"
 	"       smtpfix discover EMAIL|DOMAIN|HOST [--json]\n"

@@ -37,7 +37,9 @@ sf_cli_wizard(int argc, char **argv)
 		{ "host", required_argument, NULL, 'H' }, { "role", required_argument, NULL, 'r' },
 		{ "port-map", required_argument, NULL, 'm' }, { "report-dir", required_argument, NULL, 'R' },
 		{ "scenario", required_argument, NULL, 's' }, { "ca-file", required_argument, NULL, 'C' },
-		{ "timeout", required_argument, NULL, 'T' }, { NULL, 0, NULL, 0 }
+		{ "timeout", required_argument, NULL, 'T' }, { "root", required_argument, NULL, 'o' },
+		{ "dns-server", required_argument, NULL, 'D' },
+		{ NULL, 0, NULL, 0 }
 	};
 	struct sf_ui_options o;
 	struct sf_lab *lab = NULL;
@@ -55,6 +57,14 @@ sf_cli_wizard(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p': plain = true; break;
+		case 'D': o.dns_server = optarg; break;
+		case 'o':
+			if (access(optarg, R_OK | X_OK) != 0) {
+				sf_cli_usage_error("--root '%s' is not a readable folder", optarg);
+				return SF_EXIT_USAGE;
+			}
+			o.policy_root = optarg;
+			break;
 		case 'd': demo = true; break;
 		case 'c': o.prefill.client = optarg; break;
 		case 'e':
@@ -112,6 +122,10 @@ sf_cli_wizard(int argc, char **argv)
 			return SF_EXIT_USAGE;
 		}
 	}
+	/* On the mail server its own settings and log join the diagnosis; the
+	 * demo's practice server is not this machine's, so only a --root
+	 * given on purpose is read there. */
+	o.read_server = o.policy_root != NULL || (!demo && o.prefill.on_mail_server);
 	if (demo) {
 		/* The practice server, in this process, on free ports, shown to the
 		 * person as ports 25, 465 and 587. */

@@ -26,10 +26,64 @@ void
 sf_ui_session_free(struct sf_ui_session *s)
 {
 	sf_secret_free(&s->password);
+	free(s->policy);
+	s->policy = NULL;
+	free(s->discovery);
+	s->discovery = NULL;
+	if (s->log != NULL)
+		sf_log_scan_free(s->log);
+	free(s->log);
+	s->log = NULL;
 	if (s->have_res)
 		sf_probe_result_free(&s->res);
 	s->have_res = false;
 	sf_buf_free(&s->guide);
+}
+
+/* The server's settings and its mail log of the last week, read once, the
+ * way smtpfix policy reads them; what could not be read is listed. */
+static void
+read_server(struct sf_ui_session *s)
+{
+	static char paths[SF_LOG_MAX_FILES][SF_MTA_PATH_MAX];
+	struct sf_policy_options po = { s->o->policy_root, s->o->policy_root == NULL, NULL, NULL };
+	struct sf_error err;
+	time_t now = time(NULL), since = now - 7 * 86400;
+	size_t n, i;
+
+	s->policy = calloc(1, sizeof *s->policy);
+	s->log = calloc(1, sizeof *s->log);
+	if (s->policy == NULL || s->log == NULL || sf_policy_read(&po, s->policy, &err) < 0) {
+		free(s->policy);
+		free(s->log);
+		s->policy = NULL;
+		s->log = NULL;
+		fprintf(s->out, "Could not read this server's settings.\n");
+		return;
+	}
+	sf_log_scan_init(s->log, since, now);
+	n = sf_policy_log_paths(s->policy, s->o->policy_root, since, paths, SF_LOG_MAX_FILES);
+	for (i = 0; i < n; i++)
+		if (sf_log_scan_file(s->log, paths[i], &err) < 0)
+			sf_policy_unreadable(s->policy, paths[i], s->log->files[s->log->nfiles - 1].error[0]
+				? s->log->files[s->log->nfiles - 1].error : err.message,
+				"the mail log: refusals, failed logins and TLS errors it holds are not counted");
+}
+
+static void
+print_server(struct sf_ui_session *s)
+{
+	struct sf_error err;
+	struct sf_buf out;
+
+	if (s->policy == NULL)
+		return;
+	sf_buf_init(&out, SF_REPORT_MAX);
+	if (sf_report_policy_text(s->policy, s->log, &out, &err) == 0 && out.data != NULL) {
+		fputs("\nThis mail server's own settings and log\n", s->out);
+		fputs(out.data, s->out);
+	}
+	sf_buf_free(&out);
 }
 
 void
@@ -131,6 +185,38 @@ sf_ui_print_summary(struct sf_ui_session *s, bool report_follows)
 		fprintf(s->out, "\nThe full report:\n");
 }
 
+/* An email address: find its outgoing server the way a mail program's
+ * automatic set-up does (SRV, autoconfig names, MX), and probe the first
+ * candidate that has an address. */
+static bool
+discover(struct sf_ui_session *s, const struct sf_wizard *w, struct sf_probe_options *o)
+{
+	struct sf_dns_options dopt = { s->o->dns_server, s->o->timeout_ms > 0 ? s->o->timeout_ms : 5000, &s->cancel };
+	struct sf_error err;
+	size_t i;
+
+	if (s->discovery == NULL && (s->discovery = calloc(1, sizeof *s->discovery)) == NULL)
+		return false;
+	if (sf_discover(w->server, &dopt, s->discovery, &err) < 0) {
+		fprintf(s->out, "Cannot look up the outgoing server: %s\n", err.message);
+		return false;
+	}
+	for (i = 0; i < s->discovery->ncandidates; i++) {
+		const struct sf_candidate *c = &s->discovery->candidates[i];
+
+		if (c->addrs.count == 0)
+			continue;
+		o->host = c->host;
+		o->addrs = &c->addrs;
+		fprintf(s->out, "Outgoing server for this address: ");
+		sf_ui_print_safe(s->out, c->host);
+		fprintf(s->out, " (found by %s)\n", c->source);
+		return true;
+	}
+	fprintf(s->out, "No outgoing server found in DNS for this address; trying its domain.\n");
+	return false;
+}
+
 bool
 sf_ui_run_probe(struct sf_ui_session *s, struct sf_wizard *w)
 {
@@ -145,8 +231,8 @@ sf_ui_run_probe(struct sf_ui_session *s, struct sf_wizard *w)
 	s->have_res = false;
 	sf_probe_options_init(&o);
 	o.host = w->server;
-	if (strchr(w->server, '@') != NULL)
-		o.host = strchr(w->server, '@') + 1; /* discovery is the probe command's job */
+	if (strchr(w->server, '@') != NULL && !discover(s, w, &o))
+		o.host = strchr(w->server, '@') + 1; /* no server found: try the domain itself */
 	o.ca_file = s->o->ca_file;
 	if (s->o->timeout_ms > 0)
 		o.timeout_ms = s->o->timeout_ms;
@@ -173,9 +259,11 @@ sf_ui_run_probe(struct sf_ui_session *s, struct sf_wizard *w)
 	s->have_res = true;
 	/* The password stays (locked in memory) for the re-test, and is wiped
 	 * when the session ends. */
+	if (s->o->read_server && s->policy == NULL)
+		read_server(s);
 	in.probe = &s->res;
-	in.policy = NULL;
-	in.log = NULL;
+	in.policy = s->policy;
+	in.log = s->log;
 	in.text = s->have_explained ? &s->explained : NULL;
 	sf_diagnose(&in, &s->diag);
 	sf_ui_print_summary(s, true);
@@ -183,6 +271,7 @@ sf_ui_run_probe(struct sf_ui_session *s, struct sf_wizard *w)
 	if (sf_report_probe_text(&s->res, &s->diag, false, false, &out, &err) == 0)
 		fputs(out.data, s->out);
 	sf_buf_free(&out);
+	print_server(s);
 	return sf_probe_healthy(&s->res, NULL, 0);
 }
 
@@ -242,7 +331,11 @@ sf_ui_save_report(struct sf_ui_session *s, const struct sf_wizard *w)
 		sf_wiz_client_id(w), w->server);
 	if (s->have_res) {
 		sf_report_probe_text(&s->res, &s->diag, true, true, &text, &err);
-		sf_report_probe_json(&s->res, NULL, &s->diag, true, &json, &err);
+		if (s->policy != NULL) {
+			sf_buf_addstr(&text, "\nThis mail server's own settings and log\n", &err);
+			sf_report_policy_text(s->policy, s->log, &text, &err);
+		}
+		sf_report_probe_json(&s->res, s->discovery, &s->diag, true, &json, &err);
 	}
 	if (s->guide.len > 0) {
 		sf_buf_addstr(&text, "\n", &err);

@@ -10,7 +10,10 @@
 
 #include "smtpfix/buf.h"
 #include "smtpfix/diagnose.h"
+#include "smtpfix/dns.h"
 #include "smtpfix/explain.h"
+#include "smtpfix/mta.h"
+#include "smtpfix/mta_log.h"
 #include "smtpfix/probe.h"
 #include "smtpfix/secret.h"
 #include "smtpfix/ui.h"
@@ -28,6 +31,10 @@ struct sf_ui_session {
 	struct sf_diagnosis diag;
 	struct sf_explain_result explained;
 	bool have_explained;
+	/* The server's own settings and mail log, read once (heap: large). */
+	struct sf_discovery *discovery; /* for an email address */
+	struct sf_policy *policy;
+	struct sf_log_scan *log;
 	struct sf_buf guide;
 	char guide_steps[SF_UI_MAX_STEPS][SF_UI_STEP_MAX];
 	size_t nsteps;

@@ -291,20 +291,10 @@ fi
 #     server, and its certificate carries another name, as on many cPanel
 #     servers. smtpfix recommends the name on the certificate.
 current=discovery
-dnsmasq_bin=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
-if [ ! -x "$dnsmasq_bin" ]; then
+if ! dns_start "$dir" --srv-host=_submission._tcp.example.test,mail.example.test,587,0,1 \
+	--mx-host=example.test,mail.example.test,10; then
 	fail "dnsmasq is missing: run 'make deps'"
 else
-	dns_port=$((EXIM_PORT_SMTPS + 40))
-	while exim_port_open "$dns_port"; do dns_port=$((dns_port + 1)); done
-	"$dnsmasq_bin" --keep-in-foreground --port="$dns_port" --listen-address=127.0.0.1 \
-		--bind-interfaces --no-resolv --no-hosts --no-poll --local=/test/ \
-		--log-facility=/dev/null --pid-file= \
-		--srv-host=_submission._tcp.example.test,mail.example.test,587,0,1 \
-		--mx-host=example.test,mail.example.test,10 \
-		--host-record=mail.example.test,127.0.0.1 2>"$dir/dnsmasq.err" &
-	dns_pid=$!
-	sleep 0.3
 	"$bin" discover someone@example.test --dns-server "127.0.0.1:$dns_port" --timeout 3 >"$dir/text"
 	rc=$?
 	if [ "$rc" -eq 0 ] && grep -q "1. mail.example.test port 587" "$dir/text"; then

@@ -121,3 +121,22 @@ exim_stop() {
 	pkill -9 -f -- "-C $dir/exim.conf" 2>/dev/null
 	return 0
 }
+
+# dns_start DIR EXTRA-DNSMASQ-ARGS...: a private dnsmasq on a free loopback
+# port for the test domain example.test (mail.example.test is 127.0.0.1),
+# with the records given. Sets dns_port and dns_pid; fails when dnsmasq is
+# missing.
+dns_start() {
+	local dir=$1 bin
+	shift
+	bin=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
+	[ -x "$bin" ] || { echo "dnsmasq is missing: run 'make deps'" >&2; return 1; }
+	dns_port=$((EXIM_PORT_SMTPS + 40 + RANDOM % 200))
+	while exim_port_open "$dns_port"; do dns_port=$((dns_port + 1)); done
+	"$bin" --keep-in-foreground --port="$dns_port" --listen-address=127.0.0.1 \
+		--bind-interfaces --no-resolv --no-hosts --no-poll --local=/test/ \
+		--log-facility=/dev/null --pid-file= \
+		--host-record=mail.example.test,127.0.0.1 "$@" 2>"$dir/dnsmasq.err" &
+	dns_pid=$!
+	sleep 0.3
+}

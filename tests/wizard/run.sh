@@ -54,11 +54,37 @@ if exim_start "$dir/exim"; then
 		--report-dir "$dir/r4" >"$dir/out4" 2>&1
 	check "exim diagnosis" grep -q "\[auth-requires-tls\]" "$dir/out4"
 	check "exim evidence" sh -c "flat() { tr -s ' \n' '  ' <\"\$1\"; }; flat '$dir/out4' | grep -q '550 SMTP AUTH is required for message submission on port 587'"
+
+	# 4b. An email address: a real dnsmasq on loopback names the server by
+	#     SRV; the Exim certificate carries another name.
+	dns_start "$dir" --srv-host=_submission._tcp.example.test,mail.example.test,587,0,1 ||
+		check "dnsmasq starts" false
+	printf '\n\n5\n\n' | "$bin" --plain --email someone@example.test --dns-server "127.0.0.1:$dns_port" \
+		--ca-file "$EXIM_CA" --port-map "587=$EXIM_PORT_CPANEL" --port-map "465=$EXIM_PORT_SMTPS" \
+		--timeout 3 --report-dir "$dir/r4" >"$dir/out4b" 2>&1
+	kill "$dns_pid" 2>/dev/null
+	wait "$dns_pid" 2>/dev/null
+	check "address: server found by SRV" grep -q "Outgoing server for this address: mail.example.test (found by SRV" "$dir/out4b"
+	check "address: the certificate's name" grep -q "tls-cert-name-mismatch" "$dir/out4b"
+	check "address: steps use the certificate's name" sh -c "tr -s ' \n' '  ' <'$dir/out4b' | grep -q '\"Server Name:\" to smtpfix-test.example'"
 else
 	check "the test Exim starts" false
 fi
 
-# 5. Bad usage.
+# 5. On the mail server (a copy of a cPanel server's files): its settings
+#    join the diagnosis as evidence and go into the report.
+mkdir -p "$dir/r5"
+fixtures=$here/../fixtures/servers
+"$bin" --demo --plain --client thunderbird --root "$fixtures/cpanel-secure" --report-dir "$dir/r5" \
+	</dev/null >"$dir/out5" 2>&1
+check "server setting as evidence" grep -q "  - server setting: dovecot_login: server_advertise_condition" "$dir/out5"
+check "server section shown" grep -q "^This mail server's own settings and log" "$dir/out5"
+check "server section in the report" sh -c "grep -q 'WHM setting require_secure_auth: on' '$dir'/r5/*.txt"
+"$bin" --demo --plain --client thunderbird --report-dir "$dir/r5" </dev/null >"$dir/out6" 2>&1
+check "the demo alone reads no server" sh -c "! grep -q 'own settings and log' '$dir/out6'"
+"$bin" --plain --root "$dir/nonexistent" </dev/null >/dev/null 2>&1; check "bad --root" [ $? -eq 2 ]
+
+# 6. Bad usage.
 "$bin" --role boss >/dev/null 2>&1; check "bad role" [ $? -eq 2 ]
 "$bin" --client frobmail </dev/null >/dev/null 2>&1; check "bad client" [ $? -eq 2 ]
 
