@@ -480,8 +480,9 @@ key_to_event(struct screen *sc, const struct sf_wiz_question *q, int ch, struct 
 			return true;
 		}
 		if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
-			if (sc->input_len > 0)
-				sc->input_len--;
+			/* a whole UTF-8 character: its continuation bytes too */
+			while (sc->input_len > 0 && ((unsigned char)sc->input[--sc->input_len] & 0xC0) == 0x80)
+				;
 		} else if (ch == KEY_CTRL_U) {
 			sf_memwipe(sc->input, sizeof sc->input);
 			sc->input_len = 0;

@@ -47,7 +47,7 @@ start() {
 	mkdir -p "$dir/$name"
 	printf '%q ' "$bin" --demo --report-dir "$dir/$name" "$@" >"$dir/cmd"
 	T new-session -d -s w -x 80 -y 24 \
-		"TERM=$term $(cat "$dir/cmd") 2>$dir/$name.err; echo \"EXIT=\$?\"; sleep 30"
+		"LC_ALL=C.UTF-8 TERM=$term $(cat "$dir/cmd") 2>$dir/$name.err; echo \"EXIT=\$?\"; sleep 30"
 	wait_for "smtpfix |"
 }
 widest() { screen | awk '{ if (length($0) > w) w = length($0) } END { print w + 0 }'; }
@@ -131,6 +131,11 @@ check "Ctrl-C quits cleanly" wait_for "EXIT=1"
 start cancel vt100 --scenario silent --client thunderbird --role user --timeout 30
 keys Enter
 check "server question" wait_for "Enter keeps: 127.0.0.1"
+keys -l "hé"
+check "typed text shown" wait_for "> hé"
+keys BSpace
+check "backspace removes a whole UTF-8 character" sh -c "tmux -L '$sock' capture-pane -p -t w | grep -qx ' > h'"
+keys BSpace
 keys Enter Enter
 check "probe running" wait_for "Testing 127.0.0.1 on every port at once"
 sleep 0.5
