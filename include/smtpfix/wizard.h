@@ -19,6 +19,7 @@ enum sf_wiz_step {
 	SF_WIZ_PASTE,        /* the error text */
 	SF_WIZ_CLIENT,       /* which mail program */
 	SF_WIZ_SERVER,       /* the address or server */
+	SF_WIZ_CURRENT,      /* what the program is set to now (may be skipped) */
 	SF_WIZ_LOGIN_ASK,    /* test the login too? */
 	SF_WIZ_LOGIN_USER,
 	SF_WIZ_LOGIN_PASSWORD,
@@ -72,6 +73,7 @@ struct sf_wiz_prefill {
 	const char *client; /* a client id */
 	const char *server; /* email address or host */
 	const char *user;   /* login user name (the demo's account) */
+	const char *current; /* the program's setting now: "PORT:none|starttls|tls" */
 	bool on_mail_server; /* detected: an MTA configuration is here */
 };
 
@@ -80,7 +82,8 @@ struct sf_wizard {
 	enum sf_wiz_step history[SF_WIZ_HISTORY];
 	size_t depth;
 	size_t role, problem, client;
-	bool client_set, role_set;
+	size_t current;      /* index into the current-setting choices; 0: not known */
+	bool client_set, role_set, current_set;
 	char server[SF_WIZ_TEXT_MAX];
 	char user[SF_WIZ_TEXT_MAX];
 	char paste[SF_WIZ_PASTE_MAX];
@@ -98,5 +101,11 @@ void sf_wiz_init(struct sf_wizard *w, const struct sf_wiz_prefill *pre);
 void sf_wiz_question(const struct sf_wizard *w, struct sf_wiz_question *q);
 enum sf_wiz_effect sf_wiz_handle(struct sf_wizard *w, const struct sf_wiz_event *ev);
 const char *sf_wiz_client_id(const struct sf_wizard *w);
+
+/* What the program is set to now, when the person said: the port and the
+ * security (0 none, 1 STARTTLS, 2 SSL/TLS). False when not known. */
+bool sf_wiz_current_setting(const struct sf_wizard *w, int *port, int *security);
+/* Parses "PORT:none|starttls|tls" to a choice index; 0 when not one of them. */
+size_t sf_wiz_current_parse(const char *text);
 
 #endif

@@ -10,7 +10,7 @@ static const char main_usage[] =
 	"               [--role user|admin|tech] [--port-map P=REAL]... [--report-dir DIR]\n"
 	"               [--ca-file FILE] [--timeout S] [--scenario NAME (with --demo)]\n"
 	"               [--root DIR (a copy of a mail server's files, read with the probe)]\n"
-	"               [--dns-server ADDR[:PORT]]\n"
+	"               [--dns-server ADDR[:PORT]] [--now PORT:none|starttls|tls]\n"
 	"       smtpfix [--help | --version]\n"
 	"       smtpfix probe HOST|EMAIL [--port N]... [--user U --password-stdin] [--json] ...\n"
 	"       smtpfix discover EMAIL|DOMAIN|HOST [--json]\n"

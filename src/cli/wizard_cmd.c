@@ -38,7 +38,7 @@ sf_cli_wizard(int argc, char **argv)
 		{ "port-map", required_argument, NULL, 'm' }, { "report-dir", required_argument, NULL, 'R' },
 		{ "scenario", required_argument, NULL, 's' }, { "ca-file", required_argument, NULL, 'C' },
 		{ "timeout", required_argument, NULL, 'T' }, { "root", required_argument, NULL, 'o' },
-		{ "dns-server", required_argument, NULL, 'D' },
+		{ "dns-server", required_argument, NULL, 'D' }, { "now", required_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sf_ui_options o;
@@ -58,6 +58,14 @@ sf_cli_wizard(int argc, char **argv)
 		switch (c) {
 		case 'p': plain = true; break;
 		case 'D': o.dns_server = optarg; break;
+		case 'N':
+			if (sf_wiz_current_parse(optarg) == 0) {
+				sf_cli_usage_error("--now '%s' is not one of 587:none, 587:starttls, 465:tls, 25:none, "
+					"25:starttls, 465:starttls, 587:tls, 2525:starttls, 2525:none", optarg);
+				return SF_EXIT_USAGE;
+			}
+			o.prefill.current = optarg;
+			break;
 		case 'o':
 			if (access(optarg, R_OK | X_OK) != 0) {
 				sf_cli_usage_error("--root '%s' is not a readable folder", optarg);

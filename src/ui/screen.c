@@ -618,7 +618,7 @@ sf_ui_screen_run(const struct sf_ui_options *o)
 	fputs(body_text(sc), stdout);
 	if (sc->ss.have_res) {
 		sc->ss.out = stdout;
-		sf_ui_print_summary(&sc->ss, false);
+		sf_ui_print_summary(&sc->ss, &w, false);
 	}
 	rc = sf_ui_exit_status(&sc->ss, &w);
 	sf_ui_session_free(&sc->ss);

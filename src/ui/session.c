@@ -156,8 +156,58 @@ security_label(enum sf_security sec)
 
 /* The answer first, the way a tired person wants it: the cause in one
  * sentence, its evidence, and the setting to use. The full report follows. */
+static const struct sf_matrix_cell *
+cell_for(const struct sf_probe_result *res, int port, enum sf_security sec)
+{
+	size_t i;
+
+	for (i = 0; i < res->ncells; i++)
+		if (res->cells[i].port == port && res->cells[i].security == sec && res->cells[i].auth)
+			return &res->cells[i];
+	return NULL;
+}
+
+/* What the program's present setting meets, and exactly what to change. */
+static void
+print_current(struct sf_ui_session *s, const struct sf_wizard *w)
+{
+	const struct sf_recommendation *r = &s->res.recommended;
+	const struct sf_matrix_cell *c;
+	enum sf_security sec;
+	int port, security;
+
+	if (w == NULL || !sf_wiz_current_setting(w, &port, &security))
+		return;
+	sec = security == 2 ? SF_SEC_TLS : security == 1 ? SF_SEC_STARTTLS : SF_SEC_NONE;
+	c = cell_for(&s->res, port, sec);
+	fprintf(s->out, "\nYour setting now (port %d, %s): ", port, security_label(sec));
+	if (c == NULL) {
+		fprintf(s->out, "not tested (port %d was not probed).\n", port);
+	} else {
+		fprintf(s->out, "%s", c->outcome);
+		if (c->message[0] != '\0') {
+			fputs(": ", s->out);
+			sf_ui_print_safe(s->out, c->message);
+		}
+		fputs("\n", s->out);
+	}
+	if (!r->found)
+		return;
+	if (r->port == port && r->security == sec) {
+		fprintf(s->out, "That is the setting to use; if sending still fails, check that login "
+				"(authentication) is on and the user name and password.\n");
+		return;
+	}
+	fprintf(s->out, "Change:");
+	if (r->port != port)
+		fprintf(s->out, " the port from %d to %d%s", port, r->port, r->security != sec ? "," : ".");
+	if (r->security != sec)
+		fprintf(s->out, " the security from %s to %s.", security_label(sec), security_label(r->security));
+	fputs("\n", s->out);
+}
+
 void
-sf_ui_print_summary(struct sf_ui_session *s, bool report_follows)
+sf_ui_print_summary(struct sf_ui_session *s, const struct sf_wizard *w, bool report_follows)
 {
 	const struct sf_recommendation *r = &s->res.recommended;
 	size_t k;
@@ -181,6 +231,7 @@ sf_ui_print_summary(struct sf_ui_session *s, bool report_follows)
 	} else {
 		fprintf(s->out, "\nNo setting works with this server as it is now.\n");
 	}
+	print_current(s, w);
 	if (report_follows)
 		fprintf(s->out, "\nThe full report:\n");
 }
@@ -266,7 +317,7 @@ sf_ui_run_probe(struct sf_ui_session *s, struct sf_wizard *w)
 	in.log = s->log;
 	in.text = s->have_explained ? &s->explained : NULL;
 	sf_diagnose(&in, &s->diag);
-	sf_ui_print_summary(s, true);
+	sf_ui_print_summary(s, w, true);
 	sf_buf_init(&out, SF_REPORT_MAX);
 	if (sf_report_probe_text(&s->res, &s->diag, false, false, &out, &err) == 0)
 		fputs(out.data, s->out);
@@ -319,7 +370,7 @@ sf_ui_save_report(struct sf_ui_session *s, const struct sf_wizard *w)
 	struct tm tm;
 	struct sf_buf text, json;
 	struct sf_error err;
-	int k;
+	int k, port, security;
 
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
@@ -327,8 +378,12 @@ sf_ui_save_report(struct sf_ui_session *s, const struct sf_wizard *w)
 	snprintf(path[1], sizeof path[1], "%s/smtpfix-report-%s.json", dir, stamp);
 	sf_buf_init(&text, SF_REPORT_MAX);
 	sf_buf_init(&json, SF_REPORT_MAX);
-	sf_buf_printf(&text, &err, "smtpfix report, %s\nMail program: %s\nServer: %s\n\n", stamp,
+	sf_buf_printf(&text, &err, "smtpfix report, %s\nMail program: %s\nServer: %s\n", stamp,
 		sf_wiz_client_id(w), w->server);
+	if (sf_wiz_current_setting(w, &port, &security))
+		sf_buf_printf(&text, &err, "Set now: port %d, security %s\n", port,
+			security_label(security == 2 ? SF_SEC_TLS : security == 1 ? SF_SEC_STARTTLS : SF_SEC_NONE));
+	sf_buf_addstr(&text, "\n", &err);
 	if (s->have_res) {
 		sf_report_probe_text(&s->res, &s->diag, true, true, &text, &err);
 		if (s->policy != NULL) {

@@ -55,7 +55,7 @@ void sf_ui_explain(struct sf_ui_session *s, const struct sf_wizard *w);
  * then wiping it) and prints the diagnosis. Returns true when healthy. */
 bool sf_ui_run_probe(struct sf_ui_session *s, struct sf_wizard *w);
 /* The cause in one sentence, its evidence and the setting to use. */
-void sf_ui_print_summary(struct sf_ui_session *s, bool report_follows);
+void sf_ui_print_summary(struct sf_ui_session *s, const struct sf_wizard *w, bool report_follows);
 void sf_ui_prepare_fix(struct sf_ui_session *s, struct sf_wizard *w);
 void sf_ui_save_report(struct sf_ui_session *s, const struct sf_wizard *w);
 /* The exit status the wizard ends with: 0 when the server works for the

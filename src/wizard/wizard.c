@@ -46,6 +46,44 @@ static const char *const retest_choices[] = {
 };
 static const char *const save_choices[] = { "Yes, save it", "No", NULL };
 
+/* The settings people actually have, the common mistakes included. */
+static const struct {
+	int port, security; /* security: 0 none, 1 STARTTLS, 2 SSL/TLS */
+	const char *id;
+} current_settings[] = {
+	{ 0, 0, NULL },
+	{ 587, 0, "587:none" }, { 587, 1, "587:starttls" }, { 465, 2, "465:tls" },
+	{ 25, 0, "25:none" }, { 25, 1, "25:starttls" }, { 465, 1, "465:starttls" },
+	{ 587, 2, "587:tls" }, { 2525, 1, "2525:starttls" }, { 2525, 0, "2525:none" },
+};
+static const char *const current_choices[] = {
+	"I don't know (skip)",
+	"Port 587, security None", "Port 587, security STARTTLS", "Port 465, security SSL/TLS",
+	"Port 25, security None", "Port 25, security STARTTLS", "Port 465, security STARTTLS",
+	"Port 587, security SSL/TLS", "Port 2525, security STARTTLS", "Port 2525, security None", NULL
+};
+
+bool
+sf_wiz_current_setting(const struct sf_wizard *w, int *port, int *security)
+{
+	if (w->current == 0 || w->current >= sizeof current_settings / sizeof current_settings[0])
+		return false;
+	*port = current_settings[w->current].port;
+	*security = current_settings[w->current].security;
+	return true;
+}
+
+size_t
+sf_wiz_current_parse(const char *text)
+{
+	size_t i;
+
+	for (i = 1; text != NULL && i < sizeof current_settings / sizeof current_settings[0]; i++)
+		if (strcmp(text, current_settings[i].id) == 0)
+			return i;
+	return 0;
+}
+
 /* Fills a question's choices from a NULL-terminated list, capped at the maximum. */
 static void
 set_choices(struct sf_wiz_question *q, const char *const *list)
@@ -88,6 +126,8 @@ sf_wiz_init(struct sf_wizard *w, const struct sf_wiz_prefill *pre)
 		snprintf(w->server, sizeof w->server, "%s", pre->server);
 	if (pre->user != NULL)
 		snprintf(w->user, sizeof w->user, "%s", pre->user);
+	if (pre->current != NULL && (w->current = sf_wiz_current_parse(pre->current)) != 0)
+		w->current_set = true;
 	if (w->role_set)
 		w->step = SF_WIZ_PROBLEM;
 }
@@ -128,6 +168,14 @@ sf_wiz_question(const struct sf_wizard *w, struct sf_wiz_question *q)
 		q->current = w->server[0] ? w->server : NULL;
 		q->free_text = true;
 		q->help = "wizard/server.txt";
+		break;
+	case SF_WIZ_CURRENT:
+		q->title = "How is the mail program set now?";
+		q->prompt = "Its outgoing server's port and security (encryption). With this smtpfix says "
+			    "exactly which setting is wrong.";
+		set_choices(q, current_choices);
+		q->default_choice = w->current;
+		q->help = "wizard/current.txt";
 		break;
 	case SF_WIZ_LOGIN_ASK:
 		q->title = "Also test the login?";
@@ -185,7 +233,7 @@ sf_wiz_question(const struct sf_wizard *w, struct sf_wiz_question *q)
 static enum sf_wiz_effect
 after_server(struct sf_wizard *w)
 {
-	go(w, SF_WIZ_LOGIN_ASK);
+	go(w, w->current_set ? SF_WIZ_LOGIN_ASK : SF_WIZ_CURRENT);
 	return SF_WIZ_FX_NONE;
 }
 
@@ -247,6 +295,10 @@ sf_wiz_handle(struct sf_wizard *w, const struct sf_wiz_event *ev)
 		if (w->server[0] == '\0')
 			return SF_WIZ_FX_NONE; /* no default for this one: ask again */
 		return after_server(w);
+	case SF_WIZ_CURRENT:
+		w->current = choice;
+		go(w, SF_WIZ_LOGIN_ASK);
+		return SF_WIZ_FX_NONE;
 	case SF_WIZ_LOGIN_ASK:
 		if (choice == 1) {
 			if (strchr(w->server, '@') != NULL && w->user[0] == '\0')

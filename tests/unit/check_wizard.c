@@ -32,6 +32,16 @@ START_TEST(founding_case_with_login_retest_and_save)
 	ENTER(); /* no default server: asked again */
 	ck_assert_int_eq(w.step, SF_WIZ_SERVER);
 	TEXT("ann@example.com");
+	ck_assert_int_eq(w.step, SF_WIZ_CURRENT);
+	{
+		int port = 0, security = -1;
+
+		ck_assert(!sf_wiz_current_setting(&w, &port, &security)); /* not known yet */
+		CHOOSE(1);                                                 /* 587, None */
+		ck_assert(sf_wiz_current_setting(&w, &port, &security));
+		ck_assert_int_eq(port, 587);
+		ck_assert_int_eq(security, 0);
+	}
 	ck_assert_int_eq(w.step, SF_WIZ_LOGIN_ASK);
 	CHOOSE(1);
 	ck_assert_int_eq(w.step, SF_WIZ_LOGIN_USER);
@@ -75,7 +85,7 @@ END_TEST
 
 START_TEST(prefill_skips_questions_and_back_returns)
 {
-	struct sf_wiz_prefill pre = { "tech", "outlook-classic", "mail.example.com", NULL, false };
+	struct sf_wiz_prefill pre = { "tech", "outlook-classic", "mail.example.com", NULL, "465:tls", false };
 
 	sf_wiz_init(&w, &pre);
 	ck_assert_int_eq(w.step, SF_WIZ_PROBLEM);
@@ -90,7 +100,7 @@ START_TEST(prefill_skips_questions_and_back_returns)
 		ck_assert_str_eq(q.current, "mail.example.com");
 	}
 	ENTER();                                 /* the server was given */
-	ck_assert_int_eq(w.step, SF_WIZ_LOGIN_ASK);
+	ck_assert_int_eq(w.step, SF_WIZ_LOGIN_ASK); /* the setting now was given */
 	send(SF_WIZ_EV_BACK, 0, NULL, false);
 	ck_assert_int_eq(w.step, SF_WIZ_SERVER);
 	send(SF_WIZ_EV_BACK, 0, NULL, false);
@@ -101,13 +111,16 @@ END_TEST
 
 START_TEST(cancel_during_probe_and_quit)
 {
-	struct sf_wiz_prefill pre = { NULL, NULL, "mail.example.com", NULL, true };
+	struct sf_wiz_prefill pre = { NULL, NULL, "mail.example.com", NULL, "no:such", true };
 
 	sf_wiz_init(&w, &pre);
 	ck_assert_uint_eq(w.role, 1); /* on a mail server: admin by default */
+	ck_assert_uint_eq(sf_wiz_current_parse("2525:none"), 9);
 	ENTER();
 	ENTER();
 	ENTER();
+	ENTER();
+	ck_assert_int_eq(w.step, SF_WIZ_CURRENT); /* a setting that is not one of them is asked */
 	ENTER();
 	ck_assert_int_eq(w.step, SF_WIZ_LOGIN_ASK);
 	ck_assert_int_eq(ENTER(), SF_WIZ_FX_START_PROBE);

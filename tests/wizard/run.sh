@@ -21,9 +21,10 @@ flat() { tr -s ' \n' '  ' <"$1"; }
 # 1. The demo, answered like a person: defaults, Thunderbird, the login with
 #    the demo password, through the steps, save.
 mkdir -p "$dir/r1"
-printf '\n\n5\n\n2\n\npractice-2026\n\n\n\n\n\n\n\n\n\n\n' |
+printf '\n\n5\n\n2\n2\n\npractice-2026\n\n\n\n\n\n\n\n\n\n\n' |
 	"$bin" --demo --plain --report-dir "$dir/r1" >"$dir/out1" 2>&1
 check "demo diagnosis" grep -q "\[auth-requires-tls\] The server offers login only after" "$dir/out1"
+check "the setting now, and what to change" sh -c "grep -q 'Your setting now (port 587, None): auth-not-offered' '$dir/out1' && grep -q 'Change: the security from None to STARTTLS.' '$dir/out1'"
 check "demo login" grep -q "Login          ok (PLAIN)" "$dir/out1"
 check "demo steps" sh -c "grep -q 'Step 1 of 7: Open the menu' '$dir/out1' && grep -q 'Step 7 of 7' '$dir/out1'"
 check "demo steps: 587, STARTTLS, Normal password" sh -c "tr -s ' \n' '  ' <'$dir/out1' | grep -q '\"Port:\" to 587' && tr -s ' \n' '  ' <'$dir/out1' | grep -q 'set \"Connection security:\" to STARTTLS' && grep -q 'to \"Normal password\"' '$dir/out1'"
@@ -86,6 +87,7 @@ check "the demo alone reads no server" sh -c "! grep -q 'own settings and log' '
 
 # 6. Bad usage.
 "$bin" --role boss >/dev/null 2>&1; check "bad role" [ $? -eq 2 ]
+"$bin" --now 587:ssl </dev/null >/dev/null 2>&1; check "bad --now" [ $? -eq 2 ]
 "$bin" --client frobmail </dev/null >/dev/null 2>&1; check "bad client" [ $? -eq 2 ]
 
 echo "wizard: $passed passed, $failed failed"

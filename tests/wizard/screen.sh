@@ -65,6 +65,8 @@ check "client list" wait_for "17) a website or script"
 keys 5
 check "server question keeps the demo server" wait_for "Enter keeps: 127.0.0.1"
 keys Enter
+check "the setting now" wait_for "How is the mail program set now?"
+keys 2
 check "login question" wait_for "Also test the login?"
 keys Down Enter
 check "user name prefilled" wait_for "Enter keeps: demo@lab.smtpfix.test"
@@ -76,6 +78,7 @@ check "password length only" wait_for "(hidden, 13 typed)"
 keys Enter
 check "the cause first" wait_for "In short: The server offers login only after encryption starts."
 check "the setting to use" wait_for "Use: server 127.0.0.1, port 587, security STARTTLS, login on."
+check "what to change" wait_for "Change: the security from None to STARTTLS."
 check "long text scrolls" wait_for "PgUp/PgDn --"
 keys NPage
 check "page down moves" wait_for "-- lines 17-"
@@ -98,6 +101,7 @@ check "no password in the report" sh -c "! grep -rq practice-2026 '$dir/full'"
 check "the summary stays on the terminal" wait_for "Use: server 127.0.0.1, port 587, security STARTTLS, login on."
 check "the re-test logged in again" grep -q "Login          ok (PLAIN)" "$dir"/full/*.txt
 check "Thunderbird's steps: 587, STARTTLS, Normal password" sh -c "f=\$(cat '$dir'/full/*.txt | tr -s ' \n' '  '); echo \"\$f\" | grep -q '\"Port:\" to 587' && echo \"\$f\" | grep -q 'set \"Connection security:\" to STARTTLS' && echo \"\$f\" | grep -q 'to \"Normal password\"'"
+check "report holds the setting now" grep -q "^Set now: port 587, security None" "$dir"/full/*.txt
 check "report holds the cause and the steps" sh -c "grep -q '\[auth-requires-tls\]' '$dir'/full/*.txt && grep -q 'Step 7 of 7' '$dir'/full/*.txt"
 
 # 2. Help, back, and quitting from the middle.
@@ -136,7 +140,7 @@ check "typed text shown" wait_for "> hé"
 keys BSpace
 check "backspace removes a whole UTF-8 character" sh -c "tmux -L '$sock' capture-pane -p -t w | grep -qx ' > h'"
 keys BSpace
-keys Enter Enter
+keys Enter Enter Enter
 check "probe running" wait_for "Testing 127.0.0.1 on every port at once"
 sleep 0.5
 keys Escape
@@ -146,9 +150,10 @@ keys C-c
 check "quits after a cancel" wait_for "EXIT=1"
 
 # 5. Outlook (classic), answers given up front, through to its fix screens.
-start outlook xterm --client outlook-classic --role user
+start outlook xterm --client outlook-classic --role user --now 465:starttls
 keys Enter Enter Enter
 check "outlook: the cause" wait_for "In short: The server offers login only after encryption starts."
+check "outlook: the setting given up front" wait_for "Change: the port from 465 to 587."
 keys Enter
 check "outlook: first step" wait_for "Step 1 of"
 for ((n = 0; n < 12; n++)); do
