@@ -6,6 +6,7 @@
  * is drawn as the screen's text, with control characters replaced, so no
  * server text reaches the terminal raw. */
 #include <curses.h>
+#include <langinfo.h>
 #include <locale.h>
 #include <pthread.h>
 #include <signal.h>
@@ -42,6 +43,9 @@ struct progress_row {
  * is not set, otherwise reverse video and bold only. */
 enum role { ROLE_BAR = 1, ROLE_SELECTED, ROLE_DONE };
 static bool use_colour;
+/* Outside a UTF-8 locale a character like the menu sign of a guide would
+ * be drawn as bytes; it is drawn as one '?' instead. */
+static bool utf8_locale;
 
 static attr_t
 role_attr(enum role r)
@@ -142,6 +146,11 @@ draw_line(int y, int x, const char *s, size_t len, int width)
 	for (i = 0; i < len && n + 1 < sizeof buf && (int)n < width; i++) {
 		unsigned char c = (unsigned char)s[i];
 
+		if (c >= 0x80 && !utf8_locale) {
+			if ((c & 0xC0) != 0x80) /* one '?' for the whole character */
+				buf[n++] = '?';
+			continue;
+		}
 		buf[n++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
 	}
 	mvaddnstr(y, x, buf, (int)n);
@@ -534,6 +543,7 @@ sf_ui_screen_run(const struct sf_ui_options *o)
 	int rc;
 
 	setlocale(LC_ALL, "");
+	utf8_locale = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
 	/* newterm, unlike initscr, returns NULL instead of exiting. */
 	term = newterm(NULL, stdout, stdin);
 	if (term == NULL)

@@ -335,7 +335,7 @@ sf_ui_prepare_fix(struct sf_ui_session *s, struct sf_wizard *w)
 	struct sf_error err;
 	char path[128];
 	const char *text, *p;
-	size_t len;
+	size_t len, i;
 
 	s->nsteps = 0;
 	sf_buf_reset(&s->guide);
@@ -348,15 +348,21 @@ sf_ui_prepare_fix(struct sf_ui_session *s, struct sf_wizard *w)
 	v.auth = true;
 	v.user = w->user[0] ? w->user : (r->found ? r->username : "your full email address");
 	if (text == NULL || sf_guide_render(text, len, &v, &s->guide, &err) < 0)
-		return;
+		sf_buf_reset(&s->guide);
 	/* Each "Step n of m:" block is one screenful in the flow. */
-	for (p = strstr(s->guide.data, "Step "); p != NULL && s->nsteps < SF_UI_MAX_STEPS;) {
+	for (p = s->guide.data ? strstr(s->guide.data, "Step ") : NULL; p != NULL && s->nsteps < SF_UI_MAX_STEPS;) {
 		const char *next = strstr(p + 5, "\nStep ");
 		const char *end = next ? next + 1 : p + strlen(p);
 
 		snprintf(s->guide_steps[s->nsteps++], sizeof s->guide_steps[0], "%.*s", (int)(end - p), p);
 		p = next ? next + 1 : NULL;
 	}
+	/* An admin also gets the server's side, safe options first; the ones
+	 * that weaken security say so. */
+	for (i = 0; w->role == 1 && i < s->diag.nserver && s->nsteps < SF_UI_MAX_STEPS; i++)
+		snprintf(s->guide_steps[s->nsteps++], sizeof s->guide_steps[0], "On the server, %zu of %zu%s: %s\n",
+			 i + 1, s->diag.nserver, s->diag.server[i].weakens ? " (weakens security)" : "",
+			 s->diag.server[i].text);
 	w->fix_steps = s->nsteps;
 	w->fix_step = 0;
 }

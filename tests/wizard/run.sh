@@ -85,7 +85,14 @@ check "server section in the report" sh -c "grep -q 'WHM setting require_secure_
 check "the demo alone reads no server" sh -c "! grep -q 'own settings and log' '$dir/out6'"
 "$bin" --plain --root "$dir/nonexistent" </dev/null >/dev/null 2>&1; check "bad --root" [ $? -eq 2 ]
 
-# 6. Bad usage.
+# 6. An admin gets the server's side after the program's steps, safe first.
+"$bin" --demo --plain --role admin --client thunderbird --report-dir "$dir/r5" </dev/null >"$dir/out7" 2>&1
+check "admin: server steps after the program's" sh -c "grep -q '^Step 7 of 7' '$dir/out7' && grep -q '^On the server, 1 of ' '$dir/out7'"
+check "admin: weakening options marked, and last" sh -c "grep '^On the server, ' '$dir/out7' | tail -1 | grep -q '(weakens security)' && ! grep '^On the server, 1 of ' '$dir/out7' | grep -q weakens"
+"$bin" --demo --plain --role user --client thunderbird --report-dir "$dir/r5" </dev/null >"$dir/out8" 2>&1
+check "user: no server steps" sh -c "! grep -q '^On the server, ' '$dir/out8'"
+
+# 7. Bad usage.
 "$bin" --role boss >/dev/null 2>&1; check "bad role" [ $? -eq 2 ]
 "$bin" --now 587:ssl </dev/null >/dev/null 2>&1; check "bad --now" [ $? -eq 2 ]
 "$bin" --client frobmail </dev/null >/dev/null 2>&1; check "bad client" [ $? -eq 2 ]

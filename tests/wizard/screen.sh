@@ -47,7 +47,7 @@ start() {
 	mkdir -p "$dir/$name"
 	printf '%q ' "$bin" --demo --report-dir "$dir/$name" "$@" >"$dir/cmd"
 	T new-session -d -s w -x 80 -y 24 \
-		"LC_ALL=C.UTF-8 TERM=$term $(cat "$dir/cmd") 2>$dir/$name.err; echo \"EXIT=\$?\"; sleep 30"
+		"LC_ALL=${locale:-C.UTF-8} TERM=$term $(cat "$dir/cmd") 2>$dir/$name.err; echo \"EXIT=\$?\"; sleep 30"
 	wait_for "smtpfix |"
 }
 widest() { screen | awk '{ if (length($0) > w) w = length($0) } END { print w + 0 }'; }
@@ -169,7 +169,15 @@ check "outlook: STARTTLS on a step screen" wait_for_flat "encrypted connection:\
 keys q
 check "outlook: quits" wait_for "EXIT="
 
-# 6. Colour, NO_COLOR, monochrome, a kill, and a terminal curses does not know.
+# 6. Outside a UTF-8 locale a guide's non-ASCII sign is one '?', not bytes.
+locale=C start ascii xterm --client thunderbird --role user --now 587:none
+keys Enter Enter Enter
+check "ascii: result" wait_for "In short:"
+keys Enter
+check "ascii: the menu sign as ?" wait_for "Open the menu (?) and choose"
+keys q
+
+# 7. Colour, NO_COLOR, monochrome, a kill, and a terminal curses does not know.
 start colour xterm
 check "colour where the terminal has it" sh -c "styled() { tmux -L '$sock' capture-pane -p -e -t w | head -1 | cat -v; }; styled | grep -q '\[44m'"
 keys q
