@@ -1,4 +1,5 @@
 /* The work behind the wizard's questions, shared by both front ends. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -367,21 +368,81 @@ sf_ui_prepare_fix(struct sf_ui_session *s, struct sf_wizard *w)
 	w->fix_step = 0;
 }
 
+/* The probe's JSON object gains a "server" member: the policy report of
+ * smtpfix policy --json, so a ticket holds both in one file. */
+static void
+add_server_json(const struct sf_ui_session *s, struct sf_buf *json)
+{
+	struct sf_buf server;
+	struct sf_error err;
+	size_t end = json->len;
+
+	while (end > 0 && json->data[end - 1] != '}')
+		end--;
+	if (end == 0)
+		return;
+	sf_buf_init(&server, SF_REPORT_MAX);
+	if (sf_report_policy_json(s->policy, s->log, &server, &err) == 0 && server.data != NULL) {
+		json->len = end - 1;
+		json->data[json->len] = '\0';
+		sf_buf_addstr(json, ",\"server\":", &err);
+		sf_buf_add(json, server.data, server.len, &err);
+		sf_buf_addstr(json, "}\n", &err);
+	}
+	sf_buf_free(&server);
+}
+
+/* Creates DIR/smtpfix-report-STAMP.txt and .json, readable by the owner
+ * only and never over a file that exists: a second report in the same
+ * second becomes STAMP-2, and so on. */
+static int
+open_pair(const char *dir, const char *stamp, char path[2][SF_UI_PATH_MAX], int fds[2])
+{
+	static const char *const ext[2] = { "txt", "json" };
+	int n, k;
+
+	for (n = 1; n < 100; n++) {
+		for (k = 0; k < 2; k++) {
+			int len = n == 1 ? snprintf(path[k], SF_UI_PATH_MAX, "%s/smtpfix-report-%s.%s", dir, stamp, ext[k])
+					 : snprintf(path[k], SF_UI_PATH_MAX, "%s/smtpfix-report-%s-%d.%s", dir, stamp, n, ext[k]);
+
+			if (len < 0 || len >= SF_UI_PATH_MAX) {
+				errno = ENAMETOOLONG;
+				return -1;
+			}
+		}
+		fds[0] = open(path[0], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fds[0] < 0 && errno == EEXIST)
+			continue;
+		if (fds[0] < 0)
+			return -1;
+		fds[1] = open(path[1], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fds[1] >= 0)
+			return 0;
+		k = errno;
+		close(fds[0]);
+		unlink(path[0]); /* ours: made a moment ago */
+		errno = k;
+		if (k != EEXIST)
+			return -1;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
 void
 sf_ui_save_report(struct sf_ui_session *s, const struct sf_wizard *w)
 {
-	char stamp[32], path[2][600];
+	char stamp[32], path[2][SF_UI_PATH_MAX];
 	const char *dir = s->o->report_dir ? s->o->report_dir : ".";
 	time_t now = time(NULL);
 	struct tm tm;
 	struct sf_buf text, json;
 	struct sf_error err;
-	int k, port, security;
+	int k, port, security, fds[2];
 
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-	snprintf(path[0], sizeof path[0], "%s/smtpfix-report-%s.txt", dir, stamp);
-	snprintf(path[1], sizeof path[1], "%s/smtpfix-report-%s.json", dir, stamp);
 	sf_buf_init(&text, SF_REPORT_MAX);
 	sf_buf_init(&json, SF_REPORT_MAX);
 	sf_buf_printf(&text, &err, "smtpfix report, %s\nMail program: %s\nServer: %s\n", stamp,
@@ -397,24 +458,25 @@ sf_ui_save_report(struct sf_ui_session *s, const struct sf_wizard *w)
 			sf_report_policy_text(s->policy, s->log, &text, &err);
 		}
 		sf_report_probe_json(&s->res, s->discovery, &s->diag, true, &json, &err);
+		if (s->policy != NULL)
+			add_server_json(s, &json);
 	}
 	if (s->guide.len > 0) {
 		sf_buf_addstr(&text, "\n", &err);
 		sf_buf_add(&text, s->guide.data, s->guide.len, &err);
 	}
-	for (k = 0; k < 2; k++) {
-		/* Readable by the owner only, and never over a file that exists. */
-		int fd = open(path[k], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (open_pair(dir, stamp, path, fds) < 0) {
+		fprintf(s->out, "Could not save the report in %s: %s\n", dir, strerror(errno));
+		fds[0] = fds[1] = -1;
+	}
+	for (k = 0; k < 2 && fds[0] >= 0; k++) {
 		const struct sf_buf *b = k == 0 ? &text : &json;
 
-		if (fd < 0 || (b->len > 0 && write(fd, b->data, b->len) != (ssize_t)b->len)) {
-			fprintf(s->out, "Could not save %s\n", path[k]);
-			if (fd >= 0)
-				close(fd);
-			continue;
-		}
-		close(fd);
-		fprintf(s->out, "Saved %s\n", path[k]);
+		if (b->len > 0 && write(fds[k], b->data, b->len) != (ssize_t)b->len)
+			fprintf(s->out, "Could not save %s: %s\n", path[k], strerror(errno));
+		else
+			fprintf(s->out, "Saved %s\n", path[k]);
+		close(fds[k]);
 	}
 	sf_buf_free(&text);
 	sf_buf_free(&json);

@@ -21,6 +21,7 @@
 
 #define SF_UI_MAX_STEPS  32
 #define SF_UI_STEP_MAX   1024
+#define SF_UI_PATH_MAX   4200 /* a report's path: the folder (PATH_MAX) and the name */
 
 struct sf_ui_session {
 	const struct sf_ui_options *o;

@@ -81,6 +81,7 @@ fixtures=$here/../fixtures/servers
 check "server setting as evidence" grep -q "  - server setting: dovecot_login: server_advertise_condition" "$dir/out5"
 check "server section shown" grep -q "^This mail server's own settings and log" "$dir/out5"
 check "server section in the report" sh -c "grep -q 'WHM setting require_secure_auth: on' '$dir'/r5/*.txt"
+check "server section in the JSON report" sh -c "jq -e '.server.findings != null and .diagnosis.findings[0].cause == \"auth-requires-tls\"' \$(ls '$dir'/r5/*.json | head -1) >/dev/null"
 "$bin" --demo --plain --client thunderbird --report-dir "$dir/r5" </dev/null >"$dir/out6" 2>&1
 check "the demo alone reads no server" sh -c "! grep -q 'own settings and log' '$dir/out6'"
 "$bin" --plain --root "$dir/nonexistent" </dev/null >/dev/null 2>&1; check "bad --root" [ $? -eq 2 ]
@@ -92,7 +93,20 @@ check "admin: weakening options marked, and last" sh -c "grep '^On the server, '
 "$bin" --demo --plain --role user --client thunderbird --report-dir "$dir/r5" </dev/null >"$dir/out8" 2>&1
 check "user: no server steps" sh -c "! grep -q '^On the server, ' '$dir/out8'"
 
-# 7. Bad usage.
+# 7. A report name that exists is never overwritten: the next free name is used.
+mkdir -p "$dir/r9"
+now=$(date +%s)
+for s in 0 1 2 3 4 5; do
+	: >"$dir/r9/smtpfix-report-$(date -d "@$((now + s))" +%Y%m%d-%H%M%S).txt"
+done
+"$bin" --demo --plain --client thunderbird --report-dir "$dir/r9" </dev/null >"$dir/out9" 2>&1
+check "existing name: saved as -2" grep -q "^Saved $dir/r9/smtpfix-report-[0-9-]*-2.txt" "$dir/out9"
+check "existing files untouched" sh -c "[ \$(find '$dir/r9' -name '*.txt' -empty | wc -l) -eq 6 ]"
+check "the -2 pair is complete" sh -c "ls '$dir'/r9/*-2.json >/dev/null && [ \$(stat -c %a '$dir'/r9/*-2.json) = 600 ]"
+"$bin" --demo --plain --client thunderbird --report-dir "$dir/no-such-dir" </dev/null >"$dir/out10" 2>&1
+check "missing folder: said, not hidden" grep -q "Could not save the report in $dir/no-such-dir: No such file or directory" "$dir/out10"
+
+# 8. Bad usage.
 "$bin" --role boss >/dev/null 2>&1; check "bad role" [ $? -eq 2 ]
 "$bin" --now 587:ssl </dev/null >/dev/null 2>&1; check "bad --now" [ $? -eq 2 ]
 "$bin" --client frobmail </dev/null >/dev/null 2>&1; check "bad client" [ $? -eq 2 ]
