@@ -16,7 +16,14 @@ DESTDIR   ?=
 PKG_CONFIG ?= pkg-config
 CC        ?= cc
 
-ifeq ($(SAN),1)
+ifeq ($(FUZZ),1)
+# libFuzzer targets: clang, the library instrumented for coverage and
+# checked by ASan and UBSan (make fuzz).
+CC        := clang
+BUILD     ?= build-fuzz
+SANFLAGS  := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+OPTFLAGS  ?= -O1 -g
+else ifeq ($(SAN),1)
 BUILD     ?= build-san
 SANFLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 OPTFLAGS  ?= -O1 -g
@@ -72,7 +79,7 @@ UNIT_BIN  := $(BUILD)/tests/unit-tests
 HELP_FILES := $(shell find help -type f 2>/dev/null)
 
 .DEFAULT_GOAL := all
-.PHONY: all bench check check-unit check-cli check-exim check-policy check-lab check-wizard test deps exim lint install uninstall clean FORCE
+.PHONY: all bench check check-unit check-cli check-exim check-policy check-lab check-wizard check-valgrind fuzz fuzz-run test deps exim lint install uninstall clean FORCE
 
 # Objects depend on the compiler flags, so switching WERROR or SAN (or CC)
 # rebuilds instead of reusing objects built another way.
@@ -121,7 +128,12 @@ $(UNIT_BIN): $(UNIT_OBJ) $(LIB)
 	$(quiet) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(LIB) $(CHECK_LIBS) $(LDLIBS)
 
-check: check-unit check-cli check-exim check-policy check-lab check-wizard
+# valgrind and AddressSanitizer cannot watch the same process: the SAN=1
+# pass has ASan and UBSan, the plain pass has memcheck.
+check: check-unit check-cli check-exim check-policy check-lab check-wizard $(if $(filter 1,$(SAN)),,check-valgrind)
+
+check-valgrind: $(BIN)
+	$(Q)tests/valgrind/run.sh $(abspath $(BIN))
 
 check-wizard: $(BIN)
 	$(Q)tests/wizard/run.sh $(abspath $(BIN))
@@ -143,15 +155,34 @@ check-exim: $(BIN)
 	$(Q)tests/exim/run.sh $(abspath $(BIN))
 
 # Speed targets live here, never in a timed unit test.
+# make fuzz: every libFuzzer target for FUZZ_SECONDS each (default 60),
+# starting from the seed corpora in tests/fuzz/corpus; a crash stops it and
+# leaves the input in build-fuzz/fuzz/.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/*.c))
+
+fuzz:
+	$(Q)$(MAKE) --no-print-directory FUZZ=1 fuzz-run
+
+fuzz-run: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
+	$(Q)tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB) $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(quiet) FUZZ $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer $< $(LIB) $(LDFLAGS) $(LDLIBS) -o $@
+
 bench: $(BIN)
 	$(Q)tests/bench/run.sh $(abspath $(BIN))
 	$(Q)tests/bench/logscan.sh $(abspath $(BIN))
+	$(Q)tests/bench/tools.sh $(abspath $(BIN))
 
 # Everything the README's test command needs, from a fresh Debian 12.
 test:
 	$(Q)$(MAKE) --no-print-directory deps
 	$(Q)$(MAKE) --no-print-directory WERROR=1 lint check
 	$(Q)$(MAKE) --no-print-directory WERROR=1 SAN=1 check
+	$(Q)$(MAKE) --no-print-directory WERROR=1 FUZZ_SECONDS=5 fuzz
 
 deps:
 	$(Q)tools/deps.sh
@@ -175,6 +206,6 @@ uninstall:
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:
-	rm -rf build build-san smtpfix
+	rm -rf build build-san build-fuzz smtpfix
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)

@@ -11,6 +11,10 @@ packages=(
 	openssl
 	jq
 	tmux
+	swaks
+	time
+	valgrind
+	clang
 	dnsmasq-base
 	ca-certificates
 )

@@ -4,6 +4,8 @@
 
 #include "smtpfix/probe.h"
 
+static bool problem(char *why, size_t whysz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 static bool
 problem(char *why, size_t whysz, const char *fmt, ...)
 {

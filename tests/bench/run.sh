@@ -39,7 +39,7 @@ best() { sort -n | head -n 1; }
 all=()
 for p in "${ports[@]}"; do all+=(--port "$p"); done
 "$bin" probe 127.0.0.1 "${common[@]}" "${all[@]}" >"$dir/check.json" 2>/dev/null
-if ! jq -e '.recommended.port == 465 and
+if ! jq -e '.recommended.port == 587 and
 	([.matrix[] | select(.port == 587 and .security == "starttls" and .auth)][0].outcome == "works") and
 	([.matrix[] | select(.port == 25 and .security == "none" and .auth)][0].outcome == "hangs-no-greeting")' \
 	"$dir/check.json" >/dev/null; then
