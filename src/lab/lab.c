@@ -31,8 +31,14 @@ const struct sf_lab_scenario sf_lab_scenarios[] = {
 	{ "starttls-stripped", "something on the way removes STARTTLS from the server's offer" },
 	{ "silent", "connections are accepted but never greeted" },
 	{ "wrong-password", "the demo account's password was changed: the old one is refused" },
+	{ "hostile-text", "cPanel's defaults, with terminal escape sequences (title, screen clear, "
+			  "clipboard write, colour) in the greeting, the EHLO reply and 587's refusal" },
 	{ NULL, NULL }
 };
+
+/* What a hostile server may send to take over a terminal: a window title,
+ * a screen clear, an OSC 52 clipboard write, a colour change. */
+#define HOSTILE_TEXT "\033]0;pwned-title\007\033[2J\033]52;c;cHduZWQ=\007\033[31mred"
 
 enum role { ROLE_SMTP, ROLE_SUBMISSIONS, ROLE_SUBMISSION, NROLES };
 static const int logical_ports[NROLES] = { 25, 465, 587 };
@@ -112,9 +118,9 @@ ehlo(struct sf_lab *lab, struct conn *c, const char *arg)
 {
 	char reply[512];
 
-	snprintf(reply, sizeof reply, "250-%s Hello %.60s\r\n250-SIZE 52428800\r\n250-8BITMIME\r\n"
+	snprintf(reply, sizeof reply, "250-%s Hello %.60s%s\r\n250-SIZE 52428800\r\n250-8BITMIME\r\n"
 				      "250-PIPELINING\r\n%s%s250 HELP\r\n",
-		SF_LAB_HOST, arg[0] ? arg : "there",
+		SF_LAB_HOST, arg[0] ? arg : "there", is(lab, "hostile-text") ? HOSTILE_TEXT : "",
 		auth_offered(lab, c) ? "250-AUTH PLAIN LOGIN\r\n" : "",
 		tls_offered(lab, c) ? "250-STARTTLS\r\n"
 		: is(lab, "starttls-stripped") && c->tls == NULL && c->role != ROLE_SUBMISSIONS ? "250-XXXXXXXA\r\n"
@@ -252,7 +258,9 @@ command(struct sf_lab *lab, struct conn *c, char *line)
 			say(c, "250 Accepted\r\n");
 		} else if (c->role == ROLE_SUBMISSION && !is(lab, "plain-auth")) {
 			/* cPanel's rule: refuse and hang up. */
-			say(c, "550 SMTP AUTH is required for message submission on port 587\r\n");
+			say(c, is(lab, "hostile-text")
+				       ? "550 SMTP AUTH is required for message submission on port 587 " HOSTILE_TEXT "\r\n"
+				       : "550 SMTP AUTH is required for message submission on port 587\r\n");
 			return false;
 		} else {
 			say(c, "550-Please turn on SMTP Authentication in your mail client.\r\n"
@@ -354,7 +362,8 @@ accept_on(struct sf_lab *lab, enum role r)
 			return;
 		}
 	}
-	say(c, "220 " SF_LAB_HOST " ESMTP smtpfix practice server\r\n");
+	say(c, is(lab, "hostile-text") ? "220 " SF_LAB_HOST " ESMTP " HOSTILE_TEXT "\r\n"
+				       : "220 " SF_LAB_HOST " ESMTP smtpfix practice server\r\n");
 }
 
 static int

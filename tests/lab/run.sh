@@ -83,6 +83,14 @@ start wrong-password
 printf 'practice-2026\n' | probe --user demo@lab.smtpfix.test --password-stdin
 expect ".targets[.login_target].login.outcome == \"refused\""
 
+start hostile-text
+probe --transcript
+expect "$(cell 587 none false) == \"rejected\" and .diagnosis.findings[0].cause == \"auth-requires-tls\""
+expect "[.targets[] | select(.purpose == \"main\")][0].banner.text | test(\"\\u001b\\\\]0;pwned-title\")"
+"$bin" probe 127.0.0.1 --timeout 2 --port 587 --port-map "587=$P587" --ca-file "$CA" --transcript >"$dir/text" 2>&1
+! grep -q "$(printf '\033')" "$dir/text" && grep -qF 'x1b]0;pwned-title' "$dir/text" &&
+	passed=$((passed + 1)) || fail "escape bytes reached the text output"
+
 current=usage
 "$bin" lab --scenario nosuch >/dev/null 2>"$dir/err"; rc=$?
 [ "$rc" -eq 2 ] && passed=$((passed + 1)) || fail "unknown scenario: exit $rc"

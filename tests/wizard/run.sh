@@ -93,7 +93,16 @@ check "admin: weakening options marked, and last" sh -c "grep '^On the server, '
 "$bin" --demo --plain --role user --client thunderbird --report-dir "$dir/r5" </dev/null >"$dir/out8" 2>&1
 check "user: no server steps" sh -c "! grep -q '^On the server, ' '$dir/out8'"
 
-# 7. A report name that exists is never overwritten: the next free name is used.
+# 7. A server that sends terminal escapes (title, clear, clipboard, colour):
+#    none reaches the output or the report raw; they are shown as text.
+mkdir -p "$dir/r11"
+"$bin" --demo --plain --scenario hostile-text --client thunderbird --report-dir "$dir/r11" \
+	</dev/null >"$dir/out11" 2>&1
+check "hostile: no escape byte in the output" sh -c "! grep -q \"\$(printf '\\033')\" '$dir/out11' && grep -q 'In short:' '$dir/out11'"
+check "hostile: none in the report either" sh -c "! cat '$dir'/r11/* | grep -q \"\$(printf '\\033')\""
+check "hostile: shown as text" grep -qF 'ESMTP \x1b]0;pwned-title\x07\x1b[2J\x1b]52;c;' "$dir"/r11/*.txt
+
+# 8. A report name that exists is never overwritten: the next free name is used.
 mkdir -p "$dir/r9"
 now=$(date +%s)
 for s in 0 1 2 3 4 5; do
@@ -106,7 +115,7 @@ check "the -2 pair is complete" sh -c "ls '$dir'/r9/*-2.json >/dev/null && [ \$(
 "$bin" --demo --plain --client thunderbird --report-dir "$dir/no-such-dir" </dev/null >"$dir/out10" 2>&1
 check "missing folder: said, not hidden" grep -q "Could not save the report in $dir/no-such-dir: No such file or directory" "$dir/out10"
 
-# 8. Bad usage.
+# 9. Bad usage.
 "$bin" --role boss >/dev/null 2>&1; check "bad role" [ $? -eq 2 ]
 "$bin" --now 587:ssl </dev/null >/dev/null 2>&1; check "bad --now" [ $? -eq 2 ]
 "$bin" --client frobmail </dev/null >/dev/null 2>&1; check "bad client" [ $? -eq 2 ]

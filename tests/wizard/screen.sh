@@ -177,7 +177,20 @@ keys Enter
 check "ascii: the menu sign as ?" wait_for "Open the menu (?) and choose"
 keys q
 
-# 7. Colour, NO_COLOR, monochrome, a kill, and a terminal curses does not know.
+# 7. A server sending terminal escapes: the title, colours and screen stay ours.
+start hostile xterm --scenario hostile-text --client thunderbird --role user --now 587:none
+keys Enter Enter Enter
+check "hostile: result shown" wait_for "In short:"
+for ((n = 0; n < 8; n++)); do
+	screen | grep -qF 'pwned-title' && break
+	keys NPage
+done
+check "hostile: the escapes shown as text" wait_for_flat '\x1b]0;pwned-title\x07\x1b[2J'
+check "hostile: the title unchanged" sh -c "! tmux -L '$sock' display-message -p -t w '#{pane_title}' | grep -q pwned"
+check "hostile: no red from the server" sh -c "! tmux -L '$sock' capture-pane -p -e -t w | grep -q \"\$(printf '\\033')\\[31m\""
+keys q
+
+# 8. Colour, NO_COLOR, monochrome, a kill, and a terminal curses does not know.
 start colour xterm
 check "colour where the terminal has it" sh -c "styled() { tmux -L '$sock' capture-pane -p -e -t w | head -1 | cat -v; }; styled | grep -q '\[44m'"
 keys q
