@@ -79,7 +79,7 @@ UNIT_BIN  := $(BUILD)/tests/unit-tests
 HELP_FILES := $(shell find help -type f 2>/dev/null)
 
 .DEFAULT_GOAL := all
-.PHONY: all bench check check-unit check-cli check-exim check-policy check-lab check-wizard check-valgrind fuzz fuzz-run test deps exim lint install uninstall clean FORCE
+.PHONY: all bench check check-unit check-cli check-exim check-policy check-lab check-wizard check-secrets check-valgrind fuzz fuzz-run test deps exim lint install uninstall clean FORCE
 
 # Objects depend on the compiler flags, so switching WERROR or SAN (or CC)
 # rebuilds instead of reusing objects built another way.
@@ -130,7 +130,10 @@ $(UNIT_BIN): $(UNIT_OBJ) $(LIB)
 
 # valgrind and AddressSanitizer cannot watch the same process: the SAN=1
 # pass has ASan and UBSan, the plain pass has memcheck.
-check: check-unit check-cli check-exim check-policy check-lab check-wizard $(if $(filter 1,$(SAN)),,check-valgrind)
+check: check-unit check-cli check-exim check-policy check-lab check-wizard check-secrets $(if $(filter 1,$(SAN)),,check-valgrind)
+
+check-secrets: $(BIN)
+	$(Q)tests/secrets/run.sh $(abspath $(BIN))
 
 check-valgrind: $(BIN)
 	$(Q)tests/valgrind/run.sh $(abspath $(BIN))

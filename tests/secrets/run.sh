@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# One marker password through every output smtpfix has, against the real
+# Exim where that password is right (so the whole AUTH exchange happens,
+# with PLAIN and LOGIN): the probe's text with transcript and details, its
+# JSON, a sent test message, stderr, the plain wizard with a login and a
+# re-test, its saved reports, and the full-screen wizard in tmux with its
+# whole scrollback. Neither the marker nor any base64 form of it may appear.
+set -uo pipefail
+
+bin=${1:?usage: run.sh PATH-TO-SMTPFIX}
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../exim/server.sh
+source "$here/../exim/server.sh"
+marker='Mk7-secret-9Zq'
+user=tester@smtpfix-test.example
+dir=$(mktemp -d "${TMPDIR:-/tmp}/smtpfix-secrets.XXXXXX")
+chmod 755 "$dir"
+sock="smtpfix-secrets-$$"
+trap 'tmux -L "$sock" kill-server 2>/dev/null; exim_stop "$dir/exim" >/dev/null; rm -rf "$dir"' EXIT
+passed=0 failed=0
+check() { local what=$1; shift; if "$@"; then passed=$((passed + 1)); else echo "FAIL [$what]" >&2; failed=$((failed + 1)); fi; }
+
+# Every form the marker could leak in: itself, AUTH PLAIN's and AUTH LOGIN's
+# base64 (at each of the three alignments, so a longer base64 holding it is
+# caught too).
+forms=("$marker" "$(printf '\0%s\0%s' "$user" "$marker" | base64 -w0)" "$(printf '%s' "$marker" | base64 -w0)")
+b=$(printf '%s' "$marker" | base64 -w0)
+forms+=("${b:0:12}")
+for pad in x xx; do
+	b=$(printf '%s%s' "$pad" "$marker" | base64 -w0)
+	forms+=("${b:4:12}")
+done
+clean() { # clean FILE...: none of the forms in any of them
+	local f
+	for f in "${forms[@]}"; do
+		grep -qaF -- "$f" "$@" && { echo "  found '$f' in: $(grep -laF -- "$f" "$@" | tr '\n' ' ')" >&2; return 1; }
+	done
+	return 0
+}
+
+# The check itself must catch each form (in a longer base64 too).
+printf 'AUTH PLAIN %s\n' "$(printf '\0%s\0%s' "$user" "$marker" | base64 -w0)" >"$dir/leak1"
+printf '334 %s\n' "$(printf 'zz%s' "$marker" | base64 -w0)" >"$dir/leak2"
+printf 'x %s y\n' "$marker" >"$dir/leak3"
+for f in leak1 leak2 leak3; do
+	check "the check finds $f" sh -c "! bash -c '$(declare -p forms); $(declare -f clean); clean \"\$1\"' _ '$dir/$f' 2>/dev/null"
+done
+
+mkdir -p "$dir/exim" "$dir/plain" "$dir/screen"
+EXIM_AUTH_PASS=$marker exim_start "$dir/exim" || { echo "secrets: the test Exim did not start" >&2; exit 1; }
+maps=(--port-map "587=$EXIM_PORT_CPANEL" --port-map "465=$EXIM_PORT_SMTPS" --port-map "26=$EXIM_PORT_NOTLS")
+printf '%s\n' "$marker" >"$dir/pw"
+
+# The probe, text and JSON, with the transcript, a sent message, and the
+# plain-text login on port 26 allowed (AUTH LOGIN or PLAIN without TLS).
+"$bin" probe 127.0.0.1 --port 587 --port 465 "${maps[@]}" --ca-file "$EXIM_CA" --transcript --details \
+	--user "$user" --password-stdin --send-test <"$dir/pw" >"$dir/probe.txt" 2>"$dir/probe.err"
+check "probe logged in" grep -q "Login          ok" "$dir/probe.txt"
+"$bin" probe 127.0.0.1 --port 587 "${maps[@]}" --ca-file "$EXIM_CA" --json --transcript \
+	--user "$user" --password-stdin <"$dir/pw" >"$dir/probe.json" 2>>"$dir/probe.err"
+check "JSON logged in" jq -e '.targets[.login_target].login.outcome == "ok"' "$dir/probe.json" >/dev/null
+"$bin" probe 127.0.0.1 --port 26 --mode plain "${maps[@]}" --transcript --allow-plaintext-auth \
+	--user "$user" --password-stdin <"$dir/pw" >"$dir/plaintext.txt" 2>>"$dir/probe.err"
+check "plain-text login happened" grep -q "Login          ok" "$dir/plaintext.txt"
+check "probe outputs hold no secret" clean "$dir/probe.txt" "$dir/probe.json" "$dir/plaintext.txt" "$dir/probe.err"
+
+# The plain wizard: log in, go through the steps, re-test (logs in again), save.
+{ printf '\n\n5\n\n2\n2\n%s\n%s\n' "$user" "$marker"; for _ in $(seq 1 14); do printf '\n'; done; } >"$dir/answers"
+"$bin" --plain --host 127.0.0.1 "${maps[@]}" --ca-file "$EXIM_CA" --report-dir "$dir/plain" \
+	<"$dir/answers" >"$dir/wizard.out" 2>&1
+check "wizard logged in" grep -q "Login          ok" "$dir/wizard.out"
+check "wizard saved a report" sh -c "ls '$dir'/plain/*.json >/dev/null 2>&1"
+check "wizard outputs hold no secret" clean "$dir/wizard.out" "$dir"/plain/*
+
+# The full screen in tmux, the marker typed; the pane's whole history is read.
+T() { tmux -L "$sock" "$@"; }
+T new-session -d -s w -x 80 -y 24 "LC_ALL=C.UTF-8 TERM=xterm $(printf '%q ' "$bin" --host 127.0.0.1 "${maps[@]}" \
+	--ca-file "$EXIM_CA" --report-dir "$dir/screen" --client thunderbird --role user --now 587:none); echo EXIT=\$?; sleep 30"
+wait_for() { local i; for ((i = 0; i < 100; i++)); do T capture-pane -p -t w | grep -qF -- "$1" && return 0; sleep 0.1; done; return 1; }
+wait_for "What happens?"
+T send-keys -t w Enter; wait_for "Enter keeps: 127.0.0.1"
+T send-keys -t w Enter; wait_for "Also test the login?"
+T send-keys -t w 2; wait_for "User name"
+T send-keys -t w -l "$user"; T send-keys -t w Enter; wait_for "Password"
+T send-keys -t w -l "$marker"; T send-keys -t w Enter
+check "screen: the result" wait_for "In short:"
+T send-keys -t w q
+check "screen: ended" wait_for "EXIT="
+T capture-pane -p -t w -S - >"$dir/pane.txt"
+check "screen: pane and history hold no secret" clean "$dir/pane.txt"
+T kill-server 2>/dev/null
+
+# Exim's own log: the sent test message arrived from the logged-in user.
+check "Exim saw the login" grep -q "<= .* A=[a-z_]*:$user" "$dir/exim/log/mainlog"
+
+echo "secrets: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
