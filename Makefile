@@ -176,9 +176,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB) $(FLAGS_STAMP)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer $< $(LIB) $(LDFLAGS) $(LDLIBS) -o $@
 
 bench: $(BIN)
-	$(Q)tests/bench/run.sh $(abspath $(BIN))
-	$(Q)tests/bench/logscan.sh $(abspath $(BIN))
-	$(Q)tests/bench/tools.sh $(abspath $(BIN))
+	$(Q)tests/bench/all.sh $(abspath $(BIN))
 
 # Everything the README's test command needs, from a fresh Debian 12.
 test:

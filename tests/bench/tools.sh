@@ -83,6 +83,14 @@ printf '  %-34s %10.1f %12.1f\n' "smtpfix --version (mean of 50)" \
 	"$(awk -v x="$startup" 'BEGIN { print x / 1000 }')" "$(awk -v k="$rss_version" 'BEGIN { print k / 1024 }')"
 printf '  %-34s %10s %12.1f\n' "smtpfix --demo --plain (to the end)" "" \
 	"$(awk -v k="$rss_wizard" 'BEGIN { print k / 1024 }')"
+if [ -n "${SMTPFIX_BENCH_SUMMARY:-}" ]; then
+	awk -v s="$s" -v w="$w" -v up="$startup" -v m1="$rss_version" -v m2="$rss_wizard" 'BEGIN {
+		printf "STARTTLS probe to RCPT: swaks / smtpfix (time)|%.1f (%.1f / %.1f ms)|at least 5|%s\n", w/s, w/1000, s/1000, (w/s >= 5) ? "met" : "MISSED"
+		printf "start-up, smtpfix --version|%.1f ms|under 20 ms|%s\n", up/1000, (up < 20000) ? "met" : "MISSED"
+		printf "peak memory, --version|%.1f MiB|under 16 MiB|%s\n", m1/1024, (m1 < 16384) ? "met" : "MISSED"
+		printf "peak memory, a whole --demo --plain run|%.1f MiB|under 16 MiB|%s\n", m2/1024, (m2 < 16384) ? "met" : "MISSED"
+	}' >>"$SMTPFIX_BENCH_SUMMARY"
+fi
 awk -v s="$s" -v w="$w" -v up="$startup" -v m1="$rss_version" -v m2="$rss_wizard" 'BEGIN {
 	ok = 1
 	printf "\n  swaks / smtpfix = %.1f   (target: at least 5)\n", w / s
