@@ -31,6 +31,8 @@ const struct sf_lab_scenario sf_lab_scenarios[] = {
 	{ "starttls-stripped", "something on the way removes STARTTLS from the server's offer" },
 	{ "silent", "connections are accepted but never greeted" },
 	{ "wrong-password", "the demo account's password was changed: the old one is refused" },
+	{ "broken-replies", "25 answers with binary garbage, 587 resets the connection in the middle of "
+			    "its greeting, 465 answers the TLS handshake with plain text" },
 	{ "hostile-text", "cPanel's defaults, with terminal escape sequences (title, screen clear, "
 			  "clipboard write, colour) in the greeting, the EHLO reply and 587's refusal" },
 	{ NULL, NULL }
@@ -90,6 +92,25 @@ say(struct conn *c, const char *text)
 		sf_tls_write(c->tls, text, len, &want, &err);
 	else
 		(void)!send(c->fd, text, len, MSG_NOSIGNAL);
+}
+
+/* What a broken or hostile server does instead of a greeting. */
+static void
+broken_reply(struct conn *c)
+{
+	static const char junk[] = "\x00\xff\xfe garbage \xc3\x28 \x1b[2J 999 not smtp\r\n";
+	static const char half[] = "220-" SF_LAB_HOST " the first line of a greeting that never ends\r\n";
+	static const char http[] = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
+	struct linger reset = { 1, 0 };
+
+	if (c->role == ROLE_SMTP) {
+		(void)!send(c->fd, junk, sizeof junk - 1, MSG_NOSIGNAL);
+	} else if (c->role == ROLE_SUBMISSION) {
+		(void)!send(c->fd, half, sizeof half - 1, MSG_NOSIGNAL);
+		setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset); /* close sends RST */
+	} else {
+		(void)!send(c->fd, http, sizeof http - 1, MSG_NOSIGNAL);
+	}
 }
 
 static void
@@ -349,6 +370,11 @@ accept_on(struct sf_lab *lab, enum role r)
 	c->role = r;
 	if (is(lab, "silent"))
 		return; /* accepted, never greeted */
+	if (is(lab, "broken-replies")) {
+		broken_reply(c);
+		close_conn(lab, c);
+		return;
+	}
 	if (r == ROLE_SUBMISSIONS) {
 		if (sf_tls_accept_start(lab->tls, fd, &c->tls, &err) < 0) {
 			close_conn(lab, c);

@@ -331,6 +331,27 @@ outcome_words(const char *o)
 	return o;
 }
 
+/* For a port that failed in an unusual way, the first target's precise
+ * reason ("the server sent a NUL byte", "reset by peer"). */
+static void
+port_problem(struct writer *w, const struct sf_probe_result *res, int port, const char *status)
+{
+	char why[SF_MESSAGE_MAX];
+	size_t i;
+
+	if (strcmp(status, "closed") == 0 || strcmp(status, "filtered") == 0 || strcmp(status, "no-greeting") == 0)
+		return;
+	for (i = 0; i < res->ntargets; i++) {
+		const struct sf_target_result *t = &res->targets[i];
+
+		if (t->port != port || t->purpose != SF_PURPOSE_MAIN || sf_target_healthy(t, why, sizeof why))
+			continue;
+		w_printf(w, ": ");
+		w_server(w, why, strlen(why));
+		return;
+	}
+}
+
 static void
 ports_section(struct writer *w, const struct sf_probe_result *res)
 {
@@ -348,6 +369,7 @@ ports_section(struct writer *w, const struct sf_probe_result *res)
 				: strcmp(p->status, "filtered") == 0	 ? "no answer (filtered)"
 				: strcmp(p->status, "no-greeting") == 0 ? "connects, but no greeting"
 									 : p->status);
+			port_problem(w, res, p->port, p->status);
 			w_end_row(w);
 			continue;
 		}

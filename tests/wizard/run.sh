@@ -102,6 +102,19 @@ check "hostile: no escape byte in the output" sh -c "! grep -q \"\$(printf '\\03
 check "hostile: none in the report either" sh -c "! cat '$dir'/r11/* | grep -q \"\$(printf '\\033')\""
 check "hostile: shown as text" grep -qF 'ESMTP \x1b]0;pwned-title\x07\x1b[2J\x1b]52;c;' "$dir"/r11/*.txt
 
+# 7b. A broken server: binary garbage with NUL and an escape on 25, a reset
+#     in the greeting on 587, plain text for TLS on 465. Each is named; the
+#     whole run (two probes) ends in seconds; nothing raw reaches the output.
+t0=$(date +%s%N)
+"$bin" --demo --plain --scenario broken-replies --client thunderbird --report-dir "$dir/r11" \
+	</dev/null >"$dir/out12" 2>&1
+t1=$(date +%s%N)
+check "broken: garbage named" grep -q "^  25  *error: the server sent a NUL byte" "$dir/out12"
+check "broken: TLS answered in plain text named" sh -c "tr -s ' \n' '  ' <'$dir/out12' | grep -q '465 error: TLS handshake failed: the server did not answer in TLS'"
+check "broken: reset named" sh -c "tr -s ' \n' '  ' <'$dir/out12' | grep -q '587 unreachable: connection to 127.0.0.1 port [0-9]* failed: Connection reset by peer'"
+check "broken: no escape byte in the output" sh -c "! grep -q \"\$(printf '\\033')\" '$dir/out12'"
+check "broken: done in under 4 s" [ $(( (t1 - t0) / 1000000 )) -lt 4000 ]
+
 # 8. A report name that exists is never overwritten: the next free name is used.
 mkdir -p "$dir/r9"
 now=$(date +%s)

@@ -37,6 +37,14 @@ wait_for_flat() {
 	done
 	return 1
 }
+# PgDn until TEXT is on the screen (at most 8 pages).
+page_until() {
+	local n
+	for ((n = 0; n < 8; n++)); do
+		screen | grep -qF -- "$1" && return 0
+		keys NPage
+	done
+}
 keys() { T send-keys -t w "$@"; sleep 0.15; }
 # start NAME TERM ARGS...: a fresh 80x24 terminal running the wizard; when it
 # ends, the shell prints its exit status and waits.
@@ -181,13 +189,20 @@ keys q
 start hostile xterm --scenario hostile-text --client thunderbird --role user --now 587:none
 keys Enter Enter Enter
 check "hostile: result shown" wait_for "In short:"
-for ((n = 0; n < 8; n++)); do
-	screen | grep -qF 'pwned-title' && break
-	keys NPage
-done
+page_until 'pwned-title'
 check "hostile: the escapes shown as text" wait_for_flat '\x1b]0;pwned-title\x07\x1b[2J'
 check "hostile: the title unchanged" sh -c "! tmux -L '$sock' display-message -p -t w '#{pane_title}' | grep -q pwned"
 check "hostile: no red from the server" sh -c "! tmux -L '$sock' capture-pane -p -e -t w | grep -q \"\$(printf '\\033')\\[31m\""
+keys q
+
+# 7b. A broken server (garbage with a screen-clear escape, a reset, plain
+#     text for TLS): each named on the screen, the screen itself intact.
+start broken xterm --scenario broken-replies --client thunderbird --role user --now 587:none
+keys Enter Enter Enter
+check "broken: result" wait_for "No setting works with this server as it is now."
+page_until 'error: the server sent a NUL byte'
+check "broken: the garbage named on screen" wait_for "25             error: the server sent a NUL byte"
+check "broken: title bar and keys still drawn" sh -c "tmux -L '$sock' capture-pane -p -t w | head -1 | grep -q 'smtpfix | What is wrong' && tmux -L '$sock' capture-pane -p -t w | tail -1 | grep -q 'Enter: OK'"
 keys q
 
 # 8. Colour, NO_COLOR, monochrome, a kill, and a terminal curses does not know.
