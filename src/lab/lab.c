@@ -33,6 +33,8 @@ const struct sf_lab_scenario sf_lab_scenarios[] = {
 	{ "wrong-password", "the demo account's password was changed: the old one is refused" },
 	{ "broken-replies", "25 answers with binary garbage, 587 resets the connection in the middle of "
 			    "its greeting, 465 answers the TLS handshake with plain text" },
+	{ "slow-and-endless", "25 drips its greeting a byte every 100 ms, 587 answers EHLO with lines that "
+			      "never end, 465 sends one line that never ends" },
 	{ "hostile-text", "cPanel's defaults, with terminal escape sequences (title, screen clear, "
 			  "clipboard write, colour) in the greeting, the EHLO reply and 587's refusal" },
 	{ NULL, NULL }
@@ -55,6 +57,9 @@ struct conn {
 	char line[SF_LAB_LINE_MAX + 2];
 	size_t linelen;
 	bool overlong;
+	/* slow-and-endless: what this connection keeps sending, a tick at a time */
+	enum { FLOOD_NONE, FLOOD_DRIP, FLOOD_LINES, FLOOD_LONG_LINE } flood;
+	size_t dripped;
 };
 
 struct sf_lab {
@@ -247,7 +252,10 @@ command(struct sf_lab *lab, struct conn *c, char *line)
 	else
 		arg = line + strlen(line);
 	if (strcasecmp(line, "EHLO") == 0) {
-		ehlo(lab, c, arg);
+		if (is(lab, "slow-and-endless") && c->role == ROLE_SUBMISSION)
+			c->flood = FLOOD_LINES; /* the reply comes from the ticks, and never ends */
+		else
+			ehlo(lab, c, arg);
 	} else if (strcasecmp(line, "HELO") == 0) {
 		say(c, "250 " SF_LAB_HOST "\r\n");
 	} else if (strcasecmp(line, "STARTTLS") == 0) {
@@ -370,6 +378,10 @@ accept_on(struct sf_lab *lab, enum role r)
 	c->role = r;
 	if (is(lab, "silent"))
 		return; /* accepted, never greeted */
+	if (is(lab, "slow-and-endless") && r == ROLE_SMTP) {
+		c->flood = FLOOD_DRIP; /* the greeting comes from the ticks */
+		return;
+	}
 	if (is(lab, "broken-replies")) {
 		broken_reply(c);
 		close_conn(lab, c);
@@ -387,6 +399,10 @@ accept_on(struct sf_lab *lab, enum role r)
 			close_conn(lab, c);
 			return;
 		}
+	}
+	if (is(lab, "slow-and-endless") && r == ROLE_SUBMISSIONS) {
+		c->flood = FLOOD_LONG_LINE; /* after TLS: a greeting line with no end */
+		return;
 	}
 	say(c, is(lab, "hostile-text") ? "220 " SF_LAB_HOST " ESMTP " HOSTILE_TEXT "\r\n"
 				       : "220 " SF_LAB_HOST " ESMTP smtpfix practice server\r\n");
@@ -521,6 +537,39 @@ sf_lab_scenario_name(const struct sf_lab *lab)
 	return lab->scenario;
 }
 
+/* One tick of what slow-and-endless connections send: a byte of the
+ * greeting, or another burst of reply lines, or more of a line with no end.
+ * The client's own limits and deadlines must end these, not the server. */
+static void
+flood_tick(struct sf_lab *lab)
+{
+	static const char greeting[] = "220 " SF_LAB_HOST " ESMTP smtpfix practice server\r\n";
+	char burst[2048];
+	size_t i;
+
+	for (i = 0; i < lab->nconns; i++) {
+		struct conn *c = &lab->conns[i];
+
+		if (c->flood == FLOOD_DRIP && c->dripped < sizeof greeting - 1) {
+			char one[2] = { greeting[c->dripped++], '\0' };
+
+			say(c, one);
+		} else if (c->flood == FLOOD_LINES) {
+			size_t n = 0;
+
+			while (n + 40 < sizeof burst)
+				n += (size_t)snprintf(burst + n, sizeof burst - n, "250-ENDLESS-%08zu\r\n", c->dripped++);
+			say(c, burst);
+		} else if (c->flood == FLOOD_LONG_LINE) {
+			memset(burst, c->dripped++ == 0 ? '2' : 'A', sizeof burst - 1);
+			burst[sizeof burst - 1] = '\0';
+			if (c->dripped == 1)
+				memcpy(burst, "220 ", 4);
+			say(c, burst);
+		}
+	}
+}
+
 void
 sf_lab_run(struct sf_lab *lab, volatile sig_atomic_t *stop)
 {
@@ -539,7 +588,10 @@ sf_lab_run(struct sf_lab *lab, volatile sig_atomic_t *stop)
 			fds[n].events = POLLIN;
 			fds[n++].revents = 0;
 		}
-		if (poll(fds, n, 200) <= 0)
+		r = poll(fds, n, is(lab, "slow-and-endless") ? 100 : 200);
+		if (is(lab, "slow-and-endless"))
+			flood_tick(lab);
+		if (r <= 0)
 			continue;
 		for (r = 0; r < NROLES; r++)
 			if (fds[r].revents & POLLIN)

@@ -426,6 +426,14 @@ port_policy(struct sf_port_policy *p, const struct evidence *ev)
 			m->smtp.fail_code == SF_E_TIMEOUT ? "no-greeting" : "error");
 		return;
 	}
+	/* Greeted, then the conversation broke before EHLO or HELO was
+	 * answered (an endless or malformed reply): that is an error too, not
+	 * a port that offers nothing. */
+	if (tls_conn == NULL && plain != NULL && !plain->smtp.caps_valid && !plain->smtp.helo.replied &&
+		plain->smtp.fail_code != SF_OK) {
+		snprintf(p->status, sizeof p->status, "error");
+		return;
+	}
 	snprintf(p->status, sizeof p->status, "open");
 	plain_auth = plain != NULL && plain->smtp.caps_valid && plain->smtp.caps.nauth > 0;
 	tls_auth = tls_conn != NULL && tls_conn->smtp.caps_tls_valid &&

@@ -339,7 +339,7 @@ port_problem(struct writer *w, const struct sf_probe_result *res, int port, cons
 	char why[SF_MESSAGE_MAX];
 	size_t i;
 
-	if (strcmp(status, "closed") == 0 || strcmp(status, "filtered") == 0 || strcmp(status, "no-greeting") == 0)
+	if (strcmp(status, "closed") == 0 || strcmp(status, "filtered") == 0)
 		return;
 	for (i = 0; i < res->ntargets; i++) {
 		const struct sf_target_result *t = &res->targets[i];

@@ -115,6 +115,22 @@ check "broken: reset named" sh -c "tr -s ' \n' '  ' <'$dir/out12' | grep -q '587
 check "broken: no escape byte in the output" sh -c "! grep -q \"\$(printf '\\033')\" '$dir/out12'"
 check "broken: done in under 4 s" [ $(( (t1 - t0) / 1000000 )) -lt 4000 ]
 
+# 7c. A slow and endless server: a greeting dripped a byte every 100 ms on
+#     25, EHLO lines that never end on 587, a line with no end on 465. The
+#     deadline (2 s) and the reply limits end each, with its reason; the run
+#     (two probes) stays within two deadlines plus one second each, and
+#     within 16 MiB.
+t0=$(date +%s%N)
+/usr/bin/time -f '%M' -o "$dir/rss13" "$bin" --demo --plain --scenario slow-and-endless --timeout 2 \
+	--client thunderbird --report-dir "$dir/r11" </dev/null >"$dir/out13" 2>&1
+t1=$(date +%s%N)
+flat13=$(tr -s ' \n' '  ' <"$dir/out13")
+check "slow: the dripped greeting ends at the deadline" grep -qF "25 connects, but no greeting: no complete answer to the greeting within 2.0 s (the server sent part of a reply)" <<<"$flat13"
+check "slow: the endless reply is cut at 256 lines" grep -qF "587 error: the server sent a reply of more than 256 lines" <<<"$flat13"
+check "slow: the endless line is cut at 4096 bytes" grep -qF "465 error: the server sent a line longer than 4096 bytes" <<<"$flat13"
+check "slow: two probes within 2 x (2 s + 1 s)" [ $(( (t1 - t0) / 1000000 )) -lt 6000 ]
+check "slow: peak memory under 16 MiB" [ "$(tail -1 "$dir/rss13")" -lt 16384 ]
+
 # 8. A report name that exists is never overwritten: the next free name is used.
 mkdir -p "$dir/r9"
 now=$(date +%s)

@@ -205,6 +205,15 @@ check "broken: the garbage named on screen" wait_for "25             error: the 
 check "broken: title bar and keys still drawn" sh -c "tmux -L '$sock' capture-pane -p -t w | head -1 | grep -q 'smtpfix | What is wrong' && tmux -L '$sock' capture-pane -p -t w | tail -1 | grep -q 'Enter: OK'"
 keys q
 
+# 7c. A slow and endless server: the screen stays live and names each.
+start slow xterm --scenario slow-and-endless --timeout 2 --client thunderbird --role user --now 587:none
+keys Enter Enter Enter
+check "slow: the probe screen is live" wait_for "Testing 127.0.0.1 on every port at once"
+limit=60 check "slow: result within the deadline" wait_for "No setting works with this server as it is now."
+page_until 'more than 256 lines'
+check "slow: the endless reply named on screen" wait_for_flat "the server sent a reply of more than 256 lines"
+keys q
+
 # 8. Colour, NO_COLOR, monochrome, a kill, and a terminal curses does not know.
 start colour xterm
 check "colour where the terminal has it" sh -c "styled() { tmux -L '$sock' capture-pane -p -e -t w | head -1 | cat -v; }; styled | grep -q '\[44m'"
