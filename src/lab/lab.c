@@ -35,6 +35,8 @@ const struct sf_lab_scenario sf_lab_scenarios[] = {
 			    "its greeting, 465 answers the TLS handshake with plain text" },
 	{ "slow-and-endless", "25 drips its greeting a byte every 100 ms, 587 answers EHLO with lines that "
 			      "never end, 465 sends one line that never ends" },
+	{ "starttls-tricks", "25 hangs up right after agreeing to STARTTLS, 587 slips a reply in after its "
+			     "220 to STARTTLS, 465 greets with a reply code out of range" },
 	{ "hostile-text", "cPanel's defaults, with terminal escape sequences (title, screen clear, "
 			  "clipboard write, colour) in the greeting, the EHLO reply and 587's refusal" },
 	{ NULL, NULL }
@@ -263,6 +265,16 @@ command(struct sf_lab *lab, struct conn *c, char *line)
 			say(c, "502 STARTTLS not available\r\n");
 			return true;
 		}
+		if (is(lab, "starttls-tricks") && c->role == ROLE_SMTP) {
+			say(c, "220 TLS go ahead\r\n");
+			return false; /* and hang up instead of the handshake */
+		}
+		if (is(lab, "starttls-tricks")) {
+			/* A reply slipped in after 220, before TLS: the injection
+			 * attack on STARTTLS that clients must refuse. */
+			say(c, "220 TLS go ahead\r\n250 injected before the handshake\r\n");
+			return false;
+		}
 		say(c, "220 TLS go ahead\r\n");
 		start_tls(lab, c);
 		return !c->dead;
@@ -402,6 +414,10 @@ accept_on(struct sf_lab *lab, enum role r)
 	}
 	if (is(lab, "slow-and-endless") && r == ROLE_SUBMISSIONS) {
 		c->flood = FLOOD_LONG_LINE; /* after TLS: a greeting line with no end */
+		return;
+	}
+	if (is(lab, "starttls-tricks") && r == ROLE_SUBMISSIONS) {
+		say(c, "999 " SF_LAB_HOST " a reply code no server may send\r\n");
 		return;
 	}
 	say(c, is(lab, "hostile-text") ? "220 " SF_LAB_HOST " ESMTP " HOSTILE_TEXT "\r\n"

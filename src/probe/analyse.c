@@ -283,9 +283,15 @@ starttls_cell(struct sf_matrix_cell *c, const struct evidence *ev)
 		cell_set(c, "unknown", false, si, "STARTTLS was not tried on this port");
 		return;
 	}
+	if (s->starttls_trailing) {
+		/* smtpfix refuses to go on: what follows could be injected. */
+		cell_set(c, "error", true, si, "the server sent data after its 220 to STARTTLS; a careful "
+			"program stops here (what follows could be injected)");
+		return;
+	}
 	if (!src->tls.handshake_ok) {
 		cell_set(c, "tls-handshake-fails", true, si, "the TLS handshake fails: %s",
-			src->tls.handshake_error);
+			src->tls.handshake_error[0] ? src->tls.handshake_error : "no reason given");
 		return;
 	}
 	if (cert_problem(c, src, si))

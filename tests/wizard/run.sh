@@ -131,6 +131,21 @@ check "slow: the endless line is cut at 4096 bytes" grep -qF "465 error: the ser
 check "slow: two probes within 2 x (2 s + 1 s)" [ $(( (t1 - t0) / 1000000 )) -lt 6000 ]
 check "slow: peak memory under 16 MiB" [ "$(tail -1 "$dir/rss13")" -lt 16384 ]
 
+# 7d. STARTTLS tricks: 25 hangs up after agreeing to STARTTLS, 587 slips a
+#     reply in after its 220 (injection), 465 greets with code 999. Each is
+#     named in the saved JSON report; the run ends within its deadlines.
+mkdir -p "$dir/r14"
+t0=$(date +%s%N)
+"$bin" --demo --plain --scenario starttls-tricks --timeout 2 --client thunderbird --report-dir "$dir/r14" \
+	</dev/null >"$dir/out14" 2>&1
+t1=$(date +%s%N)
+j14=$(ls "$dir"/r14/*.json | head -1)
+main() { echo "[.targets[] | select(.port == $1 and .purpose == \"main\")][0].problem"; }
+check "tricks: hang-up after STARTTLS named" jq -e "$(main 25) == \"TLS handshake failed: the server closed the connection during the handshake\"" "$j14" >/dev/null
+check "tricks: injection after STARTTLS refused" jq -e "$(main 587) == \"the server sent data after its reply to STARTTLS\" and ([.matrix[] | select(.port == 587 and .security == \"starttls\" and .auth)][0].message | test(\"could be injected\"))" "$j14" >/dev/null
+check "tricks: code 999 refused" jq -e "$(main 465) == \"the server sent a line that is not an SMTP reply\"" "$j14" >/dev/null
+check "tricks: within 2 x (2 s + 1 s)" [ $(( (t1 - t0) / 1000000 )) -lt 6000 ]
+
 # 8. A report name that exists is never overwritten: the next free name is used.
 mkdir -p "$dir/r9"
 now=$(date +%s)
