@@ -214,6 +214,15 @@ page_until 'more than 256 lines'
 check "slow: the endless reply named on screen" wait_for_flat "the server sent a reply of more than 256 lines"
 keys q
 
+# 7d. STARTTLS tricks: the screen shows the result with both bars intact.
+start tricks xterm --scenario starttls-tricks --timeout 2 --client thunderbird --role user --now 587:none
+keys Enter Enter Enter
+limit=60 check "tricks: result" wait_for "No setting works with this server as it is now."
+page_until '465            error: the server sent a line that is not an SMTP reply'
+check "tricks: code 999 named on screen" wait_for "465            error: the server sent a line that is not an SMTP reply"
+check "tricks: title bar and keys still drawn" sh -c "tmux -L '$sock' capture-pane -p -t w | head -1 | grep -q 'smtpfix | What is wrong' && tmux -L '$sock' capture-pane -p -t w | tail -1 | grep -q 'Enter: OK'"
+keys q
+
 # 8. Colour, NO_COLOR, monochrome, a kill, and a terminal curses does not know.
 start colour xterm
 check "colour where the terminal has it" sh -c "styled() { tmux -L '$sock' capture-pane -p -e -t w | head -1 | cat -v; }; styled | grep -q '\[44m'"
