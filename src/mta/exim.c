@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "smtpfix/mta.h"
+#include "mta_internal.h"
 
 struct macro {
 	char name[64];
@@ -27,19 +28,6 @@ struct parser {
 	char section[32]; /* "" for main */
 	struct sf_exim_auth *auth; /* the authenticator block being read */
 };
-
-static char *
-trim(char *s)
-{
-	char *e;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
-}
 
 static struct macro *
 find_macro(struct parser *ps, const char *name, size_t len)
@@ -135,11 +123,10 @@ directive(struct parser *ps, const char *line, const char *path, int depth)
 	}
 }
 
+/* The main options that decide the AUTH policy, from the file or -bP. */
 static void
-main_option(struct parser *ps, const char *name, const char *value)
+main_option(struct sf_exim_model *m, const char *name, const char *value)
 {
-	struct sf_exim_model *m = ps->m;
-
 	if (strcmp(name, "daemon_smtp_ports") == 0 || strcmp(name, "daemon_smtp_port") == 0)
 		snprintf(m->daemon_smtp_ports, sizeof m->daemon_smtp_ports, "%s", value);
 	else if (strcmp(name, "tls_on_connect_ports") == 0)
@@ -174,7 +161,7 @@ statement(struct parser *ps, char *line)
 	size_t n;
 
 	if (strncmp(line, "begin ", 6) == 0) {
-		snprintf(ps->section, sizeof ps->section, "%s", trim(line + 6));
+		snprintf(ps->section, sizeof ps->section, "%s", sf_mta_trim(line + 6));
 		ps->auth = NULL;
 		return;
 	}
@@ -197,7 +184,7 @@ statement(struct parser *ps, char *line)
 			if (mc != NULL) {
 				v = eq + 1 + (eq[1] == '=');
 				snprintf(value, sizeof value, "%s", v);
-				snprintf(mc->value, sizeof mc->value, "%s", trim(value));
+				snprintf(mc->value, sizeof mc->value, "%s", sf_mta_trim(value));
 			}
 			return;
 		}
@@ -218,12 +205,12 @@ statement(struct parser *ps, char *line)
 	memcpy(name, line, (size_t)(eq - line));
 	name[eq - line] = '\0';
 	snprintf(value, sizeof value, "%s", eq + 1);
-	expand_macros(ps, trim(value), expanded, sizeof expanded);
+	expand_macros(ps, sf_mta_trim(value), expanded, sizeof expanded);
 	{
-		const char *option = trim(name);
+		const char *option = sf_mta_trim(name);
 
 		if (ps->section[0] == '\0')
-			main_option(ps, option, expanded);
+			main_option(ps->m, option, expanded);
 		else if (strcmp(ps->section, "authenticators") == 0)
 			auth_option(ps, option, expanded);
 	}
@@ -331,7 +318,7 @@ sf_exim_model_from_bp(const char *out, struct sf_exim_model *m)
 		memcpy(line, p, n);
 		line[n] = '\0';
 		p = nl ? nl + 1 : p + n;
-		name = trim(line);
+		name = sf_mta_trim(line);
 		n = strlen(name);
 		/* A block starts with "NAME authenticator:" (exim -bP) or "NAME:". */
 		if (n > 1 && name[n - 1] == ':' && strchr(name, '=') == NULL) {
@@ -353,23 +340,16 @@ sf_exim_model_from_bp(const char *out, struct sf_exim_model *m)
 		if (eq == NULL)
 			continue;
 		*eq = '\0';
-		value = trim(eq + 1);
-		name = trim(name);
+		value = sf_mta_trim(eq + 1);
+		name = sf_mta_trim(name);
 		if (strcmp(name, "driver") == 0 && a != NULL)
 			snprintf(a->driver, sizeof a->driver, "%.31s", value);
 		else if (strcmp(name, "public_name") == 0 && a != NULL)
 			snprintf(a->public_name, sizeof a->public_name, "%.31s", value);
 		else if (strcmp(name, "server_advertise_condition") == 0 && a != NULL)
 			snprintf(a->advertise_condition, sizeof a->advertise_condition, "%s", value);
-		else if (strcmp(name, "daemon_smtp_ports") == 0)
-			snprintf(m->daemon_smtp_ports, sizeof m->daemon_smtp_ports, "%s", value);
-		else if (strcmp(name, "tls_on_connect_ports") == 0)
-			snprintf(m->tls_on_connect_ports, sizeof m->tls_on_connect_ports, "%s", value);
-		else if (strcmp(name, "auth_advertise_hosts") == 0) {
-			snprintf(m->auth_advertise_hosts, sizeof m->auth_advertise_hosts, "%s", value);
-			m->auth_advertise_hosts_set = true;
-		} else if (strcmp(name, "tls_advertise_hosts") == 0)
-			snprintf(m->tls_advertise_hosts, sizeof m->tls_advertise_hosts, "%s", value);
+		else
+			main_option(m, name, value);
 	}
 }
 

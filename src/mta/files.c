@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -11,6 +12,7 @@
 
 #include "smtpfix/clock.h"
 #include "smtpfix/mta.h"
+#include "mta_internal.h"
 
 void
 sf_mta_path(const char *root, const char *path, char *out, size_t outsz)
@@ -171,4 +173,17 @@ sf_mta_run(char *const argv[], char *const envp[], struct sf_buf *out, struct sf
 		return sf_error_set(err, SF_E_SYSTEM, "%s failed (status %d)", argv[0],
 			WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	return 0;
+}
+
+char *
+sf_mta_trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
 }

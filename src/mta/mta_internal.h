@@ -6,6 +6,9 @@
 
 #include "smtpfix/mta.h"
 
+/* Cuts white space off both ends in place; returns the new start. */
+char *sf_mta_trim(char *s);
+
 void sf_postfix_read(struct sf_policy *p, const char *root, const char *postconf_bin);
 void sf_dovecot_read(struct sf_policy *p, const char *root, bool cpanel);
 

@@ -1,7 +1,6 @@
 /* Postfix: the effective settings of each smtpd service are main.cf's
  * values overridden by that service's -o options in master.cf. The same
  * model is filled from the files or from postconf -n / -P / -M. */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,19 +28,6 @@ struct pf_conf {
 	} svc[SF_MTA_MAX_SERVICES];
 	size_t nsvc;
 };
-
-static char *
-trim(char *s)
-{
-	char *e;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
-}
 
 static void
 set_param(struct pf_param *list, size_t *n, size_t max, const char *name, const char *value)
@@ -121,7 +107,7 @@ main_line(void *ctx, char *line)
 	if (eq == NULL)
 		return;
 	*eq = '\0';
-	set_param(c->main, &c->nmain, PF_MAX_PARAMS, trim(line), trim(eq + 1));
+	set_param(c->main, &c->nmain, PF_MAX_PARAMS, sf_mta_trim(line), sf_mta_trim(eq + 1));
 }
 
 static void
@@ -171,7 +157,7 @@ apply_overrides(struct pf_conf *c, const char *text)
 		*s1 = *s2 = *eq = '\0';
 		for (i = 0; i < c->nsvc; i++)
 			if (strcmp(c->svc[i].name, line) == 0 && strcmp(c->svc[i].type, s1 + 1) == 0)
-				set_param(c->svc[i].o, &c->svc[i].no, 32, trim(s2 + 1), trim(eq + 1));
+				set_param(c->svc[i].o, &c->svc[i].no, 32, sf_mta_trim(s2 + 1), sf_mta_trim(eq + 1));
 	}
 	free(copy);
 }

@@ -107,7 +107,6 @@ struct screen {
 	bool show_help;
 	/* The probe thread's progress, read by the drawing thread. */
 	pthread_mutex_t lock;
-	unsigned targets_done;
 	struct progress_row rows[PROGRESS_ROWS];
 	size_t nrows;
 	bool probe_finished;
@@ -329,9 +328,18 @@ watch_probe(void *ctx, const struct sf_progress *ev)
 		row->done = ev->done;
 		row->ok = ev->ok;
 	}
-	if (ev->done)
-		sc->targets_done++;
 	pthread_mutex_unlock(&sc->lock);
+}
+
+/* How many of the live rows have finished; the caller holds the lock. */
+static size_t
+rows_done(const struct screen *sc)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < sc->nrows; i++)
+		n += sc->rows[i].done;
+	return n;
 }
 
 /* The live rows, in the order the targets started; the caller holds the lock. */
@@ -388,7 +396,6 @@ probe_with_screen(struct screen *sc, struct sf_wizard *w, const struct sf_wiz_qu
 	struct timespec start, now;
 	int rows, cols;
 
-	sc->targets_done = 0;
 	sc->nrows = 0;
 	sc->probe_finished = false;
 	sc->ss.watch = watch_probe;
@@ -414,8 +421,8 @@ probe_with_screen(struct screen *sc, struct sf_wizard *w, const struct sf_wiz_qu
 		mvaddnstr(0, 0, " smtpfix | Testing the server", cols);
 		attroff(role_attr(ROLE_BAR));
 		pthread_mutex_lock(&sc->lock);
-		snprintf(line, sizeof line, "Testing %s on every port at once: %.1f s, %u finished.", w->server, secs,
-			 sc->targets_done);
+		snprintf(line, sizeof line, "Testing %s on every port at once: %.1f s, %zu finished.", w->server, secs,
+			 rows_done(sc));
 		draw_line(2, 1, line, strlen(line), cols - 2);
 		draw_progress(sc, 4, rows - 2, cols);
 		pthread_mutex_unlock(&sc->lock);
@@ -618,7 +625,8 @@ sf_ui_screen_run(const struct sf_ui_options *o)
 		default:
 			break;
 		}
-		shown = w.step == shown ? SF_WIZ_DONE : shown; /* same step again: reset its input */
+		if (w.step == shown) /* the same question again (the next fix step, a refused answer) */
+			shown = SF_WIZ_DONE; /* makes the loop start it afresh */
 	}
 	endwin();
 	guard_terminal(false);

@@ -1,14 +1,13 @@
-/* Test certificates made at test time, in memory and on disk: a CA, a
- * server certificate it signed, self-signed ones, expired and future ones. */
+/* Test certificates made at test time, on disk: a CA, a server certificate
+ * it signed, self-signed ones, expired and future ones. Made by the TLS
+ * layer's own certificate maker, as the practice server makes its own. */
 #ifndef TESTS_TESTCERT_H
 #define TESTS_TESTCERT_H
 
-#include <openssl/evp.h>
-#include <openssl/x509.h>
+#include "smtpfix/tls.h"
 
 struct testcert {
-	EVP_PKEY *key;
-	X509 *cert;
+	struct sf_tls_cert pem;
 	char cert_path[256];
 	char key_path[256];
 };
