@@ -69,20 +69,36 @@ reply_line(const struct sf_reply *r, char *out, size_t outsz)
 	out[n < outsz ? n : outsz - 1] = '\0';
 }
 
+/* Where a submission problem is best shown: the submission port mail
+ * programs use first (587, the founding case's), then the others. */
+static int
+port_rank(int port)
+{
+	static const int order[] = { 587, 2525, 26, 25 };
+	size_t i;
+
+	for (i = 0; i < sizeof order / sizeof order[0]; i++)
+		if (order[i] == port)
+			return (int)i;
+	return (int)(sizeof order / sizeof order[0]);
+}
+
 /* A target that shows login offered only after TLS: plain EHLO without
- * AUTH and EHLO under TLS with it. */
+ * AUTH and EHLO under TLS with it; on the best-ranked port. */
 static const struct sf_target_result *
 auth_after_tls_target(const struct sf_probe_result *p)
 {
+	const struct sf_target_result *best = NULL;
 	size_t i;
 
 	for (i = 0; p != NULL && i < p->ntargets; i++) {
 		const struct sf_session_result *s = &p->targets[i].smtp;
 
-		if (s->caps_valid && s->caps_tls_valid && s->caps.nauth == 0 && s->caps_tls.nauth > 0)
-			return &p->targets[i];
+		if (s->caps_valid && s->caps_tls_valid && s->caps.nauth == 0 && s->caps_tls.nauth > 0 &&
+			(best == NULL || port_rank(p->targets[i].port) < port_rank(best->port)))
+			best = &p->targets[i];
 	}
-	return NULL;
+	return best;
 }
 
 /* The plain-text refusal of mail without login on the same port. */
