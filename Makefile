@@ -40,7 +40,7 @@ ifeq ($(WERROR),1)
 WARNINGS += -Werror
 endif
 
-PKGS_LIB  := openssl libcares zlib
+PKGS_LIB  := openssl libcares zlib libidn2
 PKGS_UI   := ncursesw
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS_LIB) $(PKGS_UI) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS_LIB) $(PKGS_UI) 2>/dev/null)
@@ -147,6 +147,8 @@ check-lab: $(BIN)
 
 check-policy: $(BIN)
 	$(Q)tests/policy/run.sh $(abspath $(BIN))
+	$(Q)tests/policy/hostile.sh $(abspath $(BIN))
+	$(Q)tests/policy/logs.sh $(abspath $(BIN))
 
 check-cli: $(BIN)
 	$(Q)tests/cli/run.sh $(abspath $(BIN))

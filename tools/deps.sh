@@ -6,12 +6,12 @@ set -euo pipefail
 
 packages=(
 	gcc make pkg-config
-	libssl-dev libncurses-dev libc-ares-dev zlib1g-dev
+	libssl-dev libncurses-dev libc-ares-dev zlib1g-dev libidn2-dev
 	check
 	openssl
 	jq
 	tmux
-	swaks
+	swaks libnet-ssleay-perl
 	time
 	valgrind
 	clang
@@ -21,7 +21,7 @@ packages=(
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	echo "deps: this script installs Debian packages. On AlmaLinux/RHEL install:" >&2
-	echo "  dnf install gcc make pkgconf-pkg-config openssl-devel ncurses-devel c-ares-devel zlib-devel check-devel jq openssl dnsmasq" >&2
+	echo "  dnf install gcc make pkgconf-pkg-config openssl-devel ncurses-devel c-ares-devel zlib-devel libidn2-devel check-devel jq openssl dnsmasq" >&2
 	exit 1
 fi
 

@@ -4,7 +4,7 @@
 #ifndef SMTPFIX_DNS_H
 #define SMTPFIX_DNS_H
 
-#include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -15,6 +15,10 @@
 #define SF_DNS_MAX_ANSWERS    8
 #define SF_DNS_MAX_CANDIDATES 16
 #define SF_DNS_ANSWER_MAX     300
+#define SF_DNS_DETAIL_MAX     512
+/* Aliases (CNAME) followed in one answer before it counts as broken;
+ * real chains have one or two. */
+#define SF_DNS_MAX_CNAME_CHAIN 8
 
 enum sf_dns_status {
 	SF_DNS_OK,
@@ -23,14 +27,15 @@ enum sf_dns_status {
 	SF_DNS_TIMEOUT,   /* no answer in time */
 	SF_DNS_SERVFAIL,  /* the DNS server failed */
 	SF_DNS_REFUSED,   /* the DNS server refused to answer */
-	SF_DNS_ERROR      /* anything else (detail says what) */
+	SF_DNS_ERROR,     /* anything else (detail says what) */
+	SF_DNS_CNAME_LOOP /* the name's aliases (CNAME) lead back to each other */
 };
 
 struct sf_dns_lookup {
 	char name[SF_HOST_MAX + 32];
 	char type[8]; /* SRV, MX, A, AAAA */
 	enum sf_dns_status status;
-	char detail[128];
+	char detail[SF_DNS_DETAIL_MAX]; /* ASCII only: names from DNS in it are escaped */
 	char answers[SF_DNS_MAX_ANSWERS][SF_DNS_ANSWER_MAX];
 	size_t nanswers;
 	double ms;
@@ -44,8 +49,9 @@ struct sf_candidate {
 };
 
 struct sf_discovery {
-	char input[SF_HOST_MAX + 80];
-	char domain[SF_HOST_MAX + 1];
+	char input[SF_HOST_TYPED_MAX + 80];
+	char domain[SF_HOST_MAX + 1];      /* as DNS holds it (A-labels for an international name) */
+	char domain_typed[SF_HOST_TYPED_MAX + 1]; /* as typed, when that was Unicode; else "" */
 	bool input_is_address; /* the input was an email address */
 	struct sf_dns_lookup lookups[SF_DNS_MAX_LOOKUPS];
 	size_t nlookups;
@@ -57,14 +63,22 @@ struct sf_discovery {
 struct sf_dns_options {
 	const char *server;  /* "ADDR" or "ADDR:PORT" ([v6]:PORT); NULL: the system's */
 	int timeout_ms;      /* for the whole discovery */
-	volatile sig_atomic_t *cancel;
+	atomic_bool *cancel; /* only read */
 };
 
-/* Run discovery for input. Returns -1 only for bad input or a resolver
- * that cannot be set up; DNS failures are recorded in the lookups. */
+/* Run discovery for input. A domain typed in Unicode is looked up in its
+ * A-label form (see sf_host_to_ascii). SRV and MX targets that are not
+ * host names (letters, digits, hyphens and dots) are shown in the lookup
+ * as refused and never become candidates. Returns -1 only for bad input
+ * or a resolver that cannot be set up; DNS failures are recorded in the
+ * lookups. */
 int sf_discover(const char *input, const struct sf_dns_options *o, struct sf_discovery *out,
 	struct sf_error *err);
 
 const char *sf_dns_status_id(enum sf_dns_status s);
+
+/* True if s is a DNS server as --dns-server takes it: an IPv4 or IPv6
+ * address, ADDR:PORT, or [IPv6]:PORT. */
+bool sf_dns_server_valid(const char *s);
 
 #endif

@@ -1,6 +1,9 @@
 /* A small streaming JSON writer into an sf_buf. Strings are escaped so the
  * document is always valid UTF-8 JSON whatever bytes a server sent:
- * invalid UTF-8 becomes U+FFFD, control characters become \u00XX. */
+ * each byte that is not part of valid UTF-8 becomes U+FFFD, control
+ * characters (C0, DEL and C1) become \u00XX, and the characters that
+ * reorder or hide text (sf_unicode_hidden: bidirectional controls, U+2028
+ * and U+2029, zero-width characters, tags) become \uXXXX escapes too. */
 #ifndef SMTPFIX_JSON_H
 #define SMTPFIX_JSON_H
 

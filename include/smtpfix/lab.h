@@ -4,7 +4,7 @@
 #ifndef SMTPFIX_LAB_H
 #define SMTPFIX_LAB_H
 
-#include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "smtpfix/error.h"
@@ -12,6 +12,9 @@
 #define SF_LAB_USER     "demo@lab.smtpfix.test"
 #define SF_LAB_PASSWORD "practice-2026"
 #define SF_LAB_HOST     "mail.lab.smtpfix.test"
+/* The name on the certificate of cert-name-mismatch: a hosting company's
+ * machine name, as shared hosting often has. */
+#define SF_LAB_OTHER_HOST "server42.hosting.smtpfix.test"
 #define SF_LAB_LINE_MAX 1024
 #define SF_LAB_MAX_CONN 64
 
@@ -37,8 +40,8 @@ int sf_lab_port(const struct sf_lab *lab, int logical);
 /* A file holding the lab's CA certificate (for --ca-file). */
 const char *sf_lab_ca_file(const struct sf_lab *lab);
 const char *sf_lab_scenario_name(const struct sf_lab *lab);
-/* Serve until *stop is set. */
-void sf_lab_run(struct sf_lab *lab, volatile sig_atomic_t *stop);
+/* Serve until *stop is set (from another thread or a signal handler). */
+void sf_lab_run(struct sf_lab *lab, atomic_bool *stop);
 void sf_lab_free(struct sf_lab *lab);
 
 #endif

@@ -5,15 +5,21 @@
 #ifndef SMTPFIX_MTA_H
 #define SMTPFIX_MTA_H
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "smtpfix/buf.h"
 #include "smtpfix/error.h"
 
 #define SF_MTA_FILE_MAX      (8u << 20) /* largest config file read */
+#define SF_MTA_TOTAL_MAX     (32u << 20) /* all config files read in one run, together */
 #define SF_MTA_INCLUDE_DEPTH 8
+#define SF_MTA_INCLUDES_MAX  100 /* Exim .include files followed in one run, repeats counted */
+#define SF_MTA_LINK_HOPS     32  /* symbolic links followed while finding one path under a root */
+#define SF_MTA_DIR_MAX       512 /* names taken from one settings folder (conf.d, chkserv.d) */
 #define SF_MTA_MAX_AUTH      16
 #define SF_MTA_MAX_PORTS     16
 #define SF_MTA_MAX_SERVICES  16
@@ -35,7 +41,7 @@ struct sf_setting {
 
 struct sf_unreadable {
 	char path[SF_MTA_TEXT_MAX];
-	char why[128];
+	char why[SF_MTA_TEXT_MAX];
 	char hides[SF_MTA_TEXT_MAX];
 };
 
@@ -57,6 +63,10 @@ struct sf_exim_model {
 	struct sf_exim_auth auths[SF_MTA_MAX_AUTH];
 	size_t nauths;
 	bool submission_587_rule; /* cPanel's "message submission on port 587" drop */
+	/* Empty when the whole configuration was read; else the first part
+	 * that was not, in words ("/etc/exim.conf was not read (...)"). A
+	 * model with a gap gives no verdict: the missing part could change it. */
+	char unread[SF_MTA_TEXT_MAX];
 };
 
 /* Postfix: one smtpd service of master.cf with its effective settings. */
@@ -107,6 +117,15 @@ struct sf_policy {
 	size_t nfiles;
 	struct sf_finding findings[SF_MTA_MAX_NOTES];
 	size_t nfindings;
+	/* Why the AUTH verdict is unknown when a file it rests on was not
+	 * read; empty otherwise. */
+	char auth_unknown_why[SF_MTA_TEXT_MAX];
+	/* What this run has read so far, against SF_MTA_TOTAL_MAX and
+	 * SF_MTA_INCLUDES_MAX, and whether each limit was met (said once). */
+	size_t bytes_read;
+	size_t includes;
+	bool bytes_cap_hit;
+	bool includes_cap_hit;
 };
 
 struct sf_policy_options {
@@ -128,18 +147,53 @@ void sf_exim_model_from_bp(const char *out, struct sf_exim_model *m);
 void sf_exim_verdict(const struct sf_exim_model *m, const char *source, struct sf_setting *s);
 const char *sf_tri_json(enum sf_tri t); /* "true", "false", "null" */
 
+/* A note; the same note twice is kept once. */
 void sf_policy_note(struct sf_policy *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sf_policy_unreadable(struct sf_policy *p, const char *path, const char *why,
 	const char *hides);
 void sf_policy_finding(struct sf_policy *p, const char *id, const char *severity,
 	const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-/* Files under the root: "/etc/exim.conf" -> "ROOT/etc/exim.conf". */
+/* Files under the root: "/etc/exim.conf" -> "ROOT/etc/exim.conf". The
+ * plain join, links not looked at: for messages and for programs given a
+ * folder (postconf -c). To open anything, use the functions below. */
 void sf_mta_path(const char *root, const char *path, char *out, size_t outsz);
-/* Read a whole file (at most SF_MTA_FILE_MAX). On failure records it as
- * unreadable with `hides` and returns -1. */
+
+/* Finding a path under a root (not NULL, "" or "/") the way a chroot would,
+ * so a copy of someone's server cannot lead smtpfix to this machine's own
+ * files: one name at a time, symbolic links followed by smtpfix itself
+ * (at most SF_MTA_LINK_HOPS in a row), an absolute link starting again at
+ * the root, ".." never above it, the last name opened with O_NOFOLLOW.
+ * Without a root, the path is used as the live system has it.
+ *
+ * Each returns -1 on failure with errno set and `why` (at least
+ * SF_MTA_TEXT_MAX bytes is ample) saying what stopped it in plain words.
+ * `why` is empty only when the file is simply not there (no link led
+ * there), which callers usually pass over in silence. */
+
+/* Open a regular file read-only (O_CLOEXEC). Anything else at the path (a
+ * FIFO, socket, device or folder) is not opened at all under a root, and
+ * never waited on (O_NONBLOCK) on the live system. Returns the descriptor. */
+int sf_mta_open(const char *root, const char *path, char *why, size_t whysz);
+/* What is at the path, links followed as above (*st is never a link). */
+int sf_mta_stat(const char *root, const char *path, struct stat *st, char *why, size_t whysz);
+/* The path the walk leads to, as ROOT/a/b/c with no symbolic link left in
+ * it at the time of the call, and what is there. For code that must hand a
+ * path name on. Returns 0. */
+int sf_mta_resolve(const char *root, const char *path, char *out, size_t outsz, struct stat *st,
+	char *why, size_t whysz);
+
+/* Open a folder for listing, found the same way. */
+DIR *sf_mta_opendir(const char *root, const char *path, char *why, size_t whysz);
+
+/* Read a whole regular file (at most SF_MTA_FILE_MAX, and within what is
+ * left of SF_MTA_TOTAL_MAX for this run). Returns 0 when read; -1 when it
+ * is not there (nothing recorded); -2 when it is there but was not read:
+ * then it is recorded as unreadable with `why` and `hides`. */
 int sf_mta_read(struct sf_policy *p, const char *root, const char *path, const char *hides,
 	struct sf_buf *out);
+/* Something is at the path: a file of any kind, or a symbolic link even one
+ * that leads nowhere (reading it then says why). */
 bool sf_mta_exists(const char *root, const char *path);
 /* Run argv with a deadline, capturing standard output (bounded). */
 int sf_mta_run(char *const argv[], char *const envp[], struct sf_buf *out, struct sf_error *err);

@@ -11,6 +11,8 @@
 
 #include "smtpfix/error.h"
 
+struct sf_policy; /* smtpfix/mta.h */
+
 #define SF_LOG_MAX_GROUPS   4096      /* distinct (kind, address, user, port) kept */
 #define SF_LOG_MAX_FILES    32
 #define SF_LOG_CHUNK        (4u << 20) /* bytes read at a time */
@@ -18,6 +20,27 @@
 #define SF_LOG_ADDR_MAX     64
 #define SF_LOG_USER_MAX     128
 #define SF_LOG_SAMPLE_MAX   240
+#define SF_LOG_ERROR_MAX    200
+
+/* Runs of NUL bytes (what a crash leaves in a log) of at least this many
+ * bytes are stepped over without being searched; shorter ones are turned
+ * into line ends. Either way a NUL ends a line, as GNU grep treats NULs in
+ * binary files: no real log line holds one, and what follows a run is
+ * what the logger wrote next. */
+#define SF_LOG_NUL_SKIP     4096
+
+/* A compressed log is read to at most SF_LOG_GZ_MAX_OUT bytes, and to at
+ * most SF_LOG_GZ_RATIO times its size on disk once past the first
+ * SF_LOG_GZ_FREE bytes. Mail logs compress 5 to 30 times (a storm of
+ * near-identical failed logins measured 23 times with gzip -9), while a
+ * compression bomb expands 200 (gzip -1) to 1030 (gzip -9) times. 100
+ * leaves room for real logs, even ones three quarters NUL bytes after a
+ * crash, and stops every bomb early; the free start keeps small files
+ * from being judged by the ratio at all, and 1 GiB keeps one file to a
+ * few seconds of work. */
+#define SF_LOG_GZ_MAX_OUT   (1ull << 30)
+#define SF_LOG_GZ_RATIO     100u
+#define SF_LOG_GZ_FREE      (16ull << 20)
 
 enum sf_log_kind {
 	SF_LOG_SUBMISSION_AUTH_REQUIRED,
@@ -50,12 +73,24 @@ struct sf_log_group {
 	char sample[SF_LOG_SAMPLE_MAX]; /* the first line seen, cut */
 };
 
+/* How the reading of one file ended. */
+enum sf_log_end {
+	SF_LOG_END_WHOLE,      /* read to its end */
+	SF_LOG_END_UNREADABLE, /* nothing could be read: not opened, not a regular file */
+	SF_LOG_END_CAPPED,     /* stopped at SF_LOG_GZ_MAX_OUT */
+	SF_LOG_END_RATIO,      /* stopped: expands more than SF_LOG_GZ_RATIO times */
+	SF_LOG_END_TRUNCATED,  /* the compressed data ends in the middle */
+	SF_LOG_END_DAMAGED,    /* the compressed data is corrupt */
+	SF_LOG_END_READ_ERROR  /* a read failed part way */
+};
+
 struct sf_log_file {
 	char path[512];
 	bool gzip;
-	unsigned long long bytes;
+	unsigned long long bytes; /* read (decompressed), holes of a sparse file included */
 	unsigned long long lines_matched;
-	char error[128]; /* "" when it was read whole */
+	enum sf_log_end end;
+	char error[SF_LOG_ERROR_MAX]; /* "" when it was read whole; else why not */
 };
 
 struct sf_log_scan {
@@ -98,11 +133,23 @@ time_t sf_log_time(const char *line, size_t len, time_t now);
 
 void sf_log_scan_init(struct sf_log_scan *s, time_t since, time_t now);
 void sf_log_scan_free(struct sf_log_scan *s);
-/* Scan one file (".gz" read through zlib). A file that cannot be read is
- * recorded with its reason and -1 is returned; the scan goes on. */
+/* Scan one file (".gz" read through zlib; only regular files, and no
+ * symbolic link as the last part of the path). Returns 0 when it was read
+ * to its end; 1 when only part could be read (the lines read are counted;
+ * the file's end and error say why it stopped); -1 when nothing could be
+ * read (recorded with its reason). The scan goes on either way. */
 int sf_log_scan_file(struct sf_log_scan *s, const char *path, struct sf_error *err);
+/* How many files were opened and read, whole or in part: what claims
+ * about the log may rest on. */
+size_t sf_log_scan_files_read(const struct sf_log_scan *s);
 /* Add one line's hit (used by the scanner and by tests). */
 void sf_log_scan_add(struct sf_log_scan *s, const struct sf_log_hit *hit, const char *line,
 	size_t len);
+
+/* Scan one log file for a policy report: a file that cannot be read is
+ * listed as unreadable with what it hides, one read only in part gets a
+ * note naming it ("stopped reading FILE after N MiB: ..."). Returns what
+ * sf_log_scan_file returns. */
+int sf_policy_scan_log(struct sf_policy *p, struct sf_log_scan *s, const char *path);
 
 #endif

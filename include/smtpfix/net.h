@@ -31,6 +31,19 @@ struct sf_addr_list {
  * IPv4 address, or an IPv6 address with or without brackets. */
 bool sf_host_valid(const char *s);
 
+/* The longest host name as typed: in Unicode a character takes up to four
+ * bytes. */
+#define SF_HOST_TYPED_MAX (4 * SF_HOST_MAX)
+
+/* A host or domain name typed in Unicode (b\u00fccher.example) in the form
+ * DNS holds it: A-labels (xn--bcher-kva.example), by IDNA2008 with the
+ * UTS 46 mapping (capitals to small letters, NFC). A name in ASCII is
+ * copied as it is. Returns 1 when converted, 0 when copied, or -1
+ * (SF_E_USAGE) when the name is not valid UTF-8, holds a character no
+ * domain name may hold (spaces, controls, bidirectional controls), or
+ * does not fit in outsz. The message does not quote the name. */
+int sf_host_to_ascii(const char *in, char *out, size_t outsz, struct sf_error *err);
+
 /* Resolve host to every IPv4 and IPv6 address, finishing by deadline. A
  * resolver that does not answer in time leaves SF_E_TIMEOUT. */
 int sf_resolve(const char *host, int64_t deadline, struct sf_addr_list *out,

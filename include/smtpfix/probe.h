@@ -7,7 +7,7 @@
 #include <stddef.h>
 
 #include <poll.h>
-#include <signal.h>
+#include <stdatomic.h>
 
 #include "smtpfix/error.h"
 #include "smtpfix/net.h"
@@ -59,6 +59,37 @@ struct sf_port_map {
 	int real; /* where smtpfix actually connects */
 };
 
+/* A name answered without DNS (curl's --resolve): the practice server's
+ * names, or a test's, point at loopback. */
+struct sf_host_map {
+	char name[SF_HOST_MAX + 1];
+	char address[SF_ADDR_TEXT_MAX];
+};
+
+/* Certificate names held against the server probed: a name from the
+ * certificate is recommended instead of the typed one only when it is a
+ * real host name and leads to the same address. The server controls the
+ * certificate, so anything else is reported, never put into the steps. */
+#define SF_CERT_NAMES_MAX 8
+#define SF_CERT_NAME_SHOWN_MAX 160 /* a refused name is kept this long, sanitized later */
+
+enum sf_cert_name_check {
+	SF_CERT_NAME_LEADS_HERE,   /* resolves to the address that was probed */
+	SF_CERT_NAME_ELSEWHERE,    /* resolves, but not to that address */
+	SF_CERT_NAME_NO_ADDRESS,   /* does not resolve */
+	SF_CERT_NAME_NOT_HOST      /* not a host name (a wildcard, spaces, control bytes ...) */
+};
+
+struct sf_cert_name {
+	char name[SF_CERT_NAME_SHOWN_MAX + 1];
+	enum sf_cert_name_check check;
+	char probed[SF_ADDR_TEXT_MAX];  /* the address it was held against */
+	char found[SF_ADDR_TEXT_MAX];   /* its first address, when elsewhere */
+	long source;                    /* the target whose certificate named it */
+};
+
+const char *sf_cert_name_check_id(enum sf_cert_name_check c);
+
 struct sf_probe_options {
 	const char *host;
 	int ports[SF_PROBE_MAX_PORTS];
@@ -72,6 +103,11 @@ struct sf_probe_options {
 	bool rcpt_test;
 	struct sf_port_map maps[SF_PROBE_MAX_MAPS];
 	size_t nmaps;
+	struct sf_host_map host_maps[SF_PROBE_MAX_MAPS];
+	size_t nhost_maps;
+	/* The DNS server the person named (--dns-server), asked about the
+	 * certificate's names too; NULL: the system's resolver. */
+	const char *dns_server;
 
 	/* The login test (optional). */
 	const char *user;
@@ -87,8 +123,9 @@ struct sf_probe_options {
 
 	sf_progress_fn progress; /* may be NULL */
 	void *progress_ctx;
-	/* Set to non-zero (from a signal handler, say) to cancel the run. */
-	volatile sig_atomic_t *cancel;
+	/* Set (from another thread, or a signal handler) to cancel the run.
+	 * The run only reads it; whoever starts the run clears it first. */
+	atomic_bool *cancel;
 };
 
 struct sf_target_result {
@@ -142,13 +179,14 @@ struct sf_port_policy {
 struct sf_recommendation {
 	bool found;
 	bool as_typed;   /* works with the host name the person typed */
+	bool from_certificate; /* host is a certificate name that leads to the same server */
 	bool insecure;   /* only a setting without encryption works */
 	char host[SF_HOST_MAX + 1];
 	int port;
 	enum sf_security security;
 	bool auth;
 	char username[320];
-	char why[SF_MESSAGE_MAX];
+	char why[2 * SF_MESSAGE_MAX + 3 * SF_HOST_MAX]; /* may name three hosts */
 };
 
 struct sf_probe_result {
@@ -166,6 +204,10 @@ struct sf_probe_result {
 	struct sf_matrix_cell cells[SF_PROBE_MAX_PORTS * 6];
 	size_t ncells;
 	struct sf_recommendation recommended;
+	/* Names on certificates that did not carry the typed name, checked
+	 * before any is recommended (see sf_cert_name). */
+	struct sf_cert_name cert_names[SF_CERT_NAMES_MAX];
+	size_t ncert_names;
 	long login_index;  /* the login test target, or -1 */
 	bool cancelled;
 
@@ -250,6 +292,8 @@ const char *sf_purpose_id(enum sf_purpose p);
 enum sf_probe_mode sf_probe_mode_for_port(enum sf_probe_mode requested, int port);
 const char *sf_probe_mode_name(enum sf_probe_mode m);
 int sf_probe_mode_parse(const char *s, enum sf_probe_mode *out);
+/* "NAME:ADDRESS" (an IPv4 or IPv6 literal) into m; -1 if it is not. */
+int sf_host_map_parse(const char *s, struct sf_host_map *m);
 int sf_probe_real_port(const struct sf_probe_options *o, int port);
 
 /* Whether the target behaves as a healthy submission server for a client

@@ -18,6 +18,7 @@
 
 #include "smtpfix/buf.h"
 #include "smtpfix/error.h"
+#include "smtpfix/redact.h"
 #include "smtpfix/smtp_ehlo.h"
 #include "smtpfix/smtp_reply.h"
 #include "smtpfix/transcript.h"
@@ -75,6 +76,11 @@ struct sf_session_config {
 	const char *rcpt_to;
 	bool rcpt_test;                  /* MAIL FROM + RCPT TO without login */
 	struct sf_transcript *transcript; /* may be NULL */
+	/* The password's forms, taken out of everything the server says
+	 * before it is recorded or kept (may be NULL). Set it on every
+	 * connection of a run that knows a password, not only the login's:
+	 * a server can repeat what it learnt on the next connection. */
+	const struct sf_redactor *redact;
 
 	/* The login test: with auth_user set, log in after the last EHLO,
 	 * then MAIL FROM and RCPT TO (mail_from, rcpt_to), then RSET, or DATA

@@ -3,17 +3,40 @@
 #ifndef SMTPFIX_TEXT_H
 #define SMTPFIX_TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "smtpfix/buf.h"
 
 /* Append a printable rendering of data[0..len) to out: valid UTF-8 text is
  * kept, every control character (C0, DEL, C1) and every byte that is not
- * valid UTF-8 becomes a visible escape such as \x1b. At most max_out bytes
- * of input are rendered; a longer input ends with "..." and the number of
- * bytes left out. */
+ * valid UTF-8 becomes a visible escape such as \x1b, a backslash becomes
+ * \\, and every character that reorders or hides text (see
+ * sf_unicode_hidden) is shown by its code point, such as <U+202E>. At most
+ * max_in bytes of input are rendered; a longer input ends with "..." and
+ * the number of bytes left out. */
 int sf_sanitize_append(struct sf_buf *out, const char *data, size_t len, size_t max_in,
 	struct sf_error *err);
+
+/* The same for a message that may already quote a value escaped by
+ * sf_sanitize_append (an error message): a backslash is kept as it is, so
+ * an escape made once is not escaped again. Everything else as above. */
+int sf_sanitize_message_append(struct sf_buf *out, const char *data, size_t len, size_t max_in,
+	struct sf_error *err);
+
+/* True for a character that changes how the text around it reads while
+ * showing nothing itself: the bidirectional controls (U+202A-202E,
+ * U+2066-2069, U+200E, U+200F, U+061C), the line and paragraph separators
+ * (U+2028, U+2029), the zero-width and invisible characters (U+200B-200D,
+ * U+2060-2064, U+FEFF, U+00AD, U+034F, U+115F, U+1160, U+17B4, U+17B5,
+ * U+180B-180F, U+3164, U+FFA0, U+206A-206F), the interlinear annotation
+ * marks (U+FFF9-FFFB) and the tag characters (U+E0000-E007F). "x", U+202E,
+ * "gpj.exe" reads as "xexe.jpg". */
+bool sf_unicode_hidden(unsigned cp);
+
+/* True for a code point that must never reach a terminal raw: C0, DEL, C1
+ * and the hidden characters above. */
+bool sf_unicode_unsafe(unsigned cp);
 
 /* Decode one UTF-8 sequence at s (n bytes available). Returns its length
  * (1-4) and the code point, or 0 if the bytes are not valid UTF-8

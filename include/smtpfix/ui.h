@@ -14,6 +14,8 @@ struct sf_ui_options {
 	 * server's ports and trusts its CA). */
 	struct sf_port_map maps[SF_PROBE_MAX_MAPS];
 	size_t nmaps;
+	struct sf_host_map host_maps[SF_PROBE_MAX_MAPS]; /* names answered without DNS */
+	size_t nhost_maps;
 	const char *ca_file;
 	const char *dns_server; /* for finding an address's server; NULL: the system's */
 	int timeout_ms;

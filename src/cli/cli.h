@@ -2,6 +2,9 @@
 #ifndef SMTPFIX_CLI_H
 #define SMTPFIX_CLI_H
 
+#include <stdbool.h>
+#include <stdio.h>
+
 /* Exit statuses, documented in the README and the man page. */
 enum {
 	SF_EXIT_OK = 0,       /* healthy */
@@ -27,6 +30,34 @@ extern const char *const sf_client_ids[];
 /* Strict number parsing: whole string, within [min, max]. */
 int sf_cli_parse_int(const char *s, long min, long max, long *out);
 int sf_cli_parse_seconds(const char *s, double min, double max, double *out);
+
+/* The longest complaint, in bytes before escaping; more is cut. */
+#define SF_CLI_MESSAGE_MAX 1024
+
+/* Prints "smtpfix: " and the message as one line on standard error, with
+ * control characters, line breaks and bidirectional controls escaped
+ * (values the person typed are quoted in it as they are). */
 void sf_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* getopt_long for the commands: returns the option's code, -1 at the end,
+ * '?' for an unknown option (the caller says so), or SF_CLI_BAD_VALUE
+ * after a usage error for an option whose value was left off, is empty
+ * (unless it is the option named may_be_empty, or NULL for none), or is
+ * another option. */
+#define SF_CLI_BAD_VALUE (-2)
+struct option;
+int sf_cli_getopt(int argc, char **argv, const struct option *opts, const char *may_be_empty);
+
+/* True when s is valid UTF-8 without control characters or characters
+ * that hide or reorder text (for values that end up in commands or in
+ * fix steps). */
+bool sf_cli_text_clean(const char *s);
+/* A --dns-server value (ADDR or ADDR:PORT); false after saying why. */
+bool sf_cli_dns_server_ok(const char *s);
+
+/* "International name: TYPED is looked up as ASCII." */
+void sf_cli_print_idn(FILE *out, const char *typed, const char *ascii);
+/* text with control and hidden characters escaped. */
+void sf_cli_print_safe(FILE *out, const char *text);
 
 #endif

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "smtpfix/dns.h"
 #include "smtpfix/report.h"
 
 static const char discover_usage[] =
@@ -35,9 +36,14 @@ sf_cli_discover(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = sf_cli_getopt(argc, argv, opts, NULL)) != -1) {
 		switch (c) {
-		case 's': o.server = optarg; break;
+		case SF_CLI_BAD_VALUE: return SF_EXIT_USAGE;
+		case 's':
+			if (!sf_cli_dns_server_ok(optarg))
+				return SF_EXIT_USAGE;
+			o.server = optarg;
+			break;
 		case 't':
 			if (sf_cli_parse_seconds(optarg, 0.1, 300, &secs) < 0) {
 				sf_cli_usage_error("timeout '%s' is not a number of seconds from 0.1 to 300",
@@ -70,6 +76,8 @@ sf_cli_discover(int argc, char **argv)
 		rc = sf_json_finish(&j, &err);
 		sf_buf_addstr(&out, "\n", &err);
 	} else {
+		if (d.domain_typed[0] != '\0')
+			sf_cli_print_idn(stdout, d.domain_typed, d.domain);
 		rc = sf_report_discovery_text(&d, &out, &err);
 	}
 	if (rc == 0)

@@ -100,8 +100,9 @@ sf_cli_explain(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = sf_cli_getopt(argc, argv, opts, NULL)) != -1) {
 		switch (c) {
+		case SF_CLI_BAD_VALUE: return SF_EXIT_USAGE;
 		case 'j': json = true; break;
 		case 'h': fputs(explain_usage, stdout); return SF_EXIT_OK;
 		default:

@@ -6,6 +6,10 @@
 #include "smtpfix/guide.h"
 #include "smtpfix/help.h"
 
+/* The longest value filled into a step, in bytes (the renderer keeps up
+ * to 255 of each). */
+#define GUIDE_VALUE_MAX 255
+
 static const char guide_usage[] =
 	"usage: smtpfix guide --client ID [--host H] [--port N] [--security starttls|tls|none]\n"
 	"                     [--auth on|off] [--user U]\n"
@@ -14,6 +18,26 @@ static const char guide_usage[] =
 	"Prints the steps to set the outgoing server in one mail program, with the\n"
 	"values filled in. Defaults: STARTTLS on 587 (465 with --security tls),\n"
 	"authentication on.\n";
+
+/* A value for the steps must be plain text: the renderer puts it into a
+ * step line, where a line break would start a line of its own (a forged
+ * step) and an escape sequence would reach the terminal. Such a value is
+ * refused with the reason, rather than shown escaped in steps that the
+ * person would then copy. */
+static int
+check_value(const char *option, const char *in)
+{
+	if (strlen(in) > GUIDE_VALUE_MAX) {
+		sf_cli_usage_error("%s is too long (at most %d bytes)", option, GUIDE_VALUE_MAX);
+		return -1;
+	}
+	if (!sf_cli_text_clean(in)) {
+		sf_cli_usage_error("%s '%s' holds a line break, a control character or an invisible "
+				   "character", option, in);
+		return -1;
+	}
+	return 0;
+}
 
 int
 sf_cli_guide(int argc, char **argv)
@@ -37,11 +61,20 @@ sf_cli_guide(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = sf_cli_getopt(argc, argv, opts, NULL)) != -1) {
 		switch (c) {
+		case SF_CLI_BAD_VALUE: return SF_EXIT_USAGE;
 		case 'c': client = optarg; break;
-		case 'H': v.host = optarg; break;
-		case 'u': v.user = optarg; break;
+		case 'H':
+			if (check_value("--host", optarg) < 0)
+				return SF_EXIT_USAGE;
+			v.host = optarg;
+			break;
+		case 'u':
+			if (check_value("--user", optarg) < 0)
+				return SF_EXIT_USAGE;
+			v.user = optarg;
+			break;
 		case 'p':
 			if (sf_cli_parse_int(optarg, 1, 65535, &port) < 0) {
 				sf_cli_usage_error("port '%s' is not a number from 1 to 65535", optarg);

@@ -1,18 +1,20 @@
 #include <getopt.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 #include "smtpfix/lab.h"
 
-static volatile sig_atomic_t lab_stop;
+/* Set from a signal handler: a lock-free atomic may be (C11 7.14.1.1). */
+static atomic_bool lab_stop;
 
 static void
 on_signal(int sig)
 {
 	(void)sig;
-	lab_stop = 1;
+	atomic_store(&lab_stop, true);
 }
 
 static void
@@ -48,8 +50,9 @@ sf_cli_lab(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = sf_cli_getopt(argc, argv, opts, NULL)) != -1) {
 		switch (c) {
+		case SF_CLI_BAD_VALUE: return SF_EXIT_USAGE;
 		case 's': o.scenario = optarg; break;
 		case 'l': {
 			const char *colon = strrchr(optarg, ':');

@@ -11,6 +11,7 @@ static const char main_usage[] =
 	"               [--ca-file FILE] [--timeout S] [--scenario NAME (with --demo)]\n"
 	"               [--root DIR (a copy of a mail server's files, read with the probe)]\n"
 	"               [--dns-server ADDR[:PORT]] [--now PORT:none|starttls|tls]\n"
+	"               [--resolve NAME:ADDR]...\n"
 	"       smtpfix [--help | --version]\n"
 	"       smtpfix probe HOST|EMAIL [--port N]... [--user U --password-stdin] [--json] ...\n"
 	"       smtpfix discover EMAIL|DOMAIN|HOST [--json]\n"

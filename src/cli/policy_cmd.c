@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli.h"
@@ -15,7 +16,8 @@ static const char policy_usage[] =
 	"mail log, read-only, and says what they mean for mail programs. Run as root to\n"
 	"see everything; as another user it reads what it can and lists the rest.\n"
 	"\n"
-	"  --root DIR        read a copy of a server's files under DIR; runs no command\n"
+	"  --root DIR        read a copy of a server's files under DIR; runs no command;\n"
+	"                    links are followed inside DIR only; FIFOs, devices skipped\n"
 	"  --since D         the log period: 7d (default), 12h, 2w, 30m\n"
 	"  --log FILE        scan this log file instead of the usual ones (repeatable)\n"
 	"  --json            print one JSON document\n"
@@ -89,15 +91,13 @@ sf_cli_policy(int argc, char **argv)
 	}
 	sf_log_scan_init(&scan, now - since, now);
 	if (nlogs == 0) {
+		/* Found inside the root (no link out of a copy is followed). */
 		n = sf_policy_log_paths(&pol, o.root, now - since, paths, SF_LOG_MAX_FILES);
 		for (i = 0; i < n; i++)
 			logs[nlogs++] = paths[i];
 	}
 	for (i = 0; i < nlogs; i++)
-		if (sf_log_scan_file(&scan, logs[i], &err) < 0)
-			sf_policy_unreadable(&pol, logs[i], scan.files[scan.nfiles - 1].error[0]
-				? scan.files[scan.nfiles - 1].error : err.message,
-				"the mail log: refusals, failed logins and TLS errors it holds are not counted");
+		sf_policy_scan_log(&pol, &scan, logs[i]);
 	sf_buf_init(&out, SF_REPORT_MAX);
 	rc = json ? sf_report_policy_json(&pol, &scan, &out, &err)
 		  : sf_report_policy_text(&pol, &scan, &out, &err);

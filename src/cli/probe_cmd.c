@@ -1,13 +1,16 @@
 #include <getopt.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "smtpfix/dns.h"
 #include "smtpfix/guide.h"
 #include "smtpfix/help.h"
 #include "smtpfix/probe.h"
@@ -41,6 +44,8 @@ static const char probe_usage[] =
 	"  --rcpt ADDR       outside recipient for the test (default " SF_PROBE_DEFAULT_RCPT ")\n"
 	"  --no-rcpt-test    skip the MAIL FROM / RCPT TO test\n"
 	"  --port-map P=R    connect to port R but treat it as port P\n"
+	"  --resolve N:A     take address A for the name N instead of asking DNS\n"
+	"                    (HOST, and names on the server's certificate)\n"
 	"  --user USER       log in as USER (once, on the recommended setting)\n"
 	"  --password-stdin  read the password from standard input (no echo on a terminal)\n"
 	"  --allow-plaintext-auth  allow the login without TLS (the password can be read\n"
@@ -59,7 +64,8 @@ static const char probe_usage[] =
 enum {
 	OPT_PORT = 256, OPT_MODE, OPT_TIMEOUT, OPT_JSON, OPT_TRANSCRIPT, OPT_CA_FILE, OPT_EHLO,
 	OPT_FROM, OPT_RCPT, OPT_NO_RCPT, OPT_PORT_MAP, OPT_HELP, OPT_USER, OPT_PASSWORD_STDIN,
-	OPT_PLAINTEXT_AUTH, OPT_SEND_TEST, OPT_DETAILS, OPT_PROGRESS, OPT_DNS_SERVER, OPT_CLIENT
+	OPT_PLAINTEXT_AUTH, OPT_SEND_TEST, OPT_DETAILS, OPT_PROGRESS, OPT_DNS_SERVER, OPT_CLIENT,
+	OPT_RESOLVE
 };
 
 static const struct option probe_options[] = {
@@ -83,6 +89,7 @@ static const struct option probe_options[] = {
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "dns-server", required_argument, NULL, OPT_DNS_SERVER },
 	{ "client", required_argument, NULL, OPT_CLIENT },
+	{ "resolve", required_argument, NULL, OPT_RESOLVE },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -92,6 +99,8 @@ struct probe_args {
 	const char *dns_server;
 	const char *client; /* print this program's fix steps at the end */
 	const char *email; /* HOST was an email address: discover first */
+	const char *typed; /* HOST as typed, when it was an international name */
+	char host_ascii[SF_HOST_MAX + 1]; /* its A-label form, probed instead */
 };
 
 static int
@@ -123,8 +132,11 @@ parse_args(int argc, char **argv, struct probe_args *a)
 	sf_probe_options_init(&a->opt);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", probe_options, NULL)) != -1) {
+	/* --from "" is the null sender, a test of its own. */
+	while ((c = sf_cli_getopt(argc, argv, probe_options, "from")) != -1) {
 		switch (c) {
+		case SF_CLI_BAD_VALUE:
+			return -1;
 		case OPT_PORT:
 			if (sf_cli_parse_int(optarg, 1, 65535, &v) < 0) {
 				sf_cli_usage_error("port '%s' is not a number from 1 to 65535", optarg);
@@ -165,6 +177,15 @@ parse_args(int argc, char **argv, struct probe_args *a)
 			}
 			a->opt.nmaps++;
 			break;
+		case OPT_RESOLVE:
+			if (a->opt.nhost_maps >= SF_PROBE_MAX_MAPS ||
+				sf_host_map_parse(optarg, &a->opt.host_maps[a->opt.nhost_maps]) < 0) {
+				sf_cli_usage_error("--resolve '%s' is not NAME:ADDRESS (a host name and an "
+						   "IP address)", optarg);
+				return -1;
+			}
+			a->opt.nhost_maps++;
+			break;
 		case OPT_HELP:
 			fputs(probe_usage, stdout);
 			return 1;
@@ -174,7 +195,12 @@ parse_args(int argc, char **argv, struct probe_args *a)
 		case OPT_SEND_TEST: a->opt.send_test = true; break;
 		case OPT_DETAILS: a->details = true; break;
 		case OPT_PROGRESS: a->progress = true; break;
-		case OPT_DNS_SERVER: a->dns_server = optarg; break;
+		case OPT_DNS_SERVER:
+			if (!sf_cli_dns_server_ok(optarg))
+				return -1;
+			a->dns_server = optarg;
+			a->opt.dns_server = optarg;
+			break;
 		case OPT_CLIENT: a->client = optarg; break;
 		default:
 			sf_cli_usage_error("probe: unknown or incomplete option '%s' (see smtpfix probe --help)",
@@ -194,6 +220,20 @@ parse_args(int argc, char **argv, struct probe_args *a)
 		a->email = a->opt.host;
 		if (a->password_stdin && a->opt.user == NULL)
 			a->opt.user = a->email;
+	} else {
+		struct sf_error idn;
+		int rc = sf_host_to_ascii(a->opt.host, a->host_ascii, sizeof a->host_ascii, &idn);
+
+		/* A name typed in Unicode is probed by the name DNS holds. */
+		if (rc < 0) {
+			sf_cli_usage_error("'%s' is not a valid host name or address: %s", a->opt.host,
+				idn.message);
+			return -1;
+		}
+		if (rc == 1) {
+			a->typed = a->opt.host;
+			a->opt.host = a->host_ascii;
+		}
 	}
 	if (a->rcpt_given && !a->opt.rcpt_test) {
 		sf_cli_usage_error("--rcpt and --no-rcpt-test cannot both apply");
@@ -211,8 +251,9 @@ parse_args(int argc, char **argv, struct probe_args *a)
 		return -1;
 	}
 	if (a->opt.user != NULL && (a->opt.user[0] == '\0' || strlen(a->opt.user) > 254 ||
-		strpbrk(a->opt.user, " \t\r\n<>") != NULL)) {
-		sf_cli_usage_error("the user name is empty, too long, or holds spaces or brackets");
+		strpbrk(a->opt.user, " \t\r\n<>") != NULL || !sf_cli_text_clean(a->opt.user))) {
+		sf_cli_usage_error("the user name is empty, too long, or holds spaces, brackets or control "
+				   "characters");
 		return -1;
 	}
 	if (a->client != NULL) {
@@ -269,13 +310,14 @@ append_guide(const struct probe_args *a, const struct sf_probe_result *res, stru
 	return sf_guide_render(text, len, &v, out, err);
 }
 
-static volatile sig_atomic_t cancel_requested;
+/* Set from a signal handler: a lock-free atomic may be (C11 7.14.1.1). */
+static atomic_bool cancel_requested;
 
 static void
 on_interrupt(int sig)
 {
 	(void)sig;
-	cancel_requested = 1;
+	atomic_store(&cancel_requested, true);
 }
 
 /* The password, from standard input; without echo when that is a
@@ -318,9 +360,13 @@ discover_host(struct probe_args *a, struct sf_discovery *d, struct sf_error *err
 		if (d->candidates[i].addrs.count > 0) {
 			a->opt.host = d->candidates[i].host;
 			a->opt.addrs = &d->candidates[i].addrs;
-			if (!a->json)
-				printf("Outgoing server for %s: %s (%s)\n", a->email, a->opt.host,
-					d->candidates[i].source);
+			if (!a->json) {
+				if (d->domain_typed[0] != '\0')
+					sf_cli_print_idn(stdout, d->domain_typed, d->domain);
+				fputs("Outgoing server for ", stdout);
+				sf_cli_print_safe(stdout, a->email);
+				printf(": %s (%s)\n", a->opt.host, d->candidates[i].source);
+			}
 			return SF_EXIT_OK;
 		}
 	}
@@ -347,7 +393,9 @@ discover_host(struct probe_args *a, struct sf_discovery *d, struct sf_error *err
 		if (sf_report_discovery_text(d, &out, err) == 0)
 			fwrite(out.data, 1, out.len, stdout);
 		sf_buf_free(&out);
-		printf("\nNo outgoing server with an address was found for %s.\n", a->email);
+		fputs("\nNo outgoing server with an address was found for ", stdout);
+		sf_cli_print_safe(stdout, a->email);
+		fputs(".\n", stdout);
 	}
 	return SF_EXIT_NOTHING;
 }
@@ -378,7 +426,12 @@ sf_cli_probe(int argc, char **argv)
 	if (rc != 0)
 		return rc > 0 ? SF_EXIT_OK : SF_EXIT_USAGE;
 	if (a.password_stdin) {
-		/* No core dump may hold the password. */
+		/* No core dump may hold the password: none at all (a limit of 0
+		 * that cannot be raised again), and no other process of this
+		 * user may read this one's memory. */
+		struct rlimit none = { 0, 0 };
+
+		setrlimit(RLIMIT_CORE, &none);
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 		if (read_password(a.opt.user, &password, &err) < 0) {
 			sf_cli_usage_error("%s", err.message);
@@ -386,6 +439,8 @@ sf_cli_probe(int argc, char **argv)
 		}
 		a.opt.password = &password;
 	}
+	if (a.typed != NULL && !a.json)
+		sf_cli_print_idn(stdout, a.typed, a.opt.host);
 	if (a.progress) {
 		a.opt.progress = print_progress;
 		a.opt.progress_ctx = NULL;

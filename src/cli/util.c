@@ -1,10 +1,14 @@
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
+#include "smtpfix/dns.h"
+#include "smtpfix/text.h"
 
 int
 sf_cli_parse_int(const char *s, long min, long max, long *out)
@@ -34,14 +38,111 @@ sf_cli_parse_seconds(const char *s, double min, double max, double *out)
 	return 0;
 }
 
+/* Every complaint quotes what the person typed, and that may hold escape
+ * sequences, line breaks or bidirectional controls: the whole line is
+ * escaped here, once, so no caller can forget. Values a library already
+ * escaped keep their backslashes as they are. */
 void
 sf_cli_usage_error(const char *fmt, ...)
 {
+	char msg[SF_CLI_MESSAGE_MAX + 1];
+	struct sf_buf b;
+	struct sf_error err;
 	va_list ap;
+	int n;
 
-	fputs("smtpfix: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	n = vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	if (n < 0)
+		snprintf(msg, sizeof msg, "bad usage");
+	sf_buf_init(&b, 16 * SF_CLI_MESSAGE_MAX);
+	fputs("smtpfix: ", stderr);
+	if (sf_sanitize_message_append(&b, msg, strlen(msg), SF_CLI_MESSAGE_MAX, &err) == 0 && b.data != NULL)
+		fputs(b.data, stderr);
+	else
+		fputs("bad usage (the message could not be shown)", stderr);
 	fputs("\n", stderr);
+	sf_buf_free(&b);
+}
+
+bool
+sf_cli_text_clean(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t len = strlen(s), i = 0, n;
+	unsigned cp;
+
+	while (i < len) {
+		n = sf_utf8_decode(u + i, len - i, &cp);
+		if (n == 0 || sf_unicode_unsafe(cp))
+			return false;
+		i += n;
+	}
+	return true;
+}
+
+int
+sf_cli_getopt(int argc, char **argv, const struct option *opts, const char *may_be_empty)
+{
+	int c, idx = -1;
+	const char *name;
+
+	/* The leading ':' makes a value left off at the end its own case. */
+	c = getopt_long(argc, argv, ":", opts, &idx);
+	if (c == ':') {
+		sf_cli_usage_error("%s needs a value", argv[optind - 1]);
+		return SF_CLI_BAD_VALUE;
+	}
+	if (c == -1 || c == '?' || idx < 0 || opts[idx].has_arg != required_argument)
+		return c;
+	name = opts[idx].name;
+	if (optarg[0] == '\0' && (may_be_empty == NULL || strcmp(name, may_be_empty) != 0)) {
+		/* An empty folder name would mean "/" to the code that adds a
+		 * file name to it, so no option takes an empty value. */
+		sf_cli_usage_error("--%s needs a value; it was empty", name);
+		return SF_CLI_BAD_VALUE;
+	}
+	if (strncmp(optarg, "--", 2) == 0) {
+		/* "--report-dir --plain": the value was left off and the next
+		 * option taken instead. */
+		sf_cli_usage_error("--%s needs a value, not the option '%s' (for a name starting with "
+				   "--, write ./%s)", name, optarg, optarg);
+		return SF_CLI_BAD_VALUE;
+	}
+	return c;
+}
+
+void
+sf_cli_print_idn(FILE *out, const char *typed, const char *ascii)
+{
+	struct sf_buf b;
+	struct sf_error err;
+
+	sf_buf_init(&b, 16 * SF_CLI_MESSAGE_MAX);
+	if (sf_sanitize_append(&b, typed, strlen(typed), SF_CLI_MESSAGE_MAX, &err) == 0 && b.data != NULL)
+		fprintf(out, "International name: %s is looked up as %s.\n", b.data, ascii);
+	sf_buf_free(&b);
+}
+
+void
+sf_cli_print_safe(FILE *out, const char *text)
+{
+	struct sf_buf b;
+	struct sf_error err;
+
+	sf_buf_init(&b, 16 * SF_CLI_MESSAGE_MAX);
+	if (sf_sanitize_append(&b, text, strlen(text), SF_CLI_MESSAGE_MAX, &err) == 0 && b.data != NULL)
+		fputs(b.data, out);
+	sf_buf_free(&b);
+}
+
+bool
+sf_cli_dns_server_ok(const char *s)
+{
+	if (sf_dns_server_valid(s))
+		return true;
+	sf_cli_usage_error("--dns-server '%s' is not ADDR or ADDR:PORT (such as 192.0.2.53 or "
+			   "[2001:db8::53]:53)", s);
+	return false;
 }

@@ -1,17 +1,20 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "smtpfix/dns.h"
 #include "smtpfix/lab.h"
 #include "smtpfix/net.h"
 #include "smtpfix/ui.h"
 
-static volatile sig_atomic_t demo_stop;
+/* Set by this thread, read by the practice server's thread. */
+static atomic_bool demo_stop;
 
 static void *
 lab_thread(void *arg)
@@ -39,7 +42,7 @@ sf_cli_wizard(int argc, char **argv)
 		{ "scenario", required_argument, NULL, 's' }, { "ca-file", required_argument, NULL, 'C' },
 		{ "timeout", required_argument, NULL, 'T' }, { "root", required_argument, NULL, 'o' },
 		{ "dns-server", required_argument, NULL, 'D' }, { "now", required_argument, NULL, 'N' },
-		{ NULL, 0, NULL, 0 }
+		{ "resolve", required_argument, NULL, 'X' }, { NULL, 0, NULL, 0 }
 	};
 	struct sf_ui_options o;
 	struct sf_lab *lab = NULL;
@@ -54,10 +57,15 @@ sf_cli_wizard(int argc, char **argv)
 	o.prefill.on_mail_server = on_mail_server();
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = sf_cli_getopt(argc, argv, opts, NULL)) != -1) {
 		switch (c) {
+		case SF_CLI_BAD_VALUE: return SF_EXIT_USAGE;
 		case 'p': plain = true; break;
-		case 'D': o.dns_server = optarg; break;
+		case 'D':
+			if (!sf_cli_dns_server_ok(optarg))
+				return SF_EXIT_USAGE;
+			o.dns_server = optarg;
+			break;
 		case 'N':
 			if (sf_wiz_current_parse(optarg) == 0) {
 				sf_cli_usage_error("--now '%s' is not one of 587:none, 587:starttls, 465:tls, 25:none, "
@@ -76,7 +84,14 @@ sf_cli_wizard(int argc, char **argv)
 		case 'd': demo = true; break;
 		case 'c': o.prefill.client = optarg; break;
 		case 'e':
-		case 'H': o.prefill.server = optarg; break;
+		case 'H':
+			if (strlen(optarg) >= SF_WIZ_TEXT_MAX || !sf_cli_text_clean(optarg)) {
+				sf_cli_usage_error("%s '%s' is too long or holds control characters",
+					c == 'e' ? "--email" : "--host", optarg);
+				return SF_EXIT_USAGE;
+			}
+			o.prefill.server = optarg;
+			break;
 		case 'r':
 			if (strcmp(optarg, "user") != 0 && strcmp(optarg, "admin") != 0 && strcmp(optarg, "tech") != 0) {
 				sf_cli_usage_error("--role takes user, admin or tech");
@@ -97,6 +112,15 @@ sf_cli_wizard(int argc, char **argv)
 			o.maps[o.nmaps++].real = (int)r;
 			break;
 		}
+		case 'X':
+			if (o.nhost_maps >= SF_PROBE_MAX_MAPS - 2 ||
+				sf_host_map_parse(optarg, &o.host_maps[o.nhost_maps]) < 0) {
+				sf_cli_usage_error("--resolve '%s' is not NAME:ADDRESS (a host name and an IP "
+						   "address)", optarg);
+				return SF_EXIT_USAGE;
+			}
+			o.nhost_maps++;
+			break;
 		case 'R': o.report_dir = optarg; break;
 		case 's': lo.scenario = optarg; break;
 		case 'C': o.ca_file = optarg; break;
@@ -139,13 +163,21 @@ sf_cli_wizard(int argc, char **argv)
 		 * person as ports 25, 465 and 587. */
 		if (sf_lab_start(&lo, &lab, &err) < 0) {
 			sf_cli_usage_error("%s", err.message);
-			return SF_EXIT_NOTHING;
+			return err.code == SF_E_USAGE ? SF_EXIT_USAGE : SF_EXIT_NOTHING;
 		}
 		o.maps[0] = (struct sf_port_map){ 25, sf_lab_port(lab, 25) };
 		o.maps[1] = (struct sf_port_map){ 465, sf_lab_port(lab, 465) };
 		o.maps[2] = (struct sf_port_map){ 587, sf_lab_port(lab, 587) };
 		o.nmaps = 3;
 		o.ca_file = sf_lab_ca_file(lab);
+		/* The practice server's names lead to it, as a real server's
+		 * names lead to that server through DNS. */
+		snprintf(o.host_maps[o.nhost_maps].name, sizeof o.host_maps[0].name, "%s", SF_LAB_HOST);
+		snprintf(o.host_maps[o.nhost_maps++].address, sizeof o.host_maps[0].address, "%s",
+			lo.listen_addr);
+		snprintf(o.host_maps[o.nhost_maps].name, sizeof o.host_maps[0].name, "%s", SF_LAB_OTHER_HOST);
+		snprintf(o.host_maps[o.nhost_maps++].address, sizeof o.host_maps[0].address, "%s",
+			lo.listen_addr);
 		if (o.timeout_ms <= 0)
 			o.timeout_ms = 3000;
 		if (o.prefill.server == NULL)
@@ -166,13 +198,15 @@ sf_cli_wizard(int argc, char **argv)
 	rc = -1;
 	if (!plain && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
 		fprintf(stderr, "smtpfix: no terminal here; asking line by line (--plain).\n");
-	else if (!plain && (rc = sf_ui_screen_run(&o)) < 0)
-		fprintf(stderr, "smtpfix: this terminal cannot show the full screen (TERM=%s); asking line by line.\n",
-			getenv("TERM") ? getenv("TERM") : "unset");
+	else if (!plain && (rc = sf_ui_screen_run(&o)) < 0) {
+		fputs("smtpfix: this terminal cannot show the full screen (TERM=", stderr);
+		sf_cli_print_safe(stderr, getenv("TERM") ? getenv("TERM") : "unset");
+		fputs("); asking line by line.\n", stderr);
+	}
 	if (rc < 0)
 		rc = sf_ui_plain_run(&o);
 	if (lab != NULL) {
-		demo_stop = 1;
+		atomic_store(&demo_stop, true);
 		pthread_join(tid, NULL);
 		sf_lab_free(lab);
 	}

@@ -96,7 +96,7 @@ string_body(struct sf_json *j, const char *s, size_t len)
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, n;
 	unsigned cp;
-	char esc[8];
+	char esc[24];
 
 	put(j, "\"", 1);
 	while (i < len) {
@@ -116,8 +116,16 @@ string_body(struct sf_json *j, const char *s, size_t len)
 			puts_(j, "\\r");
 		} else if (cp == '\t') {
 			puts_(j, "\\t");
-		} else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f)) {
-			snprintf(esc, sizeof esc, "\\u%04x", cp);
+		} else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) || sf_unicode_hidden(cp)) {
+			/* Escaped, the same text to any JSON reader, and nothing a
+			 * terminal showing the file, or JavaScript reading U+2028 and
+			 * U+2029 as line ends, can trip on. Above U+FFFF as a
+			 * surrogate pair, as JSON writes those. */
+			if (cp > 0xffff)
+				snprintf(esc, sizeof esc, "\\u%04x\\u%04x", 0xd800 + ((cp - 0x10000) >> 10),
+					0xdc00 + ((cp - 0x10000) & 0x3ff));
+			else
+				snprintf(esc, sizeof esc, "\\u%04x", cp);
 			puts_(j, esc);
 		} else {
 			put(j, s + i, n);

@@ -45,15 +45,52 @@ sf_utf8_decode(const unsigned char *s, size_t n, unsigned *cp)
 	return len;
 }
 
-int
-sf_sanitize_append(struct sf_buf *out, const char *data, size_t len, size_t max_in,
+bool
+sf_unicode_hidden(unsigned cp)
+{
+	static const struct {
+		unsigned lo, hi;
+	} ranges[] = {
+		{ 0x00ad, 0x00ad },   /* soft hyphen */
+		{ 0x034f, 0x034f },   /* combining grapheme joiner */
+		{ 0x061c, 0x061c },   /* Arabic letter mark */
+		{ 0x115f, 0x1160 },   /* Hangul fillers */
+		{ 0x17b4, 0x17b5 },   /* Khmer invisible vowels */
+		{ 0x180b, 0x180f },   /* Mongolian selectors and vowel separator */
+		{ 0x200b, 0x200f },   /* zero width space, non-joiner, joiner; LRM, RLM */
+		{ 0x2028, 0x202e },   /* line and paragraph separators; LRE RLE PDF LRO RLO */
+		{ 0x2060, 0x2064 },   /* word joiner and invisible operators */
+		{ 0x2066, 0x206f },   /* isolates LRI RLI FSI PDI; deprecated format controls */
+		{ 0x3164, 0x3164 },   /* Hangul filler */
+		{ 0xfeff, 0xfeff },   /* byte order mark, zero width no-break space */
+		{ 0xffa0, 0xffa0 },   /* halfwidth Hangul filler */
+		{ 0xfff9, 0xfffb },   /* interlinear annotation */
+		{ 0x1d173, 0x1d17a }, /* musical format controls */
+		{ 0xe0000, 0xe007f }, /* tags */
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof ranges / sizeof ranges[0]; i++)
+		if (cp >= ranges[i].lo && cp <= ranges[i].hi)
+			return true;
+	return false;
+}
+
+bool
+sf_unicode_unsafe(unsigned cp)
+{
+	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) || sf_unicode_hidden(cp);
+}
+
+static int
+sanitize(struct sf_buf *out, const char *data, size_t len, size_t max_in, bool escape_backslash,
 	struct sf_error *err)
 {
 	const unsigned char *s = (const unsigned char *)data;
 	size_t i = 0, take = len < max_in ? len : max_in;
 	unsigned cp;
 	size_t n;
-	char esc[8];
+	char esc[16];
 
 	while (i < take) {
 		n = sf_utf8_decode(s + i, take - i, &cp);
@@ -70,7 +107,11 @@ sf_sanitize_append(struct sf_buf *out, const char *data, size_t len, size_t max_
 			i++;
 			continue;
 		}
-		if (n == 1 && cp == '\\') {
+		if (sf_unicode_hidden(cp)) {
+			snprintf(esc, sizeof esc, "<U+%04X>", cp);
+			if (sf_buf_addstr(out, esc, err) < 0)
+				return -1;
+		} else if (n == 1 && cp == '\\' && escape_backslash) {
 			if (sf_buf_add(out, "\\\\", 2, err) < 0)
 				return -1;
 		} else if (sf_buf_add(out, s + i, n, err) < 0) {
@@ -81,6 +122,20 @@ sf_sanitize_append(struct sf_buf *out, const char *data, size_t len, size_t max_
 	if (take < len)
 		return sf_buf_printf(out, err, "... (%zu more bytes)", len - take);
 	return 0;
+}
+
+int
+sf_sanitize_append(struct sf_buf *out, const char *data, size_t len, size_t max_in,
+	struct sf_error *err)
+{
+	return sanitize(out, data, len, max_in, true, err);
+}
+
+int
+sf_sanitize_message_append(struct sf_buf *out, const char *data, size_t len, size_t max_in,
+	struct sf_error *err)
+{
+	return sanitize(out, data, len, max_in, false, err);
 }
 
 int

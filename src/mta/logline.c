@@ -1,7 +1,9 @@
 #define _GNU_SOURCE /* memmem */
 /* Classifying one mail-log line. Every field is taken from bounded spans
  * of the line; nothing here allocates or trusts the line's shape. */
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -147,40 +149,281 @@ sf_log_time(const char *l, size_t len, time_t now)
 	return 0;
 }
 
-/* Copy an IP address found inside [...] after `from` (or the first [ in
- * the line when from is NULL). Returns the pointer after ']' or NULL. */
+/* An address literal "[ip]" at p: the address (checked with inet_pton)
+ * is copied to out and the byte after ']' returned, else NULL. */
 static const char *
-bracket_ip(const char *line, size_t len, const char *from, char *out, size_t outsz)
+ip_literal(const char *p, const char *end, char *out, size_t outsz)
 {
-	const char *end = line + len, *p = from ? from : line, *q;
+	char ip[INET6_ADDRSTRLEN];
+	unsigned char bin[sizeof(struct in6_addr)];
+	const char *q;
 	size_t n;
 
-	out[0] = '\0';
-	p = memchr(p, '[', (size_t)(end - p));
-	if (p == NULL)
+	if (p >= end || *p != '[')
 		return NULL;
-	p++;
-	for (q = p; q < end && *q != ']'; q++)
+	for (q = p + 1; q < end && (size_t)(q - p) < sizeof ip; q++)
 		if (!isxdigit((unsigned char)*q) && *q != '.' && *q != ':')
-			return NULL;
-	if (q >= end || q == p)
+			break;
+	n = (size_t)(q - p - 1);
+	if (q >= end || *q != ']' || n == 0 || n >= sizeof ip || n >= outsz)
 		return NULL;
-	n = (size_t)(q - p);
-	if (n >= outsz)
+	memcpy(ip, p + 1, n);
+	ip[n] = '\0';
+	if (inet_pton(memchr(ip, ':', n) ? AF_INET6 : AF_INET, ip, bin) != 1)
 		return NULL;
-	memcpy(out, p, n);
-	out[n] = '\0';
+	memcpy(out, ip, n + 1);
 	return q + 1;
 }
 
-/* A word after `key` up to a character in `stop` (bounded). */
-static void
-word_after(const char *line, size_t len, const char *key, const char *stop, char *out, size_t outsz)
+static bool
+dns_char(char c)
 {
-	const char *p = find(line, len, key), *end = line + len;
+	return isalnum((unsigned char)c) || c == '.' || c == '-' || c == '_';
+}
+
+/* Exim writes the client as
+ *	[ip]  or  name [ip]  or  (helo) [ip]  or  name (helo) [ip]
+ * each with ":port" when logged, followed by what that line form writes
+ * next (one of conts). name comes from DNS and was checked; the HELO is
+ * whatever the client sent, unescaped: with helo_accept_junk_hosts it can
+ * hold spaces, brackets, parentheses, even a made-up "(x) [1.2.3.4]". The
+ * client is therefore the address literal right after the ")" that
+ * closes the HELO: the first ") [ip]" where the parentheses balance and
+ * the line goes on as Exim writes it. Only when none balances (a HELO
+ * with more "(" than ")") is the first ") [ip]" that goes on right taken.
+ * A HELO that copies a whole field with its continuation stays
+ * ambiguous: nothing in the line tells its end apart. */
+#define HELO_SCAN_MAX 16384 /* Exim's SMTP command buffer: no HELO is longer */
+#define TLS_CALL "(call):" /* in conts: Exim's TLS error continuation, " (SSL_accept):" */
+
+static bool
+exim_goes_on(const char *p, const char *end, const char *const *conts)
+{
+	size_t n;
+
+	if (p < end && *p == ':' && p + 1 < end && isdigit((unsigned char)p[1]))
+		for (p++, n = 0; p < end && n < 5 && isdigit((unsigned char)*p); p++, n++)
+			;
+	if (p == end)
+		return true;
+	for (; *conts != NULL; conts++) {
+		n = strlen(*conts);
+		if (strcmp(*conts, TLS_CALL) == 0) {
+			/* " (SSL_accept): ...": a function name, then "):" */
+			const char *q = p + 2;
+
+			if (end - p < 4 || p[0] != ' ' || p[1] != '(')
+				continue;
+			while (q < end && q - p < 80 && *q != '(' && *q != ')' && *q != '[')
+				q++;
+			if (q > p + 2 && q < end && *q == ')' && (q + 1 == end || q[1] == ':'))
+				return true;
+		} else if ((size_t)(end - p) >= n && memcmp(p, *conts, n) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static const char *
+exim_host(const char *p, const char *end, const char *const *conts, char *out, size_t outsz)
+{
+	char ip[SF_LOG_ADDR_MAX], first[SF_LOG_ADDR_MAX];
+	const char *q, *after, *first_after = NULL, *stop;
+	long depth = 0;
+
+	if (end - p >= 2 && p[0] == 'H' && p[1] == '=')
+		p += 2; /* "authenticator failed for H=..." since Exim 4.99 */
+	if (p < end && *p != '(' && *p != '[') {
+		for (q = p; q < end && dns_char(*q); q++)
+			;
+		if (q == p || q >= end || *q != ' ')
+			return NULL;
+		p = q + 1;
+	}
+	if (p < end && *p == '[') {
+		after = ip_literal(p, end, ip, sizeof ip);
+		if (after == NULL || !exim_goes_on(after, end, conts))
+			return NULL;
+		snprintf(out, outsz, "%s", ip);
+		return after;
+	}
+	if (p >= end || *p != '(')
+		return NULL;
+	stop = (size_t)(end - p) > HELO_SCAN_MAX ? p + HELO_SCAN_MAX : end;
+	for (q = p; q < stop; q++) {
+		if (*q == '(') {
+			depth++;
+			continue;
+		}
+		if (*q != ')')
+			continue;
+		depth--;
+		if (end - q < 3 || q[1] != ' ' || q[2] != '[')
+			continue;
+		after = ip_literal(q + 2, end, ip, sizeof ip);
+		if (after == NULL || !exim_goes_on(after, end, conts))
+			continue;
+		if (depth <= 0) {
+			snprintf(out, outsz, "%s", ip);
+			return after;
+		}
+		if (first_after == NULL) {
+			first_after = after;
+			snprintf(first, sizeof first, "%s", ip);
+		}
+	}
+	if (first_after != NULL)
+		snprintf(out, outsz, "%s", first);
+	return first_after;
+}
+
+#define EXIM_KEYS_TRIED 4 /* places a key is tried at, in one line */
+
+/* The last occurrence of key that starts before limit. */
+static const char *
+last_key(const char *line, const char *limit, const char *key, size_t klen)
+{
+	const char *p = line, *last = NULL;
+
+	while (p < limit && (p = memmem(p, (size_t)(limit - p), key, klen)) != NULL) {
+		last = p;
+		p++;
+	}
+	return last;
+}
+
+/* The client of an Exim line: the host field after `key`. Where the
+ * client's own text (a sender, an SMTP command) comes before the field,
+ * the key is tried from the last one back (from_last); elsewhere from the
+ * first. Returns the end of the field, or NULL with out "". */
+static const char *
+exim_client(const char *line, size_t len, const char *key, bool from_last,
+	const char *const *conts, char *out, size_t outsz)
+{
+	const char *end = line + len, *p = line, *limit = end, *after;
+	size_t klen = strlen(key);
+	int tries;
+
+	for (tries = 0; tries < EXIM_KEYS_TRIED; tries++) {
+		p = from_last ? last_key(line, limit, key, klen) : memmem(p, (size_t)(end - p), key, klen);
+		if (p == NULL)
+			break;
+		out[0] = '\0';
+		after = exim_host(p + klen, end, conts, out, outsz);
+		if (after != NULL)
+			return after;
+		/* The next try: one that starts before this one, or after it. */
+		limit = p + klen - 1;
+		p += klen;
+	}
+	out[0] = '\0';
+	return NULL;
+}
+
+/* What each Exim line form writes after the client's address (and port). */
+static const char *const conts_rcpt[] = { " I=[", " U=", " F=<", " A=", NULL };
+static const char *const conts_drop[] = { " I=[", " U=", " D=", " closed by DROP", NULL };
+static const char *const conts_auth[] = { ": ", " I=[", " U=", NULL };
+static const char *const conts_unadv[] = { " I=[", " U=", " AUTH command used when not advertised", NULL };
+static const char *const conts_tls[] = { " I=[", " U=", TLS_CALL, ": ", NULL };
+static const char *const conts_msg[] = { " I=[", " U=", " P=", NULL };
+
+/* A syslog line's program ("postfix/submission/smtpd") and where its
+ * message starts:
+ *	Nov 29 10:00:00 host tag[pid]: message
+ *	2026-11-29T10:00:00.1+01:00 host tag[pid]: message
+ * Exim's own log has no such header. The header is written by syslog,
+ * before anything a client sent. */
+struct syslog_head {
+	const char *tag, *msg;
+	size_t taglen;
+};
+
+static bool
+syslog_head(const char *l, size_t len, struct syslog_head *sh)
+{
+	const char *end = l + len, *p, *t;
+
+	if (len >= 16 && l[3] == ' ' && l[6] == ' ' && l[9] == ':' && l[12] == ':' && l[15] == ' ')
+		p = l + 16;
+	else if (len >= 20 && l[4] == '-' && l[10] == 'T' && (p = memchr(l, ' ', len)) != NULL)
+		p++;
+	else
+		return false;
+	p = memchr(p, ' ', (size_t)(end - p)); /* after the host name */
+	if (p == NULL)
+		return false;
+	for (t = ++p; p < end && *p != '[' && *p != ':' && *p != ' '; p++)
+		;
+	if (p == t || p >= end)
+		return false;
+	sh->tag = t;
+	sh->taglen = (size_t)(p - t);
+	if (*p == '[' && (p = memchr(p, ']', (size_t)(end - p))) != NULL)
+		p++;
+	if (p == NULL || end - p < 2 || p[0] != ':' || p[1] != ' ')
+		return false;
+	sh->msg = p + 2;
+	return true;
+}
+
+/* Exim's own log starts "2026-11-29 10:00:00". */
+static bool
+exim_stamp(const char *l, size_t len)
+{
+	int v;
+
+	return len >= 20 && l[4] == '-' && l[7] == '-' && l[10] == ' ' && l[13] == ':' &&
+		l[16] == ':' && digits(l, 4, &v) == 0 && digits(l + 11, 2, &v) == 0;
+}
+
+static bool
+tag_has(const struct syslog_head *sh, const char *part)
+{
+	return memmem(sh->tag, sh->taglen, part, strlen(part)) != NULL;
+}
+
+static bool
+is_postfix(const struct syslog_head *sh)
+{
+	return sh->tag != NULL && sh->taglen >= 7 && memcmp(sh->tag, "postfix", 7) == 0;
+}
+
+/* Postfix writes the client as "name[ip]" (name checked by Postfix
+ * against DNS, or "unknown") right after fixed words at the start of its
+ * message; the HELO comes later, as helo=<...>, and is never read. */
+static bool
+postfix_client(const char *from, const char *end, const char *key, char *out, size_t outsz)
+{
+	const char *p, *q;
+
+	out[0] = '\0';
+	if (from == NULL || (p = memmem(from, (size_t)(end - from), key, strlen(key))) == NULL)
+		return false;
+	p += strlen(key);
+	for (q = p; q < end && dns_char(*q); q++)
+		;
+	if (q == p || ip_literal(q, end, out, outsz) == NULL) {
+		out[0] = '\0';
+		return false;
+	}
+	return true;
+}
+
+/* A word after `key` up to a character in `stop` (bounded), looked for
+ * from `from` on. */
+static void
+word_after(const char *line, size_t len, const char *from, const char *key, const char *stop,
+	char *out, size_t outsz)
+{
+	const char *end = line + len, *p;
 	size_t n = 0;
 
 	out[0] = '\0';
+	if (from == NULL)
+		from = line;
+	p = memmem(from, (size_t)(end - from), key, strlen(key));
 	if (p == NULL)
 		return;
 	p += strlen(key);
@@ -190,31 +433,43 @@ word_after(const char *line, size_t len, const char *key, const char *stop, char
 	out[n] = '\0';
 }
 
-/* The server port: Exim's I=[ip]:port when logged, else what the kind or
- * Postfix's service name says. */
+/* The server port: Exim's " I=[ip]:port" right after the client field
+ * (where Exim writes it), else what the Postfix service name in the
+ * syslog tag says, else the fallback. */
 static int
-server_port(const char *line, size_t len, int fallback)
+server_port(const char *line, size_t len, const char *after_client, const struct syslog_head *sh,
+	int fallback)
 {
 	char ip[SF_LOG_ADDR_MAX];
-	const char *p = find(line, len, " I=["), *after;
+	const char *end = line + len, *after;
 	int port = 0;
 
-	if (p != NULL && (after = bracket_ip(line, len, p, ip, sizeof ip)) != NULL &&
-		after < line + len && *after == ':') {
-		const char *d = after + 1;
-		size_t n = 0;
+	if (after_client != NULL) {
+		const char *p = after_client;
 
-		while (d + n < line + len && n < 5 && isdigit((unsigned char)d[n]))
-			n++;
-		if (n > 0 && digits(d, n, &port) == 0)
-			return port;
+		if (p < end && *p == ':') /* the client's own port */
+			for (p++; p < end && isdigit((unsigned char)*p); p++)
+				;
+		if (end - p > 4 && memcmp(p, " I=[", 4) == 0 &&
+			(after = ip_literal(p + 3, end, ip, sizeof ip)) != NULL && after < end &&
+			*after == ':') {
+			const char *d = after + 1;
+			size_t n = 0;
+
+			while (d + n < end && n < 5 && isdigit((unsigned char)d[n]))
+				n++;
+			if (n > 0 && digits(d, n, &port) == 0)
+				return port;
+		}
 	}
-	if (find(line, len, "postfix/submissions/") != NULL || find(line, len, "postfix/smtps/") != NULL)
-		return 465;
-	if (find(line, len, "postfix/submission/") != NULL)
-		return 587;
-	if (find(line, len, "postfix/smtpd[") != NULL)
-		return 25;
+	if (is_postfix(sh)) {
+		if (tag_has(sh, "/submissions/") || tag_has(sh, "/smtps/"))
+			return 465;
+		if (tag_has(sh, "/submission/"))
+			return 587;
+		if (tag_has(sh, "/smtpd"))
+			return 25;
+	}
 	return fallback;
 }
 
@@ -239,84 +494,135 @@ sf_log_classify(const char *line, size_t len, time_t now, struct sf_log_hit *h)
 	return sf_log_classify_hint(line, len, now, SF_LOG_HINT_ANY, h);
 }
 
+/* Dovecot writes "user=<...>, rip=ip, lip=..." with the user name the
+ * client typed first: the last ", rip=" is Dovecot's own. */
+static void
+dovecot_rip(const char *line, size_t len, char *out, size_t outsz)
+{
+	const char *end = line + len, *p = last_key(line, end, ", rip=", 6);
+	char ip[SF_LOG_ADDR_MAX];
+	unsigned char bin[sizeof(struct in6_addr)];
+	size_t n = 0;
+
+	out[0] = '\0';
+	if (p != NULL)
+		p += 6;
+	else if ((p = find(line, len, "rip=")) != NULL)
+		p += 4;
+	else
+		return;
+	while (p + n < end && n + 1 < sizeof ip && p[n] != ',' && p[n] != ' ')
+		n++;
+	memcpy(ip, p, n);
+	ip[n] = '\0';
+	if (n > 0 && n < outsz && inet_pton(memchr(ip, ':', n) ? AF_INET6 : AF_INET, ip, bin) == 1)
+		memcpy(out, ip, n + 1);
+}
+
 bool
 sf_log_classify_hint(const char *line, size_t len, time_t now, unsigned hint, struct sf_log_hit *h)
 {
-	const char *p;
+	struct syslog_head sh = { NULL, NULL, 0 };
+	const char *p, *after, *end;
+	bool postfix;
 
 	h->address[0] = h->user[0] = '\0';
 	h->port = 0;
 	h->when = 0;
 	if (len > SF_LOG_LINE_MAX)
 		len = SF_LOG_LINE_MAX;
+	end = line + len;
+	/* Which program wrote the line decides how it is read: Exim's rules
+	 * never read a Postfix line, whose HELO could hold " H=[ip]", and a
+	 * HELO cannot make an Exim line Postfix's. */
+	if (syslog_head(line, len, &sh))
+		postfix = is_postfix(&sh);
+	else
+		postfix = !exim_stamp(line, len) && find(line, len, "postfix/") != NULL;
 
 	/* Exim: cPanel's port-587 rule. */
-	if ((hint & SF_LOG_HINT_SUBMISSION) && find(line, len, "SMTP AUTH is required for message submission") != NULL &&
+	if ((hint & SF_LOG_HINT_SUBMISSION) && !postfix &&
+		find(line, len, "SMTP AUTH is required for message submission") != NULL &&
 		find(line, len, "rejected RCPT") != NULL) {
-		bracket_ip(line, len, find(line, len, " H="), h->address, sizeof h->address);
-		h->port = server_port(line, len, 587);
-		word_after(line, len, " A=", " ", h->user, sizeof h->user);
+		after = exim_client(line, len, " H=", false, conts_rcpt, h->address, sizeof h->address);
+		h->port = server_port(line, len, after, &sh, 587);
+		if (after != NULL)
+			word_after(line, len, after, " A=", " ", h->user, sizeof h->user);
 		return hit(h, SF_LOG_SUBMISSION_AUTH_REQUIRED, line, len, now);
 	}
-	/* Relay refusals: cPanel's texts, upstream Exim's, Postfix's. */
-	if ((hint & SF_LOG_HINT_RELAY) &&
-		((find(line, len, "rejected RCPT") != NULL &&
-			 (find(line, len, "is not permitted to relay") != NULL ||
-				 find(line, len, "Rejected relay attempt") != NULL ||
-				 find(line, len, "relay not permitted") != NULL)) ||
-			(find(line, len, "NOQUEUE: reject: RCPT from") != NULL &&
-				find(line, len, "Relay access denied") != NULL))) {
-		if ((p = find(line, len, " H=")) != NULL)
-			bracket_ip(line, len, p, h->address, sizeof h->address);
-		else
-			bracket_ip(line, len, find(line, len, "RCPT from "), h->address, sizeof h->address);
-		h->port = server_port(line, len, 0);
-		word_after(line, len, "sasl_username=", ",; ", h->user, sizeof h->user);
+	/* Relay refusals: cPanel's texts, upstream Exim's, Postfix's. Neither
+	 * writes the login name on these lines, so none is taken: a user found
+	 * there would be text the client chose. */
+	if ((hint & SF_LOG_HINT_RELAY) && !postfix && find(line, len, "rejected RCPT") != NULL &&
+		(find(line, len, "is not permitted to relay") != NULL ||
+			find(line, len, "Rejected relay attempt") != NULL ||
+			find(line, len, "relay not permitted") != NULL)) {
+		after = exim_client(line, len, " H=", false, conts_rcpt, h->address, sizeof h->address);
+		h->port = server_port(line, len, after, &sh, 0);
 		return hit(h, SF_LOG_RELAY_DENIED, line, len, now);
 	}
-	if ((hint & SF_LOG_HINT_DROP) && (p = find(line, len, "closed by DROP in ACL")) != NULL) {
-		bracket_ip(line, len, find(line, len, "connection from "), h->address, sizeof h->address);
-		h->port = server_port(line, len, 0);
+	if ((hint & SF_LOG_HINT_RELAY) && postfix && find(line, len, "reject: RCPT from ") != NULL &&
+		find(line, len, "Relay access denied") != NULL) {
+		postfix_client(sh.msg ? sh.msg : line, end, "reject: RCPT from ", h->address,
+			sizeof h->address);
+		h->port = server_port(line, len, NULL, &sh, 0);
+		return hit(h, SF_LOG_RELAY_DENIED, line, len, now);
+	}
+	if ((hint & SF_LOG_HINT_DROP) && !postfix && find(line, len, "closed by DROP in ACL") != NULL) {
+		after = exim_client(line, len, "connection from ", false, conts_drop, h->address,
+			sizeof h->address);
+		h->port = server_port(line, len, after, &sh, 0);
 		return hit(h, SF_LOG_DROPPED, line, len, now);
 	}
 	/* Exim before 4.99: "authenticator failed for (helo) [ip]:port: 535 ...";
-	 * 4.99 on: "authenticator failed for H=(helo) [ip]:port: ...". */
-	if ((hint & SF_LOG_HINT_AUTH) && (p = find(line, len, "authenticator failed for ")) != NULL) {
-		bracket_ip(line, len, p, h->address, sizeof h->address);
-		h->port = server_port(line, len, 0);
-		word_after(line, len, "(set_id=", ")", h->user, sizeof h->user);
+	 * 4.99 on: "authenticator failed for H=(helo) [ip]:port: ...". The
+	 * set_id comes after the client, so a HELO cannot supply it. */
+	if ((hint & SF_LOG_HINT_AUTH) && !postfix && find(line, len, "authenticator failed for ") != NULL) {
+		after = exim_client(line, len, "authenticator failed for ", false, conts_auth, h->address,
+			sizeof h->address);
+		h->port = server_port(line, len, after, &sh, 0);
+		if (after != NULL)
+			word_after(line, len, after, "(set_id=", ")", h->user, sizeof h->user);
 		return hit(h, SF_LOG_AUTH_FAILED, line, len, now);
 	}
 	/* Postfix: "warning: unknown[ip]: SASL LOGIN authentication failed: ...
 	 * [, sasl_username=user]" (the user part since 3.9). */
-	if ((hint & SF_LOG_HINT_AUTH) && (p = find(line, len, " authentication failed")) != NULL &&
-		find(line, len, "SASL ") != NULL &&
-		find(line, len, "postfix/") != NULL) {
-		bracket_ip(line, len, find(line, len, "warning: "), h->address, sizeof h->address);
-		h->port = server_port(line, len, 0);
-		word_after(line, len, "sasl_username=", ",; ", h->user, sizeof h->user);
+	if ((hint & SF_LOG_HINT_AUTH) && postfix && find(line, len, " authentication failed") != NULL &&
+		find(line, len, "SASL ") != NULL) {
+		postfix_client(sh.msg ? sh.msg : line, end, "warning: ", h->address, sizeof h->address);
+		h->port = server_port(line, len, NULL, &sh, 0);
+		p = find(line, len, "SASL ");
+		word_after(line, len, p, "sasl_username=", ",; ", h->user, sizeof h->user);
 		if (strcmp(h->user, "(unavailable)") == 0)
 			h->user[0] = '\0';
 		return hit(h, SF_LOG_AUTH_FAILED, line, len, now);
 	}
-	if ((hint & SF_LOG_HINT_UNADVERTISED) &&
+	/* Exim writes the client's command first ("SMTP protocol error in
+	 * "AUTH ..." H=..."), so its H= is looked for from the last one. */
+	if ((hint & SF_LOG_HINT_UNADVERTISED) && !postfix &&
 		find(line, len, "AUTH command used when not advertised") != NULL) {
-		bracket_ip(line, len, find(line, len, " H="), h->address, sizeof h->address);
-		h->port = server_port(line, len, 0);
+		after = exim_client(line, len, " H=", true, conts_unadv, h->address, sizeof h->address);
+		h->port = server_port(line, len, after, &sh, 0);
 		return hit(h, SF_LOG_AUTH_NOT_ADVERTISED, line, len, now);
 	}
-	if ((hint & SF_LOG_HINT_TLS) && ((p = find(line, len, "TLS error on connection from ")) != NULL ||
-		(p = find(line, len, "SSL_accept error from ")) != NULL)) {
-		bracket_ip(line, len, p, h->address, sizeof h->address);
-		h->port = server_port(line, len, 0);
+	if ((hint & SF_LOG_HINT_TLS) && !postfix && find(line, len, "TLS error on connection from ") != NULL) {
+		after = exim_client(line, len, "TLS error on connection from ", false, conts_tls,
+			h->address, sizeof h->address);
+		h->port = server_port(line, len, after, &sh, 0);
+		return hit(h, SF_LOG_TLS_ERROR, line, len, now);
+	}
+	if ((hint & SF_LOG_HINT_TLS) && find(line, len, "SSL_accept error from ") != NULL) {
+		postfix_client(sh.msg ? sh.msg : line, end, "SSL_accept error from ", h->address,
+			sizeof h->address);
+		h->port = server_port(line, len, NULL, &sh, 0);
 		return hit(h, SF_LOG_TLS_ERROR, line, len, now);
 	}
 	/* Dovecot: "(tried to use disallowed plaintext auth)"; 2.2 and older
 	 * "(tried to use disabled plaintext auth)". */
 	if ((hint & SF_LOG_HINT_PLAINTEXT) && (find(line, len, "disallowed plaintext auth") != NULL ||
 		find(line, len, "disabled plaintext auth") != NULL)) {
-		word_after(line, len, "rip=", ",", h->address, sizeof h->address);
-		word_after(line, len, "user=<", ">", h->user, sizeof h->user);
+		dovecot_rip(line, len, h->address, sizeof h->address);
+		word_after(line, len, NULL, "user=<", ">", h->user, sizeof h->user);
 		if (find(line, len, "pop3-login") != NULL)
 			h->port = 110;
 		else if (find(line, len, "imap-login") != NULL)
@@ -324,13 +630,13 @@ sf_log_classify_hint(const char *line, size_t len, time_t now, unsigned hint, st
 		return hit(h, SF_LOG_PLAINTEXT_LOGIN_REFUSED, line, len, now);
 	}
 	/* Exim: a message accepted with AUTH but without TLS, from elsewhere. */
-	if ((hint & SF_LOG_HINT_ESMTPA) && find(line, len, " P=esmtpa ") != NULL &&
+	if ((hint & SF_LOG_HINT_ESMTPA) && !postfix && find(line, len, " P=esmtpa ") != NULL &&
 		find(line, len, " <= ") != NULL) {
-		bracket_ip(line, len, find(line, len, " H="), h->address, sizeof h->address);
+		after = exim_client(line, len, " H=", false, conts_msg, h->address, sizeof h->address);
 		if (h->address[0] == '\0' || is_loopback(h->address))
 			return false;
-		h->port = server_port(line, len, 0);
-		word_after(line, len, " A=", " ", h->user, sizeof h->user);
+		h->port = server_port(line, len, after, &sh, 0);
+		word_after(line, len, after, " A=", " ", h->user, sizeof h->user);
 		/* "A=dovecot_login:user": keep the user, not the authenticator. */
 		if ((p = strchr(h->user, ':')) != NULL)
 			memmove(h->user, p + 1, strlen(p));

@@ -1,13 +1,18 @@
 /* Scanning a mail log fast: large reads, then a search for a few anchor
  * strings over the whole buffer; only the lines that hold an anchor are
  * classified. No allocation per line, so a log of any size costs about
- * as much as grep -F with the same strings. */
-#define _GNU_SOURCE /* memmem, memrchr */
+ * as much as grep -F with the same strings. The log is hostile input:
+ * holes and runs of NUL bytes are stepped over, not searched, and a
+ * compressed file is read only to the limits in mta_log.h. */
+#define _GNU_SOURCE /* memmem, memrchr, SEEK_DATA, SEEK_HOLE */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -102,48 +107,26 @@ sf_log_scan_add(struct sf_log_scan *s, const struct sf_log_hit *h, const char *l
 		g->last = h->when;
 }
 
-/* memmem over a buffer whose byte at `end` is NUL. glibc's strstr is
- * vectorised and its memmem is not, so search with strstr and step over
- * any NUL bytes inside the buffer (a log may hold anything). */
-static const char *
-find_anchor(const char *p, const char *end, const char *needle)
-{
-	while (p < end) {
-		const char *hit = strstr(p, needle);
-		const char *nul;
-
-		if (hit != NULL)
-			return hit < end ? hit : NULL;
-		/* strstr stopped at a NUL: go on after it, if it is inside. */
-		nul = memchr(p, '\0', (size_t)(end - p));
-		if (nul == NULL)
-			return NULL;
-		p = nul + 1;
-	}
-	return NULL;
-}
-
 /* Classify each line of buf[0..len) that holds an anchor. A line found by
  * several anchors is taken once: at its first anchor hit in buffer order.
- * buf[len] must be a NUL (see find_anchor). */
+ * buf[0..len) holds no NUL and buf[len] is one, so strstr (vectorised in
+ * glibc, unlike memmem) finds each anchor in one call. */
 static void
 scan_buffer(struct sf_log_scan *s, struct sf_log_file *f, const char *buf, size_t len)
 {
 	const char *pos[NANCHORS];
 	const char *end = buf + len, *done = buf;
 	size_t a;
+
 	for (a = 0; a < NANCHORS; a++)
-		pos[a] = find_anchor(buf, end, anchors[a].text);
+		pos[a] = strstr(buf, anchors[a].text);
 	for (;;) {
 		const char *first = NULL, *ls, *le;
-		size_t best = 0;
 		struct sf_log_hit h;
 
 		for (a = 0; a < NANCHORS; a++)
-			if (pos[a] != NULL && (first == NULL || pos[a] < first)) {
+			if (pos[a] != NULL && (first == NULL || pos[a] < first))
 				first = pos[a];
-				best = a;
-			}
 		if (first == NULL)
 			return;
 		ls = memrchr(buf, '\n', (size_t)(first - buf));
@@ -166,107 +149,387 @@ scan_buffer(struct sf_log_scan *s, struct sf_log_file *f, const char *buf, size_
 		/* Next hit of every anchor that pointed into this line. */
 		for (a = 0; a < NANCHORS; a++)
 			if (pos[a] != NULL && pos[a] < le)
-				pos[a] = find_anchor(le, end, anchors[a].text);
-		(void)best;
+				pos[a] = le < end ? strstr(le, anchors[a].text) : NULL;
 	}
 }
 
-/* Read into buf after the carried-over partial line; -1 on error. */
-static long
-read_more(int fd, gzFile gz, char *buf, size_t room)
+#define LOW7 0x7f7f7f7f7f7f7f7full
+
+/* The first byte at or after p that is not NUL, or end: eight words at a
+ * time, so a run of NULs costs about what reading it costs. */
+static char *
+skip_nuls(char *p, char *end)
 {
-	if (gz != NULL) {
-		int n = gzread(gz, buf, (unsigned)room);
+	while (p < end && ((uintptr_t)p & 7) != 0) {
+		if (*p != '\0')
+			return p;
+		p++;
+	}
+	while (end - p >= 64) {
+		uint64_t w[8];
+
+		memcpy(w, p, sizeof w);
+		if ((w[0] | w[1] | w[2] | w[3] | w[4] | w[5] | w[6] | w[7]) != 0)
+			break;
+		p += 64;
+	}
+	while (end - p >= 8) {
+		uint64_t w;
+
+		memcpy(&w, p, sizeof w);
+		if (w != 0)
+			break;
+		p += 8;
+	}
+	while (p < end && *p == '\0')
+		p++;
+	return p;
+}
+
+/* Turn every NUL in [p, end) into a line end, a word at a time: the high
+ * bit of ((w & 0x7f..) + 0x7f..) | w is set exactly in the bytes that are
+ * not 0, without carries between bytes. */
+static void
+nuls_to_newlines(char *p, char *end)
+{
+	for (; p < end && ((uintptr_t)p & 7) != 0; p++)
+		if (*p == '\0')
+			*p = '\n';
+	for (; end - p >= 8; p += 8) {
+		uint64_t w, zero;
+
+		memcpy(&w, p, sizeof w);
+		zero = ~(((w & LOW7) + LOW7) | w | LOW7); /* 0x80 in each NUL byte */
+		if (zero != 0) {
+			w |= (zero >> 7) * (uint64_t)'\n';
+			memcpy(p, &w, sizeof w);
+		}
+	}
+	for (; p < end; p++)
+		if (*p == '\0')
+			*p = '\n';
+}
+
+/* Scan buf[0..len) of whole lines; buf[len] must be writable (a NUL is
+ * put there). A NUL ends a line. Long runs of NULs split the buffer into
+ * parts searched on their own; the NULs of shorter runs, and of the bytes
+ * after them up to SF_LOG_NUL_SKIP, become line ends, so bytes that
+ * alternate with NULs cost one pass too, not a search per NUL. */
+static void
+scan_chunk(struct sf_log_scan *s, struct sf_log_file *f, char *buf, size_t len)
+{
+	char *end = buf + len, *part = buf, *p;
+
+	*end = '\0';
+	p = memchr(buf, '\0', len);
+	while (p != NULL) {
+		char *q = skip_nuls(p, end), *next;
+
+		if (q == end || (size_t)(q - p) >= SF_LOG_NUL_SKIP) {
+			if (p > part)
+				scan_buffer(s, f, part, (size_t)(p - part)); /* *p is a NUL */
+			part = next = q;
+		} else {
+			next = (size_t)(end - p) > SF_LOG_NUL_SKIP ? p + SF_LOG_NUL_SKIP : end;
+			nuls_to_newlines(p, next);
+		}
+		p = next < end ? memchr(next, '\0', (size_t)(end - next)) : NULL;
+	}
+	if (end > part)
+		scan_buffer(s, f, part, (size_t)(end - part));
+}
+
+/* Open a log for reading without trusting what the path names: never
+ * block (a FIFO), never take a terminal, never follow a symbolic link at
+ * the end of the path, and only a regular file. Returns the descriptor,
+ * or -1 with why in `why`. */
+static int
+open_log(const char *path, struct stat *st, char *why, size_t whysz)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW);
+
+	if (fd < 0) {
+		if (errno == ELOOP)
+			snprintf(why, whysz, "it is a symbolic link, which smtpfix does not follow");
+		else
+			snprintf(why, whysz, "%s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, st) < 0) {
+		snprintf(why, whysz, "%s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		snprintf(why, whysz, "not a regular file");
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The state of reading one file: a plain file by offset, stepping over
+ * holes (what a sparse log has instead of NUL bytes), or a .gz through
+ * zlib up to its limit. */
+struct reader {
+	int fd;
+	gzFile gz;
+	off_t off;                /* plain: the next byte to read */
+	off_t data_end;           /* plain: where the data at off ends (-1: not known yet) */
+	bool holes;               /* plain: SEEK_DATA and SEEK_HOLE work here */
+	bool eof;                 /* plain: only a hole, or nothing, is left */
+	unsigned long long limit; /* gz: most bytes to take out */
+};
+
+/* Read up to room bytes. Returns the count, 0 at the end or right after
+ * stepping over a hole (its length in *hole; more may follow unless
+ * r->eof), or -1 on error. */
+static long
+read_more(struct reader *r, char *buf, size_t room, unsigned long long *hole)
+{
+	*hole = 0;
+	if (r->gz != NULL) {
+		int n = gzread(r->gz, buf, (unsigned)room);
 
 		return n < 0 ? -1 : n;
 	}
-	for (;;) {
-		ssize_t n = read(fd, buf, room);
+	if (r->holes && (r->data_end < 0 || r->off >= r->data_end)) {
+		off_t data = lseek(r->fd, r->off, SEEK_DATA), hend;
 
-		if (n >= 0 || errno != EINTR)
-			return (long)n;
+		if (data < 0 && errno == ENXIO) {
+			struct stat st;
+
+			if (fstat(r->fd, &st) == 0 && st.st_size > r->off)
+				*hole = (unsigned long long)(st.st_size - r->off);
+			r->eof = true;
+			return 0;
+		}
+		hend = data < 0 ? -1 : lseek(r->fd, data, SEEK_HOLE);
+		if (hend <= data) {
+			r->holes = false; /* not supported here: read every byte */
+		} else {
+			*hole = (unsigned long long)(data - r->off);
+			r->off = data;
+			r->data_end = hend;
+			if (*hole > 0)
+				return 0;
+		}
 	}
+	if (r->holes && (unsigned long long)(r->data_end - r->off) < room)
+		room = (size_t)(r->data_end - r->off);
+	for (;;) {
+		ssize_t n = pread(r->fd, buf, room, r->off);
+
+		if (n >= 0) {
+			r->off += n;
+			r->eof = n == 0;
+			return (long)n;
+		}
+		if (errno != EINTR)
+			return -1;
+	}
+}
+
+/* Whether one more byte comes out of a .gz read up to its limit. */
+static bool
+gz_has_more(gzFile gz)
+{
+	char c;
+
+	return gzread(gz, &c, 1) == 1;
+}
+
+static void
+stop(struct sf_log_file *f, enum sf_log_end end, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+stop(struct sf_log_file *f, enum sf_log_end end, const char *fmt, ...)
+{
+	va_list ap;
+
+	f->end = end;
+	va_start(ap, fmt);
+	vsnprintf(f->error, sizeof f->error, fmt, ap);
+	va_end(ap);
+}
+
+/* "12 MiB", "300 KiB", "17 bytes". */
+static const char *
+size_text(unsigned long long n, char *out, size_t outsz)
+{
+	if (n >= 1ull << 20)
+		snprintf(out, outsz, "%llu MiB", n >> 20);
+	else if (n >= 1ull << 10)
+		snprintf(out, outsz, "%llu KiB", n >> 10);
+	else
+		snprintf(out, outsz, "%llu byte%s", n, n == 1 ? "" : "s");
+	return out;
+}
+
+/* Why a .gz stopped giving bytes: its end, or a truncation, or damage. */
+static void
+gz_ending(struct sf_log_file *f, gzFile gz, bool failed)
+{
+	int code = Z_OK;
+	const char *msg = gzerror(gz, &code);
+	char n[32];
+
+	size_text(f->bytes, n, sizeof n);
+	if (code == Z_BUF_ERROR)
+		stop(f, SF_LOG_END_TRUNCATED, "truncated: the compressed data ends in the middle, "
+			"after %s", n);
+	else if (failed && code == Z_ERRNO)
+		stop(f, SF_LOG_END_READ_ERROR, "stopped after %s: %s", n, strerror(errno));
+	else if (failed)
+		stop(f, SF_LOG_END_DAMAGED, "stopped after %s: the compressed data is damaged "
+			"(zlib: %.80s)", n, msg != NULL ? msg : "unknown error");
 }
 
 int
 sf_log_scan_file(struct sf_log_scan *s, const char *path, struct sf_error *err)
 {
 	struct sf_log_file *f;
+	struct reader r;
+	struct stat st;
 	size_t plen = strlen(path), carry = 0;
 	char *buf;
-	int fd;
-	gzFile gz = NULL;
 
 	if (s->nfiles >= SF_LOG_MAX_FILES)
 		return sf_error_set(err, SF_E_USAGE, "too many log files (at most %d)", SF_LOG_MAX_FILES);
 	f = &s->files[s->nfiles++];
 	memset(f, 0, sizeof *f);
+	memset(&r, 0, sizeof r);
 	snprintf(f->path, sizeof f->path, "%s", path);
 	f->gzip = plen > 3 && strcmp(path + plen - 3, ".gz") == 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(f->error, sizeof f->error, "%s", strerror(errno));
+	r.fd = open_log(path, &st, f->error, sizeof f->error);
+	if (r.fd < 0) {
+		f->end = SF_LOG_END_UNREADABLE;
 		return sf_error_set(err, SF_E_IO, "%s: %s", path, f->error);
 	}
+	r.data_end = -1;
+	r.holes = true;
 	if (f->gzip) {
-		gz = gzdopen(fd, "rb");
-		if (gz == NULL) {
-			close(fd);
-			snprintf(f->error, sizeof f->error, "cannot read it as gzip");
+		unsigned long long disk = (unsigned long long)st.st_size;
+
+		r.gz = gzdopen(r.fd, "rb");
+		if (r.gz == NULL) {
+			close(r.fd);
+			stop(f, SF_LOG_END_UNREADABLE, "cannot read it as gzip");
 			return sf_error_set(err, SF_E_IO, "%s: %s", path, f->error);
 		}
-		gzbuffer(gz, 256 * 1024);
+		gzbuffer(r.gz, 256 * 1024);
+		r.limit = disk < SF_LOG_GZ_FREE / SF_LOG_GZ_RATIO ? SF_LOG_GZ_FREE
+								  : disk * SF_LOG_GZ_RATIO;
+		if (r.limit > SF_LOG_GZ_MAX_OUT)
+			r.limit = SF_LOG_GZ_MAX_OUT;
 	}
 	buf = malloc(SF_LOG_CHUNK + 1); /* + the NUL after the data */
 	if (buf == NULL) {
-		if (gz != NULL)
-			gzclose(gz);
+		if (r.gz != NULL)
+			gzclose(r.gz);
 		else
-			close(fd);
+			close(r.fd);
+		f->end = SF_LOG_END_UNREADABLE;
+		snprintf(f->error, sizeof f->error, "out of memory");
 		return sf_error_set(err, SF_E_NOMEM, "out of memory");
 	}
 	for (;;) {
-		long n = read_more(fd, gz, buf + carry, SF_LOG_CHUNK - carry);
-		size_t len, whole;
-		const char *nl;
+		size_t room = SF_LOG_CHUNK - carry, len, whole;
+		unsigned long long hole;
+		const char *nl, *nul;
+		long n;
 
+		if (r.gz != NULL && f->bytes >= r.limit) {
+			char done[32], disk[32];
+
+			size_text(f->bytes, done, sizeof done);
+			size_text((unsigned long long)st.st_size, disk, sizeof disk);
+			if (!gz_has_more(r.gz))
+				gz_ending(f, r.gz, false);
+			else if (r.limit == SF_LOG_GZ_MAX_OUT)
+				stop(f, SF_LOG_END_CAPPED, "stopped after %s: smtpfix reads at most %llu "
+					"MiB out of one compressed log", done, SF_LOG_GZ_MAX_OUT >> 20);
+			else
+				stop(f, SF_LOG_END_RATIO, "stopped after %s: it expands to more than %u "
+					"times its %s on disk, as a compression bomb does", done,
+					SF_LOG_GZ_RATIO, disk);
+			if (f->end != SF_LOG_END_WHOLE && f->end != SF_LOG_END_TRUNCATED)
+				carry = 0; /* a line cut by the limit is not a line */
+			break;
+		}
+		if (r.gz != NULL && room > r.limit - f->bytes)
+			room = (size_t)(r.limit - f->bytes);
+		n = read_more(&r, buf + carry, room, &hole);
 		if (n < 0) {
-			snprintf(f->error, sizeof f->error, "read error after %llu bytes", f->bytes);
+			if (r.gz != NULL)
+				gz_ending(f, r.gz, true);
+			else {
+				char done[32];
+
+				stop(f, SF_LOG_END_READ_ERROR, "stopped after %s: %s",
+					size_text(f->bytes, done, sizeof done), strerror(errno));
+			}
+			break;
+		}
+		if (hole > 0) {
+			/* A hole reads as NUL bytes: it ends the line before it. */
+			f->bytes += hole;
+			if (carry > 0)
+				scan_chunk(s, f, buf, carry);
+			carry = 0;
+		}
+		if (n == 0) {
+			if (r.gz == NULL && !r.eof)
+				continue; /* a hole was stepped over; data follows */
+			if (r.gz != NULL)
+				gz_ending(f, r.gz, false);
 			break;
 		}
 		f->bytes += (unsigned long long)n;
 		len = carry + (size_t)n;
-		if (n == 0) {
-			if (len > 0) {
-				buf[len] = '\0';
-				scan_buffer(s, f, buf, len); /* last line without newline */
-			}
-			break;
-		}
-		nl = memrchr(buf, '\n', len);
 		/* Whole lines now; the partial last line waits for more bytes,
-		 * unless it alone fills half the buffer: then it is cut there. */
+		 * unless it alone fills half the buffer: then it is cut there.
+		 * A NUL ends a line too. */
+		nl = memrchr(buf, '\n', len);
 		whole = nl ? (size_t)(nl - buf) + 1 : 0;
+		nul = memrchr(buf + whole, '\0', len - whole);
+		if (nul != NULL)
+			whole = (size_t)(nul - buf) + 1;
 		if (whole == 0 || len - whole > SF_LOG_CHUNK / 2)
 			whole = len;
 		{
-			/* A NUL after the whole lines, for find_anchor; the byte it
+			/* scan_chunk puts a NUL after the whole lines; the byte it
 			 * covers (the carried partial line's first) is put back. */
 			char keep = buf[whole];
 
-			buf[whole] = '\0';
-			scan_buffer(s, f, buf, whole);
+			scan_chunk(s, f, buf, whole);
 			buf[whole] = keep;
 		}
 		carry = len - whole;
 		memmove(buf, buf + whole, carry);
 	}
+	if (carry > 0)
+		scan_chunk(s, f, buf, carry); /* the last line, without a newline */
 	free(buf);
-	if (gz != NULL)
-		gzclose(gz);
+	if (r.gz != NULL)
+		gzclose(r.gz);
 	else
-		close(fd);
-	if (f->error[0] != '\0')
-		return sf_error_set(err, SF_E_IO, "%s: %s", path, f->error);
+		close(r.fd);
+	if (f->error[0] != '\0') {
+		sf_error_set(err, SF_E_IO, "%s: %s", path, f->error);
+		return 1;
+	}
 	return 0;
+}
+
+size_t
+sf_log_scan_files_read(const struct sf_log_scan *s)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < s->nfiles; i++)
+		if (s->files[i].end != SF_LOG_END_UNREADABLE)
+			n++;
+	return n;
 }

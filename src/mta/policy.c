@@ -3,10 +3,13 @@
  * files), cPanel's stored intent, POP-before-SMTP, ports, Dovecot. */
 #include <ctype.h>
 #include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "smtpfix/mta.h"
 #include "mta_internal.h"
@@ -16,6 +19,34 @@ unknown(struct sf_setting *s)
 {
 	memset(s, 0, sizeof *s);
 	s->value = SF_TRI_UNKNOWN;
+}
+
+/* Why the last attempt at `path` was not read, from the unreadable list. */
+static const char *
+why_unread(const struct sf_policy *p, const char *path)
+{
+	size_t i = p->nunreadable;
+
+	while (i-- > 0)
+		if (strcmp(p->unreadable[i].path, path) == 0)
+			return p->unreadable[i].why;
+	return "it is not there";
+}
+
+/* Is something at path? Under a root, a link on the way that leads
+ * nowhere or is refused is said once in the notes. */
+static bool
+present(struct sf_policy *p, const char *root, const char *path)
+{
+	struct stat st;
+	char why[SF_MTA_TEXT_MAX];
+
+	if (sf_mta_exists(root, path))
+		return true;
+	if (root != NULL && root[0] != '\0' && strcmp(root, "/") != 0 &&
+		sf_mta_stat(root, path, &st, why, sizeof why) < 0 && why[0] != '\0')
+		sf_policy_note(p, "%s", why);
+	return false;
 }
 
 /* "key=value" lines (cPanel's localopts and cpanel.config). */
@@ -94,6 +125,10 @@ exim_ports(struct sf_policy *p, const char *source)
 {
 	size_t i;
 
+	/* With part of the configuration unread, even the ports read may be
+	 * changed by it, and Exim's default (25) is no fact: none are claimed. */
+	if (p->exim.unread[0] != '\0')
+		return;
 	add_port_list(p, p->exim.daemon_smtp_ports[0] ? p->exim.daemon_smtp_ports : "smtp", false, source);
 	add_port_list(p, p->exim.tls_on_connect_ports, true, source);
 	for (i = 0; i < p->nports; i++) {
@@ -109,14 +144,18 @@ static void
 cpanel_read(struct sf_policy *p, const char *root)
 {
 	struct sf_buf b;
-	char v[64], chk[1024];
+	char v[64], why[SF_MTA_TEXT_MAX];
+	struct stat st;
 	DIR *d;
 	struct dirent *e;
+	int rc;
+	size_t seen = 0;
 
 	unknown(&p->intent);
-	if (sf_mta_read(p, root, "/etc/exim.conf.localopts",
-		    "cPanel's stored Exim settings (require_secure_auth)", &b) == 0) {
-		snprintf(p->intent.source, sizeof p->intent.source, "/etc/exim.conf.localopts");
+	rc = sf_mta_read(p, root, "/etc/exim.conf.localopts",
+		"cPanel's stored Exim settings (require_secure_auth)", &b);
+	snprintf(p->intent.source, sizeof p->intent.source, "/etc/exim.conf.localopts");
+	if (rc == 0) {
 		if (kv_value(b.data, "require_secure_auth", v, sizeof v)) {
 			p->intent.value = strcmp(v, "0") == 0 ? SF_TRI_NO : SF_TRI_YES;
 			snprintf(p->intent.evidence, sizeof p->intent.evidence, "require_secure_auth=%s", v);
@@ -126,16 +165,30 @@ cpanel_read(struct sf_policy *p, const char *root)
 			p->intent.value = SF_TRI_NO;
 		}
 		sf_buf_free(&b);
+	} else if (rc == -2) {
+		snprintf(p->intent.evidence, sizeof p->intent.evidence,
+			"not known: /etc/exim.conf.localopts was not read (%.200s)",
+			why_unread(p, "/etc/exim.conf.localopts"));
+	} else {
+		p->intent.source[0] = '\0';
 	}
 	/* POP-before-SMTP: the touch file is what Exim's ACL checks. */
 	unknown(&p->pop_before_smtp);
-	p->pop_before_smtp.value = sf_mta_exists(root, "/etc/popbeforesmtp") ? SF_TRI_YES : SF_TRI_NO;
 	snprintf(p->pop_before_smtp.source, sizeof p->pop_before_smtp.source, "/etc/popbeforesmtp");
-	snprintf(p->pop_before_smtp.evidence, sizeof p->pop_before_smtp.evidence,
-		p->pop_before_smtp.value == SF_TRI_YES ? "the file exists" : "the file does not exist");
+	if (sf_mta_stat(root, "/etc/popbeforesmtp", &st, why, sizeof why) == 0) {
+		p->pop_before_smtp.value = SF_TRI_YES;
+		snprintf(p->pop_before_smtp.evidence, sizeof p->pop_before_smtp.evidence, "the file exists");
+	} else if (why[0] == '\0') {
+		p->pop_before_smtp.value = SF_TRI_NO;
+		snprintf(p->pop_before_smtp.evidence, sizeof p->pop_before_smtp.evidence, "the file does not exist");
+	} else {
+		sf_policy_unreadable(p, "/etc/popbeforesmtp", why, "whether POP-before-SMTP is on");
+		snprintf(p->pop_before_smtp.evidence, sizeof p->pop_before_smtp.evidence,
+			"not known: /etc/popbeforesmtp could not be checked (%.220s)", why);
+	}
 	if (sf_mta_read(p, root, "/var/cpanel/cpanel.config", "cPanel's Tweak Settings (popbeforesmtp)",
 		    &b) == 0) {
-		if (kv_value(b.data, "popbeforesmtp", v, sizeof v) &&
+		if (p->pop_before_smtp.value != SF_TRI_UNKNOWN && kv_value(b.data, "popbeforesmtp", v, sizeof v) &&
 			(strcmp(v, "1") == 0) != (p->pop_before_smtp.value == SF_TRI_YES))
 			sf_policy_note(p, "cpanel.config says popbeforesmtp=%s but /etc/popbeforesmtp %s; "
 					  "Exim follows the file", v,
@@ -164,13 +217,92 @@ cpanel_read(struct sf_policy *p, const char *root)
 		sf_buf_free(&b);
 	}
 	/* Alternate SMTP ports: /etc/chkserv.d/exim-26, exim-26,2525 ... */
-	sf_mta_path(root, "/etc/chkserv.d", chk, sizeof chk);
-	d = opendir(chk);
+	d = sf_mta_opendir(root, "/etc/chkserv.d", why, sizeof why);
+	if (d == NULL && why[0] != '\0')
+		sf_policy_unreadable(p, "/etc/chkserv.d", why, "cPanel's alternate SMTP ports");
 	if (d != NULL) {
-		while ((e = readdir(d)) != NULL)
+		while ((e = readdir(d)) != NULL && seen++ < SF_MTA_DIR_MAX)
 			if (strncmp(e->d_name, "exim-", 5) == 0)
 				add_port_list(p, e->d_name + 5, false, "/etc/chkserv.d (alternate port)");
+		if (e != NULL)
+			sf_policy_note(p, "/etc/chkserv.d has more than %d names; the rest were not looked at",
+				SF_MTA_DIR_MAX);
 		closedir(d);
+	}
+}
+
+/* The first part of the Exim configuration that was not read. */
+static void
+exim_gap(struct sf_policy *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+exim_gap(struct sf_policy *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->exim.unread[0] != '\0')
+		return;
+	va_start(ap, fmt);
+	vsnprintf(p->exim.unread, sizeof p->exim.unread, fmt, ap);
+	va_end(ap);
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* One folder of Debian's split configuration, its files in name order
+ * (as update-exim4.conf joins them), appended to `all`. */
+static void
+debian_part(struct sf_policy *p, const char *root, const char *part, struct sf_buf *all, bool *any)
+{
+	char sub[64], why[SF_MTA_TEXT_MAX], *names[SF_MTA_DIR_MAX];
+	size_t n = 0, k;
+	struct sf_error err;
+	struct sf_buf b;
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(sub, sizeof sub, "/etc/exim4/conf.d/%s", part);
+	d = sf_mta_opendir(root, sub, why, sizeof why);
+	if (d == NULL) {
+		if (why[0] != '\0') {
+			sf_policy_unreadable(p, sub, why, "part of the Exim configuration");
+			exim_gap(p, "%s was not read (%.200s)", sub, why);
+		}
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' || strchr(e->d_name, '.') != NULL)
+			continue;
+		if (n >= SF_MTA_DIR_MAX) {
+			sf_policy_note(p, "%s has more than %d files; the rest were not read", sub, SF_MTA_DIR_MAX);
+			exim_gap(p, "%s has more than %d files; the rest were not read", sub, SF_MTA_DIR_MAX);
+			break;
+		}
+		if ((names[n] = strdup(e->d_name)) != NULL)
+			n++;
+	}
+	closedir(d);
+	qsort(names, n, sizeof names[0], by_name);
+	for (k = 0; k < n; k++) {
+		char file[600];
+		int rc;
+
+		snprintf(file, sizeof file, "%s/%s", sub, names[k]);
+		rc = sf_mta_read(p, root, file, "part of the Exim configuration", &b);
+		if (rc == 0) {
+			*any = true;
+			if (sf_buf_add(all, b.data, b.len, &err) < 0 || sf_buf_add(all, "\n", 1, &err) < 0)
+				exim_gap(p, "the split configuration is larger than smtpfix reads (%u MiB)",
+					SF_MTA_FILE_MAX >> 20);
+			sf_buf_free(&b);
+		} else if (rc == -2) {
+			exim_gap(p, "%.300s was not read (%.200s)", file, why_unread(p, file));
+		}
+		free(names[k]);
 	}
 }
 
@@ -182,59 +314,64 @@ debian_read(struct sf_policy *p, const char *root, char *used, size_t usedsz)
 	static const char *const parts[] = { "main", "acl", "router", "transport", "retry", "rewrite", "auth" };
 	struct sf_buf b, all;
 	struct sf_error err;
-	char v[32] = "", dir[1024];
+	char v[32] = "";
 	size_t i;
+	bool any = false;
+	int rc;
 
-	if (sf_mta_read(p, root, "/var/lib/exim4/config.autogenerated",
-		    "the Exim configuration Debian generated", &b) == 0) {
+	rc = sf_mta_read(p, root, "/var/lib/exim4/config.autogenerated",
+		"the Exim configuration Debian generated", &b);
+	if (rc == 0) {
 		sf_exim_parse_text(b.data, b.len, root, "/var/lib/exim4/config.autogenerated", &p->exim, p);
 		snprintf(used, usedsz, "/var/lib/exim4/config.autogenerated");
 		sf_buf_free(&b);
+	} else if (rc == -2) {
+		/* Exim uses this file when it is there: the templates say nothing. */
+		snprintf(used, usedsz, "/var/lib/exim4/config.autogenerated");
+		exim_gap(p, "/var/lib/exim4/config.autogenerated was not read (%.200s)",
+			why_unread(p, "/var/lib/exim4/config.autogenerated"));
 	} else {
 		sf_buf_init(&all, SF_MTA_FILE_MAX);
-		if (sf_mta_read(p, root, "/etc/exim4/update-exim4.conf.conf",
-			    "which Debian Exim configuration is used", &b) == 0) {
+		rc = sf_mta_read(p, root, "/etc/exim4/update-exim4.conf.conf",
+			"which Debian Exim configuration is used", &b);
+		if (rc == 0) {
 			kv_value(b.data, "dc_use_split_config", v, sizeof v);
 			sf_buf_free(&b);
+		} else if (rc == -2) {
+			exim_gap(p, "/etc/exim4/update-exim4.conf.conf was not read (%.200s), so which "
+				    "configuration is used is not known",
+				why_unread(p, "/etc/exim4/update-exim4.conf.conf"));
 		}
-		if (sf_mta_read(p, root, "/etc/exim4/exim4.conf.localmacros", "local Exim macros", &b) == 0) {
+		rc = sf_mta_read(p, root, "/etc/exim4/exim4.conf.localmacros", "local Exim macros", &b);
+		if (rc == 0) {
 			sf_buf_add(&all, b.data, b.len, &err);
 			sf_buf_add(&all, "\n", 1, &err);
 			sf_buf_free(&b);
+		} else if (rc == -2) {
+			exim_gap(p, "/etc/exim4/exim4.conf.localmacros was not read (%.200s)",
+				why_unread(p, "/etc/exim4/exim4.conf.localmacros"));
 		}
 		if (strstr(v, "true") != NULL) {
 			snprintf(used, usedsz, "/etc/exim4/conf.d");
-			for (i = 0; i < sizeof parts / sizeof parts[0]; i++) {
-				struct dirent **names = NULL;
-				char sub[64];
-				int n, k;
-
-				snprintf(sub, sizeof sub, "/etc/exim4/conf.d/%s", parts[i]);
-				sf_mta_path(root, sub, dir, sizeof dir);
-				n = scandir(dir, &names, NULL, alphasort);
-				for (k = 0; k < n; k++) {
-					char file[512];
-
-					if (names[k]->d_name[0] != '.' && strchr(names[k]->d_name, '.') == NULL) {
-						snprintf(file, sizeof file, "%s/%s", sub, names[k]->d_name);
-						if (sf_mta_read(p, root, file, "part of the Exim configuration", &b) == 0) {
-							if (strcmp(parts[i], "router") == 0 && k == 0)
-								sf_buf_addstr(&all, "begin routers\n", &err);
-							sf_buf_add(&all, b.data, b.len, &err);
-							sf_buf_add(&all, "\n", 1, &err);
-							sf_buf_free(&b);
-						}
-					}
-					free(names[k]);
-				}
-				free(names);
-			}
-		} else if (sf_mta_read(p, root, "/etc/exim4/exim4.conf.template",
-				   "the Exim configuration template", &b) == 0) {
+			for (i = 0; i < sizeof parts / sizeof parts[0]; i++)
+				debian_part(p, root, parts[i], &all, &any);
+		} else {
 			snprintf(used, usedsz, "/etc/exim4/exim4.conf.template");
-			sf_buf_add(&all, b.data, b.len, &err);
-			sf_buf_free(&b);
+			rc = sf_mta_read(p, root, "/etc/exim4/exim4.conf.template",
+				"the Exim configuration template", &b);
+			if (rc == 0) {
+				any = true;
+				if (sf_buf_add(&all, b.data, b.len, &err) < 0)
+					exim_gap(p, "the configuration is larger than smtpfix reads (%u MiB)",
+						SF_MTA_FILE_MAX >> 20);
+				sf_buf_free(&b);
+			} else if (rc == -2) {
+				exim_gap(p, "/etc/exim4/exim4.conf.template was not read (%.200s)",
+					why_unread(p, "/etc/exim4/exim4.conf.template"));
+			}
 		}
+		if (!any)
+			exim_gap(p, "no Exim configuration was found in %s", used);
 		if (all.data != NULL)
 			sf_exim_parse_text(all.data, all.len, root, used, &p->exim, p);
 		sf_buf_free(&all);
@@ -321,6 +458,10 @@ by_port(const void *a, const void *b)
 static void
 findings(struct sf_policy *p)
 {
+	if (p->auth_requires_tls.value == SF_TRI_UNKNOWN && p->auth_unknown_why[0] != '\0')
+		sf_policy_finding(p, "auth-policy-unknown", "warning",
+			"whether login (AUTH) needs TLS on this server is not known, because %.200s; nothing "
+			"about it is guessed from the other files", p->auth_unknown_why);
 	if (p->intent.value != SF_TRI_UNKNOWN && p->auth_requires_tls.value != SF_TRI_UNKNOWN &&
 		p->intent.value != p->auth_requires_tls.value)
 		sf_policy_finding(p, "config-not-rebuilt", "problem",
@@ -356,6 +497,8 @@ sf_policy_read(const struct sf_policy_options *o, struct sf_policy *p, struct sf
 	bool cpanel, exim_conf, debian, upstream_rhel, postfix;
 	char used[512] = "";
 	struct sf_buf b;
+	struct stat st;
+	int rc;
 
 	memset(p, 0, sizeof *p);
 	unknown(&p->auth_requires_tls);
@@ -364,15 +507,18 @@ sf_policy_read(const struct sf_policy_options *o, struct sf_policy *p, struct sf
 	unknown(&p->pop_before_smtp);
 	unknown(&p->submission_rule);
 	unknown(&p->dovecot_plaintext);
-	if (root != NULL && root[0] != '\0' && !sf_mta_exists(NULL, root))
-		return sf_error_set(err, SF_E_USAGE, "%s does not exist", root);
+	if (root != NULL && root[0] != '\0') {
+		if (stat(root, &st) < 0)
+			return sf_error_set(err, SF_E_USAGE, "%s: %s", root, strerror(errno));
+		if (!S_ISDIR(st.st_mode))
+			return sf_error_set(err, SF_E_USAGE, "%s is not a folder", root);
+	}
 
-	cpanel = sf_mta_exists(root, "/usr/local/cpanel/cpanel") ||
-		sf_mta_exists(root, "/var/cpanel/cpanel.config");
-	exim_conf = sf_mta_exists(root, "/etc/exim.conf");
-	debian = sf_mta_exists(root, "/etc/exim4") || sf_mta_exists(root, "/var/lib/exim4/config.autogenerated");
-	upstream_rhel = sf_mta_exists(root, "/etc/exim/exim.conf");
-	postfix = sf_mta_exists(root, "/etc/postfix/main.cf") || sf_mta_exists(root, "/etc/postfix/master.cf");
+	cpanel = present(p, root, "/usr/local/cpanel/cpanel") || present(p, root, "/var/cpanel/cpanel.config");
+	exim_conf = present(p, root, "/etc/exim.conf");
+	debian = present(p, root, "/etc/exim4") || present(p, root, "/var/lib/exim4/config.autogenerated");
+	upstream_rhel = present(p, root, "/etc/exim/exim.conf");
+	postfix = present(p, root, "/etc/postfix/main.cf") || present(p, root, "/etc/postfix/master.cf");
 	if (cpanel)
 		snprintf(p->panel, sizeof p->panel, "cpanel");
 
@@ -384,14 +530,21 @@ sf_policy_read(const struct sf_policy_options *o, struct sf_policy *p, struct sf
 		} else {
 			snprintf(p->flavour, sizeof p->flavour, "%s", cpanel ? "cpanel" : "upstream");
 			snprintf(used, sizeof used, "%s", exim_conf ? "/etc/exim.conf" : "/etc/exim/exim.conf");
-			if (sf_mta_read(p, root, used, "the Exim configuration: AUTH policy and ports", &b) == 0) {
+			rc = sf_mta_read(p, root, used, "the Exim configuration: AUTH policy and ports", &b);
+			if (rc == 0) {
 				sf_exim_parse_text(b.data, b.len, root, used, &p->exim, p);
 				sf_buf_free(&b);
+			} else {
+				exim_gap(p, "%s was not read (%.200s)", used, why_unread(p, used));
 			}
 		}
 		sf_exim_verdict(&p->exim, used, &p->auth_requires_tls_files);
 		p->auth_requires_tls = p->auth_requires_tls_files;
-		p->submission_rule.value = p->exim.submission_587_rule ? SF_TRI_YES : SF_TRI_NO;
+		if (p->exim.unread[0] != '\0')
+			snprintf(p->auth_unknown_why, sizeof p->auth_unknown_why, "%s", p->exim.unread);
+		/* The drop rule seen is a fact; not seen, it may be in what was not read. */
+		p->submission_rule.value = p->exim.submission_587_rule ? SF_TRI_YES
+			: p->exim.unread[0] != '\0' ? SF_TRI_UNKNOWN : SF_TRI_NO;
 		snprintf(p->submission_rule.source, sizeof p->submission_rule.source, "%.300s", used);
 		if (cpanel)
 			cpanel_read(p, root);

@@ -272,19 +272,40 @@ sf_postfix_read(struct sf_policy *p, const char *root, const char *postconf_bin)
 	struct pf_conf *c = calloc(1, sizeof *c);
 	struct sf_buf mainb, masterb;
 	bool have_main, have_master;
+	int rc_main, rc_master;
 
 	if (c == NULL)
 		return;
-	have_main = sf_mta_read(p, root, "/etc/postfix/main.cf",
-		"Postfix's main settings (SASL, TLS)", &mainb) == 0;
-	have_master = sf_mta_read(p, root, "/etc/postfix/master.cf",
-		"Postfix's services and their overrides (ports 25, 587, 465)", &masterb) == 0;
+	rc_main = sf_mta_read(p, root, "/etc/postfix/main.cf", "Postfix's main settings (SASL, TLS)", &mainb);
+	rc_master = sf_mta_read(p, root, "/etc/postfix/master.cf",
+		"Postfix's services and their overrides (ports 25, 587, 465)", &masterb);
+	have_main = rc_main == 0;
+	have_master = rc_master == 0;
 	if (have_main)
 		each_logical_line(mainb.data, main_line, c);
 	if (have_master)
 		each_logical_line(masterb.data, master_line, c);
-	services_from(c, p, "/etc/postfix");
-	postfix_verdict(p, "/etc/postfix/main.cf and master.cf", &p->auth_requires_tls_files);
+	if (rc_main == -2 || rc_master == -2) {
+		/* A file that is there but was not read may turn SASL or TLS on
+		 * or off anywhere: no services and no verdict from the other. */
+		const char *f = rc_main == -2 ? "/etc/postfix/main.cf" : "/etc/postfix/master.cf";
+		size_t i = p->nunreadable;
+
+		while (i-- > 0 && strcmp(p->unreadable[i].path, f) != 0)
+			;
+		snprintf(p->auth_unknown_why, sizeof p->auth_unknown_why, "%s was not read (%.200s)", f,
+			i < p->nunreadable ? p->unreadable[i].why : "");
+		p->nservices = 0;
+		memset(&p->auth_requires_tls_files, 0, sizeof p->auth_requires_tls_files);
+		p->auth_requires_tls_files.value = SF_TRI_UNKNOWN;
+		snprintf(p->auth_requires_tls_files.source, sizeof p->auth_requires_tls_files.source,
+			"/etc/postfix/main.cf and master.cf");
+		snprintf(p->auth_requires_tls_files.evidence, sizeof p->auth_requires_tls_files.evidence,
+			"not known: %.250s", p->auth_unknown_why);
+	} else {
+		services_from(c, p, "/etc/postfix");
+		postfix_verdict(p, "/etc/postfix/main.cf and master.cf", &p->auth_requires_tls_files);
+	}
 	p->auth_requires_tls = p->auth_requires_tls_files;
 	if (have_main)
 		sf_buf_free(&mainb);

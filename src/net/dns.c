@@ -13,8 +13,10 @@
 #include <strings.h>
 
 #include "smtpfix/clock.h"
+#include "smtpfix/text.h"
 
 #define T_A_    1
+#define T_CNAME_ 5
 #define T_MX_   15
 #define T_AAAA_ 28
 #define T_SRV_  33
@@ -22,6 +24,11 @@
 
 /* A name we build: "mail." or "smtp." plus the longest domain. */
 #define NAME_BUF (SF_HOST_MAX + 8)
+/* A name read from an answer, as c-ares writes it (with escapes). */
+#define WIRE_NAME_MAX 400
+/* Records of one answer looked at for aliases, and aliases kept. */
+#define MAX_ANSWER_RECORDS 64
+#define MAX_ALIASES 16
 
 struct query {
 	struct sf_discovery *d;
@@ -41,6 +48,7 @@ sf_dns_status_id(enum sf_dns_status s)
 	case SF_DNS_SERVFAIL: return "servfail";
 	case SF_DNS_REFUSED: return "refused";
 	case SF_DNS_ERROR: return "error";
+	case SF_DNS_CNAME_LOOP: return "cname-loop";
 	}
 	return "?";
 }
@@ -100,6 +108,212 @@ add_answer(struct sf_dns_lookup *l, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* A name from DNS for a message: printable ASCII as it is, anything else
+ * (a space too) as \xNN, cut at a character, never inside an escape. The
+ * result is ASCII, so the reports can print it as it is. */
+static void
+safe_name(const char *in, char *out, size_t outsz)
+{
+	size_t o = 0;
+
+	for (; *in != '\0'; in++) {
+		unsigned char c = (unsigned char)*in;
+		char esc[8];
+		size_t n;
+
+		if (c > 0x20 && c < 0x7f && c != '\\' && c != '"') {
+			esc[0] = (char)c;
+			esc[1] = '\0';
+		} else {
+			snprintf(esc, sizeof esc, "\\x%02x", c);
+		}
+		n = strlen(esc);
+		if (o + n + 1 > outsz)
+			break;
+		memcpy(out + o, esc, n);
+		o += n;
+	}
+	if (outsz > 0)
+		out[o] = '\0';
+}
+
+/* A host name as SRV and MX targets must be (RFC 2782, RFC 5321):
+ * letters, digits and hyphens in labels of 1-63, dots between them, a dot
+ * at the end allowed, at most 253 in all. A space, an underscore, an
+ * escape or anything else makes it no host name at all. */
+static bool
+ldh_host(const char *s)
+{
+	size_t len = strlen(s), label = 0, i;
+
+	if (len > 0 && s[len - 1] == '.')
+		len--;
+	if (len == 0 || len > SF_HOST_MAX)
+		return false;
+	for (i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (c == '.') {
+			if (label == 0 || s[i - 1] == '-')
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'))
+			return false;
+		if (c == '-' && label == 0)
+			return false;
+		if (++label > 63)
+			return false;
+	}
+	return s[len - 1] != '-';
+}
+
+/* "." (or nothing) as a target: no such service here (RFC 2782, RFC 7505). */
+static bool
+null_target(const char *s)
+{
+	return s[0] == '\0' || strcmp(s, ".") == 0;
+}
+
+/* An answer naming a target: kept as it is when the target is a host name,
+ * else quoted and marked, so that it reads as refused and is never taken
+ * for a host (collect_targets checks the same rule). Answers are escaped
+ * where they are shown, as all server text is. */
+static void
+add_target(struct sf_dns_lookup *l, const char *prefix, const char *host)
+{
+	if (ldh_host(host) || null_target(host))
+		add_answer(l, "%s %s", prefix, host);
+	else
+		add_answer(l, "%s \"%.200s\" (refused: not a host name)", prefix, host);
+}
+
+/* Appends ASCII text, cut where the room ends. */
+static void
+append_cut(char *dst, size_t dstsz, const char *src)
+{
+	size_t have = strlen(dst), n = strlen(src);
+
+	if (have + 1 >= dstsz)
+		return;
+	if (n > dstsz - have - 1)
+		n = dstsz - have - 1;
+	memcpy(dst + have, src, n);
+	dst[have + n] = '\0';
+}
+
+static bool
+same_name(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la > 0 && a[la - 1] == '.')
+		la--;
+	if (lb > 0 && b[lb - 1] == '.')
+		lb--;
+	return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+/* One name in an answer at p; its length in the message in *used. */
+static int
+wire_name(const unsigned char *p, const unsigned char *abuf, int alen, char *out, size_t outsz,
+	long *used)
+{
+	char *name = NULL;
+
+	if (ares_expand_name(p, abuf, alen, &name, used) != ARES_SUCCESS)
+		return -1;
+	snprintf(out, outsz, "%s", name);
+	ares_free_string(name);
+	return 0;
+}
+
+/* An answer without the records asked for, or a failure, may still hold
+ * the aliases (CNAME) the server followed. Follow them from the name asked
+ * for: aliases that lead back to one another are a CNAME loop, which no
+ * resolver can ever answer, and say so instead of "no records". */
+static void
+check_aliases(struct sf_dns_lookup *l, const unsigned char *abuf, int alen)
+{
+	char owner[MAX_ALIASES][WIRE_NAME_MAX], target[MAX_ALIASES][WIRE_NAME_MAX];
+	char chain[SF_DNS_MAX_CNAME_CHAIN + 1][WIRE_NAME_MAX];
+	char shown[300], one[128];
+	const unsigned char *p = abuf + 12, *end = abuf + alen;
+	unsigned qd, an, i, k;
+	size_t naliases = 0, nchain = 1, at;
+	char tmp[WIRE_NAME_MAX];
+	bool loop = false, too_long = false, found;
+	long used;
+
+	if (alen < 12)
+		return;
+	qd = (unsigned)abuf[4] << 8 | abuf[5];
+	an = (unsigned)abuf[6] << 8 | abuf[7];
+	for (i = 0; i < qd; i++) {
+		if (wire_name(p, abuf, alen, tmp, sizeof tmp, &used) < 0 || used + 4 > end - p)
+			return;
+		p += used + 4;
+	}
+	for (i = 0; i < an && i < MAX_ANSWER_RECORDS; i++) {
+		unsigned type, rdlen;
+
+		if (wire_name(p, abuf, alen, tmp, sizeof tmp, &used) < 0 || used + 10 > end - p)
+			return;
+		p += used;
+		type = (unsigned)p[0] << 8 | p[1];
+		rdlen = (unsigned)p[8] << 8 | p[9];
+		p += 10;
+		if ((long)rdlen > end - p)
+			return;
+		if (type == T_CNAME_ && naliases < MAX_ALIASES &&
+			wire_name(p, abuf, alen, target[naliases], sizeof target[0], &used) == 0) {
+			snprintf(owner[naliases], sizeof owner[0], "%s", tmp);
+			naliases++;
+		}
+		p += rdlen;
+	}
+	if (naliases == 0)
+		return;
+	snprintf(chain[0], sizeof chain[0], "%s", l->name);
+	for (;;) {
+		for (k = 0, found = false; k < naliases && !found; k++)
+			found = same_name(owner[k], chain[nchain - 1]);
+		if (!found)
+			break;
+		k--;
+		for (at = 0; at < nchain && !loop; at++)
+			loop = same_name(chain[at], target[k]);
+		if (nchain > SF_DNS_MAX_CNAME_CHAIN) {
+			too_long = !loop;
+			break;
+		}
+		snprintf(chain[nchain++], sizeof chain[0], "%s", target[k]);
+		if (loop)
+			break;
+	}
+	if (nchain == 1)
+		return;
+	shown[0] = '\0';
+	for (at = 0; at < nchain; at++) {
+		if (at > 0)
+			append_cut(shown, sizeof shown, " -> ");
+		safe_name(chain[at], one, sizeof one);
+		append_cut(shown, sizeof shown, one);
+	}
+	if (loop) {
+		l->status = SF_DNS_CNAME_LOOP;
+		snprintf(l->detail, sizeof l->detail, "CNAME loop: %s (these aliases lead back to each "
+						      "other, so the name has no address)", shown);
+	} else if (too_long) {
+		l->status = SF_DNS_ERROR;
+		snprintf(l->detail, sizeof l->detail, "more than %d aliases (CNAME) in a row: %s ...",
+			SF_DNS_MAX_CNAME_CHAIN, shown);
+	} else if (l->status == SF_DNS_NODATA) {
+		snprintf(l->detail, sizeof l->detail, "no %s records (through the aliases %s)", l->type, shown);
+	}
+}
+
 static void
 parse_answer(struct sf_dns_lookup *l, int type, unsigned char *abuf, int alen)
 {
@@ -110,15 +324,23 @@ parse_answer(struct sf_dns_lookup *l, int type, unsigned char *abuf, int alen)
 		struct ares_srv_reply *srv = NULL, *p;
 
 		rc = ares_parse_srv_reply(abuf, alen, &srv);
-		for (p = srv; rc == ARES_SUCCESS && p != NULL; p = p->next)
-			add_answer(l, "%u %u %u %s", p->priority, p->weight, p->port, p->host);
+		for (p = srv; rc == ARES_SUCCESS && p != NULL; p = p->next) {
+			char prefix[32];
+
+			snprintf(prefix, sizeof prefix, "%u %u %u", p->priority, p->weight, p->port);
+			add_target(l, prefix, p->host);
+		}
 		ares_free_data(srv);
 	} else if (type == T_MX_) {
 		struct ares_mx_reply *mx = NULL, *p;
 
 		rc = ares_parse_mx_reply(abuf, alen, &mx);
-		for (p = mx; rc == ARES_SUCCESS && p != NULL; p = p->next)
-			add_answer(l, "%u %s", p->priority, p->host);
+		for (p = mx; rc == ARES_SUCCESS && p != NULL; p = p->next) {
+			char prefix[16];
+
+			snprintf(prefix, sizeof prefix, "%u", p->priority);
+			add_target(l, prefix, p->host);
+		}
 		ares_free_data(mx);
 	} else if (type == T_A_) {
 		struct ares_addrttl a[SF_DNS_MAX_ANSWERS];
@@ -154,6 +376,8 @@ on_reply(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 	set_status(l, status);
 	if (status == ARES_SUCCESS)
 		parse_answer(l, q->type, abuf, alen);
+	if ((l->status == SF_DNS_NODATA || l->status == SF_DNS_SERVFAIL) && abuf != NULL)
+		check_aliases(l, abuf, alen);
 }
 
 static const char *
@@ -195,7 +419,7 @@ lookup(ares_channel ch, struct sf_discovery *d, struct query *qs, const char *na
 
 /* Drive the channel until every query has answered or the deadline. */
 static void
-run_channel(ares_channel ch, int64_t deadline, volatile sig_atomic_t *cancel, bool *cancelled)
+run_channel(ares_channel ch, int64_t deadline, atomic_bool *cancel, bool *cancelled)
 {
 	for (;;) {
 		ares_socket_t socks[ARES_GETSOCK_MAXNUM];
@@ -222,8 +446,8 @@ run_channel(ares_channel ch, int64_t deadline, volatile sig_atomic_t *cancel, bo
 		}
 		if (n == 0)
 			return; /* nothing in flight */
-		if (left == 0 || (cancel != NULL && *cancel)) {
-			if (cancel != NULL && *cancel)
+		if (left == 0 || (cancel != NULL && atomic_load(cancel))) {
+			if (cancel != NULL && atomic_load(cancel))
 				*cancelled = true;
 			ares_cancel(ch);
 			return;
@@ -247,14 +471,66 @@ run_channel(ares_channel ch, int64_t deadline, volatile sig_atomic_t *cancel, bo
 static int
 use_server(ares_channel ch, const char *server, struct sf_error *err)
 {
-	char csv[SF_HOST_MAX + 16];
+	char csv[SF_HOST_MAX + 16], shown[80];
 
 	/* c-ares takes "ADDR:PORT" and "[V6]:PORT" in its list form. */
 	snprintf(csv, sizeof csv, "%s", server);
-	if (ares_set_servers_ports_csv(ch, csv) != ARES_SUCCESS)
+	if (!sf_dns_server_valid(server) || ares_set_servers_ports_csv(ch, csv) != ARES_SUCCESS) {
+		safe_name(server, shown, sizeof shown);
 		return sf_error_set(err, SF_E_USAGE, "'%s' is not a DNS server address (ADDR or ADDR:PORT)",
-			server);
+			shown);
+	}
 	return 0;
+}
+
+bool
+sf_dns_server_valid(const char *s)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *port = NULL, *close;
+	unsigned char bin[sizeof(struct in6_addr)];
+	size_t len = strlen(s), n;
+	bool v6;
+
+	if (len == 0 || len > sizeof host + 8)
+		return false;
+	if (s[0] == '[') {
+		close = strchr(s, ']');
+		if (close == NULL || (close[1] != '\0' && close[1] != ':'))
+			return false;
+		n = (size_t)(close - s - 1);
+		port = close[1] == ':' ? close + 2 : NULL;
+		v6 = true;
+		s++;
+	} else if (strchr(s, ':') != NULL && strchr(s, ':') == strrchr(s, ':')) {
+		close = strchr(s, ':');
+		n = (size_t)(close - s);
+		port = close + 1;
+		v6 = false;
+	} else {
+		n = len;
+		v6 = strchr(s, ':') != NULL;
+	}
+	if (n == 0 || n >= sizeof host)
+		return false;
+	memcpy(host, s, n);
+	host[n] = '\0';
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, host, bin) != 1)
+		return false;
+	if (port != NULL) {
+		unsigned long p = 0;
+
+		if (*port == '\0' || strlen(port) > 5)
+			return false;
+		for (; *port != '\0'; port++) {
+			if (*port < '0' || *port > '9')
+				return false;
+			p = p * 10 + (unsigned long)(*port - '0');
+		}
+		if (p < 1 || p > 65535)
+			return false;
+	}
+	return true;
 }
 
 static struct sf_candidate *
@@ -336,11 +612,14 @@ collect_targets(struct sf_discovery *d, char names[][NAME_BUF], const char **sou
 		l = find_lookup(d, name, "SRV");
 		for (i = 0; l != NULL && l->status == SF_DNS_OK && i < l->nanswers && *n < max; i++) {
 			unsigned prio, weight, port;
-			char host[SF_HOST_MAX + 1];
+			int at = -1;
 
-			if (sscanf(l->answers[i], "%u %u %u %253s", &prio, &weight, &port, host) != 4)
+			/* The whole rest is the target: a name with a space in it
+			 * is refused, never cut at the space. */
+			if (sscanf(l->answers[i], "%u %u %u %n", &prio, &weight, &port, &at) != 3 || at < 0 ||
+				!ldh_host(l->answers[i] + at))
 				continue;
-			snprintf(names[*n], NAME_BUF, "%s", host);
+			snprintf(names[*n], NAME_BUF, "%s", l->answers[i] + at);
 			sources[*n] = srv[s].source;
 			ports[(*n)++] = (int)port;
 		}
@@ -355,15 +634,16 @@ collect_targets(struct sf_discovery *d, char names[][NAME_BUF], const char **sou
 
 			for (i = 0; i < l->nanswers && *n < max; i++) {
 				unsigned prio;
-				char host[SF_HOST_MAX + 1];
+				int at = -1;
 
-				if (sscanf(l->answers[i], "%u %253s", &prio, host) != 2)
+				if (sscanf(l->answers[i], "%u %n", &prio, &at) != 1 || at < 0 ||
+					!ldh_host(l->answers[i] + at))
 					continue;
 				if (prio > best)
 					any = true;
 				if (prio != best)
 					continue;
-				snprintf(names[*n], NAME_BUF, "%s", host);
+				snprintf(names[*n], NAME_BUF, "%s", l->answers[i] + at);
 				sources[*n] = "MX (the domain's incoming server)";
 				ports[(*n)++] = 0;
 			}
@@ -387,14 +667,23 @@ sf_discover(const char *input, const struct sf_dns_options *o, struct sf_discove
 	const char *at = strrchr(input, '@');
 	int64_t deadline = sf_now_ms() + o->timeout_ms;
 	size_t n = 0, i;
+	struct sf_error idn;
+	int rc;
 
 	memset(d, 0, sizeof *d);
+	if (strlen(input) >= sizeof d->input)
+		return sf_error_set(err, SF_E_USAGE, "the address or name to look up is longer than %zu bytes",
+			sizeof d->input - 1);
 	snprintf(d->input, sizeof d->input, "%s", input);
 	d->input_is_address = at != NULL;
-	snprintf(d->domain, sizeof d->domain, "%s", at ? at + 1 : input);
-	if (!sf_host_valid(d->domain) || strchr(d->domain, ':') != NULL || d->domain[0] == '[')
+	/* A name typed in Unicode is asked for in the form DNS holds it. */
+	rc = sf_host_to_ascii(at ? at + 1 : input, d->domain, sizeof d->domain, &idn);
+	if (rc < 0 || !sf_host_valid(d->domain) || strchr(d->domain, ':') != NULL || d->domain[0] == '[')
 		return sf_error_set(err, SF_E_USAGE,
-			"give an email address, a domain or a server name to look up");
+			"give an email address, a domain or a server name to look up%s%s",
+			rc < 0 ? ": " : "", rc < 0 ? idn.message : "");
+	if (rc == 1)
+		snprintf(d->domain_typed, sizeof d->domain_typed, "%s", at ? at + 1 : input);
 	if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS)
 		return sf_error_set(err, SF_E_SYSTEM, "cannot start the DNS resolver");
 	memset(&opts, 0, sizeof opts);

@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <idn2.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <pthread.h>
@@ -187,4 +188,59 @@ sf_resolve(const char *host, int64_t deadline, struct sf_addr_list *out, struct 
 	default:
 		return sf_error_set(err, SF_E_DNS, "could not resolve '%s': %s", host, gai_strerror(rc));
 	}
+}
+
+static bool
+ldh_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+}
+
+int
+sf_host_to_ascii(const char *in, char *out, size_t outsz, struct sf_error *err)
+{
+	size_t i, len = strlen(in);
+	bool ascii = true;
+	char *a = NULL;
+	int rc;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)in[i] >= 0x80)
+			ascii = false;
+	if (ascii) {
+		if (len >= outsz)
+			return sf_error_set(err, SF_E_USAGE, "the name is longer than %zu characters", outsz - 1);
+		memcpy(out, in, len + 1);
+		return 0;
+	}
+	if (len > SF_HOST_TYPED_MAX)
+		return sf_error_set(err, SF_E_USAGE, "the name is longer than %d bytes", SF_HOST_TYPED_MAX);
+	/* libidn2 drops a space or an underscore on the way ("b\u00fc cher"
+	 * comes out as "b\u00fccher"), so the ASCII in the name is checked
+	 * here first: a name that is not one must not become another. */
+	for (i = 0; i < len; i++)
+		if (!ldh_char(in[i]) && in[i] != '.' && (unsigned char)in[i] < 0x80)
+			return sf_error_set(err, SF_E_USAGE, "a domain name holds only letters, digits, "
+							     "hyphens and dots");
+	/* Non-transitional, as browsers and mail programs now do (German
+	 * sharp s stays itself); STD3 rules refuse symbols. */
+	rc = idn2_to_ascii_8z(in, &a, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL | IDN2_USE_STD3_ASCII_RULES);
+	if (rc != IDN2_OK)
+		return sf_error_set(err, SF_E_USAGE, "not a valid international domain name (%s)",
+			idn2_strerror(rc));
+	len = strlen(a);
+	for (i = 0, ascii = true; i < len; i++)
+		ascii = ascii && (ldh_char(a[i]) || a[i] == '.');
+	if (!ascii) {
+		idn2_free(a);
+		return sf_error_set(err, SF_E_USAGE, "not a valid international domain name");
+	}
+	if (len >= outsz || len > SF_HOST_MAX) {
+		idn2_free(a);
+		return sf_error_set(err, SF_E_USAGE, "the name is longer than %d characters in DNS",
+			SF_HOST_MAX);
+	}
+	memcpy(out, a, len + 1);
+	idn2_free(a);
+	return 1;
 }

@@ -20,6 +20,34 @@ sf_security_id(enum sf_security s)
 	return "?";
 }
 
+const char *
+sf_cert_name_check_id(enum sf_cert_name_check c)
+{
+	switch (c) {
+	case SF_CERT_NAME_LEADS_HERE: return "leads-here";
+	case SF_CERT_NAME_ELSEWHERE: return "elsewhere";
+	case SF_CERT_NAME_NO_ADDRESS: return "no-address";
+	case SF_CERT_NAME_NOT_HOST: return "not-a-host-name";
+	}
+	return "?";
+}
+
+/* The first certificate name checked to lead to the address behind a
+ * cell, or NULL. */
+static const struct sf_cert_name *
+verified_cert_name(const struct sf_probe_result *res, long source)
+{
+	size_t i;
+
+	if (source < 0)
+		return NULL;
+	for (i = 0; i < res->ncert_names; i++)
+		if (res->cert_names[i].check == SF_CERT_NAME_LEADS_HERE &&
+			strcmp(res->cert_names[i].probed, res->targets[source].address) == 0)
+			return &res->cert_names[i];
+	return NULL;
+}
+
 /* The targets that speak for one port: the main probe at the first
  * address that answered (else the first address), and its follow-ups. */
 struct evidence {
@@ -152,6 +180,24 @@ cert_problem(struct sf_matrix_cell *c, const struct sf_target_result *t, long sr
 	return false;
 }
 
+/* The conversation broke once mail was offered (no answer, a reset, a
+ * hang-up, a flood or garbage after MAIL FROM or RCPT TO): a program that
+ * gets that far cannot send, whatever the server listed before. */
+static bool
+broke_at_mail(const struct sf_session_result *s)
+{
+	return s->fail_code != SF_OK &&
+		(s->fail_step == SF_STEP_MAIL || s->fail_step == SF_STEP_RCPT ||
+			s->fail_step == SF_STEP_DATA || s->fail_step == SF_STEP_MESSAGE);
+}
+
+static void
+broke_cell(struct sf_matrix_cell *c, const struct sf_session_result *s, long src, const char *before)
+{
+	cell_set(c, "breaks-at-mail", true, src, "%sthe server breaks off at %s: %s", before,
+		sf_step_name(s->fail_step), s->fail_message);
+}
+
 /* What a program meets once its connection is in the state t shows
  * (plain text or TLS): login offered or not, mail without login taken or
  * refused. caps says which EHLO applies. */
@@ -162,6 +208,10 @@ conversation_cell(struct sf_matrix_cell *c, const struct sf_target_result *t, lo
 	const struct sf_session_result *s = &t->smtp;
 	char line[SF_MESSAGE_MAX];
 
+	if (caps_valid && broke_at_mail(s)) {
+		broke_cell(c, s, src, "");
+		return;
+	}
 	if (!caps_valid) {
 		if (s->fail_code != SF_OK)
 			cell_set(c, "error", true, src, "%s", s->fail_message);
@@ -361,7 +411,9 @@ apply_login(struct sf_matrix_cell *c, const struct evidence *ev)
 	}
 	switch (s->auth_outcome) {
 	case SF_AUTH_OK:
-		if (s->rcpt.replied && s->rcpt.reply.code / 100 != 2) {
+		if (broke_at_mail(s)) {
+			broke_cell(c, s, ev->login_i, "login works, but ");
+		} else if (s->rcpt.replied && s->rcpt.reply.code / 100 != 2) {
 			first_line(&s->rcpt.reply, line, sizeof line);
 			cell_set(c, "sender-rejected", true, ev->login_i,
 				"login works, but sending is refused: %s", line);
@@ -502,6 +554,7 @@ recommend(struct sf_probe_result *res, const char *typed_host, const char *user)
 {
 	struct sf_recommendation *r = &res->recommended;
 	const struct sf_matrix_cell *c;
+	const struct sf_cert_name *name;
 	size_t i, pass;
 
 	memset(r, 0, sizeof *r);
@@ -535,11 +588,13 @@ recommend(struct sf_probe_result *res, const char *typed_host, const char *user)
 				snprintf(r->host, sizeof r->host, "%s", typed_host);
 				snprintf(r->why, sizeof r->why, "%s", c->message);
 			} else if (pass == 1 && strcmp(c->outcome, "cert-name-mismatch") == 0 &&
-				c->source >= 0 && res->targets[c->source].tls.nsan > 0) {
-				snprintf(r->host, sizeof r->host, "%.253s", res->targets[c->source].tls.san[0]);
+				(name = verified_cert_name(res, c->source)) != NULL) {
+				snprintf(r->host, sizeof r->host, "%.253s", name->name);
+				r->from_certificate = true;
 				snprintf(r->why, sizeof r->why,
-					"the certificate is issued for %s, not %s: use that name as the server",
-					r->host, typed_host);
+					"the certificate is issued for %s, not %s; that name leads to the same "
+					"server (%s): use it as the server",
+					r->host, typed_host, name->probed);
 			} else {
 				continue;
 			}
@@ -679,6 +734,9 @@ sf_probe_healthy(const struct sf_probe_result *res, char *why, size_t whysz)
 	for (i = 0; i < res->ntargets; i++) {
 		const struct sf_target_result *t = &res->targets[i];
 
+		if (broke_at_mail(&t->smtp))
+			return verdict(why, whysz, false, "port %d: the server breaks off at %s: %s",
+				t->port, sf_step_name(t->smtp.fail_step), t->smtp.fail_message);
 		if (t->purpose != SF_PURPOSE_LOGIN && t->smtp.rcpt.replied &&
 			t->smtp.auth_outcome == SF_AUTH_NOT_TRIED && t->smtp.rcpt.reply.code / 100 == 2)
 			return verdict(why, whysz, false,

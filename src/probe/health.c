@@ -41,7 +41,10 @@ sf_target_healthy(const struct sf_target_result *t, char *why, size_t whysz)
 		first_line(&s->greeting.reply, line, sizeof line);
 		return problem(why, whysz, "the server refused the session: %s", line);
 	}
-	if (s->fail_code != SF_OK && !s->rcpt.replied)
+	/* A conversation that broke before RCPT was answered, or while the
+	 * test message went out, failed whatever came before. */
+	if (s->fail_code != SF_OK &&
+		(!s->rcpt.replied || s->fail_step == SF_STEP_DATA || s->fail_step == SF_STEP_MESSAGE))
 		return problem(why, whysz, "%s", s->fail_message);
 	if (t->mode == SF_MODE_STARTTLS && !s->tls_active) {
 		if (s->caps_valid && !s->starttls_offered)

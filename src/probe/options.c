@@ -1,3 +1,4 @@
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -125,5 +126,28 @@ sf_probe_options_check(const struct sf_probe_options *o, struct sf_error *err)
 		strchr(o->rcpt_to, '@') == NULL || strlen(o->rcpt_to) > 254)
 		return sf_error_set(err, SF_E_USAGE, "'%s' is not a usable recipient address",
 			shown(o->rcpt_to, q, sizeof q));
+	return 0;
+}
+
+int
+sf_host_map_parse(const char *s, struct sf_host_map *m)
+{
+	const char *colon = strchr(s, ':');
+	unsigned char bin[16];
+	size_t n;
+
+	/* NAME:ADDRESS; a name holds no colon, an IPv6 address may. */
+	if (colon == NULL)
+		return -1;
+	n = (size_t)(colon - s);
+	if (n == 0 || n >= sizeof m->name || strlen(colon + 1) >= sizeof m->address)
+		return -1;
+	memcpy(m->name, s, n);
+	m->name[n] = '\0';
+	snprintf(m->address, sizeof m->address, "%s", colon + 1);
+	if (!sf_host_valid(m->name) || strchr(m->name, '*') != NULL)
+		return -1;
+	if (inet_pton(AF_INET, m->address, bin) != 1 && inet_pton(AF_INET6, m->address, bin) != 1)
+		return -1;
 	return 0;
 }

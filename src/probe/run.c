@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "smtpfix/clock.h"
+#include "smtpfix/dns.h"
 #include "smtpfix/probe.h"
 #include "smtpfix/tls.h"
 
@@ -93,10 +95,112 @@ take_into(struct sf_runner *r, struct sf_probe_result *res)
 	free(more);
 }
 
+/* A name's addresses from the DNS server the person named: the same
+ * answers the discovery of the server got. */
+static int
+resolve_with_server(const struct sf_probe_options *o, const char *name, int64_t deadline,
+	struct sf_addr_list *out, struct sf_error *err)
+{
+	int64_t left = deadline - sf_now_ms();
+	struct sf_dns_options d = { o->dns_server, left > 100 ? (int)left : 100, o->cancel };
+	struct sf_discovery *disc = calloc(1, sizeof *disc);
+	size_t i;
+	int rc = -1;
+
+	memset(out, 0, sizeof *out);
+	if (disc == NULL)
+		return sf_error_set(err, SF_E_NOMEM, "out of memory");
+	if (sf_discover(name, &d, disc, err) == 0) {
+		for (i = 0; i < disc->ncandidates; i++) {
+			if (strcasecmp(disc->candidates[i].host, name) == 0 &&
+				disc->candidates[i].addrs.count > 0) {
+				*out = disc->candidates[i].addrs;
+				rc = 0;
+				break;
+			}
+		}
+		if (rc < 0)
+			sf_error_set(err, SF_E_DNS, "%s has no address", name);
+	}
+	free(disc);
+	return rc;
+}
+
+/* Resolve a name, answering from the host maps first. */
+static int
+resolve_name(const struct sf_probe_options *o, const char *name, int64_t deadline,
+	struct sf_addr_list *out, struct sf_error *err)
+{
+	size_t i;
+
+	for (i = 0; i < o->nhost_maps; i++)
+		if (strcasecmp(o->host_maps[i].name, name) == 0)
+			return sf_resolve(o->host_maps[i].address, deadline, out, err);
+	if (o->dns_server != NULL)
+		return resolve_with_server(o, name, deadline, out, err);
+	return sf_resolve(name, deadline, out, err);
+}
+
+/* A name from a certificate may replace the typed one only if it is a
+ * host name a mail program can use (no wildcard, no stray bytes) and it
+ * leads to the server that was probed. */
+static void
+check_one_name(const struct sf_probe_options *o, struct sf_cert_name *c, const char *name,
+	const struct sf_target_result *t)
+{
+	struct sf_addr_list addrs;
+	struct sf_error err;
+	int timeout = o->timeout_ms < 5000 ? o->timeout_ms : 5000;
+	size_t i;
+
+	snprintf(c->name, sizeof c->name, "%s", name);
+	snprintf(c->probed, sizeof c->probed, "%s", t->address);
+	if (strchr(name, '*') != NULL || !sf_host_valid(name)) {
+		c->check = SF_CERT_NAME_NOT_HOST;
+		return;
+	}
+	if (resolve_name(o, name, sf_now_ms() + timeout, &addrs, &err) < 0 || addrs.count == 0) {
+		c->check = SF_CERT_NAME_NO_ADDRESS;
+		return;
+	}
+	c->check = SF_CERT_NAME_ELSEWHERE;
+	snprintf(c->found, sizeof c->found, "%s", addrs.addrs[0].text);
+	for (i = 0; i < addrs.count; i++)
+		if (strcmp(addrs.addrs[i].text, t->address) == 0)
+			c->check = SF_CERT_NAME_LEADS_HERE;
+}
+
+static void
+check_cert_names(const struct sf_probe_options *o, struct sf_probe_result *res)
+{
+	size_t i, j, k;
+
+	res->ncert_names = 0;
+	for (i = 0; i < res->ntargets; i++) {
+		const struct sf_target_result *t = &res->targets[i];
+
+		if (!t->tls.have_cert || t->tls.verdict != SF_CERT_NAME_MISMATCH)
+			continue;
+		for (j = 0; j < t->tls.nsan && res->ncert_names < SF_CERT_NAMES_MAX; j++) {
+			struct sf_cert_name *c = &res->cert_names[res->ncert_names];
+
+			for (k = 0; k < res->ncert_names; k++)
+				if (strcasecmp(res->cert_names[k].name, t->tls.san[j]) == 0)
+					break;
+			if (k < res->ncert_names)
+				continue;
+			memset(c, 0, sizeof *c);
+			c->source = (long)i;
+			check_one_name(o, c, t->tls.san[j], t);
+			res->ncert_names++;
+		}
+	}
+}
+
 static bool
 cancelled(const struct sf_probe_options *o)
 {
-	return o->cancel != NULL && *o->cancel;
+	return o->cancel != NULL && atomic_load(o->cancel);
 }
 
 /* The login test: one connection, on the recommended setting only, so a
@@ -194,7 +298,7 @@ sf_probe_run(const struct sf_probe_options *o, struct sf_probe_result *res, stru
 	}
 	if (o->addrs != NULL && o->addrs->count > 0)
 		addrs = *o->addrs;
-	else if (sf_resolve(o->host, sf_now_ms() + o->timeout_ms, &addrs, &res->resolve_err) < 0)
+	else if (resolve_name(o, o->host, sf_now_ms() + o->timeout_ms, &addrs, &res->resolve_err) < 0)
 		return 0;
 	res->resolved = true;
 	check_local(&addrs, res);
@@ -228,6 +332,8 @@ sf_probe_run(const struct sf_probe_options *o, struct sf_probe_result *res, stru
 	sf_runner_free(r);
 	if (cancelled(o))
 		res->cancelled = true;
+	else
+		check_cert_names(o, res);
 	/* The matrix needs the follow-ups of auto mode; a fixed --mode asks
 	 * about that one setting only. */
 	if (plan.follow_ups)

@@ -48,6 +48,8 @@ struct sf_runner {
 	 * number of a socket that was just closed. */
 	size_t polled[SF_PROBE_MAX_TARGETS];
 	size_t npolled;
+	/* The password's forms, taken out of all the servers say. */
+	struct sf_redactor redact;
 };
 
 const char *
@@ -164,6 +166,7 @@ start_session(struct sf_runner *r, struct target *g, bool announce)
 	c.ehlo_name = o->ehlo_name;
 	c.rcpt_test = g->spec.rcpt_test;
 	c.transcript = &g->t->transcript;
+	c.redact = &r->redact;
 	if (login) {
 		const char *addr = strchr(o->user, '@') ? o->user : o->mail_from;
 
@@ -194,6 +197,21 @@ start_session(struct sf_runner *r, struct target *g, bool announce)
 		emit(r, g, "banner", false);
 }
 
+/* A certificate is the server's text too: one made after a first
+ * connection could carry the password it was sent. */
+static void
+redact_tls(const struct sf_redactor *rd, struct sf_tls_info *info)
+{
+	size_t i;
+
+	sf_redact_buf(rd, info->subject, sizeof info->subject);
+	sf_redact_buf(rd, info->issuer, sizeof info->issuer);
+	for (i = 0; i < info->nsan; i++)
+		sf_redact_buf(rd, info->san[i], sizeof info->san[i]);
+	sf_redact_buf(rd, info->verify_detail, sizeof info->verify_detail);
+	sf_redact_buf(rd, info->handshake_error, sizeof info->handshake_error);
+}
+
 static void
 note_tls(struct sf_transcript *tr, const struct sf_tls_info *info)
 {
@@ -216,6 +234,7 @@ begin_tls(struct sf_runner *r, struct target *g)
 	emit(r, g, "tls", false);
 	g->deadline = sf_now_ms() + r->o->timeout_ms;
 	if (sf_tls_start(g->fd, &cfg, &g->tls, &g->t->tls, &err) < 0) {
+		redact_tls(&r->redact, &g->t->tls);
 		note_tls(&g->t->transcript, &g->t->tls);
 		if (g->session_live)
 			sf_session_tls_done(&g->s, false, g->t->tls.handshake_error);
@@ -239,6 +258,7 @@ step_tls(struct sf_runner *r, struct target *g)
 		g->want = want;
 		return;
 	}
+	redact_tls(&r->redact, &g->t->tls);
 	note_tls(&g->t->transcript, &g->t->tls);
 	if (rc < 0) {
 		sf_tls_close(g->tls);
@@ -408,6 +428,7 @@ on_deadline(struct sf_runner *r, struct target *g)
 		struct sf_error err;
 
 		sf_tls_handshake_timeout(&g->t->tls, &err);
+		redact_tls(&r->redact, &g->t->tls);
 		note_tls(&g->t->transcript, &g->t->tls);
 		sf_tls_close(g->tls);
 		g->tls = NULL;
@@ -438,6 +459,13 @@ sf_runner_new(const struct sf_probe_options *o, sf_target_done_fn on_done, void 
 	r->targets = calloc(r->cap, sizeof *r->targets);
 	r->results = calloc(r->cap, sizeof *r->results);
 	if (r->targets == NULL || r->results == NULL) {
+		free(r->targets);
+		free(r->results);
+		free(r);
+		return NULL;
+	}
+	if (o->password != NULL &&
+		sf_redactor_init(&r->redact, o->user, o->password->data, o->password->len, NULL) < 0) {
 		free(r->targets);
 		free(r->results);
 		free(r);
@@ -599,7 +627,7 @@ sf_runner_run(struct sf_runner *r)
 	int timeout;
 
 	while (sf_runner_busy(r)) {
-		if (r->o->cancel != NULL && *r->o->cancel) {
+		if (r->o->cancel != NULL && atomic_load(r->o->cancel)) {
 			sf_runner_cancel(r);
 			return;
 		}
@@ -649,6 +677,7 @@ sf_runner_free(struct sf_runner *r)
 	free(r->results);
 	free(r->targets);
 	sigaction(SIGPIPE, &r->saved_pipe, NULL);
+	sf_redactor_free(&r->redact);
 	free(r);
 }
 

@@ -12,6 +12,8 @@ sf_report_discovery_json(struct sf_json *j, const struct sf_discovery *d)
 	sf_json_object_begin(j);
 	sf_json_kv_string(j, "input", d->input);
 	sf_json_kv_string(j, "domain", d->domain);
+	/* An international name: the form typed beside the one looked up. */
+	sf_json_kv_string_or_null(j, "domain_typed", d->domain_typed[0] ? d->domain_typed : NULL);
 	sf_json_key(j, "lookups");
 	sf_json_array_begin(j);
 	for (i = 0; i < d->nlookups; i++) {

@@ -181,6 +181,31 @@ sf_report_policy_json(const struct sf_policy *p, const struct sf_log_scan *scan,
 	return sf_json_finish(&j, err);
 }
 
+/* Text that came from the server's files, made safe for a terminal. */
+static int
+clean(struct sf_buf *out, const char *s, struct sf_error *err)
+{
+	return sf_sanitize_append(out, s, strlen(s), 400, err);
+}
+
+/* " (evidence)" and the line's end; for an unknown value whose evidence
+ * says why ("not known: X was not read"), ", because X was not read". */
+static int
+evidence(struct sf_buf *out, const struct sf_setting *s, struct sf_error *err)
+{
+	static const char unknown[] = "not known: ";
+	int rc = 0;
+
+	if (s->value == SF_TRI_UNKNOWN && strncmp(s->evidence, unknown, sizeof unknown - 1) == 0) {
+		rc |= sf_buf_addstr(out, ", because ", err);
+		rc |= clean(out, s->evidence + sizeof unknown - 1, err);
+		return rc | sf_buf_addstr(out, "\n", err);
+	}
+	rc |= sf_buf_addstr(out, " (", err);
+	rc |= clean(out, s->evidence, err);
+	return rc | sf_buf_addstr(out, ")\n", err);
+}
+
 static const char *
 yes_no(enum sf_tri t, const char *yes, const char *no)
 {
@@ -198,20 +223,35 @@ sf_report_policy_text(const struct sf_policy *p, const struct sf_log_scan *scan,
 		p->panel[0] ? ", with " : "", p->panel[0] ? "cPanel" : "");
 	rc |= sf_buf_printf(out, err, "  Login (AUTH) only after TLS: %s",
 		yes_no(p->auth_requires_tls.value, "yes", "no, AUTH is offered without TLS"));
-	if (p->auth_requires_tls.source[0])
-		rc |= sf_buf_printf(out, err, " (%s: %s)", p->auth_requires_tls.source,
-			p->auth_requires_tls.evidence);
+	if (p->auth_requires_tls.value == SF_TRI_UNKNOWN && p->auth_unknown_why[0]) {
+		rc |= sf_buf_addstr(out, ", because ", err);
+		rc |= clean(out, p->auth_unknown_why, err);
+	} else if (p->auth_requires_tls.source[0]) {
+		rc |= sf_buf_printf(out, err, " (%s: ", p->auth_requires_tls.source);
+		rc |= clean(out, p->auth_requires_tls.evidence, err);
+		rc |= sf_buf_addstr(out, ")", err);
+	}
 	rc |= sf_buf_addstr(out, "\n", err);
-	if (p->intent.value != SF_TRI_UNKNOWN)
-		rc |= sf_buf_printf(out, err, "  WHM setting require_secure_auth: %s (%s)\n",
-			yes_no(p->intent.value, "on", "off"), p->intent.evidence);
+	/* An unknown value is shown when there is a reason for it (a file
+	 * that was not read), so it is not taken for "off". */
+	if (p->intent.value != SF_TRI_UNKNOWN || p->intent.evidence[0]) {
+		rc |= sf_buf_printf(out, err, "  WHM setting require_secure_auth: %s",
+			yes_no(p->intent.value, "on", "off"));
+		rc |= evidence(out, &p->intent, err);
+	}
 	if (p->pop_before_smtp.value != SF_TRI_UNKNOWN)
 		rc |= sf_buf_printf(out, err, "  POP-before-SMTP: %s\n", yes_no(p->pop_before_smtp.value, "on", "off"));
+	else if (p->pop_before_smtp.evidence[0]) {
+		rc |= sf_buf_addstr(out, "  POP-before-SMTP: unknown", err);
+		rc |= evidence(out, &p->pop_before_smtp, err);
+	}
 	if (p->submission_rule.value == SF_TRI_YES)
 		rc |= sf_buf_printf(out, err, "  Port 587 refuses mail without login and hangs up\n");
-	if (p->dovecot_plaintext.value != SF_TRI_UNKNOWN)
-		rc |= sf_buf_printf(out, err, "  Dovecot plain-text logins without TLS: %s (%s)\n",
-			yes_no(p->dovecot_plaintext.value, "allowed", "refused"), p->dovecot_plaintext.evidence);
+	if (p->dovecot_plaintext.value != SF_TRI_UNKNOWN || p->dovecot_plaintext.evidence[0]) {
+		rc |= sf_buf_printf(out, err, "  Dovecot plain-text logins without TLS: %s",
+			yes_no(p->dovecot_plaintext.value, "allowed", "refused"));
+		rc |= evidence(out, &p->dovecot_plaintext, err);
+	}
 	if (p->nports > 0) {
 		rc |= sf_buf_addstr(out, "  Ports:", err);
 		for (i = 0; i < p->nports; i++)
@@ -247,19 +287,40 @@ sf_report_policy_text(const struct sf_policy *p, const struct sf_log_scan *scan,
 			rc |= sf_buf_printf(out, err, "  %-26s %lu from %zu address%s, last at %s\n",
 				sf_log_kind_id((enum sf_log_kind)k), per_kind[k], addrs[k], addrs[k] == 1 ? "" : "es", t);
 		}
-		if (scan->ngroups == 0)
+		/* "Nothing relevant" only from a log that was read. */
+		if (scan->ngroups == 0 && sf_log_scan_files_read(scan) == 0)
+			rc |= sf_buf_addstr(out, "  no mail log could be read, so nothing is known about "
+						 "the period (see what was not read)\n", err);
+		else if (scan->ngroups == 0)
 			rc |= sf_buf_addstr(out, "  nothing relevant in the period\n", err);
 	}
 	if (p->nfindings > 0)
 		rc |= sf_buf_addstr(out, "\nFindings\n", err);
-	for (i = 0; i < p->nfindings; i++)
-		rc |= sf_buf_printf(out, err, "  [%s] %s\n", p->findings[i].severity, p->findings[i].text);
-	if (p->nunreadable > 0)
-		rc |= sf_buf_addstr(out, "\nNot readable (run as root to see them)\n", err);
+	for (i = 0; i < p->nfindings; i++) {
+		rc |= sf_buf_printf(out, err, "  [%s] ", p->findings[i].severity);
+		rc |= clean(out, p->findings[i].text, err);
+		rc |= sf_buf_addstr(out, "\n", err);
+	}
+	if (p->nunreadable > 0) {
+		bool denied = false;
+
+		for (i = 0; i < p->nunreadable; i++)
+			denied |= strstr(p->unreadable[i].why, "ermission denied") != NULL;
+		rc |= sf_buf_printf(out, err, "\nNot read%s\n",
+			denied ? " (run as root to see those refused for permission)" : "");
+	}
+	/* Reasons can quote a link's target, which comes from the files:
+	 * cleaned like the paths. */
 	for (i = 0; i < p->nunreadable; i++) {
+		const struct sf_unreadable *u = &p->unreadable[i];
+
 		rc |= sf_buf_addstr(out, "  ", err);
-		rc |= sf_sanitize_append(out, p->unreadable[i].path, strlen(p->unreadable[i].path), 300, err);
-		rc |= sf_buf_printf(out, err, ": %s; hides %s\n", p->unreadable[i].why, p->unreadable[i].hides);
+		rc |= sf_sanitize_append(out, u->path, strlen(u->path), 300, err);
+		rc |= sf_buf_addstr(out, ": ", err);
+		rc |= clean(out, u->why, err);
+		rc |= sf_buf_addstr(out, "; hides ", err);
+		rc |= clean(out, u->hides, err);
+		rc |= sf_buf_addstr(out, "\n", err);
 	}
 	if (p->nnotes > 0)
 		rc |= sf_buf_addstr(out, "\nNotes\n", err);

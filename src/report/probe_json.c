@@ -316,9 +316,23 @@ host_objects(struct sf_json *j, const struct sf_probe_result *res)
 		sf_json_kv_bool(j, "auth", r->auth);
 		sf_json_kv_string(j, "username", r->username);
 		sf_json_kv_bool(j, "insecure", r->insecure);
+		sf_json_kv_string(j, "host_source", r->from_certificate ? "certificate" : "typed");
 		sf_json_kv_string(j, "why", r->why);
 		sf_json_object_end(j);
 	}
+	sf_json_key(j, "certificate_names");
+	sf_json_array_begin(j);
+	for (i = 0; i < res->ncert_names; i++) {
+		const struct sf_cert_name *c = &res->cert_names[i];
+
+		sf_json_object_begin(j);
+		sf_json_kv_string(j, "name", c->name);
+		sf_json_kv_string(j, "check", sf_cert_name_check_id(c->check));
+		sf_json_kv_string(j, "probed_address", c->probed);
+		sf_json_kv_string_or_null(j, "resolves_to", c->found[0] ? c->found : NULL);
+		sf_json_object_end(j);
+	}
+	sf_json_array_end(j);
 	sf_json_key(j, "login_target");
 	if (res->login_index < 0)
 		sf_json_null(j);

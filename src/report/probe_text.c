@@ -322,6 +322,7 @@ outcome_words(const char *o)
 		{ "wrong-credentials", "login refused (password?)" },
 		{ "sender-rejected", "sender refused after login" },
 		{ "auth-mechanism-mismatch", "no common login method" },
+		{ "breaks-at-mail", "breaks off when mail is sent" },
 	};
 	size_t i;
 
@@ -416,6 +417,36 @@ matrix_section(struct writer *w, const struct sf_probe_result *res)
 		w_printf(w, "  (* inferred from the other answers, not seen directly)\n");
 }
 
+/* Names the certificate gave that smtpfix will not put in the steps, and
+ * why: the server chose them, so each was checked first. */
+static void
+cert_name_notes(struct writer *w, const struct sf_probe_result *res)
+{
+	size_t i, last = res->ncert_names;
+
+	for (i = 0; i < res->ncert_names; i++)
+		if (res->cert_names[i].check != SF_CERT_NAME_LEADS_HERE)
+			last = i;
+	for (i = 0; i < res->ncert_names; i++) {
+		const struct sf_cert_name *c = &res->cert_names[i];
+
+		if (c->check == SF_CERT_NAME_LEADS_HERE)
+			continue;
+		w_label(w, "Not used");
+		w_printf(w, "the certificate names ");
+		w_server(w, c->name, strlen(c->name));
+		if (c->check == SF_CERT_NAME_NOT_HOST)
+			w_printf(w, ", which is not a host name a mail program can use");
+		else if (c->check == SF_CERT_NAME_NO_ADDRESS)
+			w_printf(w, ", which does not resolve to any address");
+		else
+			w_printf(w, ", which leads to %s, not to the server probed (%s)", c->found, c->probed);
+		if (i == last && !res->recommended.from_certificate)
+			w_printf(w, ". Ask the provider which server name its certificate is for");
+		w_end_row(w);
+	}
+}
+
 static void
 advice_section(struct writer *w, const struct sf_probe_result *res)
 {
@@ -450,6 +481,7 @@ advice_section(struct writer *w, const struct sf_probe_result *res)
 		}
 	}
 	w_end_row(w);
+	cert_name_notes(w, res);
 }
 
 static void

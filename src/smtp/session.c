@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static struct sf_exchange *
@@ -493,9 +494,61 @@ static void
 record_line(void *ctx, const char *line, size_t len)
 {
 	struct sf_session *s = ctx;
+	char *clean;
+	size_t n;
 
-	if (s->cfg.transcript != NULL)
+	if (s->cfg.transcript == NULL)
+		return;
+	if (!sf_redact_found(s->cfg.redact, line, len)) {
 		sf_transcript_add(s->cfg.transcript, SF_DIR_SERVER, line, len);
+		return;
+	}
+	clean = sf_redact_dup(s->cfg.redact, line, len, &n);
+	if (clean != NULL)
+		sf_transcript_add(s->cfg.transcript, SF_DIR_SERVER, clean, n);
+	else
+		sf_transcript_add(s->cfg.transcript, SF_DIR_SERVER, SF_REDACTED,
+			sizeof SF_REDACTED - 1);
+	free(clean);
+}
+
+/* What the server said is kept only without the password. The reply was
+ * acted on first, as sent: a server's words decide nothing here, and a
+ * password that happens to be an extension's name must not hide it. */
+static void
+redact_text(const struct sf_redactor *r, char **text)
+{
+	char *clean;
+
+	if (*text == NULL || !sf_redact_found(r, *text, strlen(*text)))
+		return;
+	clean = sf_redact_dup(r, *text, strlen(*text), NULL);
+	sf_memwipe(*text, strlen(*text));
+	free(*text);
+	*text = clean != NULL ? clean : sf_strndup(SF_REDACTED, sizeof SF_REDACTED - 1);
+}
+
+static void
+redact_caps(const struct sf_redactor *r, struct sf_ehlo *caps)
+{
+	size_t i;
+
+	for (i = 0; i < caps->nextensions; i++)
+		redact_text(r, &caps->extensions[i]);
+	for (i = 0; i < caps->nauth; i++)
+		sf_redact_buf(r, caps->auth[i], sizeof caps->auth[i]);
+}
+
+static void
+redact_exchange(struct sf_session *s, struct sf_exchange *x)
+{
+	if (s->cfg.redact == NULL || s->cfg.redact->nforms == 0)
+		return;
+	redact_text(s->cfg.redact, &x->reply.text);
+	if (x == &s->res.ehlo)
+		redact_caps(s->cfg.redact, &s->res.caps);
+	else if (x == &s->res.ehlo_tls)
+		redact_caps(s->cfg.redact, &s->res.caps_tls);
 }
 
 void
@@ -542,6 +595,7 @@ sf_session_feed(struct sf_session *s, const char *data, size_t len)
 	 * on the next call, after our next command went out (the driver calls
 	 * sf_session_feed(s, NULL, 0) after each write). */
 	on_reply(s, x);
+	redact_exchange(s, x);
 }
 
 void

@@ -17,33 +17,61 @@ struct plain {
 	bool eof;
 };
 
-/* One line of input without its newline; false at end of input. */
-static bool
+enum line_result {
+	LINE_OK,       /* a whole line, without its line end */
+	LINE_END,      /* end of input */
+	LINE_TOO_LONG, /* longer than the buffer: dropped whole */
+	LINE_NUL       /* held a NUL byte: dropped whole */
+};
+
+/* One whole line of input without its line end. A line that does not fit
+ * is read to its end and dropped as a whole, never cut into pieces: each
+ * piece would answer the next question (a "q" in one quits, another could
+ * reach the password). A NUL byte would silently end the answer early,
+ * so such a line is dropped too. */
+static enum line_result
 read_line(struct plain *s, char *buf, size_t size, bool secret)
 {
 	struct termios old, quiet;
 	bool tty = secret && isatty(fileno(s->in)) && tcgetattr(fileno(s->in), &old) == 0;
-	size_t n;
+	bool too_long = false, nul = false;
+	size_t n = 0;
+	int c;
 
 	if (s->eof)
-		return false;
+		return LINE_END;
 	if (tty) {
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
 		tcsetattr(fileno(s->in), TCSAFLUSH, &quiet);
 	}
-	if (fgets(buf, (int)size, s->in) == NULL) {
-		s->eof = true;
-		buf[0] = '\0';
+	for (;;) {
+		c = getc(s->in);
+		if (c == EOF) {
+			s->eof = true;
+			break;
+		}
+		if (c == '\n')
+			break;
+		if (c == '\0')
+			nul = true;
+		if (n + 1 < size)
+			buf[n++] = (char)c;
+		else
+			too_long = true;
 	}
+	buf[n] = '\0';
 	if (tty) {
 		tcsetattr(fileno(s->in), TCSAFLUSH, &old);
 		fputs("\n", s->out);
 	}
-	n = strlen(buf);
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+	if (too_long || nul) {
+		sf_memwipe(buf, size);
+		return too_long ? LINE_TOO_LONG : LINE_NUL;
+	}
+	while (n > 0 && buf[n - 1] == '\r')
 		buf[--n] = '\0';
-	return !s->eof || n > 0;
+	return s->eof && n == 0 ? LINE_END : LINE_OK;
 }
 
 static void
@@ -54,8 +82,11 @@ ask(struct plain *s, const struct sf_ui_session *ss, const struct sf_wiz_questio
 	fprintf(s->out, "\n%s\n", q->title);
 	if (q->prompt != NULL && q->prompt[0] != '\0')
 		fprintf(s->out, "%s\n", q->prompt);
-	if (q->current != NULL)
-		fprintf(s->out, "Enter keeps: %s\n", q->current);
+	if (q->current != NULL) {
+		fputs("Enter keeps: ", s->out);
+		sf_ui_print_safe(s->out, q->current);
+		fputs("\n", s->out);
+	}
 	if (w->step == SF_WIZ_FIX && w->fix_step < ss->nsteps)
 		fputs(ss->guide_steps[w->fix_step], s->out);
 	for (i = 0; i < q->nchoices; i++)
@@ -73,6 +104,7 @@ sf_ui_plain_run(const struct sf_ui_options *o)
 	struct sf_wizard w;
 	struct sf_wiz_question q;
 	char line[SF_WIZ_PASTE_MAX];
+	enum line_result got;
 	int rc;
 
 	memset(&s, 0, sizeof s);
@@ -88,6 +120,7 @@ sf_ui_plain_run(const struct sf_ui_options *o)
 		memset(&ev, 0, sizeof ev);
 		if (w.step == SF_WIZ_PROBING) {
 			ev.kind = SF_WIZ_EV_PROBE_DONE;
+			ss.cancel = 0; /* the probe only reads it */
 			ev.ok = sf_ui_run_probe(&ss, &w);
 			sf_wiz_handle(&w, &ev);
 			if (w.step == SF_WIZ_RESULT || w.step == SF_WIZ_RETEST)
@@ -95,8 +128,20 @@ sf_ui_plain_run(const struct sf_ui_options *o)
 			continue;
 		}
 		sf_wiz_question(&w, &q);
+		if (q.secret)
+			sf_ui_protect_secrets();
 		ask(&s, &ss, &q, &w);
-		if (!read_line(&s, line, sizeof line, q.secret)) {
+		got = read_line(&s, line, sizeof line, q.secret);
+		if (got == LINE_TOO_LONG || got == LINE_NUL) {
+			/* Nothing of it is used; the same question comes again. */
+			if (got == LINE_TOO_LONG)
+				fprintf(s.out, "\nThat line is longer than %zu bytes; none of it was used.\n",
+					sizeof line - 1);
+			else
+				fprintf(s.out, "\nThat line holds a NUL byte; none of it was used.\n");
+			continue;
+		}
+		if (got == LINE_END) {
 			/* End of input: take the default, as far as there is one. */
 			if (w.step == SF_WIZ_SERVER && w.server[0] == '\0') {
 				fprintf(s.out, "\nNo server given; stopping.\n");

@@ -13,11 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "session.h"
 #include "smtpfix/help.h"
 #include "smtpfix/secret.h"
+#include "smtpfix/text.h"
 #include "smtpfix/ui.h"
 
 #define KEY_ESCAPE  27
@@ -71,13 +73,26 @@ colours_start(void)
 	init_pair(ROLE_DONE, COLOR_GREEN, -1);
 }
 
+/* No core file: the screen may hold a password, typed or in memory. */
+static void
+no_core_dumps(void)
+{
+	struct rlimit none = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &none);
+}
+
 /* A crash or a kill must not leave the terminal raw and without echo.
  * endwin() is not async-signal-safe; a process that is dying anyway takes
- * that risk, as htop and others do. The default action then runs. */
+ * that risk, as htop and others do. The default action then runs, and it
+ * must not write a core file holding the password: the limit was set to 0
+ * when the screen started, and again here (a single system call) in case
+ * anything raised it since. */
 static void
 restore_and_reraise(int sig)
 {
 	endwin();
+	no_core_dumps();
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -88,6 +103,8 @@ guard_terminal(bool on)
 	static const int sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTERM, SIGHUP };
 	size_t i;
 
+	if (on)
+		no_core_dumps();
 	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
 		signal(sigs[i], on ? restore_and_reraise : SIG_DFL);
 }
@@ -135,22 +152,42 @@ body_text(struct screen *sc)
 }
 
 /* Draws at most `width` columns of one line, control characters as '?'
- * (the session sanitizes server text already; this is the last guard). */
+ * (the session sanitizes server text already; this is the last guard). In
+ * a UTF-8 locale a character that is not valid UTF-8, a C1 control or one
+ * that reorders or hides text (a bidirectional control, a zero-width
+ * character) is drawn as '?' too. */
 static void
 draw_line(int y, int x, const char *s, size_t len, int width)
 {
 	char buf[512];
-	size_t i, n = 0;
+	size_t i = 0, n = 0, k;
+	unsigned cp;
 
-	for (i = 0; i < len && n + 1 < sizeof buf && (int)n < width; i++) {
+	while (i < len && n + 1 < sizeof buf && (int)n < width) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (c >= 0x80 && !utf8_locale) {
 			if ((c & 0xC0) != 0x80) /* one '?' for the whole character */
 				buf[n++] = '?';
+			i++;
 			continue;
 		}
-		buf[n++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+		if (c < 0x80) {
+			buf[n++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+			i++;
+			continue;
+		}
+		k = sf_utf8_decode((const unsigned char *)s + i, len - i, &cp);
+		if (k == 0 || sf_unicode_unsafe(cp)) {
+			buf[n++] = '?';
+			i += k > 0 ? k : 1;
+			continue;
+		}
+		if (n + k >= sizeof buf)
+			break;
+		memcpy(buf + n, s + i, k);
+		n += k;
+		i += k;
 	}
 	mvaddnstr(y, x, buf, (int)n);
 }
@@ -401,6 +438,9 @@ probe_with_screen(struct screen *sc, struct sf_wizard *w, const struct sf_wiz_qu
 	sc->ss.watch = watch_probe;
 	sc->ss.watch_ctx = sc;
 	body_reset(sc);
+	/* Cleared here, before the thread exists: the probe only reads it, so
+	 * an Esc pressed the moment the thread starts still cancels. */
+	sc->ss.cancel = 0;
 	if (pthread_create(&tid, NULL, probe_thread, &job) != 0) {
 		/* No thread: probe in this one, without live cancel. */
 		return sf_ui_run_probe(&sc->ss, w);
@@ -578,6 +618,8 @@ sf_ui_screen_run(const struct sf_ui_options *o)
 		int ch;
 
 		sf_wiz_question(&w, &q);
+		if (q.secret)
+			sf_ui_protect_secrets(); /* before the first key of the password */
 		if (w.step != shown) {
 			shown = w.step;
 			sc->selected = q.default_choice < q.nchoices ? q.default_choice : 0;

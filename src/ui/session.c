@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +23,34 @@ sf_ui_session_init(struct sf_ui_session *s, const struct sf_ui_options *o, FILE 
 	s->o = o;
 	s->out = out;
 	sf_buf_init(&s->guide, 1 << 20);
+}
+
+void
+sf_ui_protect_secrets(void)
+{
+	struct rlimit none = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &none);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+/* The longest value of the person's own (a server name, a folder, an
+ * error that quotes one) shown in a line, in bytes before escaping. */
+#define SHOWN_MAX 4096
+
+/* Text the person typed, or an error quoting it, as one safe line: an
+ * error message may quote a value escaped already, so its backslashes
+ * stay as they are. */
+static void
+print_message(FILE *out, const char *text)
+{
+	struct sf_buf b;
+	struct sf_error err;
+
+	sf_buf_init(&b, 16 * SHOWN_MAX);
+	if (sf_sanitize_message_append(&b, text, strlen(text), SHOWN_MAX, &err) == 0 && b.data != NULL)
+		fputs(b.data, out);
+	sf_buf_free(&b);
 }
 
 void
@@ -65,10 +95,7 @@ read_server(struct sf_ui_session *s)
 	sf_log_scan_init(s->log, since, now);
 	n = sf_policy_log_paths(s->policy, s->o->policy_root, since, paths, SF_LOG_MAX_FILES);
 	for (i = 0; i < n; i++)
-		if (sf_log_scan_file(s->log, paths[i], &err) < 0)
-			sf_policy_unreadable(s->policy, paths[i], s->log->files[s->log->nfiles - 1].error[0]
-				? s->log->files[s->log->nfiles - 1].error : err.message,
-				"the mail log: refusals, failed logins and TLS errors it holds are not counted");
+		sf_policy_scan_log(s->policy, s->log, paths[i]);
 }
 
 static void
@@ -250,8 +277,15 @@ discover(struct sf_ui_session *s, const struct sf_wizard *w, struct sf_probe_opt
 	if (s->discovery == NULL && (s->discovery = calloc(1, sizeof *s->discovery)) == NULL)
 		return false;
 	if (sf_discover(w->server, &dopt, s->discovery, &err) < 0) {
-		fprintf(s->out, "Cannot look up the outgoing server: %s\n", err.message);
+		fprintf(s->out, "Cannot look up the outgoing server: ");
+		print_message(s->out, err.message);
+		fputs("\n", s->out);
 		return false;
+	}
+	if (s->discovery->domain_typed[0] != '\0') {
+		fputs("International name: ", s->out);
+		sf_ui_print_safe(s->out, s->discovery->domain_typed);
+		fprintf(s->out, " is looked up as %s.\n", s->discovery->domain);
 	}
 	for (i = 0; i < s->discovery->ncandidates; i++) {
 		const struct sf_candidate *c = &s->discovery->candidates[i];
@@ -269,6 +303,20 @@ discover(struct sf_ui_session *s, const struct sf_wizard *w, struct sf_probe_opt
 	return false;
 }
 
+/* The name to probe for what was typed: an international name in the
+ * form DNS holds it, said with both forms. Unchanged when it is not a
+ * name that converts (the probe then says what is wrong with it). */
+static const char *
+host_to_probe(struct sf_ui_session *s, const char *typed, char *ascii, size_t asciisz)
+{
+	if (sf_host_to_ascii(typed, ascii, asciisz, NULL) != 1)
+		return typed;
+	fputs("International name: ", s->out);
+	sf_ui_print_safe(s->out, typed);
+	fprintf(s->out, " is looked up as %s.\n", ascii);
+	return ascii;
+}
+
 bool
 sf_ui_run_probe(struct sf_ui_session *s, struct sf_wizard *w)
 {
@@ -276,16 +324,22 @@ sf_ui_run_probe(struct sf_ui_session *s, struct sf_wizard *w)
 	struct sf_error err;
 	struct sf_diag_input in;
 	struct sf_buf out;
+	char ascii[SF_HOST_MAX + 1];
 	size_t i;
 
 	if (s->have_res)
 		sf_probe_result_free(&s->res);
 	s->have_res = false;
 	sf_probe_options_init(&o);
-	o.host = w->server;
-	if (strchr(w->server, '@') != NULL && !discover(s, w, &o))
-		o.host = strchr(w->server, '@') + 1; /* no server found: try the domain itself */
+	if (strchr(w->server, '@') == NULL)
+		o.host = host_to_probe(s, w->server, ascii, sizeof ascii);
+	else if (!discover(s, w, &o)) /* no server found: try the domain itself */
+		o.host = s->discovery != NULL && s->discovery->domain[0] != '\0' ? s->discovery->domain
+			: host_to_probe(s, strchr(w->server, '@') + 1, ascii, sizeof ascii);
 	o.ca_file = s->o->ca_file;
+	o.dns_server = s->o->dns_server;
+	memcpy(o.host_maps, s->o->host_maps, sizeof o.host_maps);
+	o.nhost_maps = s->o->nhost_maps;
 	if (s->o->timeout_ms > 0)
 		o.timeout_ms = s->o->timeout_ms;
 	for (i = 0; i < s->o->nmaps; i++) {
@@ -298,12 +352,18 @@ sf_ui_run_probe(struct sf_ui_session *s, struct sf_wizard *w)
 	}
 	o.progress = progress;
 	o.progress_ctx = s;
-	s->cancel = 0;
+	/* Only read here: this runs in the probe's thread, and clearing the
+	 * flag here would lose an Esc pressed as the thread started. */
 	o.cancel = &s->cancel;
-	if (s->watch == NULL)
-		fprintf(s->out, "\nTesting %s (every port at once)...\n", o.host);
+	if (s->watch == NULL) {
+		fputs("\nTesting ", s->out);
+		sf_ui_print_safe(s->out, o.host);
+		fputs(" (every port at once)...\n", s->out);
+	}
 	if (sf_probe_run(&o, &s->res, &err) < 0) {
-		fprintf(s->out, "Cannot test that: %s\n", err.message);
+		fputs("Cannot test that: ", s->out);
+		print_message(s->out, err.message);
+		fputs("\n", s->out);
 		memset(&s->res, 0, sizeof s->res);
 		s->res.login_index = -1;
 		sf_error_set(&s->res.resolve_err, err.code, "%s", err.message);
@@ -327,6 +387,35 @@ sf_ui_run_probe(struct sf_ui_session *s, struct sf_wizard *w)
 	return sf_probe_healthy(&s->res, NULL, 0);
 }
 
+/* text for a step: a character that is a control or hides text, or a
+ * byte that is not UTF-8, becomes '?' (plain text either way, whether or
+ * not the renderer escapes values too), cut at a whole character when it
+ * does not fit. */
+static void
+step_value(const char *text, char *out, size_t outsz)
+{
+	const unsigned char *u = (const unsigned char *)text;
+	size_t len = strlen(text), i = 0, o = 0, n;
+	unsigned cp;
+
+	while (i < len) {
+		n = sf_utf8_decode(u + i, len - i, &cp);
+		if (n == 0 || sf_unicode_unsafe(cp)) {
+			if (o + 2 > outsz)
+				break;
+			out[o++] = '?';
+			i += n > 0 ? n : 1;
+			continue;
+		}
+		if (o + n + 1 > outsz)
+			break;
+		memcpy(out + o, text + i, n);
+		o += n;
+		i += n;
+	}
+	out[o] = '\0';
+}
+
 /* Render the chosen program's steps and split them for "Step n of m". */
 void
 sf_ui_prepare_fix(struct sf_ui_session *s, struct sf_wizard *w)
@@ -336,18 +425,24 @@ sf_ui_prepare_fix(struct sf_ui_session *s, struct sf_wizard *w)
 	struct sf_error err;
 	char path[128];
 	const char *text, *p;
+	char host[256], user[256]; /* the renderer keeps 255 bytes of each */
 	size_t len, i;
 
 	s->nsteps = 0;
 	sf_buf_reset(&s->guide);
 	snprintf(path, sizeof path, "clients/%s.txt", sf_wiz_client_id(w));
 	text = sf_help_get(path, &len);
-	v.host = r->found ? r->host : w->server;
+	/* What the person typed goes into the steps as plain text only: no
+	 * line break to start a forged step, no escape for the terminal. */
+	step_value(r->found ? r->host : w->server, host, sizeof host);
+	step_value(w->user[0] ? w->user : (r->found ? r->username : "your full email address"), user,
+		sizeof user);
+	v.host = host;
 	v.port = r->found ? r->port : 587;
 	v.security = !r->found || r->security == SF_SEC_STARTTLS ? SF_GUIDE_STARTTLS
 		: r->security == SF_SEC_TLS ? SF_GUIDE_TLS : SF_GUIDE_NONE;
 	v.auth = true;
-	v.user = w->user[0] ? w->user : (r->found ? r->username : "your full email address");
+	v.user = user;
 	if (text == NULL || sf_guide_render(text, len, &v, &s->guide, &err) < 0)
 		sf_buf_reset(&s->guide);
 	/* Each "Step n of m:" block is one screenful in the flow. */
@@ -445,8 +540,10 @@ sf_ui_save_report(struct sf_ui_session *s, const struct sf_wizard *w)
 	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
 	sf_buf_init(&text, SF_REPORT_MAX);
 	sf_buf_init(&json, SF_REPORT_MAX);
-	sf_buf_printf(&text, &err, "smtpfix report, %s\nMail program: %s\nServer: %s\n", stamp,
-		sf_wiz_client_id(w), w->server);
+	sf_buf_printf(&text, &err, "smtpfix report, %s\nMail program: %s\nServer: ", stamp,
+		sf_wiz_client_id(w));
+	sf_sanitize_append(&text, w->server, strlen(w->server), SHOWN_MAX, &err);
+	sf_buf_addstr(&text, "\n", &err);
 	if (sf_wiz_current_setting(w, &port, &security))
 		sf_buf_printf(&text, &err, "Set now: port %d, security %s\n", port,
 			security_label(security == 2 ? SF_SEC_TLS : security == 1 ? SF_SEC_STARTTLS : SF_SEC_NONE));
@@ -466,16 +563,27 @@ sf_ui_save_report(struct sf_ui_session *s, const struct sf_wizard *w)
 		sf_buf_add(&text, s->guide.data, s->guide.len, &err);
 	}
 	if (open_pair(dir, stamp, path, fds) < 0) {
-		fprintf(s->out, "Could not save the report in %s: %s\n", dir, strerror(errno));
+		int e = errno;
+
+		fputs("Could not save the report in ", s->out);
+		sf_ui_print_safe(s->out, dir);
+		fprintf(s->out, ": %s\n", strerror(e));
 		fds[0] = fds[1] = -1;
 	}
 	for (k = 0; k < 2 && fds[0] >= 0; k++) {
 		const struct sf_buf *b = k == 0 ? &text : &json;
 
-		if (b->len > 0 && write(fds[k], b->data, b->len) != (ssize_t)b->len)
-			fprintf(s->out, "Could not save %s: %s\n", path[k], strerror(errno));
-		else
-			fprintf(s->out, "Saved %s\n", path[k]);
+		if (b->len > 0 && write(fds[k], b->data, b->len) != (ssize_t)b->len) {
+			int e = errno;
+
+			fputs("Could not save ", s->out);
+			sf_ui_print_safe(s->out, path[k]);
+			fprintf(s->out, ": %s\n", strerror(e));
+		} else {
+			fputs("Saved ", s->out);
+			sf_ui_print_safe(s->out, path[k]);
+			fputs("\n", s->out);
+		}
 		close(fds[k]);
 	}
 	sf_buf_free(&text);

@@ -5,7 +5,7 @@
 #ifndef SMTPFIX_UI_SESSION_H
 #define SMTPFIX_UI_SESSION_H
 
-#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 
 #include "smtpfix/buf.h"
@@ -40,20 +40,28 @@ struct sf_ui_session {
 	char guide_steps[SF_UI_MAX_STEPS][SF_UI_STEP_MAX];
 	size_t nsteps;
 	/* The full-screen front end watches the probe (to redraw and to read
-	 * Esc) and cancels it through this flag. */
+	 * Esc) and cancels it through this flag. The front end clears it
+	 * before it starts a probe (before the probe's thread exists); the
+	 * probe only reads it, so an Esc pressed as the thread starts is
+	 * never lost. */
 	sf_progress_fn watch;
 	void *watch_ctx;
-	volatile sig_atomic_t cancel;
+	atomic_bool cancel;
 };
 
 void sf_ui_session_init(struct sf_ui_session *s, const struct sf_ui_options *o, FILE *out);
+/* Before a password is typed: no core dump from now on (a limit of 0 that
+ * cannot be raised again) and no other process of this user may read this
+ * one's memory. Safe to call more than once. */
+void sf_ui_protect_secrets(void);
 void sf_ui_session_free(struct sf_ui_session *s);
 /* Writes server text to `out` with control characters made visible. */
 void sf_ui_print_safe(FILE *out, const char *text);
 void sf_ui_show_help(FILE *out, const char *topic);
 void sf_ui_explain(struct sf_ui_session *s, const struct sf_wizard *w);
 /* Probes the wizard's server (logging in once if a password was given,
- * then wiping it) and prints the diagnosis. Returns true when healthy. */
+ * then wiping it) and prints the diagnosis. Returns true when healthy.
+ * s->cancel is only read: the caller clears it first. */
 bool sf_ui_run_probe(struct sf_ui_session *s, struct sf_wizard *w);
 /* The cause in one sentence, its evidence and the setting to use. */
 void sf_ui_print_summary(struct sf_ui_session *s, const struct sf_wizard *w, bool report_follows);

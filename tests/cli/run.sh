@@ -8,13 +8,15 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/smtpfix-cli.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 passed=0 failed=0
+printf 'q\n' >"$tmp/quit"
 
 # status WANT DESCRIPTION -- ARGS... : run, compare the exit status; for
 # status 2 the complaint must be exactly one line on stderr.
 status() {
 	local want=$1 what=$2 rc lines
 	shift 3
-	"$bin" "$@" >"$tmp/out" 2>"$tmp/err"
+	# "q" quits a wizard that does not stop at its options.
+	"$bin" "$@" <"$tmp/quit" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 	lines=$(wc -l <"$tmp/err")
 	if [ "$rc" -ne "$want" ]; then
@@ -77,6 +79,101 @@ printf 'name: Our Mail\nlabel starttls: STARTTLS-X\nlabel tls: TLS-X\nlabel none
 	>"$tmp/help/clients/generic.txt"
 SMTPFIX_HELP_DIR="$tmp/help" "$bin" guide --client generic --host h.example >"$tmp/out"
 grep -q "Ring the help desk about h.example" "$tmp/out" && passed=$((passed + 1)) || { echo "FAIL [help override]" >&2; failed=$((failed + 1)); }
+
+# An option that names a file or folder never takes an empty value: an
+# empty --report-dir would write the reports into / . A value left off at
+# the end, or an option where the value should be, is refused the same way.
+for opt in --report-dir --ca-file --root --dns-server --client --email --host --scenario --now --timeout; do
+	status 2 "wizard $opt empty" -- --plain --demo "$opt" ""
+	status 2 "wizard $opt=" -- --plain --demo "$opt="
+	status 2 "wizard $opt missing" -- --plain --demo "$opt"
+done
+status 2 "wizard --report-dir then an option" -- --plain --demo --report-dir --plain
+for opt in --ca-file --dns-server --client --ehlo --rcpt --user --timeout --port-map; do
+	status 2 "probe $opt empty" -- probe 127.0.0.1 "$opt" ""
+	status 2 "probe $opt missing" -- probe 127.0.0.1 "$opt"
+done
+status 2 "discover --dns-server empty" -- discover example.test --dns-server ""
+status 2 "discover --dns-server missing" -- discover example.test --dns-server
+status 2 "lab --scenario empty" -- lab --scenario ""
+status 2 "lab --listen empty" -- lab --listen ""
+for opt in --client --host --user --port --security --auth; do
+	status 2 "guide $opt empty" -- guide --client generic "$opt" ""
+done
+grep -q -- "--auth" "$tmp/err" && passed=$((passed + 1)) || { echo "FAIL [guide empty value names its option]" >&2; failed=$((failed + 1)); }
+
+# A value echoed in a complaint is shown with its control characters and
+# line breaks escaped: one line, no escape byte.
+esc=$'\e[31m\e]0;pwned\a'
+nl=$'\nsecond line'
+raw_check() { # raw_check DESCRIPTION: the last stderr holds no ESC, BEL or bidi control
+	if grep -q "$(printf '\033')" "$tmp/err" || grep -q "$(printf '\007')" "$tmp/err" ||
+		grep -q "$(printf '\342\200\256')" "$tmp/err"; then
+		echo "FAIL [$1: raw bytes on stderr]" >&2; failed=$((failed + 1))
+	else
+		passed=$((passed + 1))
+	fi
+}
+echoed() { # echoed DESCRIPTION -- ARGS...: exit 2, one line, nothing raw
+	local what=$1
+	status 2 "$@"
+	raw_check "$what"
+}
+bidi=$'x\u202egpj.exe'
+echoed "probe --port" -- probe 127.0.0.1 --port "1$esc$nl"
+echoed "probe --timeout" -- probe 127.0.0.1 --timeout "$esc$nl"
+echoed "probe --port-map" -- probe 127.0.0.1 --port-map "587=$esc$nl"
+echoed "probe --mode" -- probe 127.0.0.1 --mode "$esc$nl"
+echoed "probe --client" -- probe 127.0.0.1 --client "$esc$nl"
+echoed "probe --ca-file" -- probe 127.0.0.1 --ca-file "$tmp/$esc$nl"
+echoed "probe --dns-server" -- probe someone@example.test --dns-server "$esc$nl"
+echoed "probe --user" -- probe 127.0.0.1 --user "a$esc$nl" --password-stdin
+echoed "probe, bidi in an option" -- probe 127.0.0.1 --mode "$bidi"
+echoed "probe unknown option" -- probe 127.0.0.1 "--$esc$nl"
+echoed "probe second host" -- probe 127.0.0.1 "$esc$nl"
+echoed "unknown command" -- "$esc$nl"
+echoed "wizard --timeout" -- --plain --timeout "$esc$nl"
+echoed "wizard --now" -- --plain --now "$esc$nl"
+echoed "wizard --root" -- --plain --root "$tmp/$esc$nl"
+echoed "wizard --client" -- --plain --client "$esc$nl"
+echoed "wizard --scenario" -- --plain --demo --scenario "$esc$nl"
+echoed "wizard --dns-server" -- --plain --dns-server "$esc$nl"
+echoed "wizard --port-map" -- --plain --port-map "$esc$nl"
+echoed "wizard unknown option" -- --plain "--$esc$nl"
+echoed "discover --dns-server" -- discover example.test --dns-server "$esc$nl"
+echoed "discover --timeout" -- discover example.test --timeout "$esc$nl"
+echoed "policy --since" -- policy --since "$esc$nl"
+echoed "policy --root" -- policy --root "$tmp/$esc$nl"
+echoed "lab --scenario" -- lab --scenario "$esc$nl"
+echoed "guide --port" -- guide --client generic --port "$esc$nl"
+echoed "guide --security" -- guide --client generic --security "$esc$nl"
+echoed "guide --client" -- guide --client "$esc$nl"
+echoed "explain unknown option" -- explain "--$esc$nl"
+
+# An international name is looked up by its A-labels, with both forms
+# said; one that is no name at all (a space in it) is refused.
+uu=$(printf '\303\274')
+status 1 "discover an international name" -- discover "b${uu}cher.test" --dns-server "127.0.0.1:$closed_port" --timeout 0.5
+grep -qF "International name: b${uu}cher.test is looked up as xn--bcher-kva.test." "$tmp/out" && grep -q "^DNS lookups for xn--bcher-kva.test" "$tmp/out" &&
+	passed=$((passed + 1)) || { echo "FAIL [discover: both forms of an international name]" >&2; failed=$((failed + 1)); }
+status 1 "discover an international name, JSON" -- discover "b${uu}cher.test" --dns-server "127.0.0.1:$closed_port" --timeout 0.5 --json
+jq -e --arg typed "b${uu}cher.test" '.domain == "xn--bcher-kva.test" and .domain_typed == $typed' "$tmp/out" >/dev/null &&
+	passed=$((passed + 1)) || { echo "FAIL [discover --json: both forms of an international name]" >&2; failed=$((failed + 1)); }
+status 3 "probe an international name" -- probe "b${uu}cher.invalid" --port "$closed_port" --timeout 1
+grep -qF "International name: b${uu}cher.invalid is looked up as xn--bcher-kva.invalid." "$tmp/out" &&
+	passed=$((passed + 1)) || { echo "FAIL [probe: both forms of an international name]" >&2; failed=$((failed + 1)); }
+status 2 "probe, a space in an international name" -- probe "b${uu} cher.test"
+status 2 "discover, a space in an international name" -- discover "someone@b${uu} cher.test"
+
+# The guide puts --user and --host into its steps: one with an escape or
+# a line break is refused (it would forge a step or drive the terminal),
+# and the complaint shows it escaped.
+echoed "guide --user" -- guide --client thunderbird --user "me$esc$nl"
+echoed "guide --host" -- guide --client thunderbird --host "mail$esc.example"
+echoed "guide --user, bidi" -- guide --client thunderbird --user "$bidi"
+"$bin" guide --client thunderbird --host "b$(printf '\303\274')cher.example" --user 'EXAMPLE\me' >"$tmp/out" 2>"$tmp/err"; rc=$?
+[ "$rc" -eq 0 ] && grep -qF "to b$(printf '\303\274')cher.example and" "$tmp/out" &&
+	passed=$((passed + 1)) || { echo "FAIL [guide: an international host name is kept]" >&2; failed=$((failed + 1)); }
 
 # make install / uninstall into a staging folder.
 dest="$tmp/stage"

@@ -57,8 +57,15 @@ expect "$(cell 587 starttls true) == \"starttls-not-offered\" and $(cell 465 tls
 expect "([.diagnosis.findings[].cause] | index(\"starttls-not-offered\")) != null"
 
 start cert-name-mismatch
+# The certificate's name is recommended only once it is shown to lead to
+# the server probed: here it resolves nowhere, then (--resolve) to it.
 probe
-expect "$(cell 465 tls true) == \"cert-name-mismatch\" and .recommended.host == \"server42.hosting.smtpfix.test\""
+expect "$(cell 465 tls true) == \"cert-name-mismatch\" and .recommended == null"
+expect ".certificate_names[0] == {name: \"server42.hosting.smtpfix.test\", check: \"no-address\", probed_address: \"127.0.0.1\", resolves_to: null}"
+probe --resolve server42.hosting.smtpfix.test:127.0.0.2
+expect ".recommended == null and .certificate_names[0].check == \"elsewhere\" and .certificate_names[0].resolves_to == \"127.0.0.2\""
+probe --resolve server42.hosting.smtpfix.test:127.0.0.1
+expect ".recommended.host == \"server42.hosting.smtpfix.test\" and .recommended.host_source == \"certificate\" and .certificate_names[0].check == \"leads-here\""
 
 start cert-expired
 probe
@@ -90,6 +97,65 @@ expect "[.targets[] | select(.purpose == \"main\")][0].banner.text | test(\"\\u0
 "$bin" probe 127.0.0.1 --timeout 2 --port 587 --port-map "587=$P587" --ca-file "$CA" --transcript >"$dir/text" 2>&1
 ! grep -q "$(printf '\033')" "$dir/text" && grep -qF 'x1b]0;pwned-title' "$dir/text" &&
 	passed=$((passed + 1)) || fail "escape bytes reached the text output"
+
+# bounded RUN...: run a command with a wall-clock and a peak-memory limit
+# (milliseconds, KiB): a hostile server must not hold smtpfix longer or
+# make it grow.
+bounded() {
+	local ms=$1 kib=$2 t0 t1 peak
+	shift 2
+	t0=$(date +%s%N)
+	/usr/bin/time -f '%M' -o "$dir/mem" "$@"
+	rc=$?
+	t1=$(date +%s%N)
+	peak=$(tail -n 1 "$dir/mem")
+	[ $(( (t1 - t0) / 1000000 )) -lt "$ms" ] && [ "${peak:-999999}" -lt "$kib" ] &&
+		passed=$((passed + 1)) || fail "took $(( (t1 - t0) / 1000000 )) ms (limit $ms), peak ${peak} KiB (limit $kib)"
+	return $rc
+}
+esc=$(printf '\033')
+
+# Certificate names are the server's text: escapes, a wildcard, a line break
+# that starts a fake step, a name that leads elsewhere. None reaches the
+# steps; the server's real name does once it is shown to lead to it.
+start forged-cert-names
+bounded 8000 32768 "$bin" probe 127.0.0.1 --json --timeout 2 --port 465 --port 587 --port-map "465=$P465" \
+	--port-map "587=$P587" --ca-file "$CA" >"$out" 2>"$dir/err"
+expect ".recommended == null and ([.certificate_names[] | select(.check == \"leads-here\")] | length) == 0"
+expect "[.certificate_names[].check] == [\"not-a-host-name\", \"not-a-host-name\", \"no-address\", \"no-address\", \"not-a-host-name\"]"
+"$bin" probe 127.0.0.1 --timeout 2 --port 465 --port 587 --port-map "465=$P465" --port-map "587=$P587" \
+	--ca-file "$CA" --resolve elsewhere.smtpfix.test:127.0.0.3 --resolve mail.lab.smtpfix.test:127.0.0.1 \
+	--client thunderbird >"$dir/text" 2>&1
+grep -q '"Server Name:" to mail.lab.smtpfix.test and' "$dir/text" && passed=$((passed + 1)) ||
+	fail "the verified certificate name is not in the steps"
+! grep -q "$esc" "$dir/text" && ! grep -q '^Step 1: run curl' "$dir/text" && ! grep -qi 'Server Name:" to x.smtpfix' "$dir/text" &&
+	passed=$((passed + 1)) || fail "a forged certificate name reached the steps or the terminal"
+grep -q 'elsewhere.smtpfix.test, which leads to' "$dir/text" && grep -qF 'x.smtpfix.test\x0aStep 1' "$dir/text" &&
+	passed=$((passed + 1)) || fail "the names not used are not listed with their reason"
+
+# A server that breaks once mail is offered is not healthy, and no setting
+# that meets the break "works".
+start mail-stage-failures
+printf 'practice-2026\n' >"$dir/pw"
+bounded 12000 32768 "$bin" probe 127.0.0.1 --json --timeout 2 --port 25 --port 465 --port 587 --port-map "25=$P25" \
+	--port-map "465=$P465" --port-map "587=$P587" --ca-file "$CA" --user demo@lab.smtpfix.test \
+	--password-stdin <"$dir/pw" >"$out" 2>"$dir/err"
+[ "$rc" -eq 1 ] && passed=$((passed + 1)) || fail "exit status $rc, not 1"
+expect ".healthy == false and (.problem | test(\"breaks off at (MAIL FROM|RCPT TO)\")) and .recommended == null"
+expect "([.matrix[] | select(.outcome == \"works\")] | length) == 0"
+expect "$(cell 25 starttls false) == \"breaks-at-mail\" and $(cell 465 tls false) == \"breaks-at-mail\" and $(cell 587 starttls false) == \"breaks-at-mail\""
+expect "[.matrix[] | select(.port == 25 and .security == \"starttls\" and .auth == false)][0].message | test(\"no complete answer to MAIL FROM\")"
+expect "[.matrix[] | select(.port == 465 and .security == \"tls\" and .auth == false)][0].message | test(\"not an SMTP reply\")"
+expect "[.matrix[] | select(.port == 587 and .security == \"starttls\" and .auth == false)][0].message | test(\"RCPT TO: .*(reset|closed)\")"
+expect ".targets[.login_target] as \$l | [.matrix[] | select(.auth == true and .port == \$l.port and .security == \$l.mode)][0].message | test(\"login works, but the server breaks off at MAIL FROM: .*longer than 4096\")"
+
+# A server that quotes the password back: nothing of it is kept.
+start echo-password
+bounded 8000 32768 "$bin" probe 127.0.0.1 --json --transcript --timeout 2 --port 465 --port-map "465=$P465" \
+	--ca-file "$CA" --user demo@lab.smtpfix.test --password-stdin <"$dir/pw" >"$out" 2>"$dir/err"
+expect ".targets[.login_target].login.outcome == \"refused\""
+expect "[.. | strings | select(test(\"practice-2026|cHJhY3RpY2UtMjAyNg|ByYWN0aWNlLTIwMj|wcmFjdGljZS0yMDI2\"))] | length == 0"
+expect "[.. | strings | select(test(\"\\\\[redacted\\\\]\"))] | length > 0"
 
 current=usage
 "$bin" lab --scenario nosuch >/dev/null 2>"$dir/err"; rc=$?

@@ -4,7 +4,8 @@
 # with PLAIN and LOGIN): the probe's text with transcript and details, its
 # JSON, a sent test message, stderr, the plain wizard with a login and a
 # re-test, its saved reports, and the full-screen wizard in tmux with its
-# whole scrollback. Neither the marker nor any base64 form of it may appear.
+# whole scrollback; then the same against a server that sends the password
+# back in every form. Neither the marker nor any base64 form of it may appear.
 set -uo pipefail
 
 bin=${1:?usage: run.sh PATH-TO-SMTPFIX}
@@ -73,22 +74,58 @@ check "wizard saved a report" sh -c "ls '$dir'/plain/*.json >/dev/null 2>&1"
 check "wizard outputs hold no secret" clean "$dir/wizard.out" "$dir"/plain/*
 
 # The full screen in tmux, the marker typed; the pane's whole history is read.
+# screen_login SESSION CA REPORT-DIR PANE-FILE LABEL MAPS...
 T() { tmux -L "$sock" "$@"; }
-T new-session -d -s w -x 80 -y 24 "LC_ALL=C.UTF-8 TERM=xterm $(printf '%q ' "$bin" --host 127.0.0.1 "${maps[@]}" \
-	--ca-file "$EXIM_CA" --report-dir "$dir/screen" --client thunderbird --role user --now 587:none); echo EXIT=\$?; sleep 30"
-wait_for() { local i; for ((i = 0; i < 100; i++)); do T capture-pane -p -t w | grep -qF -- "$1" && return 0; sleep 0.1; done; return 1; }
-wait_for "What happens?"
-T send-keys -t w Enter; wait_for "Enter keeps: 127.0.0.1"
-T send-keys -t w Enter; wait_for "Also test the login?"
-T send-keys -t w 2; wait_for "User name"
-T send-keys -t w -l "$user"; T send-keys -t w Enter; wait_for "Password"
-T send-keys -t w -l "$marker"; T send-keys -t w Enter
-check "screen: the result" wait_for "In short:"
-T send-keys -t w q
-check "screen: ended" wait_for "EXIT="
-T capture-pane -p -t w -S - >"$dir/pane.txt"
-check "screen: pane and history hold no secret" clean "$dir/pane.txt"
-T kill-server 2>/dev/null
+screen_login() {
+	local s=$1 ca=$2 reports=$3 pane=$4 label=$5
+	shift 5
+	wait_on() { local i; for ((i = 0; i < 100; i++)); do T capture-pane -p -t "$s" | grep -qF -- "$1" && return 0; sleep 0.1; done; return 1; }
+	T new-session -d -s "$s" -x 80 -y 24 "LC_ALL=C.UTF-8 TERM=xterm $(printf '%q ' "$bin" --host 127.0.0.1 "$@" \
+		--ca-file "$ca" --report-dir "$reports" --client thunderbird --role user --now 587:none); echo EXIT=\$?; sleep 30"
+	wait_on "What happens?"
+	T send-keys -t "$s" Enter; wait_on "Enter keeps: 127.0.0.1"
+	T send-keys -t "$s" Enter; wait_on "Also test the login?"
+	T send-keys -t "$s" 2; wait_on "User name"
+	T send-keys -t "$s" -l "$user"; T send-keys -t "$s" Enter; wait_on "Password"
+	T send-keys -t "$s" -l "$marker"; T send-keys -t "$s" Enter
+	check "$label: the result" wait_on "In short:"
+	T send-keys -t "$s" q
+	check "$label: ended" wait_on "EXIT="
+	T capture-pane -p -t "$s" -S - >"$pane"
+	check "$label: pane and history hold no secret" clean "$pane"
+	T kill-session -t "$s" 2>/dev/null
+}
+screen_login w "$EXIM_CA" "$dir/screen" "$dir/pane.txt" screen "${maps[@]}"
+
+# A server that sends the password back: the practice server's
+# echo-password scenario quotes it in its refusal (as received, in clear,
+# and inside longer base64 at the other alignments), echoes AUTH LOGIN's
+# base64 as a challenge, and repeats it in every later greeting. Nothing of
+# it may be kept, on any port, in any output, through a re-test.
+"$bin" lab --scenario echo-password >"$dir/lab.out" 2>&1 &
+lab_pid=$!
+trap 'kill "$lab_pid" 2>/dev/null; tmux -L "$sock" kill-server 2>/dev/null; exim_stop "$dir/exim" >/dev/null; rm -rf "$dir"' EXIT
+for _ in $(seq 1 50); do grep -q "Ctrl-C" "$dir/lab.out" && break; sleep 0.1; done
+lport() { sed -n "s/.*port $1 *-> 127.0.0.1:\([0-9]*\)/\1/p" "$dir/lab.out"; }
+lmaps=(--port-map "25=$(lport 25)" --port-map "465=$(lport 465)" --port-map "587=$(lport 587)")
+lca=$(sed -n 's/.*CA file: //p' "$dir/lab.out")
+mkdir -p "$dir/echo-plain" "$dir/echo-screen"
+"$bin" probe 127.0.0.1 --port 465 "${lmaps[@]}" --ca-file "$lca" --transcript --details \
+	--user "$user" --password-stdin <"$dir/pw" >"$dir/echo-465.txt" 2>&1
+"$bin" probe 127.0.0.1 --port 587 "${lmaps[@]}" --ca-file "$lca" --json --transcript \
+	--user "$user" --password-stdin <"$dir/pw" >"$dir/echo-587.json" 2>>"$dir/echo-465.txt"
+"$bin" probe 127.0.0.1 "${lmaps[@]}" --ca-file "$lca" --json --transcript \
+	--user "$user" --password-stdin <"$dir/pw" >"$dir/echo-all.json" 2>>"$dir/echo-465.txt"
+check "echo: the server quoted the password back" grep -q "You sent \[redacted\]" "$dir/echo-465.txt"
+check "echo: LOGIN's echo was met" jq -e '.targets[.login_target].login.mechanism == "LOGIN"' "$dir/echo-587.json" >/dev/null
+check "echo: a later greeting repeated it" jq -e '[.targets[].banner.text // "" | select(test("last password tried here was \\[redacted\\]"))] | length > 0' "$dir/echo-all.json" >/dev/null
+check "echo: probe outputs hold no secret" clean "$dir/echo-465.txt" "$dir/echo-587.json" "$dir/echo-all.json"
+"$bin" --plain --host 127.0.0.1 "${lmaps[@]}" --ca-file "$lca" --report-dir "$dir/echo-plain" \
+	<"$dir/answers" >"$dir/echo-wizard.out" 2>&1
+check "echo: wizard saw the refusal" grep -qi "Login          refused" "$dir/echo-wizard.out"
+check "echo: wizard saved a report" sh -c "ls '$dir'/echo-plain/*.json >/dev/null 2>&1"
+check "echo: wizard outputs hold no secret" clean "$dir/echo-wizard.out" "$dir"/echo-plain/*
+screen_login e "$lca" "$dir/echo-screen" "$dir/echo-pane.txt" "echo screen" "${lmaps[@]}"
 
 # Exim's own log: the sent test message arrived from the logged-in user.
 check "Exim saw the login" grep -q "<= .* A=[a-z_]*:$user" "$dir/exim/log/mainlog"

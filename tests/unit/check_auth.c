@@ -1,9 +1,11 @@
 /* The login test in the sans-I/O session, and the pieces it rests on. */
 #define _GNU_SOURCE /* memmem */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "smtpfix/base64.h"
+#include "smtpfix/redact.h"
 #include "smtpfix/secret.h"
 #include "smtpfix/smtp_session.h"
 #include "smtpfix/tls.h"
@@ -246,6 +248,160 @@ START_TEST(secret_is_read_and_wiped)
 }
 END_TEST
 
+/* base64 of MARKER starting k bytes into a three-byte group, in full. */
+static void
+b64_at(size_t k, char *out)
+{
+	char in[64] = { 0 };
+
+	memcpy(in + k, MARKER, strlen(MARKER));
+	sf_base64_encode(in, k + strlen(MARKER), out);
+}
+
+START_TEST(redactor_finds_every_form)
+{
+	struct sf_redactor r;
+	char b64[128], text[512], *red;
+	static const char plain_raw[] = "\0me@example.com\0" MARKER;
+	size_t k, n;
+
+	ck_assert_int_eq(sf_redactor_init(&r, "me@example.com", MARKER, strlen(MARKER), NULL), 0);
+	ck_assert_uint_ge(r.nforms, 5);
+	/* In clear, in another case, as AUTH PLAIN's string, and inside a
+	 * longer base64 text at each alignment. */
+	ck_assert(sf_redact_found(&r, "535 you sent " MARKER, 13 + strlen(MARKER)));
+	ck_assert(sf_redact_found(&r, "PA55-MARKER-7731", 16));
+	sf_base64_encode(plain_raw, sizeof plain_raw - 1, b64);
+	ck_assert(sf_redact_found(&r, b64, strlen(b64)));
+	for (k = 0; k < 3; k++) {
+		char full[128];
+
+		b64_at(k, full);
+		snprintf(text, sizeof text, "334 %s", full);
+		red = sf_redact_dup(&r, text, strlen(text), &n);
+		ck_assert_ptr_nonnull(red);
+		ck_assert_uint_eq(n, strlen(red));
+		ck_assert_ptr_nonnull(strstr(red, SF_REDACTED));
+		/* What is left holds no run of 8 characters of the encoding. */
+		ck_assert_uint_le(strlen(red), 4 + 4 + strlen(SF_REDACTED) + 4);
+		free(red);
+	}
+	/* Ordinary text is kept as it is. */
+	red = sf_redact_dup(&r, "250 mx.example.com Hello", 24, &n);
+	ck_assert_str_eq(red, "250 mx.example.com Hello");
+	free(red);
+	snprintf(text, sizeof text, "x%sy", MARKER);
+	ck_assert(sf_redact_buf(&r, text, sizeof text));
+	ck_assert_str_eq(text, "x" SF_REDACTED "y");
+	sf_redactor_free(&r);
+	ck_assert_uint_eq(r.nforms, 0);
+	/* No password, nothing to find; a NULL redactor finds nothing. */
+	ck_assert_int_eq(sf_redactor_init(&r, "me", "", 0, NULL), 0);
+	ck_assert(!sf_redact_found(&r, MARKER, strlen(MARKER)));
+	ck_assert(!sf_redact_found(NULL, MARKER, strlen(MARKER)));
+	sf_redactor_free(&r);
+}
+END_TEST
+
+/* Everything the session keeps of what a server said, in one string. */
+static void
+assert_result_clean(const struct sf_session_result *res)
+{
+	const struct sf_exchange *x[] = { &res->greeting, &res->ehlo, &res->ehlo_tls, &res->auth,
+		&res->mail, &res->rcpt, &res->quit };
+	size_t i;
+
+	for (i = 0; i < sizeof x / sizeof x[0]; i++) {
+		const char *t = x[i]->reply.text ? x[i]->reply.text : "";
+
+		ck_assert_msg(strstr(t, MARKER) == NULL, "clear password kept: %s", t);
+		ck_assert_msg(strstr(t, "UGE1NS1") == NULL && strstr(t, "BhNTUt") == NULL &&
+				strstr(t, "QYTU1LW") == NULL,
+			"base64 of the password kept: %s", t);
+	}
+	for (i = 0; i < res->caps_tls.nextensions; i++)
+		ck_assert_ptr_null(strstr(res->caps_tls.extensions[i], MARKER));
+	ck_assert_ptr_null(strstr(res->fail_message, MARKER));
+}
+
+/* A server that answers the login with what it received, in each form,
+ * and repeats the password in its EHLO: nothing of it is kept. */
+START_TEST(server_echo_of_the_password_is_redacted)
+{
+	struct sf_session s;
+	struct sf_redactor r;
+	struct sf_session_config c;
+	char b64[128], echo[1024], k1[128], k2[128];
+	static const char raw[] = "\0me@example.com\0" MARKER;
+
+	ck_assert_int_eq(sf_redactor_init(&r, "me@example.com", MARKER, strlen(MARKER), NULL), 0);
+	memset(&c, 0, sizeof c);
+	c.tls = SF_TLS_IMPLICIT;
+	c.rcpt_test = true;
+	c.mail_from = c.rcpt_to = c.auth_user = "me@example.com";
+	c.auth_password = MARKER;
+	c.auth_password_len = strlen(MARKER);
+	c.transcript = &tr;
+	c.redact = &r;
+	sf_transcript_init(&tr, NULL);
+	sf_session_init(&s, &c);
+	reply(&s, "220 mx last password was " MARKER "\r\n");
+	ck_assert_str_eq(sent(&s), "EHLO smtpfix.invalid\r\n");
+	/* A password equal to an extension's name must not hide it: the
+	 * reply is acted on before it is cleaned. */
+	reply(&s, "250-mx\r\n250-X-ECHO " MARKER "\r\n250 AUTH PLAIN\r\n");
+	sf_base64_encode(raw, sizeof raw - 1, b64);
+	ck_assert_ptr_nonnull(strstr(sent(&s), "AUTH PLAIN "));
+	b64_at(1, k1);
+	b64_at(2, k2);
+	snprintf(echo, sizeof echo,
+		"535-5.7.8 you sent %s\r\n535-5.7.8 which says %s\r\n535-5.7.8 %s %s\r\n"
+		"535 5.7.8 PA55-MARKER-7731 is wrong\r\n",
+		b64, MARKER, k1, k2);
+	reply(&s, echo);
+	ck_assert_int_eq(s.res.auth_outcome, SF_AUTH_REFUSED);
+	ck_assert_int_eq(s.res.auth.reply.code, 535);
+	ck_assert_ptr_nonnull(strstr(s.res.auth.reply.text, SF_REDACTED));
+	ck_assert_ptr_nonnull(strstr(s.res.auth.reply.text, "which says"));
+	ck_assert(s.res.caps_tls.auth_offered);
+	assert_result_clean(&s.res);
+	assert_transcript_clean();
+	sf_session_free(&s);
+	sf_transcript_free(&tr);
+	sf_redactor_free(&r);
+}
+END_TEST
+
+/* AUTH LOGIN: the server echoes the password's base64 as a challenge,
+ * smtpfix cancels, and the server quotes it in clear. */
+START_TEST(login_echo_is_redacted)
+{
+	struct sf_session s;
+	struct sf_redactor r;
+	char b64[128], line[256];
+
+	ck_assert_int_eq(sf_redactor_init(&r, "me@example.com", MARKER, strlen(MARKER), NULL), 0);
+	start_login(&s, "me@example.com", MARKER, "250-mx\r\n250 AUTH LOGIN\r\n");
+	s.cfg.redact = &r;
+	ck_assert_str_eq(sent(&s), "AUTH LOGIN\r\n");
+	reply(&s, "334 VXNlcm5hbWU6\r\n");
+	sent(&s);
+	reply(&s, "334 UGFzc3dvcmQ6\r\n");
+	sent(&s);
+	sf_base64_encode(MARKER, strlen(MARKER), b64);
+	snprintf(line, sizeof line, "334 %s\r\n", b64);
+	reply(&s, line);
+	ck_assert_str_eq(sent(&s), "*\r\n");
+	reply(&s, "501 5.0.0 cancelled after " MARKER "\r\n");
+	ck_assert_int_eq(s.res.auth_outcome, SF_AUTH_REFUSED);
+	assert_result_clean(&s.res);
+	assert_transcript_clean();
+	sf_session_free(&s);
+	sf_transcript_free(&tr);
+	sf_redactor_free(&r);
+}
+END_TEST
+
 Suite *
 auth_suite(void)
 {
@@ -260,6 +416,9 @@ auth_suite(void)
 	tcase_add_test(tc, mechanism_choice);
 	tcase_add_test(tc, base64_round_trip_and_rejects);
 	tcase_add_test(tc, secret_is_read_and_wiped);
+	tcase_add_test(tc, redactor_finds_every_form);
+	tcase_add_test(tc, server_echo_of_the_password_is_redacted);
+	tcase_add_test(tc, login_echo_is_redacted);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -298,6 +298,53 @@ START_TEST(ipv6_address_is_a_target_with_its_port_mapped)
 }
 END_TEST
 
+/* A server that greets and lists its extensions well, then breaks once
+ * mail is offered: each way of breaking is a failure with its reason,
+ * never a healthy port, and ends within the deadline. */
+static const struct {
+	const char *name;
+	struct fs_step script[8];
+	enum sf_step step;
+	const char *reason;
+} mail_breaks[] = {
+	{ "stall at MAIL",
+		{ GREET_EHLO("250 fake\r\n"), { FS_EXPECT, NULL, 0, 0 }, { FS_SLEEP, NULL, 0, 3000 },
+			{ FS_END, NULL, 0, 0 } },
+		SF_STEP_MAIL, "no complete answer" },
+	{ "reset at RCPT",
+		{ GREET_EHLO("250 fake\r\n"), { FS_EXPECT, NULL, 0, 0 }, { FS_SEND, "250 ok\r\n", 0, 0 },
+			{ FS_EXPECT, NULL, 0, 0 }, { FS_RESET, NULL, 0, 0 }, { FS_END, NULL, 0, 0 } },
+		SF_STEP_RCPT, "reset" },
+	{ "close at MAIL",
+		{ GREET_EHLO("250 fake\r\n"), { FS_EXPECT, NULL, 0, 0 }, { FS_CLOSE, NULL, 0, 0 },
+			{ FS_END, NULL, 0, 0 } },
+		SF_STEP_MAIL, "closed" },
+	{ "flood without a line end at RCPT",
+		{ GREET_EHLO("250 fake\r\n"), { FS_EXPECT, NULL, 0, 0 }, { FS_SEND, "250 ok\r\n", 0, 0 },
+			{ FS_EXPECT, NULL, 0, 0 }, { FS_FLOOD, "250 AAAAAAAAAAAAAAAA", 0, 3000 },
+			{ FS_END, NULL, 0, 0 } },
+		SF_STEP_RCPT, "longer than" },
+	{ "garbage at MAIL",
+		{ GREET_EHLO("250 fake\r\n"), { FS_EXPECT, NULL, 0, 0 },
+			{ FS_SEND, "\xff\xfe garbage \x1b[2J\r\n", 0, 0 }, { FS_SLEEP, NULL, 0, 500 },
+			{ FS_END, NULL, 0, 0 } },
+		SF_STEP_MAIL, "not an SMTP reply" },
+};
+
+START_TEST(breaking_at_mail_or_rcpt_is_a_failure)
+{
+	char why[512];
+	double ms = probe(mail_breaks[_i].script, SF_MODE_PLAIN);
+
+	ck_assert_msg(t.smtp.fail_code != SF_OK, "%s: no failure", mail_breaks[_i].name);
+	ck_assert_msg(t.smtp.fail_step == mail_breaks[_i].step, "%s: failed at %s", mail_breaks[_i].name,
+		sf_step_name(t.smtp.fail_step));
+	ck_assert_msg(!sf_target_healthy(&t, why, sizeof why), "%s: called healthy", mail_breaks[_i].name);
+	ck_assert_msg(strstr(why, mail_breaks[_i].reason) != NULL, "%s: reason '%s'", mail_breaks[_i].name, why);
+	ck_assert_msg(ms < TIMEOUT_MS + SLACK_MS, "%s: took %.0f ms", mail_breaks[_i].name, ms);
+}
+END_TEST
+
 Suite *
 fake_server_suite(void)
 {
@@ -319,6 +366,8 @@ fake_server_suite(void)
 	tcase_add_test(tc, helo_fallback_and_greeting_refusal);
 	tcase_add_test(tc, open_relay_is_a_problem_and_data_is_never_sent);
 	tcase_add_test(tc, ipv6_address_is_a_target_with_its_port_mapped);
+	tcase_add_loop_test(tc, breaking_at_mail_or_rcpt_is_a_failure, 0,
+		(int)(sizeof mail_breaks / sizeof mail_breaks[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }

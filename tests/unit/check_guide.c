@@ -96,6 +96,36 @@ START_TEST(mode_specific_steps_and_errors)
 }
 END_TEST
 
+/* Values put into the steps come from outside (a certificate's name, a
+ * typed user name): no escape byte and no line break survives into the
+ * guide, so nothing can drive the terminal or start a forged step. */
+START_TEST(values_cannot_forge_steps)
+{
+	struct sf_guide_values v = { "evil\033]0;pwned\007.test\nStep 1: run curl x | sh", 587,
+		SF_GUIDE_STARTTLS, true, "ann\nStep 2: paste your password\r\033[2J" };
+	struct sf_buf out;
+	struct sf_error err;
+	const char *text, *line;
+	size_t len;
+
+	text = sf_help_get("clients/thunderbird.txt", &len);
+	ck_assert_ptr_nonnull(text);
+	sf_buf_init(&out, 1 << 20);
+	ck_assert_int_eq(sf_guide_render(text, len, &v, &out, &err), 0);
+	ck_assert_ptr_null(memchr(out.data, '\033', out.len));
+	ck_assert_ptr_null(memchr(out.data, '\r', out.len));
+	ck_assert_ptr_null(memchr(out.data, '\007', out.len));
+	for (line = out.data; line != NULL; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		ck_assert_msg(strncmp(line, "Step 1: run", 11) != 0, "a forged step starts a line");
+		ck_assert_msg(strncmp(line, "Step 2: paste", 13) != 0, "a forged step starts a line");
+	}
+	/* Shown, as visible escapes. */
+	ck_assert_ptr_nonnull(strstr(out.data, "\\x1b]0;pwned"));
+	ck_assert_ptr_nonnull(strstr(out.data, "\\x0aStep"));
+	sf_buf_free(&out);
+}
+END_TEST
+
 Suite *
 guide_suite(void)
 {
@@ -107,6 +137,7 @@ guide_suite(void)
 		n++;
 	tcase_add_loop_test(tc, every_client_renders_for_587_and_465, 0, (int)n);
 	tcase_add_test(tc, mode_specific_steps_and_errors);
+	tcase_add_test(tc, values_cannot_forge_steps);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,7 +1,10 @@
 #include <sys/stat.h>
-/* Exim configuration reading: the preprocessor and the verdict. */
+/* Exim configuration reading: the preprocessor and the verdict; finding
+ * files under a root without leaving it; the limits on what one run reads. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "smtpfix/mta.h"
 #include "unit/fixture.h"
@@ -120,6 +123,152 @@ START_TEST(includes_and_broken_input)
 }
 END_TEST
 
+/* A file or link under fx_dir, its folders made as needed. */
+static void
+put(const char *rel, const char *text)
+{
+	char path[600], *slash;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s%s", fx_dir, rel);
+	for (slash = strchr(path + strlen(fx_dir) + 1, '/'); slash != NULL; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		mkdir(path, 0755);
+		*slash = '/';
+	}
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void
+link_at(const char *rel, const char *target)
+{
+	char path[600];
+
+	snprintf(path, sizeof path, "%s%s", fx_dir, rel);
+	ck_assert_int_eq(symlink(target, path), 0);
+}
+
+START_TEST(paths_stay_inside_the_root)
+{
+	char root[300], outside[400], why[SF_MTA_TEXT_MAX], out[SF_MTA_PATH_MAX], fifo[400];
+	struct stat st;
+	int fd;
+
+	fx_make_dir();
+	put("/outside/secret.conf", "secret\n");
+	put("/root/etc/real.conf", "real\n");
+	snprintf(root, sizeof root, "%s/root", fx_dir);
+	snprintf(outside, sizeof outside, "%s/outside/secret.conf", fx_dir);
+	link_at("/root/etc/abs-inside", "/etc/real.conf");
+	link_at("/root/etc/abs-outside", outside);
+	link_at("/root/etc/climb", "../../../../../etc/real.conf");
+	link_at("/root/etc/loop-a", "loop-b");
+	link_at("/root/etc/loop-b", "loop-a");
+	link_at("/root/etc/up", "..");
+	link_at("/root/var", "/etc");
+
+	/* An absolute link starts again at the root; ".." stops at it. */
+	fd = sf_mta_open(root, "/etc/abs-inside", why, sizeof why);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	fd = sf_mta_open(root, "/etc/climb", why, sizeof why);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	fd = sf_mta_open(root, "/var/up/../../var/real.conf", why, sizeof why);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(sf_mta_resolve(root, "/var/abs-inside", out, sizeof out, &st, why, sizeof why), 0);
+	ck_assert_str_eq(out + strlen(root), "/etc/real.conf");
+	ck_assert(S_ISREG(st.st_mode));
+
+	/* A link to a file outside the root leads to nothing inside it. */
+	ck_assert_int_eq(sf_mta_open(root, "/etc/abs-outside", why, sizeof why), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_ptr_nonnull(strstr(why, "/etc/abs-outside is a symbolic link to"));
+	ck_assert(sf_mta_exists(root, "/etc/abs-outside")); /* the name is there: reading says why */
+	ck_assert(!sf_mta_exists(root, "/etc/none"));
+
+	/* A loop is refused after SF_MTA_LINK_HOPS links. */
+	ck_assert_int_eq(sf_mta_open(root, "/etc/loop-a", why, sizeof why), -1);
+	ck_assert_int_eq(errno, ELOOP);
+	ck_assert_ptr_nonnull(strstr(why, "refused: more than"));
+
+	/* Simply not there: no reason, so callers stay silent. */
+	ck_assert_int_eq(sf_mta_open(root, "/etc/none.conf", why, sizeof why), -1);
+	ck_assert_str_eq(why, "");
+
+	/* A FIFO is not opened (it would block), a folder is not read. */
+	snprintf(fifo, sizeof fifo, "%s/etc/fifo", root);
+	ck_assert_int_eq(mkfifo(fifo, 0644), 0);
+	ck_assert_int_eq(sf_mta_open(root, "/etc/fifo", why, sizeof why), -1);
+	ck_assert_ptr_nonnull(strstr(why, "FIFO"));
+	ck_assert_int_eq(sf_mta_open(root, "/etc", why, sizeof why), -1);
+	ck_assert_ptr_nonnull(strstr(why, "a folder"));
+	/* The live system: the FIFO is not waited on there either. */
+	ck_assert_int_eq(sf_mta_open(NULL, fifo, why, sizeof why), -1);
+	ck_assert_ptr_nonnull(strstr(why, "FIFO"));
+	fx_remove_dir();
+}
+END_TEST
+
+START_TEST(include_bomb_is_capped)
+{
+	char text[400];
+	struct sf_setting s;
+	size_t i, n = 0;
+
+	fx_make_dir();
+	for (i = 0; i < 10; i++)
+		n += (size_t)snprintf(text + n, sizeof text - n, ".include /etc/bomb.conf\n");
+	put("/etc/bomb.conf", text);
+	memset(&pol, 0, sizeof pol);
+	memset(&m, 0, sizeof m);
+	sf_exim_parse_text(text, strlen(text), fx_dir, "/etc/exim.conf", &m, &pol);
+	ck_assert_uint_eq(pol.includes, SF_MTA_INCLUDES_MAX);
+	ck_assert(pol.includes_cap_hit);
+	ck_assert_uint_eq(pol.nfiles, 1); /* listed once however often it was read */
+	sf_exim_verdict(&m, "/etc/exim.conf", &s);
+	ck_assert_int_eq(s.value, SF_TRI_UNKNOWN);
+	ck_assert_ptr_nonnull(strstr(s.evidence, "not known"));
+	fx_remove_dir();
+}
+END_TEST
+
+START_TEST(a_gap_means_no_verdict)
+{
+	struct sf_setting s;
+	struct sf_buf b;
+
+	fx_make_dir();
+	put("/etc/auth.conf", "begin authenticators\np:\n driver = plaintext\n public_name = PLAIN\n"
+			      " server_advertise_condition = ${if def:tls_in_cipher}\n");
+	/* Read whole, the include gives a verdict. */
+	memset(&pol, 0, sizeof pol);
+	memset(&m, 0, sizeof m);
+	sf_exim_parse_text(".include /etc/auth.conf\n", 24, fx_dir, "main", &m, &pol);
+	sf_exim_verdict(&m, "x", &s);
+	ck_assert_int_eq(s.value, SF_TRI_YES);
+	/* Past the run's read budget the include is not read, and a part not
+	 * read might say otherwise: no verdict. */
+	memset(&pol, 0, sizeof pol);
+	memset(&m, 0, sizeof m);
+	pol.bytes_read = SF_MTA_TOTAL_MAX - 4;
+	ck_assert_int_eq(sf_mta_read(&pol, fx_dir, "/etc/auth.conf", "x", &b), -2);
+	ck_assert(pol.bytes_cap_hit);
+	ck_assert_uint_eq(pol.nunreadable, 1);
+	ck_assert_ptr_nonnull(strstr(pol.unreadable[0].why, "limit on settings read in one run"));
+	sf_exim_parse_text(".include /etc/auth.conf\n", 24, fx_dir, "main", &m, &pol);
+	sf_exim_verdict(&m, "x", &s);
+	ck_assert_int_eq(s.value, SF_TRI_UNKNOWN);
+	ck_assert_ptr_nonnull(strstr(s.evidence, "/etc/auth.conf (included from main) was not read"));
+	ck_assert_uint_eq(pol.nunreadable, 1); /* the same file and reason, said once */
+	fx_remove_dir();
+}
+END_TEST
+
 START_TEST(bp_output_blocks)
 {
 	struct sf_setting s;
@@ -168,6 +317,9 @@ mta_conf_suite(void)
 	tcase_add_test(tc, includes_and_broken_input);
 	tcase_add_test(tc, bp_output_blocks);
 	tcase_add_test(tc, durations_and_ports);
+	tcase_add_test(tc, paths_stay_inside_the_root);
+	tcase_add_test(tc, include_bomb_is_capped);
+	tcase_add_test(tc, a_gap_means_no_verdict);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -165,7 +165,7 @@ START_TEST(cancel_closes_every_socket_at_once)
 }
 END_TEST
 
-static volatile sig_atomic_t flag;
+static atomic_bool flag;
 
 static void
 cancel_after_first(void *ctx, const struct sf_progress *ev)
@@ -193,6 +193,76 @@ START_TEST(cancel_flag_stops_the_run)
 }
 END_TEST
 
+#include <stdio.h>
+
+#include "../../src/ui/session.h" /* the wizard's probe run, private to src/ui */
+
+/* A cancel requested before a run starts (Esc pressed just as the probe
+ * thread is created) must end the run at once: nothing on the way may
+ * clear the flag. The flag's type follows the probe options'. */
+static __typeof__(*((struct sf_probe_options *)0)->cancel) early;
+
+START_TEST(cancel_before_the_run_ends_it_at_once)
+{
+	struct sf_probe_options o;
+	struct sf_probe_result res;
+	struct sf_error err;
+	double t0;
+
+	ck_assert_int_eq(fakeserver_start(&servers[1], silent_script, fx_dir), 0);
+	sf_probe_options_init(&o);
+	o.host = "127.0.0.1";
+	o.mode = SF_MODE_PLAIN;
+	o.timeout_ms = TIMEOUT_MS;
+	o.ports[o.nports++] = servers[1].port;
+	early = 1;
+	o.cancel = &early;
+	t0 = sf_now_ms_precise();
+	ck_assert_int_eq(sf_probe_run(&o, &res, &err), 0);
+	ck_assert_msg(sf_now_ms_precise() - t0 < 500, "run took %.0f ms", sf_now_ms_precise() - t0);
+	ck_assert(res.cancelled);
+	ck_assert_msg(early, "the run cleared the cancel flag");
+	sf_probe_result_free(&res);
+}
+END_TEST
+
+/* The same through the wizard's session, which the full screen runs in
+ * its probe thread: the front end resets the flag before that thread
+ * starts, so the run itself must leave it alone. */
+START_TEST(cancel_before_the_wizard_probe_ends_it_at_once)
+{
+	static struct sf_ui_session ss;
+	struct sf_ui_options uo;
+	struct sf_wiz_prefill pre;
+	struct sf_wizard w;
+	FILE *out = fopen("/dev/null", "w");
+	double t0;
+
+	ck_assert_ptr_nonnull(out);
+	ck_assert_int_eq(fakeserver_start(&servers[1], silent_script, fx_dir), 0);
+	memset(&uo, 0, sizeof uo);
+	memset(&pre, 0, sizeof pre);
+	pre.server = "127.0.0.1";
+	pre.client = "thunderbird";
+	uo.maps[0].port = 587;
+	uo.maps[0].real = servers[1].port;
+	uo.nmaps = 1;
+	uo.timeout_ms = TIMEOUT_MS;
+	uo.prefill = pre;
+	sf_ui_session_init(&ss, &uo, out);
+	sf_wiz_init(&w, &pre);
+	ss.cancel = 1;
+	t0 = sf_now_ms_precise();
+	sf_ui_run_probe(&ss, &w);
+	ck_assert_msg(sf_now_ms_precise() - t0 < 500, "run took %.0f ms", sf_now_ms_precise() - t0);
+	ck_assert(ss.have_res);
+	ck_assert_msg(ss.res.cancelled, "the cancel was lost");
+	ck_assert(ss.cancel);
+	sf_ui_session_free(&ss);
+	fclose(out);
+}
+END_TEST
+
 Suite *
 runner_suite(void)
 {
@@ -204,6 +274,8 @@ runner_suite(void)
 	tcase_add_test(tc, silent_target_does_not_delay_the_others);
 	tcase_add_test(tc, cancel_closes_every_socket_at_once);
 	tcase_add_test(tc, cancel_flag_stops_the_run);
+	tcase_add_test(tc, cancel_before_the_run_ends_it_at_once);
+	tcase_add_test(tc, cancel_before_the_wizard_probe_ends_it_at_once);
 	suite_add_tcase(s, tc);
 	return s;
 }

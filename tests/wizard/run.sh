@@ -59,7 +59,8 @@ if exim_start "$dir/exim"; then
 
 	# 4b. An email address: a real dnsmasq on loopback names the server by
 	#     SRV; the Exim certificate carries another name.
-	dns_start "$dir" --srv-host=_submission._tcp.example.test,mail.example.test,587,0,1 ||
+	dns_start "$dir" --srv-host=_submission._tcp.example.test,mail.example.test,587,0,1 \
+		--host-record=smtpfix-test.example,127.0.0.1 ||
 		check "dnsmasq starts" false
 	printf '\n\n5\n\n' | "$bin" --plain --email someone@example.test --dns-server "127.0.0.1:$dns_port" \
 		--ca-file "$EXIM_CA" --port-map "587=$EXIM_PORT_CPANEL" --port-map "465=$EXIM_PORT_SMTPS" \
@@ -169,6 +170,58 @@ check "missing folder: said, not hidden" grep -q "Could not save the report in $
 "$bin" --role boss >/dev/null 2>&1; check "bad role" [ $? -eq 2 ]
 "$bin" --now 587:ssl </dev/null >/dev/null 2>&1; check "bad --now" [ $? -eq 2 ]
 "$bin" --client frobmail </dev/null >/dev/null 2>&1; check "bad client" [ $? -eq 2 ]
+
+# 10. A pasted line longer than the line buffer is one answer, not several:
+#     it is refused as a whole (and said so), and the question comes again.
+#     Before, the piece after byte 4095 answered the next question: a "q"
+#     there quit, and a piece could become the password.
+long=$(head -c 4095 /dev/zero | tr '\0' x)
+mkdir -p "$dir/r15"
+printf '%sq\n' "$long" | "$bin" --demo --plain --client thunderbird --report-dir "$dir/r15" >"$dir/out15" 2>&1
+check "long line: said so" grep -q "That line is longer than 4095 bytes; none of it was used." "$dir/out15"
+check "long line: the same question again" [ "$(grep -c '^Who is running smtpfix?' "$dir/out15")" -eq 2 ]
+check "long line: its tail did not quit" grep -q "In short:" "$dir/out15"
+mkdir -p "$dir/r16"
+printf '\n\n5\n\n2\n2\n%spractice-2026\n\npractice-2026\n\n\n\n\n\n\n\n\n\n\n' "$(head -c 4095 /dev/zero | tr '\0' u)" |
+	"$bin" --demo --plain --report-dir "$dir/r16" >"$dir/out16" 2>&1
+check "long line: no piece became the password" sh -c "grep -q 'Login          ok (PLAIN)' '$dir/out16' && [ \$(grep -c '^User name' '$dir/out16') -eq 2 ]"
+check "long line: nothing of it shown" sh -c "! grep -q 'uuuuuuuu' '$dir/out16'"
+
+# 11. An address at an international domain: its server is looked up by the
+#     name's A-labels, and both forms are said.
+idn_port=$((31000 + RANDOM % 2000))
+while exim_port_open "$idn_port"; do idn_port=$((idn_port + 1)); done
+"$(command -v dnsmasq || echo /usr/sbin/dnsmasq)" --keep-in-foreground --port="$idn_port" \
+	--listen-address=127.0.0.1 --bind-interfaces --no-resolv --no-hosts --no-poll --local=/test/ \
+	--log-facility=/dev/null --pid-file= --host-record=mail.xn--bcher-kva.test,127.0.0.1 \
+	2>"$dir/dnsmasq-idn.err" &
+idn_pid=$!
+sleep 0.3
+u_umlaut=$(printf '\303\274')
+mkdir -p "$dir/r17"
+"$bin" --demo --plain --client thunderbird --email "someone@b${u_umlaut}cher.test" \
+	--dns-server "127.0.0.1:$idn_port" --report-dir "$dir/r17" </dev/null >"$dir/out17" 2>&1
+kill "$idn_pid" 2>/dev/null
+wait "$idn_pid" 2>/dev/null
+check "international address: both forms said" \
+	grep -qF "International name: b${u_umlaut}cher.test is looked up as xn--bcher-kva.test." "$dir/out17"
+check "international address: its server found" \
+	grep -q "Outgoing server for this address: mail.xn--bcher-kva.test" "$dir/out17"
+
+# 12. From the password question on, no core file can be written (it would
+#     hold the password), even where the shell allows them.
+mkfifo "$dir/in18"
+( ulimit -c unlimited 2>/dev/null; exec "$bin" --demo --plain --report-dir "$dir/r17" <"$dir/in18" >"$dir/out18" 2>&1 ) &
+wiz_pid=$!
+exec 7>"$dir/in18"
+printf '\n\n5\n\n2\n2\n\n' >&7
+for _ in $(seq 50); do grep -q "^Password" "$dir/out18" && break; sleep 0.1; done
+check "password: asked" grep -q "^Password" "$dir/out18"
+check "password: no core file from here on" grep -qE "^Max core file size +0 +0 " "/proc/$wiz_pid/limits"
+printf 'practice-2026\n' >&7
+exec 7>&-
+wait "$wiz_pid"
+check "password: the run ends" grep -q "smtpfix: done." "$dir/out18"
 
 echo "wizard: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
