@@ -32,7 +32,23 @@ struct sf_server_option {
 	bool weakens; /* lowers security: listed last, with what it exposes */
 };
 
+/* The kind of server, for advice in its own terms (help/server/advice.txt). */
+enum sf_server_kind {
+	SF_SERVER_UNKNOWN,
+	SF_SERVER_CPANEL,
+	SF_SERVER_EXIM,
+	SF_SERVER_POSTFIX,
+	SF_SERVER_DOVECOT,
+	SF_SERVER_OPENSMTPD,
+	SF_SERVER_MICROSOFT365,
+	SF_SERVER_GOOGLE
+};
+
+const char *sf_server_kind_id(enum sf_server_kind k);
+const char *sf_server_kind_words(enum sf_server_kind k); /* "Postfix", "cPanel's Exim" */
+
 struct sf_diagnosis {
+	enum sf_server_kind kind;
 	struct sf_diag_finding findings[SF_DIAG_MAX_FINDINGS]; /* most important first */
 	size_t nfindings;
 	struct sf_recommendation settings; /* what to set in the mail program */
@@ -45,8 +61,19 @@ struct sf_diag_input {
 	const struct sf_policy *policy;       /* may be NULL */
 	const struct sf_log_scan *log;        /* may be NULL */
 	const struct sf_explain_result *text; /* may be NULL */
+	/* How the mail program is set now, when the person said so. */
+	bool now_known;
+	int now_port;
+	enum sf_security now_security;
 };
 
 void sf_diagnose(const struct sf_diag_input *in, struct sf_diagnosis *out);
+
+/* The one verdict every front end shows and the exit status follows:
+ * healthy only when the probe found the server serving mail programs
+ * well AND no finding is a problem. *why (may be NULL) gets the first
+ * reason otherwise. */
+bool sf_diag_healthy(const struct sf_diagnosis *d, const struct sf_probe_result *p, char *why,
+	size_t whysz);
 
 #endif

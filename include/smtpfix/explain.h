@@ -1,5 +1,17 @@
-/* The recognizer: pasted error text (server replies, client dialogs, log
- * lines) to likely causes, from the catalog in help/errors/catalog.txt. */
+/* The recognizer: error text (a paste, a live server reply, a log line) to
+ * likely causes. Knowledge lives in the help/errors files; the engine here is
+ * generic. Each file is a list of entries that add weighted evidence for
+ * causes, from one layer:
+ *   code     SMTP reply codes and RFC 3463 enhanced status codes
+ *   network  socket and resolver errors as each runtime spells them
+ *   tls      TLS library, certificate and handshake errors
+ *   client   wording of mail libraries and mail programs
+ *   log      server log lines (Exim, Postfix, Dovecot, saslauthd, ...)
+ *   catalog  whole known messages (help/errors/catalog.txt), strongest
+ * A cause's score is the weight of its strongest evidence, raised a little
+ * when other layers agree. Callers get, per cause, the evidence that led to
+ * it. The errors layer does no I/O: it reads text handed to it, or the
+ * copy of help/ compiled into the program. */
 #ifndef SMTPFIX_EXPLAIN_H
 #define SMTPFIX_EXPLAIN_H
 
@@ -8,18 +20,31 @@
 
 #include "smtpfix/error.h"
 
-#define SF_EXPLAIN_MAX_CAUSES  12
-#define SF_EXPLAIN_TEXT_MAX    (64 * 1024) /* longest paste considered */
-#define SF_EXPLAIN_FIELD_MAX   400
+#define SF_EXPLAIN_MAX_CAUSES   12
+#define SF_EXPLAIN_TEXT_MAX     (64 * 1024) /* longest paste considered */
+#define SF_EXPLAIN_FIELD_MAX    400
+#define SF_EXPLAIN_MAX_EVIDENCE 6           /* per cause, strongest first */
+#define SF_EXPLAIN_MATCH_MAX    160         /* the span an evidence rests on */
+#define SF_EXPLAIN_LAYER_MAX    16
+#define SF_EXPLAIN_ENHANCED_MAX 16          /* "5.7.139" and the like */
+
+struct sf_explain_evidence {
+	char layer[SF_EXPLAIN_LAYER_MAX]; /* code, network, tls, client, log, catalog */
+	char entry[64];                   /* the data entry that matched */
+	char matched[SF_EXPLAIN_MATCH_MAX];
+	double weight;
+};
 
 struct sf_explain_cause {
 	char cause[48];
 	double score;
-	char entry[64];                     /* the catalog entry that gave it */
+	char entry[64];                     /* the strongest entry that gave it */
 	char matched[SF_EXPLAIN_FIELD_MAX]; /* the part of the text it rests on */
 	char means[SF_EXPLAIN_FIELD_MAX];
 	char next[SF_EXPLAIN_FIELD_MAX];
 	char warning[SF_EXPLAIN_FIELD_MAX]; /* misleading advice in the message, or "" */
+	struct sf_explain_evidence evidence[SF_EXPLAIN_MAX_EVIDENCE];
+	size_t nevidence;
 };
 
 struct sf_explain_result {
@@ -32,12 +57,54 @@ struct sf_explain_result {
 	size_t nwarnings;
 };
 
-/* Recognize text against the catalog (its text, as in help/). */
+/* One knowledge file: its help path ("errors/tls.txt", "causes/ID.txt")
+ * and its text. errors/ files give evidence; causes/ files give the
+ * fallback "means" and "next" of their cause. */
+struct sf_explain_source {
+	const char *path;
+	const char *text;
+	size_t len;
+};
+
+/* Parsed knowledge, built once and then only read: one may be shared by
+ * threads. Owned by the caller (sf_explain_kb_free). */
+struct sf_explain_kb;
+
+/* Build from sources. NULL with err set when out of memory. Entries that
+ * fail sf_explain_check_file are skipped, not fatal: the checker (run by the
+ * unit tests over every built-in file) is what keeps the data right. */
+struct sf_explain_kb *sf_explain_kb_new(const struct sf_explain_source *src, size_t nsrc,
+	struct sf_error *err);
+/* Built from the copy of help/ compiled into the program, with catalog
+ * (when not NULL) in place of the built-in errors/catalog.txt. */
+struct sf_explain_kb *sf_explain_kb_builtin(const char *catalog, size_t catlen, struct sf_error *err);
+void sf_explain_kb_free(struct sf_explain_kb *kb);
+
+/* Recognize text (at most SF_EXPLAIN_TEXT_MAX bytes are looked at). */
+int sf_explain_kb_run(const struct sf_explain_kb *kb, const char *text, size_t len,
+	struct sf_explain_result *out, struct sf_error *err);
+
+/* Recognize text against catalog plus the other built-in errors/ files.
+ * Builds the knowledge for this call only; callers that explain many texts
+ * keep a kb instead. */
 int sf_explain(const char *text, size_t len, const char *catalog, size_t catlen,
 	struct sf_explain_result *out, struct sf_error *err);
 
-/* Check a catalog: every entry has an id, a match or hint, and causes
- * from `known` (NULL-terminated). Problems go to err, one at a time. */
+/* A live server reply, classified exactly as a pasted one: the probe's
+ * diagnosis calls this with what it read (code 535, enhanced "5.7.8" or
+ * NULL, the reply's text), so the same words give the same cause wherever
+ * they come from. kb may be NULL (then the built-in knowledge is used). */
+int sf_explain_reply(const struct sf_explain_kb *kb, int code, const char *enhanced,
+	const char *text, struct sf_explain_result *out, struct sf_error *err);
+
+/* Check one errors/ file (the catalog or a layer file): every entry has an
+ * id and something to match, names only causes from `known`
+ * (NULL-terminated), has weights in (0, 1], well-formed codes, and a bare
+ * reply code never claims more than 0.5; catalog entries also need means
+ * and next. The first problem goes to err. */
+int sf_explain_check_file(const char *text, size_t len, const char *const *known,
+	struct sf_error *err);
+/* The catalog's checker (the same rules). */
 int sf_explain_check_catalog(const char *catalog, size_t catlen, const char *const *known,
 	struct sf_error *err);
 

@@ -52,6 +52,10 @@ struct sf_exim_auth {
 	char driver[32];
 	char public_name[32];
 	char advertise_condition[SF_MTA_VALUE_MAX];
+	/* It has a server_* option: Exim offers it to clients. An
+	 * authenticator with client_* options only is what Exim itself uses
+	 * when it sends to a smarthost (Debian's stock template has those). */
+	bool server_side;
 };
 
 struct sf_exim_model {

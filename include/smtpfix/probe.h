@@ -180,6 +180,7 @@ struct sf_recommendation {
 	bool found;
 	bool as_typed;   /* works with the host name the person typed */
 	bool from_certificate; /* host is a certificate name that leads to the same server */
+	bool cert_decision;    /* the program will question the certificate: see why */
 	bool insecure;   /* only a setting without encryption works */
 	char host[SF_HOST_MAX + 1];
 	int port;

@@ -43,6 +43,7 @@ enum sf_step {
 	SF_STEP_TLS_HANDSHAKE,
 	SF_STEP_EHLO_TLS,
 	SF_STEP_AUTH,
+	SF_STEP_AUTH_CHECK,  /* AUTH started without a password, then cancelled */
 	SF_STEP_MAIL,
 	SF_STEP_RCPT,
 	SF_STEP_DATA,
@@ -75,6 +76,10 @@ struct sf_session_config {
 	const char *mail_from;
 	const char *rcpt_to;
 	bool rcpt_test;                  /* MAIL FROM + RCPT TO without login */
+	/* On a connection that stays in plain text and lists AUTH: start it
+	 * (LOGIN, else PLAIN) and cancel at the first challenge with "*", to
+	 * see whether the login listed is really taken. No password is sent. */
+	bool auth_check;
 	struct sf_transcript *transcript; /* may be NULL */
 	/* The password's forms, taken out of everything the server says
 	 * before it is recorded or kept (may be NULL). Set it on every
@@ -107,6 +112,11 @@ struct sf_exchange {
 struct sf_session_result {
 	struct sf_exchange greeting, ehlo, helo, starttls, ehlo_tls, auth, mail, rcpt, data, message,
 		rset, quit;
+	/* The password-free check (auth_check): the reply to "AUTH MECH", and
+	 * whether the server refused it although EHLO listed it. */
+	struct sf_exchange auth_check;
+	char auth_check_mech[SF_AUTH_MECH_MAX];
+	bool auth_check_refused;
 	struct sf_ehlo caps;     /* from EHLO before TLS (valid if ehlo.replied 2xx) */
 	struct sf_ehlo caps_tls; /* from EHLO under TLS */
 	bool caps_valid, caps_tls_valid;
@@ -128,6 +138,7 @@ struct sf_session {
 	struct sf_session_config cfg;
 	enum sf_step step;
 	int auth_round;           /* continuation lines sent in the AUTH exchange */
+	bool auth_check_cancelled; /* "*" sent in the password-free check */
 	bool awaiting_tls;
 	struct sf_reply_parser parser;
 	struct sf_buf out;

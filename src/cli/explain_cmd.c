@@ -37,6 +37,15 @@ print_text(const struct sf_explain_result *r)
 		sf_sanitize_append(&b, c->matched, strlen(c->matched), 200, &err);
 		printf("%zu. %s (%.0f%%)\n   because of: \"%s\"\n   %s\n   Next: %s\n", i + 1, c->cause,
 			c->score * 100, b.data ? b.data : "", c->means, c->next);
+		if (c->nevidence > 1) {
+			size_t k;
+
+			/* Which layers agreed, so a reader sees why it ranks here. */
+			printf("   evidence:");
+			for (k = 0; k < c->nevidence; k++)
+				printf("%s %s", k ? "," : "", c->evidence[k].layer);
+			printf("\n");
+		}
 	}
 	for (i = 0; i < r->nwarnings; i++)
 		printf("Careful: %s\n", r->warnings[i]);
@@ -49,7 +58,7 @@ print_json(const struct sf_explain_result *r)
 	struct sf_buf b;
 	struct sf_json j;
 	struct sf_error err;
-	size_t i;
+	size_t i, k;
 
 	sf_buf_init(&b, 1 << 20);
 	sf_json_init(&j, &b, 2);
@@ -67,6 +76,18 @@ print_json(const struct sf_explain_result *r)
 		sf_json_kv_string(&j, "next", c->next);
 		sf_json_kv_string_or_null(&j, "warning", c->warning[0] ? c->warning : NULL);
 		sf_json_kv_string(&j, "entry", c->entry);
+		/* What in the text pointed to this cause, strongest first. */
+		sf_json_key(&j, "evidence");
+		sf_json_array_begin(&j);
+		for (k = 0; k < c->nevidence; k++) {
+			sf_json_object_begin(&j);
+			sf_json_kv_string(&j, "layer", c->evidence[k].layer);
+			sf_json_kv_string(&j, "matched", c->evidence[k].matched);
+			sf_json_kv_string(&j, "entry", c->evidence[k].entry);
+			sf_json_kv_double(&j, "weight", c->evidence[k].weight, 2);
+			sf_json_object_end(&j);
+		}
+		sf_json_array_end(&j);
 		sf_json_object_end(&j);
 	}
 	sf_json_array_end(&j);

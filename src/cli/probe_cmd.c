@@ -275,11 +275,11 @@ parse_args(int argc, char **argv, struct probe_args *a)
 }
 
 static int
-exit_status(const struct sf_probe_result *res)
+exit_status(const struct sf_probe_result *res, const struct sf_diagnosis *diag)
 {
 	if (!res->resolved || !sf_probe_reached(res))
 		return SF_EXIT_NOTHING;
-	return sf_probe_healthy(res, NULL, 0) ? SF_EXIT_OK : SF_EXIT_PROBLEM;
+	return sf_diag_healthy(diag, res, NULL, 0) ? SF_EXIT_OK : SF_EXIT_PROBLEM;
 }
 
 /* The chosen program's steps, filled with the recommended setting. */
@@ -467,8 +467,10 @@ sf_cli_probe(int argc, char **argv)
 		return err.code == SF_E_USAGE ? SF_EXIT_USAGE : SF_EXIT_NOTHING;
 	}
 	{
-		struct sf_diag_input in = { &res, NULL, NULL, NULL };
+		struct sf_diag_input in;
 
+		memset(&in, 0, sizeof in);
+		in.probe = &res;
 		sf_diagnose(&in, &diagnosis);
 	}
 	sf_buf_init(&out, SF_REPORT_MAX);
@@ -486,7 +488,7 @@ sf_cli_probe(int argc, char **argv)
 	} else {
 		fwrite(out.data, 1, out.len, stdout);
 		fflush(stdout);
-		rc = res.cancelled ? SF_EXIT_CANCELLED : exit_status(&res);
+		rc = res.cancelled ? SF_EXIT_CANCELLED : exit_status(&res, &diagnosis);
 	}
 	sf_buf_free(&out);
 	sf_probe_result_free(&res);

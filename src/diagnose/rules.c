@@ -2,9 +2,11 @@
  * cause applies, fills one finding with the evidence it rests on. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "smtpfix/diagnose.h"
+#include "smtpfix/help.h"
 
 typedef bool (*rule_fn)(const struct sf_diag_input *in, struct sf_diag_finding *f);
 
@@ -41,21 +43,19 @@ evidence(struct sf_diag_finding *f, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* The transcript line of a target that starts with `prefix`, as evidence. */
+/* The AUTH line of the EHLO reply given under TLS, from the parsed
+ * reply of that connection (never from searching the transcript, where
+ * the plain-text EHLO of the same connection comes first). */
 static void
-transcript_evidence(struct sf_diag_finding *f, const struct sf_target_result *t, enum sf_dir dir,
-	const char *prefix, const char *label)
+auth_after_tls_evidence(struct sf_diag_finding *f, const struct sf_target_result *t)
 {
-	size_t i;
+	char mechs[SF_DIAG_TEXT_MAX];
+	size_t i, n = 0;
 
-	for (i = 0; i < t->transcript.count; i++) {
-		const struct sf_transcript_entry *e = &t->transcript.entries[i];
-
-		if (e->dir == dir && strncmp(e->text, prefix, strlen(prefix)) == 0) {
-			evidence(f, "%s (port %d): %s: %.300s", label, t->port, sf_dir_tag(dir), e->text);
-			return;
-		}
-	}
+	mechs[0] = '\0';
+	for (i = 0; i < t->smtp.caps_tls.nauth && n + 1 < sizeof mechs; i++)
+		n += (size_t)snprintf(mechs + n, sizeof mechs - n, " %s", t->smtp.caps_tls.auth[i]);
+	evidence(f, "after STARTTLS (port %d), EHLO lists AUTH%s", t->port, mechs);
 }
 
 static void
@@ -67,6 +67,45 @@ reply_line(const struct sf_reply *r, char *out, size_t outsz)
 	for (i = 0; t[i] != '\0' && n + 1 < outsz; i++)
 		out[n++] = t[i] == '\n' ? ' ' : t[i];
 	out[n < outsz ? n : outsz - 1] = '\0';
+}
+
+/* A live reply through the same recognizer as a pasted message, so the
+ * same words give the same cause wherever they come from. The cause is
+ * taken when it is one of `allowed` (NULL-terminated); else `fallback`.
+ * *means gets the recognizer's plain words, or "" when it had none. */
+static const char *
+classify_reply(const struct sf_reply *r, const char *const *allowed, const char *fallback,
+	char *means, size_t meanssz)
+{
+	struct sf_explain_result *res = malloc(sizeof *res);
+	const char *found = fallback;
+	size_t i, k;
+	bool done = false;
+
+	means[0] = '\0';
+	if (res == NULL || sf_explain_reply(NULL, r->code, r->enhanced[0] ? r->enhanced : NULL,
+				   r->text ? r->text : "", res, NULL) < 0) {
+		free(res);
+		return fallback;
+	}
+	/* The best-ranked cause that fits this kind of refusal. */
+	for (i = 0; i < res->ncauses && !done; i++)
+		for (k = 0; allowed[k] != NULL && !done; k++)
+			if (strcmp(res->causes[i].cause, allowed[k]) == 0) {
+				snprintf(means, meanssz, "%s", res->causes[i].means);
+				found = allowed[k];
+				done = true;
+			}
+	free(res);
+	return found;
+}
+
+/* The connection got far enough for TLS to be the server's doing: it
+ * either greeted (STARTTLS) or was an SSL/TLS connection. */
+static bool
+greeted_or_tls(const struct sf_target_result *t)
+{
+	return t->mode == SF_MODE_TLS || (t->smtp.greeting.replied && t->smtp.greeting.reply.code / 100 == 2);
 }
 
 /* Where a submission problem is best shown: the submission port mail
@@ -83,6 +122,19 @@ port_rank(int port)
 	return (int)(sizeof order / sizeof order[0]);
 }
 
+/* The plain-text connection on a port whose listed login was refused
+ * when started without a password, or NULL. */
+static const struct sf_target_result *
+plain_auth_refusal(const struct sf_probe_result *p, int port)
+{
+	size_t i;
+
+	for (i = 0; p != NULL && i < p->ntargets; i++)
+		if (p->targets[i].port == port && p->targets[i].smtp.auth_check_refused)
+			return &p->targets[i];
+	return NULL;
+}
+
 /* A target that shows login offered only after TLS: plain EHLO without
  * AUTH and EHLO under TLS with it; on the best-ranked port. */
 static const struct sf_target_result *
@@ -94,7 +146,9 @@ auth_after_tls_target(const struct sf_probe_result *p)
 	for (i = 0; p != NULL && i < p->ntargets; i++) {
 		const struct sf_session_result *s = &p->targets[i].smtp;
 
-		if (s->caps_valid && s->caps_tls_valid && s->caps.nauth == 0 && s->caps_tls.nauth > 0 &&
+		if (s->caps_valid && s->caps_tls_valid &&
+			(s->caps.nauth == 0 || plain_auth_refusal(p, p->targets[i].port) != NULL) &&
+			s->caps_tls.nauth > 0 &&
 			(best == NULL || port_rank(p->targets[i].port) < port_rank(best->port)))
 			best = &p->targets[i];
 	}
@@ -117,6 +171,18 @@ plain_refusal(const struct sf_probe_result *p, int port)
 	return NULL;
 }
 
+/* The person's program meets this: set to no encryption, or the message
+ * they pasted says so. */
+static bool
+program_meets_plain_refusal(const struct sf_diag_input *in)
+{
+	if (in->now_known)
+		return in->now_security == SF_SEC_NONE;
+	return in->text != NULL && in->text->ncauses > 0 &&
+		(strcmp(in->text->causes[0].cause, "auth-requires-tls") == 0 ||
+			strcmp(in->text->causes[0].cause, "client-not-authenticating") == 0);
+}
+
 static bool
 rule_auth_requires_tls(const struct sf_diag_input *in, struct sf_diag_finding *f)
 {
@@ -126,16 +192,30 @@ rule_auth_requires_tls(const struct sf_diag_input *in, struct sf_diag_finding *f
 	if (t == NULL && !policy)
 		return false;
 	r = t != NULL ? plain_refusal(in->probe, t->port) : NULL;
-	say(f, "auth-requires-tls", r != NULL ? "problem" : "info", t != NULL ? 0.95 : 0.8,
+	/* A server that asks for encryption before login is doing right: the
+	 * finding explains what a program set to no encryption meets, and is
+	 * a problem only when the person's program is set that way. */
+	say(f, "auth-requires-tls", r != NULL && program_meets_plain_refusal(in) ? "problem" : "info",
+		t != NULL ? 0.95 : 0.8,
 		"The server offers login only after encryption starts. A mail program set to no "
 		"encryption therefore never logs in, and the server refuses its mail%s. The fix: "
 		"STARTTLS on port 587 (or SSL/TLS on 465) with authentication on, and the full email "
 		"address as the user name.", r != NULL ? " when it names the recipient (RCPT)" : "");
 	if (t != NULL) {
-		evidence(f, "before TLS (port %d), EHLO lists no AUTH", t->port);
-		transcript_evidence(f, t, SF_DIR_SERVER, "250-AUTH", "after STARTTLS");
-		if (f->nevidence < 2)
-			transcript_evidence(f, t, SF_DIR_SERVER, "250 AUTH", "after STARTTLS");
+		const struct sf_target_result *refusal = plain_auth_refusal(in->probe, t->port);
+
+		if (refusal != NULL) {
+			char line[SF_DIAG_TEXT_MAX];
+
+			reply_line(&refusal->smtp.auth_check.reply, line, sizeof line);
+			evidence(f, "before TLS (port %d), EHLO lists AUTH but \"AUTH %s\" is refused: %.300s",
+				t->port, refusal->smtp.auth_check_mech, line);
+		} else if (t->smtp.caps.auth_offered) {
+			evidence(f, "before TLS (port %d), EHLO lists AUTH with no mechanism", t->port);
+		} else {
+			evidence(f, "before TLS (port %d), EHLO lists no AUTH", t->port);
+		}
+		auth_after_tls_evidence(f, t);
 	}
 	if (r != NULL) {
 		char line[SF_DIAG_TEXT_MAX];
@@ -153,8 +233,13 @@ rule_auth_requires_tls(const struct sf_diag_input *in, struct sf_diag_finding *f
 static bool
 rule_wrong_credentials(const struct sf_diag_input *in, struct sf_diag_finding *f)
 {
+	/* What a refused login can mean besides a wrong password. */
+	static const char *const login_causes[] = { "wrong-credentials", "basic-auth-disabled",
+		"app-password-required", "auth-backend-failure", "account-suspended", "ip-blocked",
+		"rate-limited", "auth-mechanism-mismatch", "auth-requires-tls", NULL };
 	const struct sf_target_result *l;
-	char line[SF_DIAG_TEXT_MAX];
+	char line[SF_DIAG_TEXT_MAX], means[SF_DIAG_TEXT_MAX];
+	const char *cause;
 
 	if (in->probe == NULL || in->probe->login_index < 0)
 		return false;
@@ -162,11 +247,261 @@ rule_wrong_credentials(const struct sf_diag_input *in, struct sf_diag_finding *f
 	if (l->smtp.auth_outcome != SF_AUTH_REFUSED)
 		return false;
 	reply_line(&l->smtp.auth.reply, line, sizeof line);
-	say(f, "wrong-credentials", "problem", 0.9,
-		"The server refused the user name or password (the connection and encryption are fine). "
-		"Use the full email address as the user name and re-type the password; after several "
-		"failures the server may block your address for a while.");
+	cause = classify_reply(&l->smtp.auth.reply, login_causes, "wrong-credentials", means, sizeof means);
+	if (strcmp(cause, "wrong-credentials") == 0)
+		say(f, cause, "problem", 0.9,
+			"The server refused the user name or password (the connection and encryption are "
+			"fine). Use the full email address as the user name and re-type the password; after "
+			"several failures the server may block your address for a while.");
+	else
+		say(f, cause, "problem", 0.85, "The login was refused, and not for a mistyped password: %s",
+			means[0] ? means : "see the server's words below.");
 	evidence(f, "login test on port %d with %s: %.300s", l->port, l->smtp.auth_mechanism, line);
+	return true;
+}
+
+/* Logged in, then MAIL or RCPT refused: the setting is right; what the
+ * refusal says decides the cause (greylisting, a sending limit, a sender
+ * the account may not use ...). */
+static bool
+rule_refused_after_login(const struct sf_diag_input *in, struct sf_diag_finding *f)
+{
+	static const char *const causes[] = { "greylisted", "rate-limited", "message-too-large",
+		"sender-rejected", "recipient-rejected", "ip-blocked", "account-suspended",
+		"client-not-authenticating", NULL };
+	const struct sf_target_result *l;
+	const struct sf_exchange *x;
+	char line[SF_DIAG_TEXT_MAX], means[SF_DIAG_TEXT_MAX];
+	const char *cause, *fallback;
+
+	if (in->probe == NULL || in->probe->login_index < 0)
+		return false;
+	l = &in->probe->targets[in->probe->login_index];
+	if (l->smtp.auth_outcome != SF_AUTH_OK)
+		return false;
+	x = l->smtp.mail.replied && l->smtp.mail.reply.code / 100 != 2 ? &l->smtp.mail
+		: l->smtp.rcpt.replied && l->smtp.rcpt.reply.code / 100 != 2 ? &l->smtp.rcpt
+									 : NULL;
+	if (x == NULL)
+		return false;
+	/* A temporary refusal (4xx) is a wait, not a wrong setting. */
+	fallback = x->reply.code / 100 == 4 ? (x->reply.code == 421 ? "rate-limited" : "greylisted")
+					    : "sender-rejected";
+	cause = classify_reply(&x->reply, causes, fallback, means, sizeof means);
+	reply_line(&x->reply, line, sizeof line);
+	say(f, cause, "problem", 0.8, "The login works, but the server %s the mail at %s: %s",
+		x->reply.code / 100 == 4 ? "put off" : "refused", x == &l->smtp.mail ? "MAIL FROM" : "RCPT TO",
+		means[0] ? means : "see the server's words below.");
+	evidence(f, "after logging in (port %d): %.300s%s", l->port, line,
+		x->disconnected ? " (and the server hung up)" : "");
+	return true;
+}
+
+/* A port that greets with a refusal (421 too many connections, 554 your
+ * address is listed): a problem when no setting is left to use. */
+static bool
+rule_greeting_refused(const struct sf_diag_input *in, struct sf_diag_finding *f)
+{
+	static const char *const causes[] = { "rate-limited", "ip-blocked", "greylisted",
+		"account-suspended", NULL };
+	const struct sf_probe_result *p = in->probe;
+	char line[SF_DIAG_TEXT_MAX], means[SF_DIAG_TEXT_MAX];
+	const char *cause;
+	size_t i;
+
+	for (i = 0; p != NULL && i < p->ntargets; i++) {
+		const struct sf_target_result *t = &p->targets[i];
+		const struct sf_reply *g = &t->smtp.greeting.reply;
+
+		if (t->purpose != SF_PURPOSE_MAIN || !t->smtp.greeting.replied || g->code / 100 == 2)
+			continue;
+		cause = classify_reply(g, causes, g->code / 100 == 4 ? "rate-limited" : "ip-blocked", means,
+			sizeof means);
+		reply_line(g, line, sizeof line);
+		say(f, cause, p->recommended.found ? "warning" : "problem", 0.75,
+			"The server turns connections away on port %d before any question is asked: %s",
+			t->port, means[0] ? means : "see its words below.");
+		evidence(f, "greeting on port %d: %.300s", t->port, line);
+		return true;
+	}
+	return false;
+}
+
+/* Every port that connects stays silent: something between accepts the
+ * connection and never passes it on (a firewall, an antivirus proxy, an
+ * overloaded server). A port is silent when no connection to it was ever
+ * greeted and one of them waited for the greeting in vain (on 465 that is
+ * the plain-text follow-up, the TLS one failing on the silence). */
+static bool
+rule_never_greets(const struct sf_diag_input *in, struct sf_diag_finding *f)
+{
+	const struct sf_probe_result *p = in->probe;
+	size_t i, k, silent = 0, ports = 0;
+
+	if (p == NULL || !sf_probe_reached(p))
+		return false;
+	for (i = 0; i < p->ntargets; i++) {
+		const struct sf_target_result *t = &p->targets[i];
+		bool first = true, greeted = false, waited = false;
+
+		if (t->purpose != SF_PURPOSE_MAIN || !t->connect_ok)
+			continue;
+		for (k = 0; k < i; k++)
+			if (p->targets[k].purpose == SF_PURPOSE_MAIN && p->targets[k].port == t->port &&
+				p->targets[k].connect_ok)
+				first = false;
+		if (!first)
+			continue;
+		ports++;
+		for (k = 0; k < p->ntargets; k++) {
+			const struct sf_target_result *o = &p->targets[k];
+
+			if (o->port != t->port || !o->connect_ok)
+				continue;
+			greeted |= o->smtp.greeting.replied;
+			waited |= o->smtp.fail_code == SF_E_TIMEOUT && o->smtp.fail_step == SF_STEP_GREETING;
+		}
+		if (!greeted && waited) {
+			silent++;
+			evidence(f, "port %d: connected, then no greeting within the time allowed", t->port);
+		}
+	}
+	if (ports == 0 || silent != ports)
+		return false;
+	say(f, "server-unreachable", "problem", 0.7,
+		"Connections open but nothing ever answers on any port: a firewall, an antivirus program "
+		"that checks mail, or an overloaded server holds them. Try from another network, or "
+		"switch off mail scanning in the antivirus for a test.");
+	return true;
+}
+
+/* The server lists no login on any port, before or after TLS. */
+static bool
+rule_no_login_anywhere(const struct sf_diag_input *in, struct sf_diag_finding *f)
+{
+	const struct sf_probe_result *p = in->probe;
+	size_t i, seen = 0;
+
+	if (p == NULL || !p->analysed)
+		return false;
+	for (i = 0; i < p->npolicies; i++) {
+		if (strcmp(p->policies[i].status, "open") != 0)
+			continue;
+		if (strcmp(p->policies[i].auth, "not-offered") != 0)
+			return false;
+		seen++;
+		evidence(f, "port %d: EHLO lists no AUTH, with or without TLS", p->policies[i].port);
+	}
+	if (seen == 0)
+		return false;
+	say(f, "auth-not-offered", "problem", 0.8,
+		"The server offers no login on any port probed, so a mail program cannot authenticate "
+		"here: this is a server for receiving mail, or its submission service is off. Ask the "
+		"provider which server and port to send through.");
+	return true;
+}
+
+/* STARTTLS removed from the server's offer on the way: the telltale
+ * "XXXXXXXA" (a firewall's SMTP inspection overwrote the word). */
+static bool
+rule_starttls_stripped(const struct sf_diag_input *in, struct sf_diag_finding *f)
+{
+	const struct sf_probe_result *p = in->probe;
+	size_t i, k;
+
+	for (i = 0; p != NULL && i < p->ntargets; i++) {
+		const struct sf_session_result *s = &p->targets[i].smtp;
+
+		if (!s->caps_valid || s->starttls_offered)
+			continue;
+		for (k = 0; k < s->caps.nextensions; k++) {
+			const char *x = s->caps.extensions[k];
+
+			if (strspn(x, "X") >= 6 && strlen(x) == 8) {
+				say(f, "starttls-stripped", "problem", 0.85,
+					"Something between this computer and the server removes STARTTLS from "
+					"the server's offer (a firewall or router inspecting mail), so no "
+					"program can start encryption on this port. Use SSL/TLS on 465, or turn "
+					"off the SMTP inspection (\"fixup\") on that device.");
+				evidence(f, "port %d: EHLO lists \"%.40s\" where STARTTLS would be",
+					p->targets[i].port, x);
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+/* TLS fails on the server's side everywhere it is offered: the server
+ * agrees to STARTTLS or expects SSL/TLS, then breaks off the handshake
+ * with an internal error. No program setting can fix that. */
+static bool
+rule_server_tls_broken(const struct sf_diag_input *in, struct sf_diag_finding *f)
+{
+	const struct sf_probe_result *p = in->probe;
+	size_t i, tried = 0, broken = 0;
+
+	for (i = 0; p != NULL && i < p->ntargets; i++) {
+		const struct sf_target_result *t = &p->targets[i];
+		bool agreed = t->smtp.starttls.replied && t->smtp.starttls.reply.code == 220;
+
+		if (!t->tls_attempted || (t->mode != SF_MODE_TLS && !agreed) || !greeted_or_tls(t))
+			continue;
+		/* smtpfix's own SSL/TLS try on a plain-text port says nothing
+		 * about the server's TLS: it did not answer in TLS at all. */
+		if (!t->tls.handshake_ok && strstr(t->tls.handshake_error, "did not answer in TLS") != NULL)
+			continue;
+		tried++;
+		if (!t->tls.handshake_ok && strstr(t->tls.handshake_error, "internal error") != NULL) {
+			broken++;
+			evidence(f, "port %d: %.300s", t->port, t->tls.handshake_error);
+		}
+	}
+	if (tried == 0 || broken != tried)
+		return false;
+	say(f, "server-tls-unavailable", "problem", 0.8,
+		"The server starts encryption and then fails at it on its own side, on every port: its "
+		"TLS setup (certificate, key or library) is broken. No mail program setting can fix this; "
+		"the server's administrator must look at the mail server's log.");
+	return true;
+}
+
+/* Encryption starts, then the server drops the connection before or at
+ * its first answer, on every connection that got that far: the server
+ * breaks on its own side (a login service it cannot reach is a common
+ * reason: Postfix stops when its SASL socket is missing). */
+static bool
+rule_drops_after_tls(const struct sf_diag_input *in, struct sf_diag_finding *f)
+{
+	const struct sf_probe_result *p = in->probe;
+	size_t i, secured = 0, dropped = 0;
+	bool submission = false;
+
+	/* The submission ports decide when there are any: port 25 is for
+	 * servers and often has no login service to fail. */
+	for (i = 0; p != NULL && i < p->ntargets; i++)
+		if (p->targets[i].tls.handshake_ok && p->targets[i].port != 25)
+			submission = true;
+	for (i = 0; p != NULL && i < p->ntargets; i++) {
+		const struct sf_target_result *t = &p->targets[i];
+		const struct sf_session_result *s = &t->smtp;
+
+		if (!t->tls.handshake_ok || (submission && t->port == 25))
+			continue;
+		secured++;
+		if (!s->caps_tls_valid && (s->fail_code == SF_E_RESET || s->fail_code == SF_E_CLOSED) &&
+			(s->fail_step == SF_STEP_EHLO_TLS || s->fail_step == SF_STEP_GREETING)) {
+			dropped++;
+			evidence(f, "port %d: TLS started, then %.300s", t->port, s->fail_message);
+		}
+	}
+	if (secured == 0 || dropped != secured)
+		return false;
+	say(f, "server-tls-unavailable", "problem", 0.75,
+		"Encryption starts, and then the server drops the connection before it answers, on every "
+		"submission port: the mail server fails on its own side once the connection is secure. No mail "
+		"program setting can fix this; the server's log says why (a login service it cannot "
+		"reach is a common reason).");
 	return true;
 }
 
@@ -289,6 +624,7 @@ rule_relay_without_login(const struct sf_diag_input *in, struct sf_diag_finding 
 		char line[SF_DIAG_TEXT_MAX];
 
 		if (t->smtp.tls_active || !t->smtp.caps_valid || t->smtp.caps.nauth == 0 ||
+			t->smtp.auth_check_refused ||
 			!t->smtp.rcpt.replied || t->smtp.rcpt.reply.code / 100 != 5)
 			continue;
 		reply_line(&t->smtp.rcpt.reply, line, sizeof line);
@@ -358,8 +694,15 @@ static const struct {
 	{ "unreachable", rule_unreachable },
 	{ "pasted-text", rule_pasted_text },
 	{ "wrong-credentials", rule_wrong_credentials },
+	{ "refused-after-login", rule_refused_after_login },
 	{ "auth-requires-tls", rule_auth_requires_tls },
 	{ "certificate", rule_certificate },
+	{ "server-tls-broken", rule_server_tls_broken },
+	{ "drops-after-tls", rule_drops_after_tls },
+	{ "starttls-stripped", rule_starttls_stripped },
+	{ "greeting-refused", rule_greeting_refused },
+	{ "never-greets", rule_never_greets },
+	{ "no-login-anywhere", rule_no_login_anywhere },
 	{ "no-starttls", rule_no_starttls },
 	{ "relay-without-login", rule_relay_without_login },
 	{ "policy-not-rebuilt", rule_policy_not_rebuilt },
@@ -377,13 +720,123 @@ have_cause(const struct sf_diagnosis *d, const char *cause)
 	return false;
 }
 
-static void
-server_option(struct sf_diagnosis *d, bool weakens, const char *text)
+/* The kind of server, for advice that names its own settings: from its
+ * configuration when smtpfix runs on it, else from what its greeting
+ * says (cPanel's Exim adds its own lines to the banner). */
+static const struct {
+	enum sf_server_kind kind;
+	const char *id, *words;
+	const char *banner_words[3];
+} kinds[] = {
+	{ SF_SERVER_CPANEL, "cpanel", "cPanel's Exim",
+		{ "We do not authorize the use of this system", NULL, NULL } },
+	{ SF_SERVER_MICROSOFT365, "microsoft365", "Microsoft 365 (Exchange Online)",
+		{ "Microsoft ESMTP MAIL Service", "outlook.com", NULL } },
+	{ SF_SERVER_GOOGLE, "google", "Google (Gmail, Workspace)", { "gsmtp", "smtp.gmail.com", NULL } },
+	{ SF_SERVER_EXIM, "exim", "Exim", { "Exim", NULL, NULL } },
+	{ SF_SERVER_POSTFIX, "postfix", "Postfix", { "Postfix", NULL, NULL } },
+	{ SF_SERVER_DOVECOT, "dovecot", "Dovecot's submission service", { "Dovecot", NULL, NULL } },
+	{ SF_SERVER_OPENSMTPD, "opensmtpd", "OpenSMTPD", { "OpenSMTPD", NULL, NULL } },
+	{ SF_SERVER_UNKNOWN, "unknown", "of an unknown kind", { NULL, NULL, NULL } },
+};
+
+const char *
+sf_server_kind_words(enum sf_server_kind k)
 {
-	if (d->nserver >= SF_DIAG_MAX_SERVER)
+	size_t i;
+
+	for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+		if (kinds[i].kind == k)
+			return kinds[i].words;
+	return "of an unknown kind";
+}
+
+const char *
+sf_server_kind_id(enum sf_server_kind k)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+		if (kinds[i].kind == k)
+			return kinds[i].id;
+	return "unknown";
+}
+
+static enum sf_server_kind
+server_kind(const struct sf_diag_input *in)
+{
+	const struct sf_probe_result *p = in->probe;
+	size_t i, k, w;
+
+	/* WHM's stored setting exists only on cPanel. */
+	if (in->policy != NULL &&
+		(strcmp(in->policy->panel, "cpanel") == 0 || in->policy->intent.value != SF_TRI_UNKNOWN))
+		return SF_SERVER_CPANEL;
+	for (k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+		for (i = 0; p != NULL && i < p->ntargets; i++) {
+			const char *banner = p->targets[i].smtp.greeting.reply.text;
+
+			for (w = 0; banner != NULL && w < 3 && kinds[k].banner_words[w] != NULL; w++)
+				if (strstr(banner, kinds[k].banner_words[w]) != NULL)
+					return kinds[k].kind;
+		}
+	if (in->policy != NULL && strcmp(in->policy->mta, "exim") == 0)
+		return SF_SERVER_EXIM;
+	if (in->policy != NULL && strcmp(in->policy->mta, "postfix") == 0)
+		return SF_SERVER_POSTFIX;
+	return SF_SERVER_UNKNOWN;
+}
+
+/* Does the advice file have a block for this kind and cause? */
+static bool
+advice_block(const char *text, size_t len, const char *kind, const char *cause, bool use,
+	struct sf_diagnosis *d, bool weakens)
+{
+	const char *p = text, *end = text + len;
+	bool kind_ok = false, cause_ok = false, found = false;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end;
+		size_t n = (size_t)(le - p);
+
+		if (n == 0) {
+			kind_ok = cause_ok = false;
+		} else if (n > 6 && memcmp(p, "kind: ", 6) == 0) {
+			kind_ok = n - 6 == strlen(kind) && memcmp(p + 6, kind, n - 6) == 0;
+		} else if (n > 7 && memcmp(p, "cause: ", 7) == 0) {
+			cause_ok = n - 7 == strlen(cause) && memcmp(p + 7, cause, n - 7) == 0;
+		} else if (kind_ok && cause_ok) {
+			bool is_weak = n > 9 && memcmp(p, "weakens: ", 9) == 0;
+			bool is_safe = n > 6 && memcmp(p, "safe: ", 6) == 0;
+
+			found = true;
+			if (use && (is_weak || is_safe) && is_weak == weakens && d->nserver < SF_DIAG_MAX_SERVER) {
+				size_t skip = is_weak ? 9 : 6;
+
+				d->server[d->nserver].weakens = is_weak;
+				snprintf(d->server[d->nserver++].text, SF_DIAG_TEXT_MAX, "%.*s", (int)(n - skip),
+					p + skip);
+			}
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return found;
+}
+
+/* The advice for one cause: the block for this kind of server, else the
+ * one for any server. Only the safe lines, or only the weakening ones. */
+static void
+server_advice(struct sf_diagnosis *d, const char *cause, bool weakens)
+{
+	size_t len;
+	const char *text = sf_help_get("server/advice.txt", &len);
+	const char *kind = sf_server_kind_id(d->kind);
+
+	if (text == NULL)
 		return;
-	d->server[d->nserver].weakens = weakens;
-	snprintf(d->server[d->nserver++].text, SF_DIAG_TEXT_MAX, "%s", text);
+	if (!advice_block(text, len, kind, cause, true, d, weakens))
+		advice_block(text, len, "any", cause, true, d, weakens);
 }
 
 void
@@ -413,27 +866,31 @@ sf_diagnose(const struct sf_diag_input *in, struct sf_diagnosis *d)
 	}
 	if (in->probe != NULL)
 		d->settings = in->probe->recommended;
-	/* Server-side advice: the safe options first; those that weaken
-	 * security last, each saying what it exposes. */
-	if (have_cause(d, "auth-requires-tls")) {
-		server_option(d, false,
-			"Nothing needs to change on the server: the fix is the mail program's security "
-			"setting. Tell users: STARTTLS on 587 or SSL/TLS on 465, authentication on.");
-		server_option(d, true,
-			"WHM > Exim Configuration Manager > Security: turning off \"Require clients to connect "
-			"with SSL or issue the STARTTLS command before they are allowed to authenticate\" makes "
-			"the old setting work, but every password then crosses the network readable.");
-		server_option(d, true,
-			"WHM > Tweak Settings > POP-before-SMTP: lets a computer send without logging in for an "
-			"hour after it checked mail, so anyone sharing its address can send as your server.");
+	d->kind = server_kind(in);
+	/* Server-side advice for this kind of server, from help/: the safe
+	 * options first; those that weaken security last. */
+	for (i = 0; i < d->nfindings; i++)
+		server_advice(d, d->findings[i].cause, false);
+	for (i = 0; i < d->nfindings; i++)
+		server_advice(d, d->findings[i].cause, true);
+}
+
+bool
+sf_diag_healthy(const struct sf_diagnosis *d, const struct sf_probe_result *p, char *why,
+	size_t whysz)
+{
+	size_t i;
+
+	if (p != NULL && !sf_probe_healthy(p, why, whysz))
+		return false;
+	for (i = 0; d != NULL && i < d->nfindings; i++) {
+		if (strcmp(d->findings[i].severity, "problem") != 0)
+			continue;
+		if (why != NULL && whysz > 0)
+			snprintf(why, whysz, "%s", d->findings[i].text);
+		return false;
 	}
-	if (have_cause(d, "server-config-not-applied"))
-		server_option(d, false,
-			"Rebuild and restart Exim: /usr/local/cpanel/scripts/buildeximconf, then "
-			"/usr/local/cpanel/scripts/restartsrv_exim.");
-	if (have_cause(d, "tls-cert-name-mismatch") || have_cause(d, "tls-cert-untrusted") ||
-		have_cause(d, "tls-cert-expired"))
-		server_option(d, false,
-			"Install a certificate from a trusted authority that names the mail host (on cPanel, "
-			"run AutoSSL for the domain; mail.DOMAIN is covered).");
+	if (why != NULL && whysz > 0)
+		why[0] = '\0';
+	return true;
 }

@@ -46,6 +46,11 @@ const struct sf_lab_scenario sf_lab_scenarios[] = {
 				 "is taken, then the server hangs up at MAIL" },
 	{ "forged-cert-names", "the certificate's names hold terminal escapes, line breaks and fake "
 			       "instructions instead of a host name" },
+	{ "auth-listed-before-tls", "lists login before encryption too, but refuses it there with 538 "
+				    "(Exchange's way): only after STARTTLS or on 465 does it work" },
+	{ "provider-refusals", "what big providers answer: 25 turns the connection away (421, too many "
+			       "connections), 587 refuses the login because SMTP AUTH is switched off "
+			       "for the account, 465 logs in and then greylists the mail (451)" },
 	{ NULL, NULL }
 };
 
@@ -152,6 +157,13 @@ auth_offered(const struct sf_lab *lab, const struct conn *c)
 	return c->tls != NULL || is(lab, "plain-auth") || is(lab, "no-tls");
 }
 
+/* Listed in EHLO: where offered, and before TLS in auth-listed-before-tls. */
+static bool
+auth_listed(const struct sf_lab *lab, const struct conn *c)
+{
+	return auth_offered(lab, c) || is(lab, "auth-listed-before-tls");
+}
+
 static void
 ehlo(struct sf_lab *lab, struct conn *c, const char *arg)
 {
@@ -160,7 +172,7 @@ ehlo(struct sf_lab *lab, struct conn *c, const char *arg)
 	snprintf(reply, sizeof reply, "250-%s Hello %.60s%s\r\n250-SIZE 52428800\r\n250-8BITMIME\r\n"
 				      "250-PIPELINING\r\n%s%s250 HELP\r\n",
 		SF_LAB_HOST, arg[0] ? arg : "there", is(lab, "hostile-text") ? HOSTILE_TEXT : "",
-		!auth_offered(lab, c) ? ""
+		!auth_listed(lab, c) ? ""
 		/* echo-password: LOGIN alone on 587, so its password echo is met */
 		: is(lab, "echo-password") && c->role == ROLE_SUBMISSION ? "250-AUTH LOGIN\r\n"
 									  : "250-AUTH PLAIN LOGIN\r\n",
@@ -180,9 +192,14 @@ static void
 auth_result(struct sf_lab *lab, struct conn *c, bool ok)
 {
 	c->auth_login_step = 0;
+	if (is(lab, "provider-refusals") && c->role == ROLE_SUBMISSION) {
+		/* The account may not use SMTP AUTH at all, whatever the password. */
+		say(c, "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled "
+		       "for the Tenant.\r\n");
+		return;
+	}
 	c->authed = ok;
 	say(c, ok ? "235 Authentication succeeded\r\n" : "535 Incorrect authentication data\r\n");
-	(void)lab;
 }
 
 /* echo-password: the refusal quotes what the client sent, as received, in
@@ -303,6 +320,12 @@ command(struct sf_lab *lab, struct conn *c, char *line)
 		}
 		return true;
 	}
+	if (c->auth_login_step >= 1 && c->auth_login_step <= 3 && strcmp(line, "*") == 0) {
+		/* The client cancels the exchange (RFC 4954, section 4). */
+		c->auth_login_step = 0;
+		say(c, "501 5.0.0 Authentication cancelled\r\n");
+		return true;
+	}
 	if (c->auth_login_step == 3) {
 		c->auth_login_step = 0;
 		auth_plain(lab, c, line);
@@ -380,7 +403,9 @@ command(struct sf_lab *lab, struct conn *c, char *line)
 		start_tls(lab, c);
 		return !c->dead;
 	} else if (strcasecmp(line, "AUTH") == 0) {
-		if (!auth_offered(lab, c))
+		if (auth_listed(lab, c) && !auth_offered(lab, c))
+			say(c, "538 5.7.11 Encryption required for requested authentication mechanism\r\n");
+		else if (!auth_offered(lab, c))
 			say(c, "503 AUTH command used when not advertised\r\n");
 		else if (strncasecmp(arg, "PLAIN ", 6) == 0)
 			auth_plain(lab, c, arg + 6);
@@ -400,6 +425,10 @@ command(struct sf_lab *lab, struct conn *c, char *line)
 	} else if (strcasecmp(line, "RCPT") == 0) {
 		if (is(lab, "mail-stage-failures"))
 			return mail_stage_failure(c, true);
+		if (is(lab, "provider-refusals") && c->authed) {
+			say(c, "451 4.7.1 Greylisted: this sender is new here, please try again in 5 minutes\r\n");
+			return true;
+		}
 		if (c->authed) {
 			say(c, "250 Accepted\r\n");
 		} else if (c->role == ROLE_SUBMISSION && !is(lab, "plain-auth")) {
@@ -525,12 +554,26 @@ accept_on(struct sf_lab *lab, enum role r)
 		say(c, "999 " SF_LAB_HOST " a reply code no server may send\r\n");
 		return;
 	}
+	if (is(lab, "provider-refusals") && r == ROLE_SMTP) {
+		say(c, "421 4.7.0 " SF_LAB_HOST " Too many concurrent SMTP connections; please try again "
+		       "later.\r\n");
+		close_conn(lab, c);
+		return;
+	}
 	if (is(lab, "echo-password") && lab->heard[0] != '\0') {
 		char greeting[SF_LAB_LINE_MAX + 96];
 
 		snprintf(greeting, sizeof greeting,
 			"220 " SF_LAB_HOST " ESMTP the last password tried here was %.900s\r\n", lab->heard);
 		say(c, greeting);
+		return;
+	}
+	if (is(lab, "cpanel-default")) {
+		/* The greeting a cPanel server's Exim gives, its own notice
+		 * included: mail programs and smtpfix see it first. */
+		say(c, "220-" SF_LAB_HOST " ESMTP Exim 4.98 #2 smtpfix practice server\r\n"
+		       "220-We do not authorize the use of this system to transport unsolicited,\r\n"
+		       "220 and/or bulk e-mail.\r\n");
 		return;
 	}
 	say(c, is(lab, "hostile-text") ? "220 " SF_LAB_HOST " ESMTP " HOSTILE_TEXT "\r\n"

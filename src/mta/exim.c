@@ -188,6 +188,8 @@ auth_option(struct parser *ps, const char *name, const char *value)
 		snprintf(a->public_name, sizeof a->public_name, "%.31s", value);
 	else if (strcmp(name, "server_advertise_condition") == 0)
 		snprintf(a->advertise_condition, sizeof a->advertise_condition, "%s", value);
+	if (strncmp(name, "server_", 7) == 0)
+		a->server_side = true;
 }
 
 static void
@@ -387,6 +389,11 @@ sf_exim_model_from_bp(const char *out, struct sf_exim_model *m)
 			snprintf(a->advertise_condition, sizeof a->advertise_condition, "%s", value);
 		else
 			main_option(m, name, value);
+		/* exim -bP lists a client-only authenticator's server options
+		 * unset ("server_condition =" with nothing after it). */
+		if (a != NULL && strncmp(name, "server_", 7) == 0 && value[0] != '\0' &&
+			strcmp(name, "server_debug_print") != 0)
+			a->server_side = true;
 	}
 }
 
@@ -416,8 +423,11 @@ sf_exim_verdict(const struct sf_exim_model *m, const char *source, struct sf_set
 	for (i = 0; i < m->nauths; i++) {
 		const struct sf_exim_auth *a = &m->auths[i];
 
-		/* Only mechanisms where the password itself crosses the wire. */
+		/* Only mechanisms where the password itself crosses the wire,
+		 * and only those offered to clients. */
 		if (strcasecmp(a->public_name, "PLAIN") != 0 && strcasecmp(a->public_name, "LOGIN") != 0)
+			continue;
+		if (!a->server_side)
 			continue;
 		plaintext_capable++;
 		if (mentions_tls(a->advertise_condition))

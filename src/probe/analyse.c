@@ -221,7 +221,12 @@ conversation_cell(struct sf_matrix_cell *c, const struct sf_target_result *t, lo
 		return;
 	}
 	if (c->auth) {
-		if (caps->auth_offered && caps->nauth > 0)
+		if (caps == &s->caps && s->auth_check_refused) {
+			first_line(&s->auth_check.reply, line, sizeof line);
+			cell_set(c, "auth-refused", true, src,
+				"login is listed but refused when used (%s): the program's login fails "
+				"until encryption is on", line);
+		} else if (caps->auth_offered && caps->nauth > 0)
 			cell_set(c, "works", observed, src,
 				"login is offered here; the program can log in and send");
 		else
@@ -252,14 +257,14 @@ none_cell(struct sf_matrix_cell *c, const struct evidence *ev)
 	const struct sf_target_result *src = NULL;
 	long si = -1;
 
-	/* The conversation in plain text: the main probe when it stayed in
-	 * plain text, else the plain follow-up. */
-	if (m->mode != SF_MODE_TLS && !m->smtp.tls_active && greeted(m)) {
-		src = m;
-		si = ev->main_i;
-	} else if (ev->plain != NULL && greeted(ev->plain)) {
+	/* The conversation in plain text: the plain follow-up (made for just
+	 * this), else the main probe when it stayed in plain text. */
+	if (ev->plain != NULL && greeted(ev->plain)) {
 		src = ev->plain;
 		si = ev->plain_i;
+	} else if (m->mode != SF_MODE_TLS && !m->smtp.tls_active && greeted(m)) {
+		src = m;
+		si = ev->main_i;
 	}
 	if (src != NULL) {
 		conversation_cell(c, src, si, &src->smtp.caps, src->smtp.caps_valid, true);
@@ -273,6 +278,14 @@ none_cell(struct sf_matrix_cell *c, const struct evidence *ev)
 	}
 	if (m->smtp.fail_code == SF_E_TIMEOUT && !m->smtp.greeting.replied) {
 		cell_set(c, "hangs-no-greeting", true, ev->main_i,
+			"the program waits for a greeting that never comes");
+		return;
+	}
+	/* The plain-text follow-up is what a program set to no encryption
+	 * meets; the main probe's TLS error is not. */
+	if (ev->plain != NULL && !ev->plain->smtp.greeting.replied &&
+		ev->plain->smtp.fail_code == SF_E_TIMEOUT) {
+		cell_set(c, "hangs-no-greeting", true, ev->plain_i,
 			"the program waits for a greeting that never comes");
 		return;
 	}
@@ -295,7 +308,8 @@ starttls_cell(struct sf_matrix_cell *c, const struct evidence *ev)
 		if (ev->plain != NULL && greeted(ev->plain)) {
 			src = ev->plain;
 			si = ev->plain_i;
-		} else if (m->tls.handshake_ok) {
+		} else if (m->tls.handshake_ok || (ev->plain != NULL && !ev->plain->smtp.greeting.replied &&
+						   ev->plain->smtp.fail_code == SF_E_TIMEOUT)) {
 			cell_set(c, "hangs-no-greeting", false, ev->main_i,
 				"the program waits for a greeting that never comes: port %d expects "
 				"SSL/TLS from the first byte, not STARTTLS", m->port);
@@ -413,10 +427,16 @@ apply_login(struct sf_matrix_cell *c, const struct evidence *ev)
 	case SF_AUTH_OK:
 		if (broke_at_mail(s)) {
 			broke_cell(c, s, ev->login_i, "login works, but ");
-		} else if (s->rcpt.replied && s->rcpt.reply.code / 100 != 2) {
-			first_line(&s->rcpt.reply, line, sizeof line);
-			cell_set(c, "sender-rejected", true, ev->login_i,
-				"login works, but sending is refused: %s", line);
+		} else if ((s->mail.replied && s->mail.reply.code / 100 != 2) ||
+			(s->rcpt.replied && s->rcpt.reply.code / 100 != 2)) {
+			const struct sf_exchange *x = s->mail.reply.code / 100 != 2 ? &s->mail : &s->rcpt;
+			bool later = x->reply.code / 100 == 4;
+
+			first_line(&x->reply, line, sizeof line);
+			cell_set(c, later ? "deferred-after-login" : "sender-rejected", true, ev->login_i,
+				"login works, but the server %s the mail at %s: %s%s",
+				later ? "puts off" : "refuses", x == &s->mail ? "MAIL FROM" : "RCPT TO", line,
+				x->disconnected ? " (and hangs up)" : "");
 		} else {
 			cell_set(c, "works", true, ev->login_i, "login (%s) and sending work",
 				s->auth_mechanism);
@@ -493,7 +513,9 @@ port_policy(struct sf_port_policy *p, const struct evidence *ev)
 		return;
 	}
 	snprintf(p->status, sizeof p->status, "open");
-	plain_auth = plain != NULL && plain->smtp.caps_valid && plain->smtp.caps.nauth > 0;
+	/* Listed before TLS but refused when used counts as not offered there. */
+	plain_auth = plain != NULL && plain->smtp.caps_valid && plain->smtp.caps.nauth > 0 &&
+		!plain->smtp.auth_check_refused;
 	tls_auth = tls_conn != NULL && tls_conn->smtp.caps_tls_valid &&
 		tls_conn->smtp.caps_tls.nauth > 0;
 	if (plain_auth)
@@ -502,7 +524,10 @@ port_policy(struct sf_port_policy *p, const struct evidence *ev)
 		snprintf(p->auth, sizeof p->auth, "implicit-tls-only");
 	else if (tls_auth)
 		snprintf(p->auth, sizeof p->auth, "after-starttls-only");
-	else if (plain != NULL || tls_conn != NULL)
+	/* "Not offered" only where it is known: TLS got as far as EHLO, or
+	 * there is no TLS to get to. */
+	else if ((tls_conn != NULL && tls_conn->smtp.caps_tls_valid) ||
+		(plain != NULL && plain->smtp.caps_valid && !plain->smtp.starttls_offered && !p->implicit_tls))
 		snprintf(p->auth, sizeof p->auth, "not-offered");
 	/* Submission without login: the plain-text answer if there is one
 	 * (that is what a misconfigured program meets), else the TLS one. */
@@ -550,6 +575,74 @@ find_cell(const struct sf_probe_result *res, int port, enum sf_security sec, boo
 }
 
 static void
+set_recommended(struct sf_recommendation *r, const struct sf_matrix_cell *c, const char *host)
+{
+	r->found = true;
+	r->port = c->port;
+	r->security = c->security;
+	r->auth = true;
+	snprintf(r->host, sizeof r->host, "%.253s", host);
+}
+
+/* The login test ran on one setting and got as far as the login: that
+ * setting stays the answer whatever the server said next (a refused
+ * password is fixed by the password, not by another port where nothing
+ * was tried). */
+static bool
+recommend_login_setting(struct sf_probe_result *res, const char *typed_host)
+{
+	struct sf_recommendation *r = &res->recommended;
+	const struct sf_target_result *l;
+	const struct sf_matrix_cell *c;
+	enum sf_security sec;
+	char line[SF_MESSAGE_MAX];
+
+	if (res->login_index < 0)
+		return false;
+	l = &res->targets[res->login_index];
+	if (l->smtp.auth_outcome != SF_AUTH_REFUSED && l->smtp.auth_outcome != SF_AUTH_OK)
+		return false;
+	sec = l->mode == SF_MODE_TLS ? SF_SEC_TLS : l->smtp.tls_active ? SF_SEC_STARTTLS : SF_SEC_NONE;
+	c = find_cell(res, l->port, sec, true);
+	/* Only a refused login or refused mail says "right setting, other
+	 * problem"; a working or certificate cell is said better by the other
+	 * passes, and a server that breaks is no setting to recommend. */
+	if (c == NULL || (strcmp(c->outcome, "wrong-credentials") != 0 &&
+			     strcmp(c->outcome, "sender-rejected") != 0 &&
+			     strcmp(c->outcome, "deferred-after-login") != 0))
+		return false;
+	set_recommended(r, c, typed_host);
+	r->as_typed = true;
+	r->insecure = sec == SF_SEC_NONE;
+	if (l->smtp.auth_outcome == SF_AUTH_REFUSED) {
+		first_line(&l->smtp.auth.reply, line, sizeof line);
+		snprintf(r->why, sizeof r->why, "this setting is right, but the login was refused (%s): "
+			"the user name or password, or the account's permission to send, must change", line);
+	} else {
+		snprintf(r->why, sizeof r->why, "this setting is right: %s", c->message);
+	}
+	return true;
+}
+
+/* A certificate the program will question: the setting is still the
+ * one to use, with the decision about the certificate spelled out. */
+static void
+certificate_decision(struct sf_recommendation *r, const struct sf_matrix_cell *c,
+	const struct sf_target_result *t)
+{
+	r->cert_decision = true;
+	if (strcmp(c->outcome, "cert-expired") == 0 || strcmp(c->outcome, "cert-not-yet-valid") == 0)
+		snprintf(r->why, sizeof r->why, "the program will warn that the server's certificate is "
+			"out of date (%s); the server's administrator must renew it, and until then accepting "
+			"it is a risk only the provider can judge", t->tls.verify_detail);
+	else
+		snprintf(r->why, sizeof r->why, "the program will ask about the server's certificate (%s): "
+			"accept it once only if its fingerprint SHA-256 %s is the one the provider gives, or "
+			"have the administrator install a certificate from a trusted authority",
+			t->tls.verify_detail, t->tls.sha256);
+}
+
+static void
 recommend(struct sf_probe_result *res, const char *typed_host, const char *user)
 {
 	struct sf_recommendation *r = &res->recommended;
@@ -558,23 +651,24 @@ recommend(struct sf_probe_result *res, const char *typed_host, const char *user)
 	size_t i, pass;
 
 	memset(r, 0, sizeof *r);
-	/* First a setting that works as it is; then one that only needs the
-	 * name on the certificate instead of the name typed; last, when the
-	 * server offers no encryption at all, the plain setting, marked. */
-	for (pass = 0; pass < 3 && !r->found; pass++) {
-		if (pass == 2) {
+	/* First a setting that works as it is, or the one the login test
+	 * reached; then one that only needs the verified name on the
+	 * certificate; then one whose certificate the person must decide
+	 * about; last, when the server offers no encryption at all, the plain
+	 * setting, marked. */
+	for (pass = 0; pass < 4 && !r->found; pass++) {
+		if (pass == 0 && recommend_login_setting(res, typed_host))
+			break;
+		if (pass == 3) {
 			for (i = 0; i < sizeof insecure_preference / sizeof insecure_preference[0]; i++) {
 				c = find_cell(res, insecure_preference[i], SF_SEC_NONE, true);
 				if (c == NULL || strcmp(c->outcome, "works") != 0)
 					continue;
-				r->found = r->insecure = r->as_typed = true;
-				snprintf(r->host, sizeof r->host, "%s", typed_host);
+				set_recommended(r, c, typed_host);
+				r->insecure = r->as_typed = true;
 				snprintf(r->why, sizeof r->why,
 					"the server offers no working encryption: the password and the "
 					"mail cross the network readable; ask the provider to enable TLS");
-				r->port = c->port;
-				r->security = SF_SEC_NONE;
-				r->auth = true;
 				break;
 			}
 			break;
@@ -584,24 +678,24 @@ recommend(struct sf_probe_result *res, const char *typed_host, const char *user)
 			if (c == NULL)
 				continue;
 			if (pass == 0 && strcmp(c->outcome, "works") == 0) {
+				set_recommended(r, c, typed_host);
 				r->as_typed = true;
-				snprintf(r->host, sizeof r->host, "%s", typed_host);
 				snprintf(r->why, sizeof r->why, "%s", c->message);
 			} else if (pass == 1 && strcmp(c->outcome, "cert-name-mismatch") == 0 &&
 				(name = verified_cert_name(res, c->source)) != NULL) {
-				snprintf(r->host, sizeof r->host, "%.253s", name->name);
+				set_recommended(r, c, name->name);
 				r->from_certificate = true;
 				snprintf(r->why, sizeof r->why,
 					"the certificate is issued for %s, not %s; that name leads to the same "
 					"server (%s): use it as the server",
 					r->host, typed_host, name->probed);
+			} else if (pass == 2 && strncmp(c->outcome, "cert-", 5) == 0 && c->source >= 0) {
+				set_recommended(r, c, typed_host);
+				r->as_typed = true;
+				certificate_decision(r, c, &res->targets[c->source]);
 			} else {
 				continue;
 			}
-			r->found = true;
-			r->port = c->port;
-			r->security = c->security;
-			r->auth = true;
 			break;
 		}
 	}
@@ -611,6 +705,30 @@ recommend(struct sf_probe_result *res, const char *typed_host, const char *user)
 		snprintf(r->username, sizeof r->username, "%s", user);
 	else
 		snprintf(r->username, sizeof r->username, "your full email address");
+}
+
+/* After a refused login, "works" on a setting that was not tried would
+ * promise what the same password cannot deliver there. */
+static void
+temper_untried_logins(struct sf_probe_result *res)
+{
+	const struct sf_target_result *l;
+	size_t i;
+
+	if (res->login_index < 0)
+		return;
+	l = &res->targets[res->login_index];
+	if (l->smtp.auth_outcome != SF_AUTH_REFUSED)
+		return;
+	for (i = 0; i < res->ncells; i++) {
+		struct sf_matrix_cell *c = &res->cells[i];
+
+		if (!c->auth || strcmp(c->outcome, "works") != 0 || c->source == res->login_index)
+			continue;
+		cell_set(c, "login-offered", false, c->source, "login is offered here, but the login "
+			"test on port %d was refused: the same user name and password will be refused here too",
+			l->port);
+	}
 }
 
 static bool
@@ -661,6 +779,7 @@ sf_probe_analyse(struct sf_probe_result *res, const char *typed_host, const char
 			}
 		}
 	}
+	temper_untried_logins(res);
 	recommend(res, typed_host, user);
 	res->analysed = true;
 }
@@ -746,7 +865,7 @@ sf_probe_healthy(const struct sf_probe_result *res, char *why, size_t whysz)
 	if (!res->recommended.found)
 		return verdict(why, whysz, false,
 			"no setting works as it is: see the settings matrix");
-	if (!res->recommended.as_typed || res->recommended.insecure)
+	if (!res->recommended.as_typed || res->recommended.insecure || res->recommended.cert_decision)
 		return verdict(why, whysz, false, "%s", res->recommended.why);
 	return verdict(why, whysz, true, "%s", "");
 }

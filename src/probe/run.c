@@ -222,16 +222,33 @@ run_login(const struct sf_probe_options *o, struct sf_probe_result *res,
 	if (!sf_probe_login_choice(res, &port, &sec)) {
 		/* Nothing recommended: the first open port, with the security
 		 * it showed (plain text only if the person allowed that). */
+		/* Nothing recommended: an open port, submission ports first
+		 * (port 25 is for servers), with the security it showed (plain
+		 * text only if the person allowed that). */
+		static const int order[] = { 587, 465, 2525, 26, 25 };
+		size_t k, best = (size_t)-1, best_rank = (size_t)-1;
+
 		port = o->nports ? o->ports[0] : SF_PROBE_DEFAULT_PORT;
 		sec = port == 465 ? SF_SEC_TLS : SF_SEC_STARTTLS;
 		for (i = 0; i < res->npolicies; i++) {
 			const struct sf_port_policy *p = &res->policies[i];
+			size_t rank = sizeof order / sizeof order[0];
 
-			if (strcmp(p->status, "open") != 0)
+			if (strcmp(p->status, "open") != 0 || strcmp(p->auth, "not-offered") == 0)
 				continue;
+			for (k = 0; k < sizeof order / sizeof order[0]; k++)
+				if (order[k] == p->port)
+					rank = k;
+			if (best == (size_t)-1 || rank < best_rank) {
+				best = i;
+				best_rank = rank;
+			}
+		}
+		if (best != (size_t)-1) {
+			const struct sf_port_policy *p = &res->policies[best];
+
 			port = p->port;
 			sec = p->implicit_tls ? SF_SEC_TLS : p->starttls ? SF_SEC_STARTTLS : SF_SEC_NONE;
-			break;
 		}
 	}
 	memset(&spec, 0, sizeof spec);

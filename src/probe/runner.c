@@ -91,6 +91,7 @@ step_word(enum sf_step st)
 	case SF_STEP_STARTTLS:
 	case SF_STEP_TLS_HANDSHAKE: return "tls";
 	case SF_STEP_AUTH: return "login";
+	case SF_STEP_AUTH_CHECK: return "ehlo";
 	case SF_STEP_MAIL:
 	case SF_STEP_RCPT:
 	case SF_STEP_DATA:
@@ -165,6 +166,9 @@ start_session(struct sf_runner *r, struct target *g, bool announce)
 	c.tls = policy_for(g->spec.mode, g->t->mode);
 	c.ehlo_name = o->ehlo_name;
 	c.rcpt_test = g->spec.rcpt_test;
+	/* The plain-text follow-up shows what a program set to no encryption
+	 * meets: whether the login listed there is really taken. */
+	c.auth_check = g->spec.purpose == SF_PURPOSE_PLAIN;
 	c.transcript = &g->t->transcript;
 	c.redact = &r->redact;
 	if (login) {

@@ -205,6 +205,18 @@ target_object(struct sf_json *j, const struct sf_target_result *t, bool with_tra
 	sf_json_object_begin(j);
 	mech_list(j, "before_tls", &s->caps, s->caps_valid);
 	mech_list(j, "after_tls", &s->caps_tls, s->caps_tls_valid);
+	/* AUTH started without a password before TLS: taken, or refused. */
+	sf_json_key(j, "check_before_tls");
+	if (!s->auth_check.sent) {
+		sf_json_null(j);
+	} else {
+		sf_json_object_begin(j);
+		sf_json_kv_string(j, "mechanism", s->auth_check_mech);
+		sf_json_kv_bool(j, "refused", s->auth_check_refused);
+		sf_json_kv_int(j, "code", s->auth_check.replied ? s->auth_check.reply.code : 0);
+		sf_json_kv_string_or_null(j, "text", s->auth_check_refused ? s->auth_check.reply.text : NULL);
+		sf_json_object_end(j);
+	}
 	sf_json_object_end(j);
 
 	if (t->purpose == SF_PURPOSE_LOGIN) {
@@ -296,11 +308,11 @@ matrix_array(struct sf_json *j, const struct sf_probe_result *res)
 }
 
 static void
-host_objects(struct sf_json *j, const struct sf_probe_result *res)
+host_objects(struct sf_json *j, const struct sf_probe_result *res, const struct sf_diagnosis *diag)
 {
 	const struct sf_recommendation *r = &res->recommended;
-	char why[512];
-	bool healthy = sf_probe_healthy(res, why, sizeof why);
+	char why[SF_DIAG_TEXT_MAX];
+	bool healthy = sf_diag_healthy(diag, res, why, sizeof why);
 	size_t i;
 
 	policy_array(j, res);
@@ -317,6 +329,7 @@ host_objects(struct sf_json *j, const struct sf_probe_result *res)
 		sf_json_kv_string(j, "username", r->username);
 		sf_json_kv_bool(j, "insecure", r->insecure);
 		sf_json_kv_string(j, "host_source", r->from_certificate ? "certificate" : "typed");
+		sf_json_kv_bool(j, "certificate_decision", r->cert_decision);
 		sf_json_kv_string(j, "why", r->why);
 		sf_json_object_end(j);
 	}
@@ -382,6 +395,7 @@ diagnosis_object(struct sf_json *j, const struct sf_diagnosis *d)
 		sf_json_object_end(j);
 	}
 	sf_json_array_end(j);
+	sf_json_kv_string(j, "server_kind", sf_server_kind_id(d->kind));
 	sf_json_key(j, "server_options");
 	sf_json_array_begin(j);
 	for (i = 0; i < d->nserver; i++) {
@@ -420,7 +434,7 @@ sf_report_probe_json(const struct sf_probe_result *res, const struct sf_discover
 	for (i = 0; i < res->ntargets; i++)
 		target_object(&j, &res->targets[i], with_transcript);
 	sf_json_array_end(&j);
-	host_objects(&j, res);
+	host_objects(&j, res, diag);
 	diagnosis_object(&j, diag);
 	sf_json_object_end(&j);
 	if (!j.failed)

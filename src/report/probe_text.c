@@ -323,6 +323,9 @@ outcome_words(const char *o)
 		{ "sender-rejected", "sender refused after login" },
 		{ "auth-mechanism-mismatch", "no common login method" },
 		{ "breaks-at-mail", "breaks off when mail is sent" },
+		{ "deferred-after-login", "mail put off after login (try later)" },
+		{ "login-offered", "login offered (the password was refused elsewhere)" },
+		{ "auth-refused", "login listed, but refused when used" },
 	};
 	size_t i;
 
@@ -602,7 +605,10 @@ diagnosis_section(struct writer *w, const struct sf_diagnosis *d)
 			w_end_row(w);
 		}
 	}
-	if (d->nserver > 0)
+	if (d->nserver > 0 && d->kind != SF_SERVER_UNKNOWN)
+		w_printf(w, "\nOn the server (for its administrator; the server is %s)\n",
+			sf_server_kind_words(d->kind));
+	else if (d->nserver > 0)
 		w_printf(w, "\nOn the server (for its administrator)\n");
 	for (i = 0; i < d->nserver; i++) {
 		w_label(w, d->server[i].weakens ? "weakens" : "safe");
@@ -616,7 +622,7 @@ sf_report_probe_text(const struct sf_probe_result *res, const struct sf_diagnosi
 	bool details, bool with_transcript, struct sf_buf *out, struct sf_error *err)
 {
 	struct writer w = { out, err, false, false, { NULL, 0, 0, 0 } };
-	char why[512];
+	char why[SF_DIAG_TEXT_MAX];
 	size_t i, shown = 0;
 	bool healthy;
 
@@ -649,7 +655,7 @@ sf_report_probe_text(const struct sf_probe_result *res, const struct sf_diagnosi
 	diagnosis_section(&w, diag);
 	if (res->analysed)
 		advice_section(&w, res);
-	healthy = sf_probe_healthy(res, why, sizeof why);
+	healthy = sf_diag_healthy(diag, res, why, sizeof why);
 	if (!res->analysed && shown > 0)
 		w_printf(&w, "\n");
 	w_label(&w, "Verdict");

@@ -19,6 +19,7 @@ exchange_for(struct sf_session *s, enum sf_step step)
 	case SF_STEP_STARTTLS: return &r->starttls;
 	case SF_STEP_EHLO_TLS: return &r->ehlo_tls;
 	case SF_STEP_AUTH: return &r->auth;
+	case SF_STEP_AUTH_CHECK: return &r->auth_check;
 	case SF_STEP_MAIL: return &r->mail;
 	case SF_STEP_RCPT: return &r->rcpt;
 	case SF_STEP_DATA: return &r->data;
@@ -113,6 +114,7 @@ sf_session_result_free(struct sf_session_result *r)
 	sf_reply_free(&r->starttls.reply);
 	sf_reply_free(&r->ehlo_tls.reply);
 	sf_reply_free(&r->auth.reply);
+	sf_reply_free(&r->auth_check.reply);
 	sf_reply_free(&r->mail.reply);
 	sf_reply_free(&r->rcpt.reply);
 	sf_reply_free(&r->data.reply);
@@ -174,6 +176,20 @@ start_mail_test(struct sf_session *s)
 	if (s->cfg.auth_user != NULL && s->res.auth_outcome == SF_AUTH_NOT_TRIED) {
 		start_login(s);
 		return;
+	}
+	/* A login listed before encryption: is it really taken? Servers such
+	 * as Exchange list it and then answer "538 ... STARTTLS first". */
+	if (s->cfg.auth_check && s->cfg.auth_user == NULL && !s->res.tls_active && s->res.caps_valid &&
+		s->res.caps.nauth > 0 && !s->res.auth_check.sent) {
+		const char *mech = sf_ehlo_has_auth(&s->res.caps, "LOGIN") ? "LOGIN"
+			: sf_ehlo_has_auth(&s->res.caps, "PLAIN")       ? "PLAIN"
+									: NULL;
+
+		if (mech != NULL) {
+			snprintf(s->res.auth_check_mech, sizeof s->res.auth_check_mech, "%s", mech);
+			send_cmd(s, SF_STEP_AUTH_CHECK, "AUTH %s", mech);
+			return;
+		}
 	}
 	if (!s->cfg.rcpt_test) {
 		send_cmd(s, SF_STEP_QUIT, "QUIT");
@@ -461,6 +477,20 @@ on_reply(struct sf_session *s, struct sf_exchange *x)
 	case SF_STEP_AUTH:
 		on_auth_reply(s, x);
 		return;
+	case SF_STEP_AUTH_CHECK:
+		if (x->reply.code == 334) {
+			/* Taken: cancel before anything secret would be asked (RFC
+			 * 4954 4); the answer to "*" comes back on this step. */
+			if (!s->auth_check_cancelled) {
+				s->auth_check_cancelled = true;
+				send_cmd(s, SF_STEP_AUTH_CHECK, "*");
+				return;
+			}
+		} else if (!s->auth_check_cancelled && x->reply.code / 100 != 2) {
+			s->res.auth_check_refused = true;
+		}
+		start_mail_test(s);
+		return;
 	case SF_STEP_RCPT:
 		if (s->cfg.send_test && s->res.auth_outcome == SF_AUTH_OK && cls == 2) {
 			send_cmd(s, SF_STEP_DATA, "DATA");
@@ -687,6 +717,7 @@ sf_step_name(enum sf_step step)
 	case SF_STEP_TLS_HANDSHAKE: return "the TLS handshake";
 	case SF_STEP_EHLO_TLS: return "EHLO after TLS";
 	case SF_STEP_AUTH: return "the login (AUTH)";
+	case SF_STEP_AUTH_CHECK: return "AUTH (without a password)";
 	case SF_STEP_MAIL: return "MAIL FROM";
 	case SF_STEP_RCPT: return "RCPT TO";
 	case SF_STEP_DATA: return "DATA";
@@ -709,6 +740,7 @@ sf_step_id(enum sf_step step)
 	case SF_STEP_TLS_HANDSHAKE: return "tls";
 	case SF_STEP_EHLO_TLS: return "ehlo_tls";
 	case SF_STEP_AUTH: return "auth";
+	case SF_STEP_AUTH_CHECK: return "auth_check";
 	case SF_STEP_MAIL: return "mail";
 	case SF_STEP_RCPT: return "rcpt";
 	case SF_STEP_DATA: return "data";

@@ -135,7 +135,7 @@ sf_ui_explain(struct sf_ui_session *s, const struct sf_wizard *w)
 int
 sf_ui_exit_status(const struct sf_ui_session *s, const struct sf_wizard *w)
 {
-	return w->fixed_now || (s->have_res && sf_probe_healthy(&s->res, NULL, 0)) ? 0 : 1;
+	return w->fixed_now || (s->have_res && sf_diag_healthy(&s->diag, &s->res, NULL, 0)) ? 0 : 1;
 }
 
 void
@@ -373,10 +373,25 @@ sf_ui_run_probe(struct sf_ui_session *s, struct sf_wizard *w)
 	 * when the session ends. */
 	if (s->o->read_server && s->policy == NULL)
 		read_server(s);
+	memset(&in, 0, sizeof in);
 	in.probe = &s->res;
 	in.policy = s->policy;
 	in.log = s->log;
 	in.text = s->have_explained ? &s->explained : NULL;
+	{
+		int port, sec;
+
+		/* A re-test checks the recommended setting, now in the program. */
+		if (w->retested && s->res.recommended.found) {
+			in.now_known = true;
+			in.now_port = s->res.recommended.port;
+			in.now_security = s->res.recommended.security;
+		} else if (sf_wiz_current_setting(w, &port, &sec)) {
+			in.now_known = true;
+			in.now_port = port;
+			in.now_security = (enum sf_security)sec;
+		}
+	}
 	sf_diagnose(&in, &s->diag);
 	sf_ui_print_summary(s, w, true);
 	sf_buf_init(&out, SF_REPORT_MAX);
@@ -384,7 +399,7 @@ sf_ui_run_probe(struct sf_ui_session *s, struct sf_wizard *w)
 		fputs(out.data, s->out);
 	sf_buf_free(&out);
 	print_server(s);
-	return sf_probe_healthy(&s->res, NULL, 0);
+	return sf_diag_healthy(&s->diag, &s->res, NULL, 0);
 }
 
 /* text for a step: a character that is a control or hides text, or a

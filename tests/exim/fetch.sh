@@ -113,3 +113,21 @@ if [ "$(pf_missing)" != 0 ]; then
 	exit 1
 fi
 echo "postfix: private postconf ready at $postconf"
+
+# Debian's stock Exim configuration (exim4-config), unpacked only for its
+# files: the policy tests read the template a Debian server starts from.
+cdest="$dest/config"
+template="$cdest/root/etc/exim4/exim4.conf.template"
+if [ ! -f "$template" ]; then
+	mkdir -p "$cdest"
+	cd "$cdest"
+	rm -f exim4-config_*.deb
+	apt-get download exim4-config 2>&1 | grep -v "unsandboxed" || true
+	deb=$(ls exim4-config_*.deb 2>/dev/null | head -n 1)
+	[ -n "$deb" ] || { echo "exim: download of exim4-config failed" >&2; exit 1; }
+	rm -rf root
+	dpkg -x "$deb" root
+	cd "$here"
+fi
+[ -f "$template" ] || { echo "exim: no stock template in exim4-config" >&2; exit 1; }
+echo "exim: Debian's stock configuration at $cdest/root/etc/exim4"

@@ -197,8 +197,8 @@ expect ".local_target == true and (.public_addresses | type) == \"array\""
 # The diagnosis of the founding case, with the transcript lines it rests on.
 D='.diagnosis.findings[] | select(.cause == "auth-requires-tls")'
 expect "[$D] | length == 1"
-expect "[$D][0].severity == \"problem\" and ([$D][0].text | test(\"only after encryption\"))"
-expect "[$D][0].evidence | any(test(\"S: 250-AUTH PLAIN LOGIN\"))"
+expect "[$D][0].severity == \"info\" and ([$D][0].text | test(\"only after encryption\")) and .diagnosis.server_kind == \"exim\""
+expect "[$D][0].evidence | any(test(\"after STARTTLS \\\\(port 587\\\\), EHLO lists AUTH PLAIN LOGIN\"))"
 expect "[$D][0].evidence | any(test(\"550 SMTP AUTH is required for message submission on port 587\"))"
 expect ".diagnosis.server_options[0].weakens_security == false and .diagnosis.server_options[-1].weakens_security == true"
 

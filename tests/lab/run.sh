@@ -46,6 +46,11 @@ expect ".targets[.login_target].login.outcome == \"ok\" and .recommended.port ==
 expect ".diagnosis.findings[0].cause == \"auth-requires-tls\""
 printf 'wrong\n' | probe --user demo@lab.smtpfix.test --password-stdin
 expect ".targets[.login_target].login.outcome == \"refused\" and ([.diagnosis.findings[].cause] | index(\"wrong-credentials\")) != null"
+# A refused password keeps the setting it was tried on, and no other
+# setting, where nothing was tried, is said to work.
+expect ".recommended.port == 587 and .recommended.security == \"starttls\" and (.recommended.why | test(\"login was refused\"))"
+expect "$(cell 465 tls true) == \"login-offered\" and ([.matrix[] | select(.outcome == \"works\")] | length) == 0"
+expect ".diagnosis.server_kind == \"cpanel\" and .healthy == false"
 
 start plain-auth
 probe
@@ -60,10 +65,10 @@ start cert-name-mismatch
 # The certificate's name is recommended only once it is shown to lead to
 # the server probed: here it resolves nowhere, then (--resolve) to it.
 probe
-expect "$(cell 465 tls true) == \"cert-name-mismatch\" and .recommended == null"
+expect "$(cell 465 tls true) == \"cert-name-mismatch\" and .recommended.host == \"127.0.0.1\" and .recommended.certificate_decision == true"
 expect ".certificate_names[0] == {name: \"server42.hosting.smtpfix.test\", check: \"no-address\", probed_address: \"127.0.0.1\", resolves_to: null}"
 probe --resolve server42.hosting.smtpfix.test:127.0.0.2
-expect ".recommended == null and .certificate_names[0].check == \"elsewhere\" and .certificate_names[0].resolves_to == \"127.0.0.2\""
+expect ".recommended.host == \"127.0.0.1\" and .certificate_names[0].check == \"elsewhere\" and .certificate_names[0].resolves_to == \"127.0.0.2\""
 probe --resolve server42.hosting.smtpfix.test:127.0.0.1
 expect ".recommended.host == \"server42.hosting.smtpfix.test\" and .recommended.host_source == \"certificate\" and .certificate_names[0].check == \"leads-here\""
 
@@ -78,12 +83,14 @@ expect "$(cell 465 tls true) == \"cert-self-signed\""
 start starttls-stripped
 probe
 expect "$(cell 587 starttls true) == \"starttls-not-offered\" and $(cell 587 none true) == \"auth-not-offered\" and $(cell 465 tls true) == \"works\""
+expect ".diagnosis.findings[0].cause == \"starttls-stripped\" and (.diagnosis.findings[0].evidence[0] | test(\"XXXXXXXA\")) and .healthy == false"
 
 start silent
 t0=$(date +%s%N)
 probe --timeout 1
 t1=$(date +%s%N)
 expect "$(cell 587 none true) == \"hangs-no-greeting\" and .recommended == null"
+expect ".diagnosis.findings[0].cause == \"server-unreachable\" and (.diagnosis.findings[0].evidence | length) == 3"
 [ $(( (t1 - t0) / 1000000 )) -lt 3500 ] && passed=$((passed + 1)) || fail "a silent server took $(( (t1 - t0) / 1000000 )) ms"
 
 start wrong-password
@@ -97,6 +104,34 @@ expect "[.targets[] | select(.purpose == \"main\")][0].banner.text | test(\"\\u0
 "$bin" probe 127.0.0.1 --timeout 2 --port 587 --port-map "587=$P587" --ca-file "$CA" --transcript >"$dir/text" 2>&1
 ! grep -q "$(printf '\033')" "$dir/text" && grep -qF 'x1b]0;pwned-title' "$dir/text" &&
 	passed=$((passed + 1)) || fail "escape bytes reached the text output"
+
+# What big providers answer, each through the same recognizer as a pasted
+# message: a login refused because SMTP AUTH is off for the account (not a
+# wrong password), mail greylisted after login (a wait, not a refusal), and
+# a greeting that turns the connection away.
+# Login listed before TLS but refused there (538): found without sending a
+# password, and not called "works".
+start auth-listed-before-tls
+probe
+expect "$(cell 587 none true) == \"auth-refused\" and $(cell 587 starttls true) == \"works\""
+expect "[.targets[] | select(.purpose == \"plain\" and .port == 587)][0].auth.check_before_tls == {mechanism: \"LOGIN\", refused: true, code: 538, text: \"5.7.11 Encryption required for requested authentication mechanism\"}"
+expect ".diagnosis.findings[0].cause == \"auth-requires-tls\" and (.diagnosis.findings[0].evidence[0] | test(\"lists AUTH but .AUTH LOGIN. is refused: 538\"))"
+expect "([.diagnosis.findings[].cause] | index(\"client-not-authenticating\")) == null"
+start plain-auth
+probe --transcript
+expect "$(cell 587 none true) == \"works\" and ([.targets[] | select(.purpose == \"plain\" and .port == 587)][0].auth.check_before_tls.refused == false)"
+expect "[.targets[] | select(.purpose == \"plain\" and .port == 587)][0].transcript | map(.text) | index(\"*\") != null"
+
+start provider-refusals
+printf 'practice-2026\n' | probe --user demo@lab.smtpfix.test --password-stdin
+expect ".targets[.login_target].port == 587 and .targets[.login_target].login.outcome == \"refused\""
+expect ".diagnosis.findings[0].cause == \"basic-auth-disabled\" and ([.diagnosis.findings[].cause] | index(\"wrong-credentials\")) == null"
+expect "[.diagnosis.findings[] | select(.cause == \"rate-limited\")][0].evidence[0] | test(\"greeting on port 25: 421\")"
+expect ".recommended.port == 587 and .healthy == false"
+printf 'practice-2026\n' | "$bin" probe 127.0.0.1 --json --timeout 2 --port 465 --port-map "465=$P465" --ca-file "$CA" \
+	--user demo@lab.smtpfix.test --password-stdin >"$out" 2>"$dir/err"
+expect ".targets[.login_target].login.outcome == \"ok\" and $(cell 465 tls true) == \"deferred-after-login\""
+expect ".diagnosis.findings[0].cause == \"greylisted\" and .recommended.port == 465 and .healthy == false"
 
 # bounded RUN...: run a command with a wall-clock and a peak-memory limit
 # (milliseconds, KiB): a hostile server must not hold smtpfix longer or
@@ -121,7 +156,7 @@ esc=$(printf '\033')
 start forged-cert-names
 bounded 8000 32768 "$bin" probe 127.0.0.1 --json --timeout 2 --port 465 --port 587 --port-map "465=$P465" \
 	--port-map "587=$P587" --ca-file "$CA" >"$out" 2>"$dir/err"
-expect ".recommended == null and ([.certificate_names[] | select(.check == \"leads-here\")] | length) == 0"
+expect ".recommended.host == \"127.0.0.1\" and .recommended.certificate_decision and (.recommended.why | test(\"SHA-256\")) and ([.certificate_names[] | select(.check == \"leads-here\")] | length) == 0"
 expect "[.certificate_names[].check] == [\"not-a-host-name\", \"not-a-host-name\", \"no-address\", \"no-address\", \"not-a-host-name\"]"
 "$bin" probe 127.0.0.1 --timeout 2 --port 465 --port 587 --port-map "465=$P465" --port-map "587=$P587" \
 	--ca-file "$CA" --resolve elsewhere.smtpfix.test:127.0.0.3 --resolve mail.lab.smtpfix.test:127.0.0.1 \

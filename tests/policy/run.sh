@@ -163,5 +163,21 @@ current=usage
 "$bin" policy --root /nonexistent >/dev/null 2>"$dir/err"; rc=$?
 [ "$rc" -eq 2 ] && passed=$((passed + 1)) || fail "--root /nonexistent: exit $rc"
 
+# Debian's stock template, as a fresh Debian server has it: its PLAIN and
+# LOGIN authenticators are for Exim's own sending (client_send only) and
+# offer nothing to mail programs, so no "AUTH without TLS" alarm.
+current=debian-stock-template
+template="${SMTPFIX_EXIM_DIR:-$top/build/exim}/config/root/etc/exim4/exim4.conf.template"
+if [ -f "$template" ]; then
+	mkdir -p "$dir/stock/etc/exim4"
+	cp "$template" "$dir/stock/etc/exim4/"
+	policy stock --root "$dir/stock"
+	expect '.mta == "exim" and .flavour == "debian" and .auth_requires_tls.value == null'
+	expect '.auth_requires_tls.evidence | test("no PLAIN or LOGIN authenticator")'
+	expect '[.findings[].id] | index("auth-without-tls") == null'
+else
+	fail "Debian's stock Exim template is missing: run 'make deps' (tests/exim/fetch.sh)"
+fi
+
 echo "policy: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -237,6 +237,200 @@ START_TEST(every_cause_has_a_help_file)
 }
 END_TEST
 
+/* ---- the layered engine: texts written for these tests, none from
+ * tests/corpus, in other providers', runtimes' and languages' words ---- */
+
+struct layered {
+	const char *text;
+	const char *top;    /* expected first cause */
+	const char *layer;  /* a layer that must be among its evidence */
+};
+
+static const struct layered layered[] = {
+	/* a. reply codes and enhanced status codes, wherever they stand */
+	{ "{\"code\":\"EENVELOPE\",\"response\":\"552 5.3.4 Error: message file too big\",\"responseCode\":552}", "message-too-large", "code" },
+	{ "(535, b'5.7.3 Authentication unsuccessful [LO2P265CA0001.GBRP265.PROD.OUTLOOK.COM]')", "wrong-credentials", "code" },
+	{ "Remote server returned '550 5.7.606 Access denied, banned sending IP [203.0.113.7].'", "ip-blocked", "code" },
+	{ "421 4.7.66 TLS 1.0 and 1.1 are not supported. Please upgrade your client.", "tls-protocol-mismatch", "code" },
+	{ "452-4.2.2 The recipient's inbox is out of storage space.", "message-too-large", "code" },
+	{ "SMTPDataError: (550, b'5.7.60 SMTP; Client does not have permissions to send as this sender')", "sender-rejected", "code" },
+	{ "Mailbox unavailable. The server response was: 5.7.57 Client not authenticated to send mail. Error: 535 5.7.139 Authentication unsuccessful, the request did not meet the criteria", "basic-auth-disabled", "code" },
+	/* b. network and resolver errors as each runtime spells them */
+	{ "dial tcp 203.0.113.5:587: connect: connection refused", "port-blocked", "network" },
+	{ "dial tcp [::1]:25: connect: connection refused", "server-unreachable", "network" },
+	{ "Errno::ETIMEDOUT: Connection timed out - connect(2) for \"smtp.example.net\" port 587", "port-blocked", "network" },
+	{ "Net::OpenTimeout: execution expired", "port-blocked", "network" },
+	{ "socket.gaierror: [Errno -3] Temporary failure in name resolution", "dns-failure", "network" },
+	{ "System.Net.Sockets.SocketException (11001): No such host is known.", "dns-failure", "network" },
+	{ "ConnectionRefusedError: [WinError 10061] No connection could be made because the target machine actively refused it", "port-blocked", "network" },
+	{ "OSError: [Errno 101] Network is unreachable", "server-unreachable", "network" },
+	{ "java.net.UnknownHostException: smpt.example.org: Name or service not known", "dns-failure", "network" },
+	/* c. TLS */
+	{ "error:0A000086:SSL routines:tls_post_process_server_certificate:certificate verify failed", "tls-cert-untrusted", "tls" },
+	{ "ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: certificate has expired (_ssl.c:1129)", "tls-cert-expired", "tls" },
+	{ "Error [ERR_TLS_CERT_ALTNAME_INVALID]: Hostname/IP does not match certificate's altnames: Host: smtp.example.org. is not in the cert's altnames: DNS:*.hosting.example", "tls-cert-name-mismatch", "tls" },
+	{ "MailKit.Security.SslHandshakeException: An error occurred while attempting to establish an SSL or TLS connection. The remote certificate is invalid according to the validation procedure.", "tls-cert-untrusted", "tls" },
+	{ "javax.net.ssl.SSLException: Unrecognized SSL message, plaintext connection?", "tls-mode-mismatch", "tls" },
+	{ "SSL_connect returned=1 errno=0 state=error: dh key too small", "tls-protocol-mismatch", "tls" },
+	{ "x509: certificate signed by unknown authority (possibly because of \"crypto/rsa: verification error\")", "tls-cert-untrusted", "tls" },
+	/* d. mail programs, in several languages */
+	{ "Fehler beim Senden der Nachricht. Der Mail-Server antwortete: 5.7.1 Relaying denied. Bitte \xc3\xbc" "berpr\xc3\xbc" "fen Sie den Empf\xc3\xa4nger.", "client-not-authenticating", "client" },
+	{ "El servidor SMTP requiere una conexi\xc3\xb3n segura o el cliente no se autentic\xc3\xb3. La respuesta del servidor fue: 5.7.0 Authentication Required", "client-not-authenticating", "client" },
+	{ "Erreur SMTP : impossible de s'authentifier.", "wrong-credentials", "client" },
+	{ "Erro de SMTP: N\xc3\xa3o foi poss\xc3\xadvel autenticar.", "wrong-credentials", "client" },
+	{ "Swift_TransportException: Failed to authenticate on SMTP server with username \"a@example.net\" using 2 possible authenticators", "wrong-credentials", "client" },
+	{ "Failed to authenticate on SMTP server with username \"a@example.net\" using 0 possible authenticators.", "auth-not-offered", "client" },
+	{ "Error: Invalid login: 534-5.7.14 <https://accounts.google.com/signin/continue> Please log in via your web browser and then try again.", "app-password-required", "client" },
+	/* e. server logs */
+	{ "2024-01-02 10:00:00 login authenticator failed for (client) [203.0.113.9]: 535 Incorrect authentication data (set_id=a@b.example)", "wrong-credentials", "log" },
+	{ "postfix/smtp[811]: 4F2A: to=<a@b.example>, relay=none, delay=30, dsn=4.4.1, status=deferred (connect to mx.example.net[203.0.113.3]:25: Connection timed out)", "port-blocked", "log" },
+	{ "postfix/smtp[811]: 4F2A: to=<a@b.example>, relay=none, status=deferred (connect to mx.example.net[2001:db8::3]:25: Network is unreachable)", "server-unreachable", "log" },
+	{ "Jun 3 08:00:01 mx dovecot: auth: Error: passwd-file /etc/dovecot/users: open(/etc/dovecot/users) failed: No such file or directory", "auth-backend-failure", "log" },
+	{ "The email account news@example.net has exceeded the max emails per hour (101/100 (101%)) allowed. Message discarded.", "rate-limited", "log" },
+};
+
+static const char *
+top_cause(const struct sf_explain_result *r)
+{
+	return r->ncauses > 0 ? r->causes[0].cause : "none";
+}
+
+START_TEST(each_layer_recognizes_its_family)
+{
+	const struct layered *s = &layered[_i];
+	struct sf_explain_result r;
+	struct sf_error err;
+	size_t k;
+	bool layer = false;
+
+	ck_assert_int_eq(sf_explain(s->text, strlen(s->text), catalog, catlen, &r, &err), 0);
+	ck_assert_msg(strcmp(top_cause(&r), s->top) == 0, "\"%.90s\" gave %s, expected %s", s->text,
+		top_cause(&r), s->top);
+	ck_assert_uint_gt(r.causes[0].nevidence, 0);
+	for (k = 0; k < r.causes[0].nevidence; k++)
+		if (strcmp(r.causes[0].evidence[k].layer, s->layer) == 0)
+			layer = true;
+	ck_assert_msg(layer, "\"%.60s\": no %s evidence", s->text, s->layer);
+	ck_assert_str_ne(r.causes[0].means, "");
+	ck_assert_str_ne(r.causes[0].next, "");
+}
+END_TEST
+
+/* A wrapper's words never outrank the specific error inside it. */
+START_TEST(specific_evidence_beats_the_wrapper)
+{
+	static const char *const texts[] = {
+		"SMTP Error: Could not connect to SMTP host. Connection failed. stream_socket_enable_crypto(): SSL operation failed with code 1. OpenSSL Error messages: error:1416F086:SSL routines:tls_process_server_certificate:certificate verify failed",
+		"Sending of the message failed. An error occurred while sending mail. The mail server responded: 552 5.3.4 Message size exceeds fixed maximum message size.",
+		"Mail send failed: SMTP connect() failed. Connection refused (111)",
+	};
+	static const char *const want[] = { "tls-cert-untrusted", "message-too-large", "port-blocked" };
+	struct sf_explain_result r;
+	struct sf_error err;
+	size_t i, k;
+
+	for (i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		ck_assert_int_eq(sf_explain(texts[i], strlen(texts[i]), catalog, catlen, &r, &err), 0);
+		ck_assert_msg(strcmp(top_cause(&r), want[i]) == 0, "text %zu gave %s", i, top_cause(&r));
+		for (k = 1; k < r.ncauses; k++)
+			ck_assert_double_le(r.causes[k].score, r.causes[0].score);
+	}
+	/* The wrapper alone is the generic cause. */
+	ck_assert_int_eq(sf_explain("Mail send failed", 16, catalog, catlen, &r, &err), 0);
+	ck_assert_str_eq(top_cause(&r), "send-failed-generic");
+	ck_assert_double_lt(r.causes[0].score, 0.5);
+}
+END_TEST
+
+/* A bare code or errno names its family, never with confidence. */
+START_TEST(bare_codes_are_weak)
+{
+	static const struct { const char *text, *cause; } bare[] = {
+		{ "535", "wrong-credentials" }, { "421", "rate-limited" }, { "552", "message-too-large" },
+		{ "error 553", "sender-rejected" },
+	};
+	struct sf_explain_result r;
+	struct sf_error err;
+	size_t i;
+
+	for (i = 0; i < sizeof bare / sizeof bare[0]; i++) {
+		ck_assert_int_eq(sf_explain(bare[i].text, strlen(bare[i].text), catalog, catlen, &r, &err), 0);
+		ck_assert_str_eq(top_cause(&r), bare[i].cause);
+		ck_assert_double_le(r.causes[0].score, 0.5);
+	}
+	/* Numbers that are not replies: a port, a line number, a time. */
+	ck_assert_int_eq(sf_explain("line 535 port 465 at 12:55:21", 29, catalog, catlen, &r, &err), 0);
+	ck_assert_uint_eq(r.ncauses, 0);
+}
+END_TEST
+
+START_TEST(nothing_recognizable_gives_no_cause)
+{
+	static const char *const texts[] = {
+		"The printer is out of toner (error 0x1234).",
+		"Please find the invoice attached.",
+		"Exim 4.96.2 version 3.4.1 started",
+	};
+	struct sf_explain_result r;
+	struct sf_error err;
+	size_t i;
+
+	for (i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		ck_assert_int_eq(sf_explain(texts[i], strlen(texts[i]), catalog, catlen, &r, &err), 0);
+		ck_assert_msg(r.ncauses == 0, "\"%s\" gave %s", texts[i], top_cause(&r));
+	}
+}
+END_TEST
+
+/* A live reply and the same words pasted give the same cause. */
+START_TEST(live_reply_is_read_like_a_paste)
+{
+	static const char pasted[] = "535 5.7.8 Username and Password not accepted.";
+	struct sf_explain_result a, b;
+	struct sf_explain_kb *kb;
+	struct sf_error err;
+
+	kb = sf_explain_kb_builtin(NULL, 0, &err);
+	ck_assert_ptr_nonnull(kb);
+	ck_assert_int_eq(sf_explain_reply(kb, 535, "5.7.8", "Username and Password not accepted.", &a, &err), 0);
+	ck_assert_int_eq(sf_explain_kb_run(kb, pasted, sizeof pasted - 1, &b, &err), 0);
+	ck_assert_uint_gt(a.ncauses, 0);
+	ck_assert_str_eq(a.causes[0].cause, b.causes[0].cause);
+	ck_assert_str_eq(a.causes[0].cause, "wrong-credentials");
+	ck_assert_int_eq(sf_explain_reply(NULL, 454, NULL, "TLS not available due to local problem", &a, &err), 0);
+	ck_assert_str_eq(top_cause(&a), "server-tls-unavailable");
+	sf_explain_kb_free(kb);
+}
+END_TEST
+
+/* Every built-in errors/ file passes the checker; the checker refuses an
+ * unknown cause and a confident bare code. */
+START_TEST(every_error_file_is_checked)
+{
+	static const char unknown[] = "layer: tls\n\nid: x\nmatch: foo\ncause: no-such-cause 0.5\n";
+	static const char bare[] = "layer: code\n\nid: y\nreply: 535\ncause: wrong-credentials 0.9\n";
+	static const char badcode[] = "layer: code\n\nid: z\nstatus: 5.x.1\ncause: wrong-credentials 0.4\n";
+	const char *paths[32];
+	struct sf_error err;
+	size_t n, i, len;
+
+	n = sf_help_list("errors/", paths, 32);
+	ck_assert_uint_ge(n, 5);
+	for (i = 0; i < n; i++) {
+		const char *t = sf_help_get(paths[i], &len);
+
+		ck_assert_ptr_nonnull(t);
+		ck_assert_msg(sf_explain_check_file(t, len, sf_cause_ids, &err) == 0, "%s: %s", paths[i],
+			err.message);
+	}
+	ck_assert_int_lt(sf_explain_check_file(unknown, sizeof unknown - 1, sf_cause_ids, &err), 0);
+	ck_assert_ptr_nonnull(strstr(err.message, "no-such-cause"));
+	ck_assert_int_lt(sf_explain_check_file(bare, sizeof bare - 1, sf_cause_ids, &err), 0);
+	ck_assert_int_lt(sf_explain_check_file(badcode, sizeof badcode - 1, sf_cause_ids, &err), 0);
+}
+END_TEST
+
+
 Suite *
 explain_suite(void)
 {
@@ -250,6 +444,12 @@ explain_suite(void)
 	tcase_add_test(tc, unrecognized_gets_a_family_only);
 	tcase_add_test(tc, catalog_names_only_known_causes);
 	tcase_add_test(tc, every_cause_has_a_help_file);
+	tcase_add_loop_test(tc, each_layer_recognizes_its_family, 0, (int)(sizeof layered / sizeof layered[0]));
+	tcase_add_test(tc, specific_evidence_beats_the_wrapper);
+	tcase_add_test(tc, bare_codes_are_weak);
+	tcase_add_test(tc, nothing_recognizable_gives_no_cause);
+	tcase_add_test(tc, live_reply_is_read_like_a_paste);
+	tcase_add_test(tc, every_error_file_is_checked);
 	suite_add_tcase(s, tc);
 	return s;
 }

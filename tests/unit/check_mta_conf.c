@@ -82,14 +82,22 @@ START_TEST(verdict_cases)
 	ck_assert_int_eq(s.value, SF_TRI_UNKNOWN);
 	/* The global switch gates every mechanism. */
 	parse("auth_advertise_hosts = ${if eq{$tls_in_cipher}{}{}{*}}\n"
-	      "begin authenticators\np:\n driver = plaintext\n public_name = PLAIN\n");
+	      "begin authenticators\np:\n driver = plaintext\n public_name = PLAIN\n server_condition = yes\n");
 	sf_exim_verdict(&m, "x", &s);
 	ck_assert_int_eq(s.value, SF_TRI_YES);
 	/* Empty: AUTH is advertised to nobody. */
-	parse("auth_advertise_hosts =\nbegin authenticators\np:\n driver = plaintext\n public_name = PLAIN\n");
+	parse("auth_advertise_hosts =\nbegin authenticators\np:\n driver = plaintext\n public_name = PLAIN\n server_condition = yes\n");
 	sf_exim_verdict(&m, "x", &s);
 	ck_assert_int_eq(s.value, SF_TRI_UNKNOWN);
 	ck_assert_ptr_nonnull(strstr(s.evidence, "nobody"));
+	/* Debian's stock template: PLAIN and LOGIN for Exim's own sending to
+	 * a smarthost (client_send only) are offered to no client. */
+	parse("begin authenticators\nplain:\n driver = plaintext\n public_name = PLAIN\n"
+	      " client_send = ^user^password\nlogin:\n driver = plaintext\n public_name = LOGIN\n"
+	      " client_send = : user : password\n");
+	sf_exim_verdict(&m, "x", &s);
+	ck_assert_int_eq(s.value, SF_TRI_UNKNOWN);
+	ck_assert_ptr_nonnull(strstr(s.evidence, "no PLAIN or LOGIN authenticator"));
 }
 END_TEST
 

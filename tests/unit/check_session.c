@@ -302,12 +302,48 @@ START_TEST(no_reply_to_quit_is_no_failure)
 }
 END_TEST
 
+/* A login listed before TLS is started without a password and cancelled:
+ * refused (538) is recorded; taken (334) is cancelled with "*", and the
+ * mail test goes on either way. Nothing secret is ever sent. */
+START_TEST(auth_listed_in_plain_is_checked_without_a_password)
+{
+	struct sf_session s;
+	struct sf_session_config cfg = { .tls = SF_TLS_NEVER, .ehlo_name = "client.example",
+		.mail_from = "a@example.com", .rcpt_to = "b@example.net", .rcpt_test = true,
+		.auth_check = true };
+	static const char *const refused[] = {
+		"S:220 mx\r\n", "C:EHLO client.example", EHLO_AUTH, "C:AUTH LOGIN",
+		"S:538 5.7.11 Encryption required for requested authentication mechanism\r\n",
+		"C:MAIL FROM:<a@example.com>", "S:250 OK\r\n", NULL
+	};
+	static const char *const taken[] = {
+		"S:220 mx\r\n", "C:EHLO client.example", EHLO_AUTH, "C:AUTH LOGIN",
+		"S:334 VXNlcm5hbWU6\r\n", "C:*", "S:501 5.7.0 Authentication cancelled\r\n",
+		"C:MAIL FROM:<a@example.com>", NULL
+	};
+
+	sf_session_init(&s, &cfg);
+	run(&s, refused);
+	ck_assert(s.res.auth_check.sent && s.res.auth_check_refused);
+	ck_assert_int_eq(s.res.auth_check.reply.code, 538);
+	ck_assert_str_eq(s.res.auth_check_mech, "LOGIN");
+	ck_assert_int_eq(s.res.auth_outcome, SF_AUTH_NOT_TRIED);
+	sf_session_free(&s);
+
+	sf_session_init(&s, &cfg);
+	run(&s, taken);
+	ck_assert(s.res.auth_check.sent && !s.res.auth_check_refused);
+	sf_session_free(&s);
+}
+END_TEST
+
 Suite *
 session_suite(void)
 {
 	Suite *s = suite_create("session");
 	TCase *tc = tcase_create("session");
 
+	tcase_add_test(tc, auth_listed_in_plain_is_checked_without_a_password);
 	tcase_add_test(tc, the_cpanel_case_over_starttls);
 	tcase_add_test(tc, plain_policy_never_upgrades);
 	tcase_add_test(tc, required_tls_stops_when_not_offered);
