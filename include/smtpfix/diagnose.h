@@ -69,6 +69,21 @@ struct sf_diag_input {
 
 void sf_diagnose(const struct sf_diag_input *in, struct sf_diagnosis *out);
 
+/* The sentences of findings live in help/diagnosis/findings.txt, one line
+ * a key; sf_diag_text fills {name} from facts (name, value pairs, NULL
+ * ends). Returns -1 (and "(key)" in out) when the key has no line. */
+extern const char *const sf_diag_text_keys[];
+extern const char *const sf_diag_text_facts[];
+int sf_diag_text(const char *key, const char *const *facts, char *out, size_t outsz);
+
+/* Does this machine's own mail server configuration speak for the server
+ * probed? Only when the probe reached this machine on a port that
+ * configuration has (a loopback test server on another port, or a probe
+ * of another host, is not it). A copy given on purpose (--root) is taken
+ * as the server's: copy_given. */
+bool sf_diag_policy_applies(const struct sf_policy *pol, const struct sf_probe_result *p,
+	bool copy_given);
+
 /* The one verdict every front end shows and the exit status follows:
  * healthy only when the probe found the server serving mail programs
  * well AND no finding is a problem. *why (may be NULL) gets the first

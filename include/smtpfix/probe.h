@@ -148,15 +148,49 @@ struct sf_target_result {
 /* The security setting a mail program offers for its outgoing server. */
 enum sf_security { SF_SEC_NONE, SF_SEC_STARTTLS, SF_SEC_TLS };
 
-#define SF_OUTCOME_MAX 32
 #define SF_MESSAGE_MAX 320
+
+/* What a mail program set to one setting meets: one table (analyse.c)
+ * gives each its stable id (JSON) and the words of the settings table. */
+enum sf_outcome {
+	SF_OUT_NOT_PROBED,
+	SF_OUT_PORT_CLOSED,
+	SF_OUT_PORT_FILTERED,
+	SF_OUT_UNREACHABLE,
+	SF_OUT_ERROR,
+	SF_OUT_NO_EXTENSIONS,
+	SF_OUT_WORKS,
+	SF_OUT_AUTH_NOT_OFFERED,
+	SF_OUT_AUTH_REFUSED,
+	SF_OUT_REJECTED,
+	SF_OUT_UNKNOWN,
+	SF_OUT_HANGS_NO_GREETING,
+	SF_OUT_STARTTLS_NOT_OFFERED,
+	SF_OUT_STARTTLS_REFUSED,
+	SF_OUT_TLS_HANDSHAKE_FAILS,
+	SF_OUT_CERT_NAME_MISMATCH,
+	SF_OUT_CERT_EXPIRED,
+	SF_OUT_CERT_NOT_YET_VALID,
+	SF_OUT_CERT_SELF_SIGNED,
+	SF_OUT_CERT_UNTRUSTED,
+	SF_OUT_WRONG_CREDENTIALS,
+	SF_OUT_SENDER_REJECTED,
+	SF_OUT_DEFERRED_AFTER_LOGIN,
+	SF_OUT_AUTH_MECHANISM_MISMATCH,
+	SF_OUT_BREAKS_AT_MAIL,
+	SF_OUT_LOGIN_OFFERED
+};
+
+const char *sf_outcome_id(enum sf_outcome o);    /* "works", "cert-expired" ... */
+const char *sf_outcome_words(enum sf_outcome o); /* "works", "certificate expired" ... */
+bool sf_outcome_is_cert(enum sf_outcome o);      /* a certificate the program questions */
 
 /* What a mail program set to (port, security, auth) will meet. */
 struct sf_matrix_cell {
 	int port;
 	enum sf_security security;
 	bool auth;
-	char outcome[SF_OUTCOME_MAX]; /* works, auth-not-offered, rejected, ... */
+	enum sf_outcome outcome;
 	bool observed;                /* seen on the wire, not inferred */
 	char message[SF_MESSAGE_MAX]; /* what the person will most likely see */
 	long source;                  /* the target it rests on, or -1 */

@@ -28,6 +28,86 @@ say(struct sf_diag_finding *f, const char *cause, const char *severity, double c
 	va_end(ap);
 }
 
+/* Every sentence a finding can carry, by key (help/diagnosis/findings.txt). */
+const char *const sf_diag_text_keys[] = {
+	"auth-requires-tls", "auth-requires-tls-rcpt", "wrong-credentials", "login-refused-other",
+	"refused-after-login", "greeting-refused", "never-greets", "no-login-anywhere",
+	"starttls-stripped", "server-tls-broken", "drops-after-tls", "certificate",
+	"unreachable-filtered", "unreachable-refused", "dns-failure", "no-starttls",
+	"relay-without-login", "policy-not-rebuilt", "log-plaintext", "no-words", NULL
+};
+
+/* The facts a sentence may name. */
+const char *const sf_diag_text_facts[] = { "port", "step", "reply", "means", "detail", "count",
+	"messages", "refused", NULL };
+
+int
+sf_diag_text(const char *key, const char *const *facts, char *out, size_t outsz)
+{
+	size_t len, klen = strlen(key), o = 0, k;
+	const char *text = sf_help_get("diagnosis/findings.txt", &len), *p, *end, *line = NULL;
+
+	if (outsz == 0)
+		return -1;
+	out[0] = '\0';
+	for (p = text; p != NULL && p < text + len; p = end + 1) {
+		end = memchr(p, '\n', (size_t)(text + len - p));
+		if (end == NULL)
+			end = text + len;
+		if ((size_t)(end - p) > klen + 2 && memcmp(p, key, klen) == 0 && p[klen] == ':' &&
+			p[klen + 1] == ' ') {
+			line = p + klen + 2;
+			break;
+		}
+	}
+	if (line == NULL) {
+		snprintf(out, outsz, "(%s)", key);
+		return -1;
+	}
+	/* Copy, filling {name} from facts (name, value pairs). */
+	for (p = line; p < end && o + 1 < outsz; p++) {
+		const char *close = *p == '{' ? memchr(p, '}', (size_t)(end - p)) : NULL;
+
+		if (close != NULL) {
+			for (k = 0; facts != NULL && facts[k] != NULL && facts[k + 1] != NULL; k += 2)
+				if (strlen(facts[k]) == (size_t)(close - p - 1) &&
+					memcmp(facts[k], p + 1, (size_t)(close - p - 1)) == 0)
+					break;
+			if (facts != NULL && facts[k] != NULL && facts[k + 1] != NULL) {
+				int n = snprintf(out + o, outsz - o, "%s", facts[k + 1]);
+
+				o = n < 0 ? o : o + (size_t)n >= outsz ? outsz - 1 : o + (size_t)n;
+				p = close;
+				continue;
+			}
+		}
+		out[o++] = *p;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/* A finding whose sentence comes from help/, filled with facts. */
+static void
+say_key(struct sf_diag_finding *f, const char *cause, const char *severity, double confidence,
+	const char *key, const char *const *facts)
+{
+	snprintf(f->cause, sizeof f->cause, "%s", cause);
+	snprintf(f->severity, sizeof f->severity, "%s", severity);
+	f->confidence = confidence;
+	sf_diag_text(key, facts, f->text, sizeof f->text);
+}
+
+/* The server's own words stand in when the recognizer had none. */
+static const char *
+means_or_words(const char *means, char *buf, size_t bufsz)
+{
+	if (means[0] != '\0')
+		return means;
+	sf_diag_text("no-words", NULL, buf, bufsz);
+	return buf;
+}
+
 static void
 evidence(struct sf_diag_finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -195,12 +275,8 @@ rule_auth_requires_tls(const struct sf_diag_input *in, struct sf_diag_finding *f
 	/* A server that asks for encryption before login is doing right: the
 	 * finding explains what a program set to no encryption meets, and is
 	 * a problem only when the person's program is set that way. */
-	say(f, "auth-requires-tls", r != NULL && program_meets_plain_refusal(in) ? "problem" : "info",
-		t != NULL ? 0.95 : 0.8,
-		"The server offers login only after encryption starts. A mail program set to no "
-		"encryption therefore never logs in, and the server refuses its mail%s. The fix: "
-		"STARTTLS on port 587 (or SSL/TLS on 465) with authentication on, and the full email "
-		"address as the user name.", r != NULL ? " when it names the recipient (RCPT)" : "");
+	say_key(f, "auth-requires-tls", r != NULL && program_meets_plain_refusal(in) ? "problem" : "info",
+		t != NULL ? 0.95 : 0.8, r != NULL ? "auth-requires-tls-rcpt" : "auth-requires-tls", NULL);
 	if (t != NULL) {
 		const struct sf_target_result *refusal = plain_auth_refusal(in->probe, t->port);
 
@@ -238,7 +314,7 @@ rule_wrong_credentials(const struct sf_diag_input *in, struct sf_diag_finding *f
 		"app-password-required", "auth-backend-failure", "account-suspended", "ip-blocked",
 		"rate-limited", "auth-mechanism-mismatch", "auth-requires-tls", NULL };
 	const struct sf_target_result *l;
-	char line[SF_DIAG_TEXT_MAX], means[SF_DIAG_TEXT_MAX];
+	char line[SF_DIAG_TEXT_MAX], means[SF_DIAG_TEXT_MAX], words[SF_DIAG_TEXT_MAX];
 	const char *cause;
 
 	if (in->probe == NULL || in->probe->login_index < 0)
@@ -249,13 +325,12 @@ rule_wrong_credentials(const struct sf_diag_input *in, struct sf_diag_finding *f
 	reply_line(&l->smtp.auth.reply, line, sizeof line);
 	cause = classify_reply(&l->smtp.auth.reply, login_causes, "wrong-credentials", means, sizeof means);
 	if (strcmp(cause, "wrong-credentials") == 0)
-		say(f, cause, "problem", 0.9,
-			"The server refused the user name or password (the connection and encryption are "
-			"fine). Use the full email address as the user name and re-type the password; after "
-			"several failures the server may block your address for a while.");
-	else
-		say(f, cause, "problem", 0.85, "The login was refused, and not for a mistyped password: %s",
-			means[0] ? means : "see the server's words below.");
+		say_key(f, cause, "problem", 0.9, "wrong-credentials", NULL);
+	else {
+		const char *facts[] = { "means", means_or_words(means, words, sizeof words), NULL };
+
+		say_key(f, cause, "problem", 0.85, "login-refused-other", facts);
+	}
 	evidence(f, "login test on port %d with %s: %.300s", l->port, l->smtp.auth_mechanism, line);
 	return true;
 }
@@ -271,7 +346,7 @@ rule_refused_after_login(const struct sf_diag_input *in, struct sf_diag_finding 
 		"client-not-authenticating", NULL };
 	const struct sf_target_result *l;
 	const struct sf_exchange *x;
-	char line[SF_DIAG_TEXT_MAX], means[SF_DIAG_TEXT_MAX];
+	char line[SF_DIAG_TEXT_MAX], means[SF_DIAG_TEXT_MAX], words[SF_DIAG_TEXT_MAX];
 	const char *cause, *fallback;
 
 	if (in->probe == NULL || in->probe->login_index < 0)
@@ -289,9 +364,13 @@ rule_refused_after_login(const struct sf_diag_input *in, struct sf_diag_finding 
 					    : "sender-rejected";
 	cause = classify_reply(&x->reply, causes, fallback, means, sizeof means);
 	reply_line(&x->reply, line, sizeof line);
-	say(f, cause, "problem", 0.8, "The login works, but the server %s the mail at %s: %s",
-		x->reply.code / 100 == 4 ? "put off" : "refused", x == &l->smtp.mail ? "MAIL FROM" : "RCPT TO",
-		means[0] ? means : "see the server's words below.");
+	{
+		const char *facts[] = { "refused", x->reply.code / 100 == 4 ? "put off" : "refused", "step",
+			x == &l->smtp.mail ? "MAIL FROM" : "RCPT TO", "means",
+			means_or_words(means, words, sizeof words), NULL };
+
+		say_key(f, cause, "problem", 0.8, "refused-after-login", facts);
+	}
 	evidence(f, "after logging in (port %d): %.300s%s", l->port, line,
 		x->disconnected ? " (and the server hung up)" : "");
 	return true;
@@ -305,7 +384,7 @@ rule_greeting_refused(const struct sf_diag_input *in, struct sf_diag_finding *f)
 	static const char *const causes[] = { "rate-limited", "ip-blocked", "greylisted",
 		"account-suspended", NULL };
 	const struct sf_probe_result *p = in->probe;
-	char line[SF_DIAG_TEXT_MAX], means[SF_DIAG_TEXT_MAX];
+	char line[SF_DIAG_TEXT_MAX], means[SF_DIAG_TEXT_MAX], words[SF_DIAG_TEXT_MAX];
 	const char *cause;
 	size_t i;
 
@@ -318,9 +397,15 @@ rule_greeting_refused(const struct sf_diag_input *in, struct sf_diag_finding *f)
 		cause = classify_reply(g, causes, g->code / 100 == 4 ? "rate-limited" : "ip-blocked", means,
 			sizeof means);
 		reply_line(g, line, sizeof line);
-		say(f, cause, p->recommended.found ? "warning" : "problem", 0.75,
-			"The server turns connections away on port %d before any question is asked: %s",
-			t->port, means[0] ? means : "see its words below.");
+		{
+			char port[16];
+			const char *facts[] = { "port", port, "means", means_or_words(means, words, sizeof words),
+				NULL };
+
+			snprintf(port, sizeof port, "%d", t->port);
+			say_key(f, cause, p->recommended.found ? "warning" : "problem", 0.75, "greeting-refused",
+				facts);
+		}
 		evidence(f, "greeting on port %d: %.300s", t->port, line);
 		return true;
 	}
@@ -368,10 +453,7 @@ rule_never_greets(const struct sf_diag_input *in, struct sf_diag_finding *f)
 	}
 	if (ports == 0 || silent != ports)
 		return false;
-	say(f, "server-unreachable", "problem", 0.7,
-		"Connections open but nothing ever answers on any port: a firewall, an antivirus program "
-		"that checks mail, or an overloaded server holds them. Try from another network, or "
-		"switch off mail scanning in the antivirus for a test.");
+	say_key(f, "server-unreachable", "problem", 0.7, "never-greets", NULL);
 	return true;
 }
 
@@ -394,10 +476,7 @@ rule_no_login_anywhere(const struct sf_diag_input *in, struct sf_diag_finding *f
 	}
 	if (seen == 0)
 		return false;
-	say(f, "auth-not-offered", "problem", 0.8,
-		"The server offers no login on any port probed, so a mail program cannot authenticate "
-		"here: this is a server for receiving mail, or its submission service is off. Ask the "
-		"provider which server and port to send through.");
+	say_key(f, "auth-not-offered", "problem", 0.8, "no-login-anywhere", NULL);
 	return true;
 }
 
@@ -418,11 +497,7 @@ rule_starttls_stripped(const struct sf_diag_input *in, struct sf_diag_finding *f
 			const char *x = s->caps.extensions[k];
 
 			if (strspn(x, "X") >= 6 && strlen(x) == 8) {
-				say(f, "starttls-stripped", "problem", 0.85,
-					"Something between this computer and the server removes STARTTLS from "
-					"the server's offer (a firewall or router inspecting mail), so no "
-					"program can start encryption on this port. Use SSL/TLS on 465, or turn "
-					"off the SMTP inspection (\"fixup\") on that device.");
+				say_key(f, "starttls-stripped", "problem", 0.85, "starttls-stripped", NULL);
 				evidence(f, "port %d: EHLO lists \"%.40s\" where STARTTLS would be",
 					p->targets[i].port, x);
 				return true;
@@ -459,10 +534,7 @@ rule_server_tls_broken(const struct sf_diag_input *in, struct sf_diag_finding *f
 	}
 	if (tried == 0 || broken != tried)
 		return false;
-	say(f, "server-tls-unavailable", "problem", 0.8,
-		"The server starts encryption and then fails at it on its own side, on every port: its "
-		"TLS setup (certificate, key or library) is broken. No mail program setting can fix this; "
-		"the server's administrator must look at the mail server's log.");
+	say_key(f, "server-tls-unavailable", "problem", 0.8, "server-tls-broken", NULL);
 	return true;
 }
 
@@ -497,11 +569,7 @@ rule_drops_after_tls(const struct sf_diag_input *in, struct sf_diag_finding *f)
 	}
 	if (secured == 0 || dropped != secured)
 		return false;
-	say(f, "server-tls-unavailable", "problem", 0.75,
-		"Encryption starts, and then the server drops the connection before it answers, on every "
-		"submission port: the mail server fails on its own side once the connection is secure. No mail "
-		"program setting can fix this; the server's log says why (a login service it cannot "
-		"reach is a common reason).");
+	say_key(f, "server-tls-unavailable", "problem", 0.75, "drops-after-tls", NULL);
 	return true;
 }
 
@@ -528,9 +596,11 @@ rule_certificate(const struct sf_diag_input *in, struct sf_diag_finding *f)
 		for (k = 0; k < sizeof map / sizeof map[0]; k++) {
 			if (t->tls.verdict != map[k].v)
 				continue;
-			say(f, map[k].cause, "problem", 0.9,
-				"Mail programs will warn about or refuse the server's certificate: %.300s.",
-				t->tls.verify_detail);
+			{
+				const char *facts[] = { "detail", t->tls.verify_detail, NULL };
+
+				say_key(f, map[k].cause, "problem", 0.9, "certificate", facts);
+			}
 			evidence(f, "certificate on port %d: subject %.200s, issuer %.200s, valid until %s",
 				t->port, t->tls.subject, t->tls.issuer, t->tls.not_after);
 			return true;
@@ -560,14 +630,9 @@ rule_unreachable(const struct sf_diag_input *in, struct sf_diag_finding *f)
 	if (mains == 0)
 		return false;
 	if (timeouts > 0)
-		say(f, "port-blocked", "problem", 0.8,
-			"No mail port of the server answers: a firewall (yours, your network's or the "
-			"server's) drops the traffic. Try from another network, or ask whether the ports are "
-			"blocked.");
+		say_key(f, "port-blocked", "problem", 0.8, "unreachable-filtered", NULL);
 	else
-		say(f, "server-unreachable", "problem", 0.8,
-			"Every mail port of the server refuses connections: no mail server listens at that "
-			"address. Check the server name.");
+		say_key(f, "server-unreachable", "problem", 0.8, "unreachable-refused", NULL);
 	(void)refused;
 	return true;
 }
@@ -577,8 +642,11 @@ rule_dns(const struct sf_diag_input *in, struct sf_diag_finding *f)
 {
 	if (in->probe == NULL || in->probe->resolved)
 		return false;
-	say(f, "dns-failure", "problem", 0.9, "The server name cannot be found: %.300s",
-		in->probe->resolve_err.message);
+	{
+		const char *facts[] = { "detail", in->probe->resolve_err.message, NULL };
+
+		say_key(f, "dns-failure", "problem", 0.9, "dns-failure", facts);
+	}
 	return true;
 }
 
@@ -604,9 +672,7 @@ rule_no_starttls(const struct sf_diag_input *in, struct sf_diag_finding *f)
 	}
 	if (any_tls || !open_plain)
 		return false;
-	say(f, "starttls-not-offered", "problem", 0.85,
-		"The server offers no encryption on any port probed, so the password and the mail cross "
-		"the network readable. Ask the provider to enable TLS.");
+	say_key(f, "starttls-not-offered", "problem", 0.85, "no-starttls", NULL);
 	evidence(f, "port %d: EHLO lists no STARTTLS, and SSL/TLS from the start fails", port);
 	return true;
 }
@@ -628,9 +694,7 @@ rule_relay_without_login(const struct sf_diag_input *in, struct sf_diag_finding 
 			!t->smtp.rcpt.replied || t->smtp.rcpt.reply.code / 100 != 5)
 			continue;
 		reply_line(&t->smtp.rcpt.reply, line, sizeof line);
-		say(f, "client-not-authenticating", "info", 0.7,
-			"The server refuses mail from programs that do not log in. If your program sends "
-			"without logging in, turn on \"requires authentication\" for the outgoing server.");
+		say_key(f, "client-not-authenticating", "info", 0.7, "relay-without-login", NULL);
 		evidence(f, "without login (port %d), RCPT TO was refused: %.300s", t->port, line);
 		return true;
 	}
@@ -645,9 +709,7 @@ rule_policy_not_rebuilt(const struct sf_diag_input *in, struct sf_diag_finding *
 	if (pol == NULL || pol->intent.value == SF_TRI_UNKNOWN ||
 		pol->auth_requires_tls.value == SF_TRI_UNKNOWN || pol->intent.value == pol->auth_requires_tls.value)
 		return false;
-	say(f, "server-config-not-applied", "warning", 0.9,
-		"WHM's Exim setting and what Exim really runs disagree: the configuration was not "
-		"rebuilt after the setting changed.");
+	say_key(f, "server-config-not-applied", "warning", 0.9, "policy-not-rebuilt", NULL);
 	evidence(f, "%s: %s", pol->intent.source, pol->intent.evidence);
 	evidence(f, "%s: %s", pol->auth_requires_tls.source, pol->auth_requires_tls.evidence);
 	return true;
@@ -666,9 +728,13 @@ rule_log_plaintext(const struct sf_diag_input *in, struct sf_diag_finding *f)
 		}
 	if (n == 0)
 		return false;
-	say(f, "auth-without-tls-accepted", "warning", 0.85,
-		"The mail log shows %lu message%s accepted with a password sent without encryption from "
-		"other computers: the server still accepts logins without TLS.", n, n == 1 ? "" : "s");
+	{
+		char count[32];
+		const char *facts[] = { "count", count, "messages", n == 1 ? "message" : "messages", NULL };
+
+		snprintf(count, sizeof count, "%lu", n);
+		say_key(f, "auth-without-tls-accepted", "warning", 0.85, "log-plaintext", facts);
+	}
 	return true;
 }
 
@@ -740,26 +806,28 @@ static const struct {
 	{ SF_SERVER_UNKNOWN, "unknown", "of an unknown kind", { NULL, NULL, NULL } },
 };
 
-const char *
-sf_server_kind_words(enum sf_server_kind k)
+/* The table's row for k; the last row (unknown) for a value not in it. */
+static size_t
+kind_row(enum sf_server_kind k)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
 		if (kinds[i].kind == k)
-			return kinds[i].words;
-	return "of an unknown kind";
+			return i;
+	return sizeof kinds / sizeof kinds[0] - 1;
+}
+
+const char *
+sf_server_kind_words(enum sf_server_kind k)
+{
+	return kinds[kind_row(k)].words;
 }
 
 const char *
 sf_server_kind_id(enum sf_server_kind k)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-		if (kinds[i].kind == k)
-			return kinds[i].id;
-	return "unknown";
+	return kinds[kind_row(k)].id;
 }
 
 static enum sf_server_kind
@@ -893,4 +961,24 @@ sf_diag_healthy(const struct sf_diagnosis *d, const struct sf_probe_result *p, c
 	if (why != NULL && whysz > 0)
 		why[0] = '\0';
 	return true;
+}
+
+bool
+sf_diag_policy_applies(const struct sf_policy *pol, const struct sf_probe_result *p, bool copy_given)
+{
+	size_t i, k;
+
+	if (pol == NULL)
+		return false;
+	if (copy_given)
+		return true;
+	if (p == NULL || !p->local_target)
+		return false;
+	if (pol->nports == 0)
+		return true; /* the ports are not known: the target is this machine */
+	for (i = 0; i < p->ntargets; i++)
+		for (k = 0; k < pol->nports; k++)
+			if (p->targets[i].connect_ok && p->targets[i].real_port == pol->ports[k].port)
+				return true;
+	return false;
 }

@@ -48,6 +48,72 @@ verified_cert_name(const struct sf_probe_result *res, long source)
 	return NULL;
 }
 
+static const struct {
+	enum sf_outcome o;
+	const char *id, *words;
+	bool cert;
+} outcomes[] = {
+	{ SF_OUT_NOT_PROBED, "not-probed", "not probed", false },
+	{ SF_OUT_PORT_CLOSED, "port-closed", "port closed", false },
+	{ SF_OUT_PORT_FILTERED, "port-filtered", "port filtered (no answer)", false },
+	{ SF_OUT_UNREACHABLE, "unreachable", "unreachable", false },
+	{ SF_OUT_ERROR, "error", "error", false },
+	{ SF_OUT_NO_EXTENSIONS, "no-extensions", "no extensions listed", false },
+	{ SF_OUT_WORKS, "works", "works", false },
+	{ SF_OUT_AUTH_NOT_OFFERED, "auth-not-offered", "login not offered", false },
+	{ SF_OUT_AUTH_REFUSED, "auth-refused", "login listed, but refused when used", false },
+	{ SF_OUT_REJECTED, "rejected", "refused without login", false },
+	{ SF_OUT_UNKNOWN, "unknown", "unknown", false },
+	{ SF_OUT_HANGS_NO_GREETING, "hangs-no-greeting", "hangs, no greeting", false },
+	{ SF_OUT_STARTTLS_NOT_OFFERED, "starttls-not-offered", "STARTTLS not offered", false },
+	{ SF_OUT_STARTTLS_REFUSED, "starttls-refused", "STARTTLS refused", false },
+	{ SF_OUT_TLS_HANDSHAKE_FAILS, "tls-handshake-fails", "TLS handshake fails", false },
+	{ SF_OUT_CERT_NAME_MISMATCH, "cert-name-mismatch", "certificate name mismatch", true },
+	{ SF_OUT_CERT_EXPIRED, "cert-expired", "certificate expired", true },
+	{ SF_OUT_CERT_NOT_YET_VALID, "cert-not-yet-valid", "certificate not yet valid", true },
+	{ SF_OUT_CERT_SELF_SIGNED, "cert-self-signed", "certificate self-signed", true },
+	{ SF_OUT_CERT_UNTRUSTED, "cert-untrusted", "certificate untrusted", true },
+	{ SF_OUT_WRONG_CREDENTIALS, "wrong-credentials", "login refused (password?)", false },
+	{ SF_OUT_SENDER_REJECTED, "sender-rejected", "sender refused after login", false },
+	{ SF_OUT_DEFERRED_AFTER_LOGIN, "deferred-after-login", "mail put off after login (try later)", false },
+	{ SF_OUT_AUTH_MECHANISM_MISMATCH, "auth-mechanism-mismatch", "no common login method", false },
+	{ SF_OUT_BREAKS_AT_MAIL, "breaks-at-mail", "breaks off when mail is sent", false },
+	{ SF_OUT_LOGIN_OFFERED, "login-offered", "login offered (the password was refused elsewhere)", false },
+};
+
+/* The table's row for o; the "error" row for a value not in it. */
+static size_t
+outcome_row(enum sf_outcome o)
+{
+	size_t i, error_row = 0;
+
+	for (i = 0; i < sizeof outcomes / sizeof outcomes[0]; i++) {
+		if (outcomes[i].o == o)
+			return i;
+		if (outcomes[i].o == SF_OUT_ERROR)
+			error_row = i;
+	}
+	return error_row;
+}
+
+const char *
+sf_outcome_id(enum sf_outcome o)
+{
+	return outcomes[outcome_row(o)].id;
+}
+
+const char *
+sf_outcome_words(enum sf_outcome o)
+{
+	return outcomes[outcome_row(o)].words;
+}
+
+bool
+sf_outcome_is_cert(enum sf_outcome o)
+{
+	return outcomes[outcome_row(o)].cert;
+}
+
 /* The targets that speak for one port: the main probe at the first
  * address that answered (else the first address), and its follow-ups. */
 struct evidence {
@@ -113,16 +179,16 @@ first_line(const struct sf_reply *r, char *out, size_t outsz)
 }
 
 static void
-cell_set(struct sf_matrix_cell *c, const char *outcome, bool observed, long source,
+cell_set(struct sf_matrix_cell *c, enum sf_outcome outcome, bool observed, long source,
 	const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 static void
-cell_set(struct sf_matrix_cell *c, const char *outcome, bool observed, long source,
+cell_set(struct sf_matrix_cell *c, enum sf_outcome outcome, bool observed, long source,
 	const char *fmt, ...)
 {
 	va_list ap;
 
-	snprintf(c->outcome, sizeof c->outcome, "%s", outcome);
+	c->outcome = outcome;
 	c->observed = observed;
 	c->source = source;
 	va_start(ap, fmt);
@@ -137,20 +203,20 @@ unreachable_cell(struct sf_matrix_cell *c, const struct evidence *ev)
 	const struct sf_target_result *m = ev->main;
 
 	if (m == NULL) {
-		cell_set(c, "not-probed", false, -1, "this port was not probed");
+		cell_set(c, SF_OUT_NOT_PROBED, false, -1, "this port was not probed");
 		return true;
 	}
 	if (m->connect_ok)
 		return false;
 	if (m->connect_err.code == SF_E_REFUSED)
-		cell_set(c, "port-closed", true, ev->main_i,
+		cell_set(c, SF_OUT_PORT_CLOSED, true, ev->main_i,
 			"connection refused: nothing listens on port %d, or a firewall rejects it",
 			m->port);
 	else if (m->connect_err.code == SF_E_TIMEOUT)
-		cell_set(c, "port-filtered", true, ev->main_i,
+		cell_set(c, SF_OUT_PORT_FILTERED, true, ev->main_i,
 			"the connection times out: a firewall drops traffic to port %d", m->port);
 	else
-		cell_set(c, "unreachable", true, ev->main_i, "%s", m->connect_err.message);
+		cell_set(c, SF_OUT_UNREACHABLE, true, ev->main_i, "%s", m->connect_err.message);
 	return true;
 }
 
@@ -159,13 +225,13 @@ cert_problem(struct sf_matrix_cell *c, const struct sf_target_result *t, long sr
 {
 	static const struct {
 		enum sf_cert_verdict v;
-		const char *outcome;
+		enum sf_outcome outcome;
 	} map[] = {
-		{ SF_CERT_NAME_MISMATCH, "cert-name-mismatch" },
-		{ SF_CERT_EXPIRED, "cert-expired" },
-		{ SF_CERT_NOT_YET_VALID, "cert-not-yet-valid" },
-		{ SF_CERT_SELF_SIGNED, "cert-self-signed" },
-		{ SF_CERT_UNTRUSTED, "cert-untrusted" },
+		{ SF_CERT_NAME_MISMATCH, SF_OUT_CERT_NAME_MISMATCH },
+		{ SF_CERT_EXPIRED, SF_OUT_CERT_EXPIRED },
+		{ SF_CERT_NOT_YET_VALID, SF_OUT_CERT_NOT_YET_VALID },
+		{ SF_CERT_SELF_SIGNED, SF_OUT_CERT_SELF_SIGNED },
+		{ SF_CERT_UNTRUSTED, SF_OUT_CERT_UNTRUSTED },
 	};
 	size_t i;
 
@@ -194,7 +260,7 @@ broke_at_mail(const struct sf_session_result *s)
 static void
 broke_cell(struct sf_matrix_cell *c, const struct sf_session_result *s, long src, const char *before)
 {
-	cell_set(c, "breaks-at-mail", true, src, "%sthe server breaks off at %s: %s", before,
+	cell_set(c, SF_OUT_BREAKS_AT_MAIL, true, src, "%sthe server breaks off at %s: %s", before,
 		sf_step_name(s->fail_step), s->fail_message);
 }
 
@@ -214,39 +280,39 @@ conversation_cell(struct sf_matrix_cell *c, const struct sf_target_result *t, lo
 	}
 	if (!caps_valid) {
 		if (s->fail_code != SF_OK)
-			cell_set(c, "error", true, src, "%s", s->fail_message);
+			cell_set(c, SF_OUT_ERROR, true, src, "%s", s->fail_message);
 		else
-			cell_set(c, "no-extensions", true, src,
+			cell_set(c, SF_OUT_NO_EXTENSIONS, true, src,
 				"the server did not list its extensions (EHLO refused)");
 		return;
 	}
 	if (c->auth) {
 		if (caps == &s->caps && s->auth_check_refused) {
 			first_line(&s->auth_check.reply, line, sizeof line);
-			cell_set(c, "auth-refused", true, src,
+			cell_set(c, SF_OUT_AUTH_REFUSED, true, src,
 				"login is listed but refused when used (%s): the program's login fails "
 				"until encryption is on", line);
 		} else if (caps->auth_offered && caps->nauth > 0)
-			cell_set(c, "works", observed, src,
+			cell_set(c, SF_OUT_WORKS, observed, src,
 				"login is offered here; the program can log in and send");
 		else
-			cell_set(c, "auth-not-offered", observed, src,
+			cell_set(c, SF_OUT_AUTH_NOT_OFFERED, observed, src,
 				"login is not offered on this connection: the program says the server "
 				"does not support authentication, or sends without logging in and is refused");
 		return;
 	}
 	if (s->mail.replied && s->mail.reply.code / 100 != 2) {
 		first_line(&s->mail.reply, line, sizeof line);
-		cell_set(c, "rejected", observed, src, "rejected: %s", line);
+		cell_set(c, SF_OUT_REJECTED, observed, src, "rejected: %s", line);
 	} else if (s->rcpt.replied && s->rcpt.reply.code / 100 != 2) {
 		first_line(&s->rcpt.reply, line, sizeof line);
-		cell_set(c, "rejected", observed, src, "rejected: %s%s", line,
+		cell_set(c, SF_OUT_REJECTED, observed, src, "rejected: %s%s", line,
 			s->rcpt.disconnected ? " (and the server hangs up)" : "");
 	} else if (s->rcpt.replied) {
-		cell_set(c, "works", observed, src,
+		cell_set(c, SF_OUT_WORKS, observed, src,
 			"mail to an outside address is taken without login (the server may relay for anyone)");
 	} else {
-		cell_set(c, "unknown", false, src, "the test without login did not run");
+		cell_set(c, SF_OUT_UNKNOWN, false, src, "the test without login did not run");
 	}
 }
 
@@ -271,13 +337,13 @@ none_cell(struct sf_matrix_cell *c, const struct evidence *ev)
 		return;
 	}
 	if (m->mode == SF_MODE_TLS && m->tls.handshake_ok) {
-		cell_set(c, "hangs-no-greeting", false, ev->main_i,
+		cell_set(c, SF_OUT_HANGS_NO_GREETING, false, ev->main_i,
 			"the program waits for a greeting that never comes: port %d expects SSL/TLS "
 			"from the first byte", m->port);
 		return;
 	}
 	if (m->smtp.fail_code == SF_E_TIMEOUT && !m->smtp.greeting.replied) {
-		cell_set(c, "hangs-no-greeting", true, ev->main_i,
+		cell_set(c, SF_OUT_HANGS_NO_GREETING, true, ev->main_i,
 			"the program waits for a greeting that never comes");
 		return;
 	}
@@ -285,11 +351,11 @@ none_cell(struct sf_matrix_cell *c, const struct evidence *ev)
 	 * meets; the main probe's TLS error is not. */
 	if (ev->plain != NULL && !ev->plain->smtp.greeting.replied &&
 		ev->plain->smtp.fail_code == SF_E_TIMEOUT) {
-		cell_set(c, "hangs-no-greeting", true, ev->plain_i,
+		cell_set(c, SF_OUT_HANGS_NO_GREETING, true, ev->plain_i,
 			"the program waits for a greeting that never comes");
 		return;
 	}
-	cell_set(c, "error", true, ev->main_i, "%s",
+	cell_set(c, SF_OUT_ERROR, true, ev->main_i, "%s",
 		m->smtp.fail_message[0] ? m->smtp.fail_message : "no usable answer");
 }
 
@@ -310,27 +376,27 @@ starttls_cell(struct sf_matrix_cell *c, const struct evidence *ev)
 			si = ev->plain_i;
 		} else if (m->tls.handshake_ok || (ev->plain != NULL && !ev->plain->smtp.greeting.replied &&
 						   ev->plain->smtp.fail_code == SF_E_TIMEOUT)) {
-			cell_set(c, "hangs-no-greeting", false, ev->main_i,
+			cell_set(c, SF_OUT_HANGS_NO_GREETING, false, ev->main_i,
 				"the program waits for a greeting that never comes: port %d expects "
 				"SSL/TLS from the first byte, not STARTTLS", m->port);
 			return;
 		} else {
-			cell_set(c, "error", true, ev->main_i, "%s", m->tls.handshake_error);
+			cell_set(c, SF_OUT_ERROR, true, ev->main_i, "%s", m->tls.handshake_error);
 			return;
 		}
 	}
 	s = &src->smtp;
 	if (!greeted(src)) {
 		if (s->fail_code == SF_E_TIMEOUT)
-			cell_set(c, "hangs-no-greeting", true, si,
+			cell_set(c, SF_OUT_HANGS_NO_GREETING, true, si,
 				"the program waits for a greeting that never comes");
 		else
-			cell_set(c, "error", true, si, "%s",
+			cell_set(c, SF_OUT_ERROR, true, si, "%s",
 				s->fail_message[0] ? s->fail_message : "no usable answer");
 		return;
 	}
 	if (s->caps_valid && !s->starttls_offered) {
-		cell_set(c, "starttls-not-offered", true, si,
+		cell_set(c, SF_OUT_STARTTLS_NOT_OFFERED, true, si,
 			"the server does not offer STARTTLS here: the program stops with an encryption error");
 		return;
 	}
@@ -340,21 +406,21 @@ starttls_cell(struct sf_matrix_cell *c, const struct evidence *ev)
 	}
 	if (s->starttls.replied && s->starttls.reply.code != 220) {
 		first_line(&s->starttls.reply, line, sizeof line);
-		cell_set(c, "starttls-refused", true, si, "STARTTLS refused: %s", line);
+		cell_set(c, SF_OUT_STARTTLS_REFUSED, true, si, "STARTTLS refused: %s", line);
 		return;
 	}
 	if (!s->starttls.sent) {
-		cell_set(c, "unknown", false, si, "STARTTLS was not tried on this port");
+		cell_set(c, SF_OUT_UNKNOWN, false, si, "STARTTLS was not tried on this port");
 		return;
 	}
 	if (s->starttls_trailing) {
 		/* smtpfix refuses to go on: what follows could be injected. */
-		cell_set(c, "error", true, si, "the server sent data after its 220 to STARTTLS; a careful "
+		cell_set(c, SF_OUT_ERROR, true, si, "the server sent data after its 220 to STARTTLS; a careful "
 			"program stops here (what follows could be injected)");
 		return;
 	}
 	if (!src->tls.handshake_ok) {
-		cell_set(c, "tls-handshake-fails", true, si, "the TLS handshake fails: %s",
+		cell_set(c, SF_OUT_TLS_HANDSHAKE_FAILS, true, si, "the TLS handshake fails: %s",
 			src->tls.handshake_error[0] ? src->tls.handshake_error : "no reason given");
 		return;
 	}
@@ -371,25 +437,25 @@ tls_cell(struct sf_matrix_cell *c, const struct evidence *ev)
 
 	if (t == NULL) {
 		if (greeted(ev->main))
-			cell_set(c, "tls-handshake-fails", false, ev->main_i,
+			cell_set(c, SF_OUT_TLS_HANDSHAKE_FAILS, false, ev->main_i,
 				"the TLS handshake fails: port %d answers in plain text", ev->main->port);
 		else
-			cell_set(c, "unknown", false, -1, "SSL/TLS was not tried on this port");
+			cell_set(c, SF_OUT_UNKNOWN, false, -1, "SSL/TLS was not tried on this port");
 		return;
 	}
 	if (!t->connect_ok) {
-		cell_set(c, "error", true, ti, "%s", t->connect_err.message);
+		cell_set(c, SF_OUT_ERROR, true, ti, "%s", t->connect_err.message);
 		return;
 	}
 	if (!t->tls.handshake_ok) {
-		cell_set(c, "tls-handshake-fails", true, ti, "the TLS handshake fails: %s",
+		cell_set(c, SF_OUT_TLS_HANDSHAKE_FAILS, true, ti, "the TLS handshake fails: %s",
 			t->tls.handshake_error);
 		return;
 	}
 	if (cert_problem(c, t, ti))
 		return;
 	if (!greeted(t)) {
-		cell_set(c, "error", true, ti, "%s",
+		cell_set(c, SF_OUT_ERROR, true, ti, "%s",
 			t->smtp.fail_message[0] ? t->smtp.fail_message : "no greeting over TLS");
 		return;
 	}
@@ -412,7 +478,7 @@ apply_login(struct sf_matrix_cell *c, const struct evidence *ev)
 	if (sec != c->security)
 		return;
 	s = &l->smtp;
-	if (strncmp(c->outcome, "cert-", 5) == 0) {
+	if (sf_outcome_is_cert(c->outcome)) {
 		/* The certificate is what the program meets first; the login
 		 * result is told, not put in its place. */
 		size_t len = strlen(c->message);
@@ -433,21 +499,21 @@ apply_login(struct sf_matrix_cell *c, const struct evidence *ev)
 			bool later = x->reply.code / 100 == 4;
 
 			first_line(&x->reply, line, sizeof line);
-			cell_set(c, later ? "deferred-after-login" : "sender-rejected", true, ev->login_i,
+			cell_set(c, later ? SF_OUT_DEFERRED_AFTER_LOGIN : SF_OUT_SENDER_REJECTED, true, ev->login_i,
 				"login works, but the server %s the mail at %s: %s%s",
 				later ? "puts off" : "refuses", x == &s->mail ? "MAIL FROM" : "RCPT TO", line,
 				x->disconnected ? " (and hangs up)" : "");
 		} else {
-			cell_set(c, "works", true, ev->login_i, "login (%s) and sending work",
+			cell_set(c, SF_OUT_WORKS, true, ev->login_i, "login (%s) and sending work",
 				s->auth_mechanism);
 		}
 		return;
 	case SF_AUTH_REFUSED:
 		first_line(&s->auth.reply, line, sizeof line);
-		cell_set(c, "wrong-credentials", true, ev->login_i, "the login is refused: %s", line);
+		cell_set(c, SF_OUT_WRONG_CREDENTIALS, true, ev->login_i, "the login is refused: %s", line);
 		return;
 	case SF_AUTH_NO_MECHANISM:
-		cell_set(c, "auth-mechanism-mismatch", true, ev->login_i,
+		cell_set(c, SF_OUT_AUTH_MECHANISM_MISMATCH, true, ev->login_i,
 			"the server offers only login methods smtpfix does not speak");
 		return;
 	case SF_AUTH_NOT_OFFERED:
@@ -607,9 +673,8 @@ recommend_login_setting(struct sf_probe_result *res, const char *typed_host)
 	/* Only a refused login or refused mail says "right setting, other
 	 * problem"; a working or certificate cell is said better by the other
 	 * passes, and a server that breaks is no setting to recommend. */
-	if (c == NULL || (strcmp(c->outcome, "wrong-credentials") != 0 &&
-			     strcmp(c->outcome, "sender-rejected") != 0 &&
-			     strcmp(c->outcome, "deferred-after-login") != 0))
+	if (c == NULL || (c->outcome != SF_OUT_WRONG_CREDENTIALS && c->outcome != SF_OUT_SENDER_REJECTED &&
+			     c->outcome != SF_OUT_DEFERRED_AFTER_LOGIN))
 		return false;
 	set_recommended(r, c, typed_host);
 	r->as_typed = true;
@@ -631,7 +696,7 @@ certificate_decision(struct sf_recommendation *r, const struct sf_matrix_cell *c
 	const struct sf_target_result *t)
 {
 	r->cert_decision = true;
-	if (strcmp(c->outcome, "cert-expired") == 0 || strcmp(c->outcome, "cert-not-yet-valid") == 0)
+	if (c->outcome == SF_OUT_CERT_EXPIRED || c->outcome == SF_OUT_CERT_NOT_YET_VALID)
 		snprintf(r->why, sizeof r->why, "the program will warn that the server's certificate is "
 			"out of date (%s); the server's administrator must renew it, and until then accepting "
 			"it is a risk only the provider can judge", t->tls.verify_detail);
@@ -662,7 +727,7 @@ recommend(struct sf_probe_result *res, const char *typed_host, const char *user)
 		if (pass == 3) {
 			for (i = 0; i < sizeof insecure_preference / sizeof insecure_preference[0]; i++) {
 				c = find_cell(res, insecure_preference[i], SF_SEC_NONE, true);
-				if (c == NULL || strcmp(c->outcome, "works") != 0)
+				if (c == NULL || c->outcome != SF_OUT_WORKS)
 					continue;
 				set_recommended(r, c, typed_host);
 				r->insecure = r->as_typed = true;
@@ -677,11 +742,11 @@ recommend(struct sf_probe_result *res, const char *typed_host, const char *user)
 			c = find_cell(res, preference[i].port, preference[i].sec, true);
 			if (c == NULL)
 				continue;
-			if (pass == 0 && strcmp(c->outcome, "works") == 0) {
+			if (pass == 0 && c->outcome == SF_OUT_WORKS) {
 				set_recommended(r, c, typed_host);
 				r->as_typed = true;
 				snprintf(r->why, sizeof r->why, "%s", c->message);
-			} else if (pass == 1 && strcmp(c->outcome, "cert-name-mismatch") == 0 &&
+			} else if (pass == 1 && c->outcome == SF_OUT_CERT_NAME_MISMATCH &&
 				(name = verified_cert_name(res, c->source)) != NULL) {
 				set_recommended(r, c, name->name);
 				r->from_certificate = true;
@@ -689,7 +754,7 @@ recommend(struct sf_probe_result *res, const char *typed_host, const char *user)
 					"the certificate is issued for %s, not %s; that name leads to the same "
 					"server (%s): use it as the server",
 					r->host, typed_host, name->probed);
-			} else if (pass == 2 && strncmp(c->outcome, "cert-", 5) == 0 && c->source >= 0) {
+			} else if (pass == 2 && sf_outcome_is_cert(c->outcome) && c->source >= 0) {
 				set_recommended(r, c, typed_host);
 				r->as_typed = true;
 				certificate_decision(r, c, &res->targets[c->source]);
@@ -723,9 +788,9 @@ temper_untried_logins(struct sf_probe_result *res)
 	for (i = 0; i < res->ncells; i++) {
 		struct sf_matrix_cell *c = &res->cells[i];
 
-		if (!c->auth || strcmp(c->outcome, "works") != 0 || c->source == res->login_index)
+		if (!c->auth || c->outcome != SF_OUT_WORKS || c->source == res->login_index)
 			continue;
-		cell_set(c, "login-offered", false, c->source, "login is offered here, but the login "
+		cell_set(c, SF_OUT_LOGIN_OFFERED, false, c->source, "login is offered here, but the login "
 			"test on port %d was refused: the same user name and password will be refused here too",
 			l->port);
 	}

@@ -299,7 +299,7 @@ matrix_array(struct sf_json *j, const struct sf_probe_result *res)
 		sf_json_kv_int(j, "port", c->port);
 		sf_json_kv_string(j, "security", sf_security_id(c->security));
 		sf_json_kv_bool(j, "auth", c->auth);
-		sf_json_kv_string(j, "outcome", c->outcome);
+		sf_json_kv_string(j, "outcome", sf_outcome_id(c->outcome));
 		sf_json_kv_bool(j, "observed", c->observed);
 		sf_json_kv_string(j, "message", c->message);
 		sf_json_object_end(j);

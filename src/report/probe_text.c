@@ -298,42 +298,6 @@ security_words(enum sf_security sec)
 	return "?";
 }
 
-/* Short words for a matrix outcome, for the table. */
-static const char *
-outcome_words(const char *o)
-{
-	static const struct {
-		const char *id, *words;
-	} map[] = {
-		{ "works", "works" },
-		{ "auth-not-offered", "login not offered" },
-		{ "rejected", "refused without login" },
-		{ "starttls-not-offered", "STARTTLS not offered" },
-		{ "starttls-refused", "STARTTLS refused" },
-		{ "tls-handshake-fails", "TLS handshake fails" },
-		{ "hangs-no-greeting", "hangs, no greeting" },
-		{ "cert-name-mismatch", "certificate name mismatch" },
-		{ "cert-expired", "certificate expired" },
-		{ "cert-not-yet-valid", "certificate not yet valid" },
-		{ "cert-self-signed", "certificate self-signed" },
-		{ "cert-untrusted", "certificate untrusted" },
-		{ "port-closed", "port closed" },
-		{ "port-filtered", "port filtered (no answer)" },
-		{ "wrong-credentials", "login refused (password?)" },
-		{ "sender-rejected", "sender refused after login" },
-		{ "auth-mechanism-mismatch", "no common login method" },
-		{ "breaks-at-mail", "breaks off when mail is sent" },
-		{ "deferred-after-login", "mail put off after login (try later)" },
-		{ "login-offered", "login offered (the password was refused elsewhere)" },
-		{ "auth-refused", "login listed, but refused when used" },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof map / sizeof map[0]; i++)
-		if (strcmp(map[i].id, o) == 0)
-			return map[i].words;
-	return o;
-}
 
 /* For a port that failed in an unusual way, the first target's precise
  * reason ("the server sent a NUL byte", "reset by peer"). */
@@ -404,15 +368,15 @@ matrix_section(struct writer *w, const struct sf_probe_result *res)
 		const struct sf_matrix_cell *c = &res->cells[i];
 
 		/* A closed port says the same six times: once is enough. */
-		if ((strcmp(c->outcome, "port-closed") == 0 || strcmp(c->outcome, "port-filtered") == 0) &&
+		if ((c->outcome == SF_OUT_PORT_CLOSED || c->outcome == SF_OUT_PORT_FILTERED) &&
 			!(c->security == SF_SEC_NONE && c->auth))
 			continue;
-		if (strcmp(c->outcome, "port-closed") == 0 || strcmp(c->outcome, "port-filtered") == 0) {
-			w_printf(w, "  %-5d %-20s %s\n", c->port, "any", outcome_words(c->outcome));
+		if (c->outcome == SF_OUT_PORT_CLOSED || c->outcome == SF_OUT_PORT_FILTERED) {
+			w_printf(w, "  %-5d %-20s %s\n", c->port, "any", sf_outcome_words(c->outcome));
 			continue;
 		}
 		w_printf(w, "  %-5d %-8s %-11s %s%s\n", c->port, security_words(c->security),
-			c->auth ? "login on" : "login off", outcome_words(c->outcome),
+			c->auth ? "login on" : "login off", sf_outcome_words(c->outcome),
 			c->observed ? "" : " *");
 		inferred |= !c->observed;
 	}

@@ -108,7 +108,10 @@ print_server(struct sf_ui_session *s)
 		return;
 	sf_buf_init(&out, SF_REPORT_MAX);
 	if (sf_report_policy_text(s->policy, s->log, &out, &err) == 0 && out.data != NULL) {
-		fputs("\nThis mail server's own settings and log\n", s->out);
+		fputs(s->policy_applies ? "\nThis mail server's own settings and log\n"
+					: "\nThis machine's own mail server (not the server tested, so not used in "
+					  "the diagnosis)\n",
+			s->out);
 		fputs(out.data, s->out);
 	}
 	sf_buf_free(&out);
@@ -212,7 +215,7 @@ print_current(struct sf_ui_session *s, const struct sf_wizard *w)
 	if (c == NULL) {
 		fprintf(s->out, "not tested (port %d was not probed).\n", port);
 	} else {
-		fprintf(s->out, "%s", c->outcome);
+		fprintf(s->out, "%s", sf_outcome_id(c->outcome));
 		if (c->message[0] != '\0') {
 			fputs(": ", s->out);
 			sf_ui_print_safe(s->out, c->message);
@@ -238,11 +241,27 @@ void
 sf_ui_print_summary(struct sf_ui_session *s, const struct sf_wizard *w, bool report_follows)
 {
 	const struct sf_recommendation *r = &s->res.recommended;
+	const struct sf_diag_finding *f = NULL;
+	const struct sf_matrix_cell *now = NULL;
+	int port, security;
 	size_t k;
 
-	if (s->diag.nfindings > 0) {
-		const struct sf_diag_finding *f = &s->diag.findings[0];
-
+	/* "In short" fits what the person said: the first problem; else, when
+	 * their present setting works, that; else the first finding. */
+	for (k = 0; k < s->diag.nfindings && f == NULL; k++)
+		if (strcmp(s->diag.findings[k].severity, "problem") == 0)
+			f = &s->diag.findings[k];
+	if (w != NULL && sf_wiz_current_setting(w, &port, &security))
+		now = cell_for(&s->res, port,
+			security == 2 ? SF_SEC_TLS : security == 1 ? SF_SEC_STARTTLS : SF_SEC_NONE);
+	if (f == NULL && now != NULL && now->outcome == SF_OUT_WORKS) {
+		fprintf(s->out, "\nIn short: your setting now (port %d, %s) works with this server; "
+				"nothing needs to change there.\n",
+			port, security_label(now->security));
+	} else if (f == NULL && s->diag.nfindings > 0) {
+		f = &s->diag.findings[0];
+	}
+	if (f != NULL) {
 		fputs("\nIn short: ", s->out);
 		sf_ui_print_safe(s->out, f->text);
 		fputs("\n", s->out);
@@ -375,8 +394,11 @@ sf_ui_run_probe(struct sf_ui_session *s, struct sf_wizard *w)
 		read_server(s);
 	memset(&in, 0, sizeof in);
 	in.probe = &s->res;
-	in.policy = s->policy;
-	in.log = s->log;
+	/* This machine's settings join the diagnosis only when they are the
+	 * probed server's; otherwise they are shown apart, labelled. */
+	s->policy_applies = sf_diag_policy_applies(s->policy, &s->res, s->o->policy_root != NULL);
+	in.policy = s->policy_applies ? s->policy : NULL;
+	in.log = s->policy_applies ? s->log : NULL;
 	in.text = s->have_explained ? &s->explained : NULL;
 	{
 		int port, sec;
@@ -495,6 +517,8 @@ add_server_json(const struct sf_ui_session *s, struct sf_buf *json)
 	if (sf_report_policy_json(s->policy, s->log, &server, &err) == 0 && server.data != NULL) {
 		json->len = end - 1;
 		json->data[json->len] = '\0';
+		sf_buf_addstr(json, s->policy_applies ? ",\"server_is_tested\":true" : ",\"server_is_tested\":false",
+			&err);
 		sf_buf_addstr(json, ",\"server\":", &err);
 		sf_buf_add(json, server.data, server.len, &err);
 		sf_buf_addstr(json, "}\n", &err);
@@ -566,7 +590,10 @@ sf_ui_save_report(struct sf_ui_session *s, const struct sf_wizard *w)
 	if (s->have_res) {
 		sf_report_probe_text(&s->res, &s->diag, true, true, &text, &err);
 		if (s->policy != NULL) {
-			sf_buf_addstr(&text, "\nThis mail server's own settings and log\n", &err);
+			sf_buf_addstr(&text, s->policy_applies
+					? "\nThis mail server's own settings and log\n"
+					: "\nThis machine's own mail server (not the server tested, so not used in "
+					  "the diagnosis)\n", &err);
 			sf_report_policy_text(s->policy, s->log, &text, &err);
 		}
 		sf_report_probe_json(&s->res, s->discovery, &s->diag, true, &json, &err);

@@ -36,6 +36,7 @@ struct sf_ui_session {
 	struct sf_discovery *discovery; /* for an email address */
 	struct sf_policy *policy;
 	struct sf_log_scan *log;
+	bool policy_applies; /* they are the tested server's (sf_diag_policy_applies) */
 	struct sf_buf guide;
 	char guide_steps[SF_UI_MAX_STEPS][SF_UI_STEP_MAX];
 	size_t nsteps;

@@ -107,6 +107,90 @@ START_TEST(policy_disagreement_is_found)
 }
 END_TEST
 
+/* This machine's own configuration speaks for a probe of this machine on
+ * one of its ports only: not for another host, not for a loopback test
+ * server on a port it does not configure. A copy given on purpose does. */
+START_TEST(local_settings_join_only_for_the_server_they_configure)
+{
+	static struct sf_policy pol;
+	static struct sf_probe_result res;
+	static struct sf_target_result t;
+
+	memset(&pol, 0, sizeof pol);
+	memset(&res, 0, sizeof res);
+	memset(&t, 0, sizeof t);
+	pol.nports = 1;
+	pol.ports[0].port = 587;
+	res.targets = &t;
+	res.ntargets = 1;
+	t.connect_ok = true;
+	t.port = 587;
+	t.real_port = 587;
+	ck_assert(!sf_diag_policy_applies(&pol, &res, false)); /* another host */
+	ck_assert(sf_diag_policy_applies(&pol, &res, true));   /* a copy given on purpose */
+	res.local_target = true;
+	ck_assert(sf_diag_policy_applies(&pol, &res, false));  /* this machine, its port */
+	t.real_port = 20587;                                   /* a test server mapped to 587 */
+	ck_assert(!sf_diag_policy_applies(&pol, &res, false));
+	ck_assert(!sf_diag_policy_applies(NULL, &res, true));
+}
+END_TEST
+
+/* Every sentence a rule can say is in help/diagnosis/findings.txt, names
+ * only facts the rules fill, and the file has no line no rule uses. */
+START_TEST(finding_sentences_come_from_help)
+{
+	const char *text, *p, *end;
+	char out[SF_DIAG_TEXT_MAX];
+	size_t len, i, k, lines = 0;
+
+	for (i = 0; sf_diag_text_keys[i] != NULL; i++)
+		ck_assert_msg(sf_diag_text(sf_diag_text_keys[i], NULL, out, sizeof out) == 0,
+			"no sentence for %s", sf_diag_text_keys[i]);
+	ck_assert_int_eq(sf_diag_text("no-such-key", NULL, out, sizeof out), -1);
+	text = sf_help_get("diagnosis/findings.txt", &len);
+	ck_assert_ptr_nonnull(text);
+	for (p = text; p < text + len; p = end + 1) {
+		const char *colon, *b;
+		bool known = false;
+
+		end = memchr(p, '\n', (size_t)(text + len - p));
+		if (end == NULL)
+			end = text + len;
+		if (end == p || *p == '#')
+			continue;
+		colon = memchr(p, ':', (size_t)(end - p));
+		ck_assert_ptr_nonnull(colon);
+		for (i = 0; sf_diag_text_keys[i] != NULL; i++)
+			if (strlen(sf_diag_text_keys[i]) == (size_t)(colon - p) &&
+				memcmp(sf_diag_text_keys[i], p, (size_t)(colon - p)) == 0)
+				known = true;
+		ck_assert_msg(known, "findings.txt: %.*s is used by no rule", (int)(colon - p), p);
+		for (b = memchr(colon, '{', (size_t)(end - colon)); b != NULL;
+			b = memchr(b + 1, '{', (size_t)(end - b - 1))) {
+			const char *c = memchr(b, '}', (size_t)(end - b));
+			bool fact = false;
+
+			ck_assert_ptr_nonnull(c);
+			for (k = 0; sf_diag_text_facts[k] != NULL; k++)
+				if (strlen(sf_diag_text_facts[k]) == (size_t)(c - b - 1) &&
+					memcmp(sf_diag_text_facts[k], b + 1, (size_t)(c - b - 1)) == 0)
+					fact = true;
+			ck_assert_msg(fact, "findings.txt: {%.*s} is no fact a rule fills", (int)(c - b - 1), b + 1);
+		}
+		lines++;
+	}
+	ck_assert_uint_eq(lines, i);
+	{
+		const char *facts[] = { "port", "25", "means", "too many connections", NULL };
+
+		ck_assert_int_eq(sf_diag_text("greeting-refused", facts, out, sizeof out), 0);
+		ck_assert_ptr_nonnull(strstr(out, "on port 25 before"));
+		ck_assert_ptr_nonnull(strstr(out, ": too many connections"));
+	}
+}
+END_TEST
+
 Suite *
 diagnose_suite(void)
 {
@@ -115,6 +199,8 @@ diagnose_suite(void)
 
 	tcase_add_test(tc, pasted_text_and_server_advice_order);
 	tcase_add_test(tc, server_kind_from_the_banner);
+	tcase_add_test(tc, local_settings_join_only_for_the_server_they_configure);
+	tcase_add_test(tc, finding_sentences_come_from_help);
 	tcase_add_test(tc, unresolved_host_is_a_dns_finding);
 	tcase_add_test(tc, policy_disagreement_is_found);
 	suite_add_tcase(s, tc);

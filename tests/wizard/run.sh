@@ -223,5 +223,12 @@ exec 7>&-
 wait "$wiz_pid"
 check "password: the run ends" grep -q "smtpfix: done." "$dir/out18"
 
+# "In short" fits the setting the person gave: one that works is said to
+# work, not explained as if it were set to no encryption.
+mkdir -p "$dir/r-now"
+"$bin" --demo --plain --client thunderbird --role user --now 465:tls --report-dir "$dir/r-now" </dev/null >"$dir/out-now" 2>&1
+check "in short: the setting now works" grep -q "^In short: your setting now (port 465, SSL/TLS) works with this server" "$dir/out-now"
+check "in short: no lecture about no encryption" sh -c "! grep -q '^In short: The server offers login only after' '$dir/out-now'"
+
 echo "wizard: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
