@@ -32,7 +32,7 @@ say(struct sf_diag_finding *f, const char *cause, const char *severity, double c
 const char *const sf_diag_text_keys[] = {
 	"auth-requires-tls", "auth-requires-tls-rcpt", "wrong-credentials", "login-refused-other",
 	"refused-after-login", "greeting-refused", "never-greets", "no-login-anywhere",
-	"starttls-stripped", "server-tls-broken", "drops-after-tls", "certificate",
+	"starttls-stripped", "server-tls-broken", "drops-after-tls", "starttls-refused", "open-relay", "certificate",
 	"unreachable-filtered", "unreachable-refused", "dns-failure", "no-starttls",
 	"relay-without-login", "policy-not-rebuilt", "log-plaintext", "no-words", NULL
 };
@@ -538,6 +538,53 @@ rule_server_tls_broken(const struct sf_diag_input *in, struct sf_diag_finding *f
 	return true;
 }
 
+/* Mail for an outside address taken without a login: the server passes
+ * on anyone's mail, and will soon be on every block list. */
+static bool
+rule_open_relay(const struct sf_diag_input *in, struct sf_diag_finding *f)
+{
+	const struct sf_probe_result *p = in->probe;
+	char line[SF_DIAG_TEXT_MAX];
+	size_t i;
+
+	for (i = 0; p != NULL && i < p->ntargets; i++) {
+		const struct sf_target_result *t = &p->targets[i];
+
+		if (t->purpose == SF_PURPOSE_LOGIN || t->smtp.auth_outcome != SF_AUTH_NOT_TRIED ||
+			!t->smtp.rcpt.replied || t->smtp.rcpt.reply.code / 100 != 2)
+			continue;
+		reply_line(&t->smtp.rcpt.reply, line, sizeof line);
+		say_key(f, "open-relay", "problem", 0.9, "open-relay", NULL);
+		evidence(f, "without login (port %d), RCPT TO an outside address was accepted: %.300s",
+			t->port, line);
+		return true;
+	}
+	return false;
+}
+
+/* STARTTLS listed, then refused when asked for ("454 TLS not available"):
+ * the server cannot start encryption on that port. */
+static bool
+rule_starttls_refused(const struct sf_diag_input *in, struct sf_diag_finding *f)
+{
+	const struct sf_probe_result *p = in->probe;
+	char line[SF_DIAG_TEXT_MAX];
+	size_t i;
+
+	for (i = 0; p != NULL && i < p->ntargets; i++) {
+		const struct sf_exchange *x = &p->targets[i].smtp.starttls;
+
+		if (!x->replied || x->reply.code == 220)
+			continue;
+		reply_line(&x->reply, line, sizeof line);
+		say_key(f, "server-tls-unavailable", p->recommended.found ? "warning" : "problem", 0.8,
+			"starttls-refused", NULL);
+		evidence(f, "port %d: STARTTLS is listed, and refused: %.300s", p->targets[i].port, line);
+		return true;
+	}
+	return false;
+}
+
 /* Encryption starts, then the server drops the connection before or at
  * its first answer, on every connection that got that far: the server
  * breaks on its own side (a login service it cannot reach is a common
@@ -765,6 +812,8 @@ static const struct {
 	{ "certificate", rule_certificate },
 	{ "server-tls-broken", rule_server_tls_broken },
 	{ "drops-after-tls", rule_drops_after_tls },
+	{ "starttls-refused", rule_starttls_refused },
+	{ "open-relay", rule_open_relay },
 	{ "starttls-stripped", rule_starttls_stripped },
 	{ "greeting-refused", rule_greeting_refused },
 	{ "never-greets", rule_never_greets },

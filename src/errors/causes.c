@@ -15,6 +15,6 @@ const char *const sf_cause_ids[] = {
 	"auth-backend-failure", "server-tls-unavailable", "recipient-rejected", "client-protocol-error",
 	"client-input-error", "client-option-unsupported", "send-failed-generic",
 	/* added with the diagnosis (server-side findings) */
-	"server-config-not-applied", "auth-without-tls-accepted",
+	"server-config-not-applied", "auth-without-tls-accepted", "open-relay",
 	NULL
 };

@@ -20,5 +20,6 @@ Suite *explain_suite(void);
 Suite *diagnose_suite(void);
 Suite *guide_suite(void);
 Suite *wizard_suite(void);
+Suite *states_suite(void);
 
 #endif
