@@ -196,14 +196,39 @@ struct sf_matrix_cell {
 	long source;                  /* the target it rests on, or -1 */
 };
 
+/* How a port answered; one table gives the id (JSON) and the words. */
+enum sf_port_status {
+	SF_PORT_NOT_PROBED,
+	SF_PORT_OPEN,
+	SF_PORT_CLOSED,
+	SF_PORT_FILTERED,
+	SF_PORT_UNREACHABLE,
+	SF_PORT_NO_GREETING,
+	SF_PORT_ERROR
+};
+
+/* Where a port offers login. */
+enum sf_auth_policy {
+	SF_AUTHP_UNKNOWN,
+	SF_AUTHP_WITHOUT_TLS,
+	SF_AUTHP_AFTER_STARTTLS_ONLY,
+	SF_AUTHP_IMPLICIT_TLS_ONLY,
+	SF_AUTHP_NOT_OFFERED
+};
+
+const char *sf_port_status_id(enum sf_port_status s);   /* "open", "no-greeting" ... */
+const char *sf_port_status_words(enum sf_port_status s);
+const char *sf_auth_policy_id(enum sf_auth_policy a);   /* "after-starttls-only" ... */
+const char *sf_auth_policy_words(enum sf_auth_policy a);
+
 /* The server's policy on one port, read from the wire. */
 struct sf_port_policy {
 	int port;
 	char address[SF_ADDR_TEXT_MAX]; /* the address the evidence comes from */
-	char status[16];                /* open, closed, filtered, no-greeting, error */
+	enum sf_port_status status;
 	bool implicit_tls;              /* TLS from the first byte works */
 	bool starttls;                  /* STARTTLS offered and working */
-	char auth[24];                  /* without-tls, after-starttls-only, implicit-tls-only, not-offered, unknown */
+	enum sf_auth_policy auth;
 	bool unauth_refused;            /* mail without login to an outside address refused */
 	int unauth_code;
 	char unauth_text[SF_MESSAGE_MAX];

@@ -467,9 +467,9 @@ rule_no_login_anywhere(const struct sf_diag_input *in, struct sf_diag_finding *f
 	if (p == NULL || !p->analysed)
 		return false;
 	for (i = 0; i < p->npolicies; i++) {
-		if (strcmp(p->policies[i].status, "open") != 0)
+		if (p->policies[i].status != SF_PORT_OPEN)
 			continue;
-		if (strcmp(p->policies[i].auth, "not-offered") != 0)
+		if (p->policies[i].auth != SF_AUTHP_NOT_OFFERED)
 			return false;
 		seen++;
 		evidence(f, "port %d: EHLO lists no AUTH, with or without TLS", p->policies[i].port);
@@ -708,7 +708,7 @@ rule_no_starttls(const struct sf_diag_input *in, struct sf_diag_finding *f)
 	if (p == NULL || !p->analysed)
 		return false;
 	for (i = 0; i < p->npolicies; i++) {
-		if (strcmp(p->policies[i].status, "open") != 0)
+		if (p->policies[i].status != SF_PORT_OPEN)
 			continue;
 		if (p->policies[i].starttls || p->policies[i].implicit_tls)
 			any_tls = true;

@@ -81,6 +81,55 @@ static const struct {
 	{ SF_OUT_LOGIN_OFFERED, "login-offered", "login offered (the password was refused elsewhere)", false },
 };
 
+static const struct {
+	enum sf_port_status s;
+	const char *id, *words;
+} port_statuses[] = {
+	{ SF_PORT_NOT_PROBED, "not-probed", "not probed" },
+	{ SF_PORT_OPEN, "open", "open" },
+	{ SF_PORT_CLOSED, "closed", "closed (refused)" },
+	{ SF_PORT_FILTERED, "filtered", "no answer (filtered)" },
+	{ SF_PORT_UNREACHABLE, "unreachable", "unreachable" },
+	{ SF_PORT_NO_GREETING, "no-greeting", "connects, but no greeting" },
+	{ SF_PORT_ERROR, "error", "error" },
+};
+
+static const struct {
+	enum sf_auth_policy a;
+	const char *id, *words;
+} auth_policies[] = {
+	{ SF_AUTHP_UNKNOWN, "unknown", "unknown" },
+	{ SF_AUTHP_WITHOUT_TLS, "without-tls", "offered without encryption" },
+	{ SF_AUTHP_AFTER_STARTTLS_ONLY, "after-starttls-only", "only after STARTTLS" },
+	{ SF_AUTHP_IMPLICIT_TLS_ONLY, "implicit-tls-only", "only over SSL/TLS" },
+	{ SF_AUTHP_NOT_OFFERED, "not-offered", "NOT offered" },
+};
+
+/* Rows are in the enums' order; a value out of range reads as the first. */
+const char *
+sf_port_status_id(enum sf_port_status s)
+{
+	return port_statuses[(size_t)s < sizeof port_statuses / sizeof port_statuses[0] ? s : 0].id;
+}
+
+const char *
+sf_port_status_words(enum sf_port_status s)
+{
+	return port_statuses[(size_t)s < sizeof port_statuses / sizeof port_statuses[0] ? s : 0].words;
+}
+
+const char *
+sf_auth_policy_id(enum sf_auth_policy a)
+{
+	return auth_policies[(size_t)a < sizeof auth_policies / sizeof auth_policies[0] ? a : 0].id;
+}
+
+const char *
+sf_auth_policy_words(enum sf_auth_policy a)
+{
+	return auth_policies[(size_t)a < sizeof auth_policies / sizeof auth_policies[0] ? a : 0].words;
+}
+
 /* The table's row for o; the "error" row for a value not in it. */
 static size_t
 outcome_row(enum sf_outcome o)
@@ -534,18 +583,17 @@ port_policy(struct sf_port_policy *p, const struct evidence *ev)
 	p->main_index = ev->main_i;
 	p->plain_index = ev->plain_i;
 	p->tls_index = ev->tls_i;
-	snprintf(p->auth, sizeof p->auth, "unknown");
+	p->auth = SF_AUTHP_UNKNOWN;
 	if (m == NULL) {
-		snprintf(p->status, sizeof p->status, "not-probed");
+		p->status = SF_PORT_NOT_PROBED;
 		return;
 	}
 	p->port = m->port;
 	snprintf(p->address, sizeof p->address, "%s", m->address);
 	if (!m->connect_ok) {
-		snprintf(p->status, sizeof p->status, "%s",
-			m->connect_err.code == SF_E_REFUSED	  ? "closed"
-			: m->connect_err.code == SF_E_TIMEOUT ? "filtered"
-							      : "unreachable");
+		p->status = m->connect_err.code == SF_E_REFUSED ? SF_PORT_CLOSED
+			: m->connect_err.code == SF_E_TIMEOUT   ? SF_PORT_FILTERED
+								: SF_PORT_UNREACHABLE;
 		return;
 	}
 	if (m->mode == SF_MODE_TLS) {
@@ -566,8 +614,7 @@ port_policy(struct sf_port_policy *p, const struct evidence *ev)
 		p->starttls = plain->smtp.starttls_offered &&
 			(plain == m ? m->smtp.tls_active : true);
 	if (plain == NULL && tls_conn == NULL) {
-		snprintf(p->status, sizeof p->status, "%s",
-			m->smtp.fail_code == SF_E_TIMEOUT ? "no-greeting" : "error");
+		p->status = m->smtp.fail_code == SF_E_TIMEOUT ? SF_PORT_NO_GREETING : SF_PORT_ERROR;
 		return;
 	}
 	/* Greeted, then the conversation broke before EHLO or HELO was
@@ -575,26 +622,26 @@ port_policy(struct sf_port_policy *p, const struct evidence *ev)
 	 * a port that offers nothing. */
 	if (tls_conn == NULL && plain != NULL && !plain->smtp.caps_valid && !plain->smtp.helo.replied &&
 		plain->smtp.fail_code != SF_OK) {
-		snprintf(p->status, sizeof p->status, "error");
+		p->status = SF_PORT_ERROR;
 		return;
 	}
-	snprintf(p->status, sizeof p->status, "open");
+	p->status = SF_PORT_OPEN;
 	/* Listed before TLS but refused when used counts as not offered there. */
 	plain_auth = plain != NULL && plain->smtp.caps_valid && plain->smtp.caps.nauth > 0 &&
 		!plain->smtp.auth_check_refused;
 	tls_auth = tls_conn != NULL && tls_conn->smtp.caps_tls_valid &&
 		tls_conn->smtp.caps_tls.nauth > 0;
 	if (plain_auth)
-		snprintf(p->auth, sizeof p->auth, "without-tls");
+		p->auth = SF_AUTHP_WITHOUT_TLS;
 	else if (tls_auth && tls_conn->mode == SF_MODE_TLS && !p->starttls)
-		snprintf(p->auth, sizeof p->auth, "implicit-tls-only");
+		p->auth = SF_AUTHP_IMPLICIT_TLS_ONLY;
 	else if (tls_auth)
-		snprintf(p->auth, sizeof p->auth, "after-starttls-only");
+		p->auth = SF_AUTHP_AFTER_STARTTLS_ONLY;
 	/* "Not offered" only where it is known: TLS got as far as EHLO, or
 	 * there is no TLS to get to. */
 	else if ((tls_conn != NULL && tls_conn->smtp.caps_tls_valid) ||
 		(plain != NULL && plain->smtp.caps_valid && !plain->smtp.starttls_offered && !p->implicit_tls))
-		snprintf(p->auth, sizeof p->auth, "not-offered");
+		p->auth = SF_AUTHP_NOT_OFFERED;
 	/* Submission without login: the plain-text answer if there is one
 	 * (that is what a misconfigured program meets), else the TLS one. */
 	if (plain != NULL && plain->smtp.rcpt.replied)

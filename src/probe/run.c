@@ -234,7 +234,7 @@ run_login(const struct sf_probe_options *o, struct sf_probe_result *res,
 			const struct sf_port_policy *p = &res->policies[i];
 			size_t rank = sizeof order / sizeof order[0];
 
-			if (strcmp(p->status, "open") != 0 || strcmp(p->auth, "not-offered") == 0)
+			if (p->status != SF_PORT_OPEN || p->auth == SF_AUTHP_NOT_OFFERED)
 				continue;
 			for (k = 0; k < sizeof order / sizeof order[0]; k++)
 				if (order[k] == p->port)

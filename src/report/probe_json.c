@@ -262,10 +262,10 @@ policy_array(struct sf_json *j, const struct sf_probe_result *res)
 		sf_json_object_begin(j);
 		sf_json_kv_int(j, "port", p->port);
 		sf_json_kv_string(j, "address", p->address);
-		sf_json_kv_string(j, "status", p->status);
+		sf_json_kv_string(j, "status", sf_port_status_id(p->status));
 		sf_json_kv_bool(j, "implicit_tls", p->implicit_tls);
 		sf_json_kv_bool(j, "starttls", p->starttls);
-		sf_json_kv_string(j, "auth", p->auth);
+		sf_json_kv_string(j, "auth", sf_auth_policy_id(p->auth));
 		sf_json_key(j, "without_login");
 		if (p->unauth_code == 0) {
 			sf_json_null(j);

@@ -302,12 +302,12 @@ security_words(enum sf_security sec)
 /* For a port that failed in an unusual way, the first target's precise
  * reason ("the server sent a NUL byte", "reset by peer"). */
 static void
-port_problem(struct writer *w, const struct sf_probe_result *res, int port, const char *status)
+port_problem(struct writer *w, const struct sf_probe_result *res, int port, enum sf_port_status status)
 {
 	char why[SF_MESSAGE_MAX];
 	size_t i;
 
-	if (strcmp(status, "closed") == 0 || strcmp(status, "filtered") == 0)
+	if (status == SF_PORT_CLOSED || status == SF_PORT_FILTERED)
 		return;
 	for (i = 0; i < res->ntargets; i++) {
 		const struct sf_target_result *t = &res->targets[i];
@@ -332,11 +332,8 @@ ports_section(struct writer *w, const struct sf_probe_result *res)
 
 		snprintf(label, sizeof label, "%d", p->port);
 		w_label(w, label);
-		if (strcmp(p->status, "open") != 0) {
-			w_printf(w, "%s", strcmp(p->status, "closed") == 0 ? "closed (refused)"
-				: strcmp(p->status, "filtered") == 0	 ? "no answer (filtered)"
-				: strcmp(p->status, "no-greeting") == 0 ? "connects, but no greeting"
-									 : p->status);
+		if (p->status != SF_PORT_OPEN) {
+			w_printf(w, "%s", sf_port_status_words(p->status));
 			port_problem(w, res, p->port, p->status);
 			w_end_row(w);
 			continue;
@@ -344,11 +341,7 @@ ports_section(struct writer *w, const struct sf_probe_result *res)
 		w_printf(w, "%s%s%s; login %s", p->implicit_tls ? "SSL/TLS" : "",
 			p->implicit_tls && p->starttls ? " and " : "",
 			p->starttls ? "STARTTLS" : !p->implicit_tls ? "no encryption" : "",
-			strcmp(p->auth, "without-tls") == 0	       ? "offered without encryption"
-			: strcmp(p->auth, "after-starttls-only") == 0 ? "only after STARTTLS"
-			: strcmp(p->auth, "implicit-tls-only") == 0   ? "only over SSL/TLS"
-			: strcmp(p->auth, "not-offered") == 0	       ? "NOT offered"
-								       : "unknown");
+			sf_auth_policy_words(p->auth));
 		if (p->unauth_code != 0) {
 			w_printf(w, "; without login: ");
 			w_server(w, p->unauth_text, strlen(p->unauth_text));

@@ -311,6 +311,21 @@ START_TEST(every_state_of_a_submission_port)
 }
 END_TEST
 
+/* The vocabularies' tables give each value its own id, in enum order. */
+START_TEST(vocabulary_tables_match_their_enums)
+{
+	ck_assert_str_eq(sf_port_status_id(SF_PORT_OPEN), "open");
+	ck_assert_str_eq(sf_port_status_id(SF_PORT_NO_GREETING), "no-greeting");
+	ck_assert_str_eq(sf_port_status_id(SF_PORT_ERROR), "error");
+	ck_assert_str_eq(sf_auth_policy_id(SF_AUTHP_AFTER_STARTTLS_ONLY), "after-starttls-only");
+	ck_assert_str_eq(sf_auth_policy_id(SF_AUTHP_NOT_OFFERED), "not-offered");
+	ck_assert_str_eq(sf_outcome_id(SF_OUT_WORKS), "works");
+	ck_assert_str_eq(sf_outcome_id(SF_OUT_LOGIN_OFFERED), "login-offered");
+	ck_assert(sf_outcome_is_cert(SF_OUT_CERT_EXPIRED) && !sf_outcome_is_cert(SF_OUT_WORKS));
+	ck_assert_str_eq(sf_server_kind_id(SF_SERVER_MICROSOFT365), "microsoft365");
+}
+END_TEST
+
 Suite *
 states_suite(void)
 {
@@ -319,6 +334,7 @@ states_suite(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, every_state_of_a_submission_port);
+	tcase_add_test(tc, vocabulary_tables_match_their_enums);
 	suite_add_tcase(s, tc);
 	return s;
 }
