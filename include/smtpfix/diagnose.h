@@ -18,9 +18,14 @@
 #define SF_DIAG_TEXT_MAX     480
 #define SF_DIAG_MAX_SERVER   8
 
+/* How much a finding matters; one table gives the id (JSON, reports). */
+enum sf_severity { SF_SEV_INFO, SF_SEV_WARNING, SF_SEV_PROBLEM };
+
+const char *sf_severity_id(enum sf_severity s); /* "info", "warning", "problem" */
+
 struct sf_diag_finding {
 	char cause[48];
-	char severity[12];   /* problem, warning, info */
+	enum sf_severity severity;
 	double confidence;   /* 0..1 */
 	char text[SF_DIAG_TEXT_MAX]; /* the cause in one or two sentences */
 	char evidence[SF_DIAG_MAX_EVIDENCE][SF_DIAG_TEXT_MAX];

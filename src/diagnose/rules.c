@@ -11,21 +11,29 @@
 typedef bool (*rule_fn)(const struct sf_diag_input *in, struct sf_diag_finding *f);
 
 static void
-say(struct sf_diag_finding *f, const char *cause, const char *severity, double confidence,
+say(struct sf_diag_finding *f, const char *cause, enum sf_severity severity, double confidence,
 	const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 static void
-say(struct sf_diag_finding *f, const char *cause, const char *severity, double confidence,
+say(struct sf_diag_finding *f, const char *cause, enum sf_severity severity, double confidence,
 	const char *fmt, ...)
 {
 	va_list ap;
 
 	snprintf(f->cause, sizeof f->cause, "%s", cause);
-	snprintf(f->severity, sizeof f->severity, "%s", severity);
+	f->severity = severity;
 	f->confidence = confidence;
 	va_start(ap, fmt);
 	vsnprintf(f->text, sizeof f->text, fmt, ap);
 	va_end(ap);
+}
+
+const char *
+sf_severity_id(enum sf_severity s)
+{
+	static const char *const ids[] = { "info", "warning", "problem" };
+
+	return (size_t)s < sizeof ids / sizeof ids[0] ? ids[s] : "problem";
 }
 
 /* Every sentence a finding can carry, by key (help/diagnosis/findings.txt). */
@@ -89,11 +97,11 @@ sf_diag_text(const char *key, const char *const *facts, char *out, size_t outsz)
 
 /* A finding whose sentence comes from help/, filled with facts. */
 static void
-say_key(struct sf_diag_finding *f, const char *cause, const char *severity, double confidence,
+say_key(struct sf_diag_finding *f, const char *cause, enum sf_severity severity, double confidence,
 	const char *key, const char *const *facts)
 {
 	snprintf(f->cause, sizeof f->cause, "%s", cause);
-	snprintf(f->severity, sizeof f->severity, "%s", severity);
+	f->severity = severity;
 	f->confidence = confidence;
 	sf_diag_text(key, facts, f->text, sizeof f->text);
 }
@@ -275,7 +283,7 @@ rule_auth_requires_tls(const struct sf_diag_input *in, struct sf_diag_finding *f
 	/* A server that asks for encryption before login is doing right: the
 	 * finding explains what a program set to no encryption meets, and is
 	 * a problem only when the person's program is set that way. */
-	say_key(f, "auth-requires-tls", r != NULL && program_meets_plain_refusal(in) ? "problem" : "info",
+	say_key(f, "auth-requires-tls", r != NULL && program_meets_plain_refusal(in) ? SF_SEV_PROBLEM : SF_SEV_INFO,
 		t != NULL ? 0.95 : 0.8, r != NULL ? "auth-requires-tls-rcpt" : "auth-requires-tls", NULL);
 	if (t != NULL) {
 		const struct sf_target_result *refusal = plain_auth_refusal(in->probe, t->port);
@@ -325,11 +333,11 @@ rule_wrong_credentials(const struct sf_diag_input *in, struct sf_diag_finding *f
 	reply_line(&l->smtp.auth.reply, line, sizeof line);
 	cause = classify_reply(&l->smtp.auth.reply, login_causes, "wrong-credentials", means, sizeof means);
 	if (strcmp(cause, "wrong-credentials") == 0)
-		say_key(f, cause, "problem", 0.9, "wrong-credentials", NULL);
+		say_key(f, cause, SF_SEV_PROBLEM, 0.9, "wrong-credentials", NULL);
 	else {
 		const char *facts[] = { "means", means_or_words(means, words, sizeof words), NULL };
 
-		say_key(f, cause, "problem", 0.85, "login-refused-other", facts);
+		say_key(f, cause, SF_SEV_PROBLEM, 0.85, "login-refused-other", facts);
 	}
 	evidence(f, "login test on port %d with %s: %.300s", l->port, l->smtp.auth_mechanism, line);
 	return true;
@@ -369,7 +377,7 @@ rule_refused_after_login(const struct sf_diag_input *in, struct sf_diag_finding 
 			x == &l->smtp.mail ? "MAIL FROM" : "RCPT TO", "means",
 			means_or_words(means, words, sizeof words), NULL };
 
-		say_key(f, cause, "problem", 0.8, "refused-after-login", facts);
+		say_key(f, cause, SF_SEV_PROBLEM, 0.8, "refused-after-login", facts);
 	}
 	evidence(f, "after logging in (port %d): %.300s%s", l->port, line,
 		x->disconnected ? " (and the server hung up)" : "");
@@ -403,7 +411,7 @@ rule_greeting_refused(const struct sf_diag_input *in, struct sf_diag_finding *f)
 				NULL };
 
 			snprintf(port, sizeof port, "%d", t->port);
-			say_key(f, cause, p->recommended.found ? "warning" : "problem", 0.75, "greeting-refused",
+			say_key(f, cause, p->recommended.found ? SF_SEV_WARNING : SF_SEV_PROBLEM, 0.75, "greeting-refused",
 				facts);
 		}
 		evidence(f, "greeting on port %d: %.300s", t->port, line);
@@ -453,7 +461,7 @@ rule_never_greets(const struct sf_diag_input *in, struct sf_diag_finding *f)
 	}
 	if (ports == 0 || silent != ports)
 		return false;
-	say_key(f, "server-unreachable", "problem", 0.7, "never-greets", NULL);
+	say_key(f, "server-unreachable", SF_SEV_PROBLEM, 0.7, "never-greets", NULL);
 	return true;
 }
 
@@ -476,7 +484,7 @@ rule_no_login_anywhere(const struct sf_diag_input *in, struct sf_diag_finding *f
 	}
 	if (seen == 0)
 		return false;
-	say_key(f, "auth-not-offered", "problem", 0.8, "no-login-anywhere", NULL);
+	say_key(f, "auth-not-offered", SF_SEV_PROBLEM, 0.8, "no-login-anywhere", NULL);
 	return true;
 }
 
@@ -497,7 +505,7 @@ rule_starttls_stripped(const struct sf_diag_input *in, struct sf_diag_finding *f
 			const char *x = s->caps.extensions[k];
 
 			if (strspn(x, "X") >= 6 && strlen(x) == 8) {
-				say_key(f, "starttls-stripped", "problem", 0.85, "starttls-stripped", NULL);
+				say_key(f, "starttls-stripped", SF_SEV_PROBLEM, 0.85, "starttls-stripped", NULL);
 				evidence(f, "port %d: EHLO lists \"%.40s\" where STARTTLS would be",
 					p->targets[i].port, x);
 				return true;
@@ -534,7 +542,7 @@ rule_server_tls_broken(const struct sf_diag_input *in, struct sf_diag_finding *f
 	}
 	if (tried == 0 || broken != tried)
 		return false;
-	say_key(f, "server-tls-unavailable", "problem", 0.8, "server-tls-broken", NULL);
+	say_key(f, "server-tls-unavailable", SF_SEV_PROBLEM, 0.8, "server-tls-broken", NULL);
 	return true;
 }
 
@@ -554,7 +562,7 @@ rule_open_relay(const struct sf_diag_input *in, struct sf_diag_finding *f)
 			!t->smtp.rcpt.replied || t->smtp.rcpt.reply.code / 100 != 2)
 			continue;
 		reply_line(&t->smtp.rcpt.reply, line, sizeof line);
-		say_key(f, "open-relay", "problem", 0.9, "open-relay", NULL);
+		say_key(f, "open-relay", SF_SEV_PROBLEM, 0.9, "open-relay", NULL);
 		evidence(f, "without login (port %d), RCPT TO an outside address was accepted: %.300s",
 			t->port, line);
 		return true;
@@ -577,7 +585,7 @@ rule_starttls_refused(const struct sf_diag_input *in, struct sf_diag_finding *f)
 		if (!x->replied || x->reply.code == 220)
 			continue;
 		reply_line(&x->reply, line, sizeof line);
-		say_key(f, "server-tls-unavailable", p->recommended.found ? "warning" : "problem", 0.8,
+		say_key(f, "server-tls-unavailable", p->recommended.found ? SF_SEV_WARNING : SF_SEV_PROBLEM, 0.8,
 			"starttls-refused", NULL);
 		evidence(f, "port %d: STARTTLS is listed, and refused: %.300s", p->targets[i].port, line);
 		return true;
@@ -616,7 +624,7 @@ rule_drops_after_tls(const struct sf_diag_input *in, struct sf_diag_finding *f)
 	}
 	if (secured == 0 || dropped != secured)
 		return false;
-	say_key(f, "server-tls-unavailable", "problem", 0.75, "drops-after-tls", NULL);
+	say_key(f, "server-tls-unavailable", SF_SEV_PROBLEM, 0.75, "drops-after-tls", NULL);
 	return true;
 }
 
@@ -646,7 +654,7 @@ rule_certificate(const struct sf_diag_input *in, struct sf_diag_finding *f)
 			{
 				const char *facts[] = { "detail", t->tls.verify_detail, NULL };
 
-				say_key(f, map[k].cause, "problem", 0.9, "certificate", facts);
+				say_key(f, map[k].cause, SF_SEV_PROBLEM, 0.9, "certificate", facts);
 			}
 			evidence(f, "certificate on port %d: subject %.200s, issuer %.200s, valid until %s",
 				t->port, t->tls.subject, t->tls.issuer, t->tls.not_after);
@@ -677,9 +685,9 @@ rule_unreachable(const struct sf_diag_input *in, struct sf_diag_finding *f)
 	if (mains == 0)
 		return false;
 	if (timeouts > 0)
-		say_key(f, "port-blocked", "problem", 0.8, "unreachable-filtered", NULL);
+		say_key(f, "port-blocked", SF_SEV_PROBLEM, 0.8, "unreachable-filtered", NULL);
 	else
-		say_key(f, "server-unreachable", "problem", 0.8, "unreachable-refused", NULL);
+		say_key(f, "server-unreachable", SF_SEV_PROBLEM, 0.8, "unreachable-refused", NULL);
 	(void)refused;
 	return true;
 }
@@ -692,7 +700,7 @@ rule_dns(const struct sf_diag_input *in, struct sf_diag_finding *f)
 	{
 		const char *facts[] = { "detail", in->probe->resolve_err.message, NULL };
 
-		say_key(f, "dns-failure", "problem", 0.9, "dns-failure", facts);
+		say_key(f, "dns-failure", SF_SEV_PROBLEM, 0.9, "dns-failure", facts);
 	}
 	return true;
 }
@@ -719,7 +727,7 @@ rule_no_starttls(const struct sf_diag_input *in, struct sf_diag_finding *f)
 	}
 	if (any_tls || !open_plain)
 		return false;
-	say_key(f, "starttls-not-offered", "problem", 0.85, "no-starttls", NULL);
+	say_key(f, "starttls-not-offered", SF_SEV_PROBLEM, 0.85, "no-starttls", NULL);
 	evidence(f, "port %d: EHLO lists no STARTTLS, and SSL/TLS from the start fails", port);
 	return true;
 }
@@ -741,7 +749,7 @@ rule_relay_without_login(const struct sf_diag_input *in, struct sf_diag_finding 
 			!t->smtp.rcpt.replied || t->smtp.rcpt.reply.code / 100 != 5)
 			continue;
 		reply_line(&t->smtp.rcpt.reply, line, sizeof line);
-		say_key(f, "client-not-authenticating", "info", 0.7, "relay-without-login", NULL);
+		say_key(f, "client-not-authenticating", SF_SEV_INFO, 0.7, "relay-without-login", NULL);
 		evidence(f, "without login (port %d), RCPT TO was refused: %.300s", t->port, line);
 		return true;
 	}
@@ -756,7 +764,7 @@ rule_policy_not_rebuilt(const struct sf_diag_input *in, struct sf_diag_finding *
 	if (pol == NULL || pol->intent.value == SF_TRI_UNKNOWN ||
 		pol->auth_requires_tls.value == SF_TRI_UNKNOWN || pol->intent.value == pol->auth_requires_tls.value)
 		return false;
-	say_key(f, "server-config-not-applied", "warning", 0.9, "policy-not-rebuilt", NULL);
+	say_key(f, "server-config-not-applied", SF_SEV_WARNING, 0.9, "policy-not-rebuilt", NULL);
 	evidence(f, "%s: %s", pol->intent.source, pol->intent.evidence);
 	evidence(f, "%s: %s", pol->auth_requires_tls.source, pol->auth_requires_tls.evidence);
 	return true;
@@ -780,7 +788,7 @@ rule_log_plaintext(const struct sf_diag_input *in, struct sf_diag_finding *f)
 		const char *facts[] = { "count", count, "messages", n == 1 ? "message" : "messages", NULL };
 
 		snprintf(count, sizeof count, "%lu", n);
-		say_key(f, "auth-without-tls-accepted", "warning", 0.85, "log-plaintext", facts);
+		say_key(f, "auth-without-tls-accepted", SF_SEV_WARNING, 0.85, "log-plaintext", facts);
 	}
 	return true;
 }
@@ -794,7 +802,7 @@ rule_pasted_text(const struct sf_diag_input *in, struct sf_diag_finding *f)
 	if (in->text == NULL || in->text->ncauses == 0)
 		return false;
 	c = &in->text->causes[0];
-	say(f, c->cause, "problem", c->score, "%s", c->means);
+	say(f, c->cause, SF_SEV_PROBLEM, c->score, "%s", c->means);
 	evidence(f, "the pasted message: \"%.300s\"", c->matched);
 	return true;
 }
@@ -1001,7 +1009,7 @@ sf_diag_healthy(const struct sf_diagnosis *d, const struct sf_probe_result *p, c
 	if (p != NULL && !sf_probe_healthy(p, why, whysz))
 		return false;
 	for (i = 0; d != NULL && i < d->nfindings; i++) {
-		if (strcmp(d->findings[i].severity, "problem") != 0)
+		if (d->findings[i].severity != SF_SEV_PROBLEM)
 			continue;
 		if (why != NULL && whysz > 0)
 			snprintf(why, whysz, "%s", d->findings[i].text);

@@ -384,7 +384,7 @@ diagnosis_object(struct sf_json *j, const struct sf_diagnosis *d)
 
 		sf_json_object_begin(j);
 		sf_json_kv_string(j, "cause", f->cause);
-		sf_json_kv_string(j, "severity", f->severity);
+		sf_json_kv_string(j, "severity", sf_severity_id(f->severity));
 		sf_json_kv_double(j, "confidence", f->confidence, 2);
 		sf_json_kv_string(j, "text", f->text);
 		sf_json_key(j, "evidence");

@@ -551,7 +551,7 @@ diagnosis_section(struct writer *w, const struct sf_diagnosis *d)
 	for (i = 0; i < d->nfindings; i++) {
 		const struct sf_diag_finding *f = &d->findings[i];
 
-		w_label(w, f->severity);
+		w_label(w, sf_severity_id(f->severity));
 		w_printf(w, "[%s] ", f->cause);
 		w_server(w, f->text, strlen(f->text));
 		w_end_row(w);

@@ -249,7 +249,7 @@ sf_ui_print_summary(struct sf_ui_session *s, const struct sf_wizard *w, bool rep
 	/* "In short" fits what the person said: the first problem; else, when
 	 * their present setting works, that; else the first finding. */
 	for (k = 0; k < s->diag.nfindings && f == NULL; k++)
-		if (strcmp(s->diag.findings[k].severity, "problem") == 0)
+		if (s->diag.findings[k].severity == SF_SEV_PROBLEM)
 			f = &s->diag.findings[k];
 	if (w != NULL && sf_wiz_current_setting(w, &port, &security))
 		now = cell_for(&s->res, port,

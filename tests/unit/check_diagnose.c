@@ -66,7 +66,7 @@ START_TEST(server_kind_from_the_banner)
 	ck_assert_uint_ge(d.nfindings, 1);
 	ck_assert_str_eq(d.findings[0].cause, "auth-requires-tls");
 	/* Without the person's setting, a server asking for TLS first is no problem. */
-	ck_assert_str_eq(d.findings[0].severity, "info");
+	ck_assert_int_eq(d.findings[0].severity, SF_SEV_INFO);
 	ck_assert_uint_ge(d.nserver, 2);
 	for (i = 0; i < d.nserver; i++)
 		ck_assert_ptr_null(strstr(d.server[i].text, "WHM"));
