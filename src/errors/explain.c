@@ -18,7 +18,7 @@
 
 #define MAX_PATTERNS     80 /* match/any/unless lines of one entry */
 #define MAX_HINTS        8
-#define MAX_RULE_CODES   8
+#define MAX_RULE_CODES   16
 #define MAX_RULE_CAUSES  6
 #define MAX_TEXT_CODES   48 /* codes collected from one text */
 #define KB_CAUSES_MAX    64
@@ -139,6 +139,31 @@ normalise(const char *in, size_t len, char *out, size_t outsz)
 			space = false;
 			i += 2;
 			continue;
+		}
+		/* Capitals of Latin-1 (À-Þ) and Cyrillic (Ѐ-Я) in UTF-8 fold
+		 * to small letters, as ASCII does: "Сервере" reads "сервере". */
+		if ((c == 0xc3 || c == 0xd0) && i + 1 < len && o + 2 < outsz) {
+			unsigned char d = (unsigned char)in[i + 1];
+			unsigned char lead = c, trail = 0;
+
+			if (c == 0xc3 && d >= 0x80 && d <= 0x9e)
+				trail = (unsigned char)(d + 0x20);
+			else if (c == 0xd0 && d >= 0x90 && d <= 0x9f)
+				trail = (unsigned char)(d + 0x20);
+			else if (c == 0xd0 && d >= 0xa0 && d <= 0xaf) {
+				lead = 0xd1;
+				trail = (unsigned char)(d - 0x20);
+			} else if (c == 0xd0 && d >= 0x80 && d <= 0x8f) {
+				lead = 0xd1;
+				trail = (unsigned char)(d + 0x10);
+			}
+			if (trail != 0) {
+				out[o++] = (char)lead;
+				out[o++] = (char)trail;
+				space = false;
+				i += 2;
+				continue;
+			}
 		}
 		if (isspace(c) || c == 0) {
 			if (!space)
@@ -296,14 +321,31 @@ find_codes(const char *t, size_t len, struct text_codes *c)
 	}
 }
 
-/* "5.7.*" matches any 5.7.x; otherwise the codes must be equal. */
+/* "5.7.*" matches any 5.7.x; "5.7.606-649" any detail in that range (a
+ * provider's block of details); otherwise the codes must be equal. */
 static bool
 status_matches(const char *rule, const char *code)
 {
 	size_t n = strlen(rule);
+	const char *dash = strchr(rule, '-');
 
 	if (n >= 2 && rule[n - 1] == '*')
 		return strncmp(rule, code, n - 1) == 0;
+	if (dash != NULL) {
+		const char *dot = strrchr(code, '.');
+		size_t pre;
+		long lo, hi, d;
+
+		if (dot == NULL)
+			return false;
+		pre = (size_t)(dot - code) + 1;
+		if (pre >= (size_t)(dash - rule) || strncmp(rule, code, pre) != 0)
+			return false;
+		lo = strtol(rule + pre, NULL, 10);
+		hi = strtol(dash + 1, NULL, 10);
+		d = strtol(dot + 1, NULL, 10);
+		return d >= lo && d <= hi;
+	}
 	return strcmp(rule, code) == 0;
 }
 
@@ -407,17 +449,23 @@ parse_codes(const char *v, size_t n, struct rule *r, bool enhanced)
 	copy_value(list, sizeof list, v, n);
 	for (tok = strtok_r(list, ", ", &save); tok != NULL; tok = strtok_r(NULL, ", ", &save)) {
 		if (enhanced) {
-			size_t k, dots = 0, tl = strlen(tok);
+			size_t k, dots = 0, dashes = 0, tl = strlen(tok);
 
 			if (tl >= SF_EXPLAIN_ENHANCED_MAX || (tok[0] != '2' && tok[0] != '4' && tok[0] != '5'))
 				return false;
 			for (k = 0; k < tl; k++) {
 				if (tok[k] == '.')
 					dots++;
+				else if (tok[k] == '-' && dots == 2 && k > 0 && isdigit((unsigned char)tok[k - 1]) &&
+					 k + 1 < tl && isdigit((unsigned char)tok[k + 1]))
+					dashes++;
 				else if (!isdigit((unsigned char)tok[k]) && !(tok[k] == '*' && k == tl - 1))
 					return false;
 			}
-			if (dots != 2 && !(dots >= 1 && tok[tl - 1] == '*'))
+			if ((dots != 2 && !(dots >= 1 && tok[tl - 1] == '*')) || dashes > 1 ||
+				(dashes == 1 && tok[tl - 1] == '*'))
+				return false;
+			if (dashes == 1 && strtol(strrchr(tok, '.') + 1, NULL, 10) > strtol(strchr(tok, '-') + 1, NULL, 10))
 				return false;
 			if (r->nstatus < MAX_RULE_CODES)
 				snprintf(r->status[r->nstatus++], SF_EXPLAIN_ENHANCED_MAX, "%s", tok);
@@ -766,9 +814,15 @@ sf_explain_kb_builtin(const char *catalog, size_t catlen, struct sf_error *err)
 			continue;
 		if (catalog != NULL && strcmp(f->path, "errors/catalog.txt") == 0)
 			continue;
+		/* A support team's copy in SMTPFIX_HELP_DIR wins, as for every
+		 * other help file. */
 		src[n].path = f->path;
-		src[n].text = f->data;
-		src[n++].len = f->len;
+		src[n].text = sf_help_get(f->path, &src[n].len);
+		if (src[n].text == NULL) {
+			src[n].text = f->data;
+			src[n].len = f->len;
+		}
+		n++;
 	}
 	if (catalog != NULL) {
 		src[n].path = "errors/catalog.txt";
