@@ -552,6 +552,108 @@ START_TEST(families_are_recognized)
 }
 END_TEST
 
+/* ---- texts of every family written from the servers' and libraries'
+ * usual wording, not from tests/corpus: short replies, server TLS and
+ * login log lines, relay client lines, application wrappers ---- */
+
+static const struct sample unseen[] = {
+	{ "550 Sending has been disabled for this account", "account-suspended" },
+	{ "535 5.7.3 Your account has been suspended", "account-suspended" },
+	{ "535 5.7.8 Error: authentication failed: account disabled", "account-suspended" },
+	{ "550 5.7.1 Your account is inactive", "account-suspended" },
+	{ "Jun 10 10:00:00 mail postfix/smtpd[1234]: warning: SASL: Connect to private/auth failed: No such file or directory", "auth-backend-failure" },
+	{ "2024-01-10 10:00:00 dovecot_login authenticator failed for (example) [192.0.2.10]: 435 Unable to authenticate at present (set_id=user@example.com): failed to connect to socket /var/run/dovecot/auth-client: No such file or directory", "auth-backend-failure" },
+	{ "Jun 10 10:00:00 mail dovecot: auth: Error: sql(user@example.com,192.0.2.10): Password query failed: Unknown column 'password' in 'field list'", "auth-backend-failure" },
+	{ "Jun 10 10:00:00 mail dovecot: auth: Error: ldap(user,192.0.2.10): Connection appears to be hanging, reconnecting", "auth-backend-failure" },
+	{ "Jun 10 10:00:00 mail postfix/submission/smtpd[1234]: warning: unknown[192.0.2.10]: SASL LOGIN authentication failed: Invalid authentication mechanism", "auth-mechanism-mismatch" },
+	{ "502 5.7.0 AUTH not available", "auth-not-offered" },
+	{ "503 5.5.1 Error: authentication not enabled", "auth-not-offered" },
+	{ "500 5.5.1 Command unrecognized: \"AUTH LOGIN\"", "auth-not-offered" },
+	{ "503 5.5.2 AUTH not supported", "auth-not-offered" },
+	{ "538 5.7.11 Encryption required for requested authentication mechanism", "auth-requires-tls" },
+	{ "504 5.7.4 Unrecognized authentication type [SN4PR0201CA0040.namprd02.prod.outlook.com]", "auth-requires-tls" },
+	{ "535 5.7.0 plaintext authentication disallowed on non-secure (SSL/TLS) connections", "auth-requires-tls" },
+	{ "554 5.7.1 Relay denied", "client-not-authenticating" },
+	{ "550 relay not permitted", "client-not-authenticating" },
+	{ "554 5.7.1 Relaying denied: You must check for new mail before sending mail.", "client-not-authenticating" },
+	{ "550 5.7.1 Relaying denied. IP name lookup failed", "client-not-authenticating" },
+	{ "550 Access denied - Invalid HELO name (See RFC2821 4.1.1.1)", "client-protocol-error" },
+	{ "Connection could not be established with host \"smtp.exmaple.org:587\": stream_socket_client(): php_network_getaddresses: getaddrinfo for smtp.exmaple.org failed: Name or service not known", "dns-failure" },
+	{ "Couldn't resolve host name: Could not resolve host: smtp.exmaple.org", "dns-failure" },
+	{ "socket.gaierror: [Errno -2] Name or service not known", "dns-failure" },
+	{ "org.springframework.mail.MailSendException: Mail server connection failed; nested exception is javax.mail.MessagingException: Unknown SMTP host: smtp.exmaple.org; nested exception is: java.net.UnknownHostException: smtp.exmaple.org", "dns-failure" },
+	{ "2024-01-10 10:00:00 1rAbCd-0001Xy-2Z == user@example.org R=dnslookup T=remote_smtp defer (-44) H=mx.example.org [192.0.2.20]: SMTP error from remote mail server after RCPT TO:<user@example.org>: 451 4.7.1 Greylisting in action, please come back later", "greylisted" },
+	{ "450 Greylisted for 5 minutes", "greylisted" },
+	{ "Jun 10 10:00:00 mail postfix/smtp[1234]: 4F1A2: to=<user@example.org>, relay=mx.example.org[192.0.2.20]:25, dsn=4.2.0, status=deferred (host mx.example.org[192.0.2.20] said: 450 4.2.0 <user@example.org>: Recipient address rejected: Greylisted (in reply to RCPT TO command))", "greylisted" },
+	{ "450 4.2.0 <user@example.org>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/example.org.html", "greylisted" },
+	{ "554 Refused. Your IP address is listed in the RBL at b.barracudacentral.org", "ip-blocked" },
+	{ "554 Your access to this mail system has been rejected due to the sending MTA's poor reputation. If you believe that this failure is in error, please contact the intended recipient via alternate means.", "ip-blocked" },
+	{ "554 5.7.1 Service unavailable; Client host [192.0.2.10] blocked using zen.spamhaus.org; https://www.spamhaus.org/query/ip/192.0.2.10", "ip-blocked" },
+	{ "550 SC-001 (BAY004-MC1F20) Unfortunately, messages from 192.0.2.10 weren't sent. Please contact your Internet service provider since part of their network is on our block list.", "ip-blocked" },
+	{ "552 Message size exceeds maximum permitted", "message-too-large" },
+	{ "522 mailbox full", "message-too-large" },
+	{ "552 5.2.2 Mailbox full", "message-too-large" },
+	{ "552 message size exceeds maximum message size", "message-too-large" },
+	{ "Cannot connect to SMTP server \"smtp.example.org\": Couldn't connect to server: Failed to connect to smtp.example.org port 587 after 130000 ms: Connection timed out", "port-blocked" },
+	{ "TimeoutError: [Errno 110] Connection timed out", "port-blocked" },
+	{ "ConnectionRefusedError: [Errno 111] Connection refused", "port-blocked" },
+	{ "SMTP Error: Could not connect to SMTP host. Failed to connect to server SMTP ERROR: Failed to connect to server: Connection timed out (110)", "port-blocked" },
+	{ "421 Rate limit exceeded", "rate-limited" },
+	{ "421 Connection throttled", "rate-limited" },
+	{ "Jun 10 10:00:00 mail postfix/smtp[1234]: 4F1A2: to=<user@outlook.com>, relay=outlook-com.olc.protection.outlook.com[192.0.2.40]:25, dsn=4.7.0, status=deferred (host outlook-com.olc.protection.outlook.com[192.0.2.40] said: 451 4.7.500 Server busy. Please try again later from [192.0.2.10]. (S77719) (in reply to RCPT TO command))", "rate-limited" },
+	{ "421 Message rejected: Message sending limit exceeded", "rate-limited" },
+	{ "550 5.1.1 User unknown", "recipient-rejected" },
+	{ "2024-01-10 10:00:00 1rAbCd-0001Xy-2Z ** user@example.org R=dnslookup T=remote_smtp H=mx.example.org [192.0.2.20]: SMTP error from remote mail server after RCPT TO:<user@example.org>: 550 5.1.1 User unknown", "recipient-rejected" },
+	{ "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup", "recipient-rejected" },
+	{ "550 5.2.1 The email account that you tried to reach is disabled.", "recipient-rejected" },
+	{ "554 Message rejected: Email address is not verified. The following identities failed the check in region US-EAST-1: user@example.com", "sender-rejected" },
+	{ "553 From address not verified", "sender-rejected" },
+	{ "553 Mail from user@example.com not allowed - you are not authorized to send as this address", "sender-rejected" },
+	{ "553 5.7.1 <user@example.com>: Sender address rejected: not owned by user user@example.net", "sender-rejected" },
+	{ "2024-01-10 10:00:00 TLS error on connection from [192.0.2.10] (cert/key setup): cert=/etc/exim4/exim.crt key=/etc/exim4/exim.key: Error while reading file.", "server-tls-unavailable" },
+	{ "454 TLS not available due to temporary reason", "server-tls-unavailable" },
+	{ "Jun 10 10:00:00 mail postfix/smtpd[1234]: warning: TLS library problem: error:02001002:system library:fopen:No such file or directory:bss_file.c:175:fopen('/etc/ssl/certs/mail.pem','r'):", "server-tls-unavailable" },
+	{ "Jun 10 10:00:00 mail postfix/smtpd[1234]: warning: cannot get RSA private key from file \"/etc/ssl/private/mail.key\": disabling TLS support", "server-tls-unavailable" },
+	{ "SMTP ERROR: Failed to connect to server: No route to host (113)", "server-unreachable" },
+	{ "Error: connect EHOSTUNREACH 192.0.2.20:587", "server-unreachable" },
+	{ "System.Net.Sockets.SocketException (10051): A socket operation was attempted to an unreachable network.", "server-unreachable" },
+	{ "Error: connect ECONNREFUSED ::1:25", "server-unreachable" },
+	{ "530 Please issue STARTTLS first", "starttls-required" },
+	{ "451 5.7.3 STARTTLS is required to send mail", "starttls-required" },
+	{ "554 5.7.0 TLS required", "starttls-required" },
+	{ "530 5.7.0 STARTTLS is required to send mail", "starttls-required" },
+	{ "Jun 10 10:00:00 mail postfix/smtp[1234]: server certificate verification failed for mx.example.org[192.0.2.20]:25: num=10:certificate has expired", "tls-cert-expired" },
+	{ "dovecot: imap-login: Disconnected: TLS handshaking: SSL_accept() failed: error:14094415:SSL routines:ssl3_read_bytes:sslv3 alert certificate expired: SSL alert number 45", "tls-cert-expired" },
+	{ "Jun 10 10:00:00 mail postfix/smtpd[1234]: SSL_accept error from unknown[192.0.2.10]: -1\nJun 10 10:00:00 mail postfix/smtpd[1234]: warning: TLS library problem: error:14094418:SSL routines:ssl3_read_bytes:tlsv1 alert unknown ca:s3_pkt.c:1487:SSL alert number 48:", "tls-cert-untrusted" },
+	{ "sendmail[1234]: STARTTLS=server, error: accept failed=0, reason=sslv3 alert bad certificate, SSL_error=1, errno=0, retry=-1", "tls-cert-untrusted" },
+	{ "2024-01-10 10:00:00 TLS error on connection from [192.0.2.10] (SSL_accept): error:0A000418:SSL routines::tlsv1 alert unknown ca", "tls-cert-untrusted" },
+	{ "sendmail[1234]: STARTTLS=client, relay=mx.example.org, version=TLSv1.2, verify=FAIL, cipher=ECDHE-RSA-AES256-GCM-SHA384, bits=256/256", "tls-cert-untrusted" },
+	{ "2024-01-10 10:00:00 TLS error on connection from (user) [192.0.2.10] (SSL_accept): error:1408F10B:SSL routines:ssl3_get_record:wrong version number", "tls-mode-mismatch" },
+	{ "2024-01-10 10:00:00 TLS error on connection from [192.0.2.10] (SSL_accept): error:0A00010B:SSL routines::wrong version number", "tls-mode-mismatch" },
+	{ "dovecot: pop3-login: Disconnected (no auth attempts in 0 secs): user=<>, rip=192.0.2.10, lip=192.0.2.1, TLS handshaking: SSL_accept() failed: error:1408F10B:SSL routines:ssl3_get_record:wrong version number", "tls-mode-mismatch" },
+	{ "2024-01-10 10:00:00 TLS error on connection from [192.0.2.10] (gnutls_handshake): An unexpected TLS packet was received.", "tls-mode-mismatch" },
+	{ "sendmail[1234]: STARTTLS=server, error: accept failed=-1, reason=no shared cipher, SSL_error=1, errno=0, retry=-1, relay=[192.0.2.10]", "tls-protocol-mismatch" },
+	{ "Jun 10 10:00:00 mail postfix/smtpd[1234]: SSL_accept error from unknown[192.0.2.10]: -1\nJun 10 10:00:00 mail postfix/smtpd[1234]: warning: TLS library problem: error:14209102:SSL routines:tls_early_post_process_client_hello:unsupported protocol:../ssl/statem/statem_srvr.c:1661:", "tls-protocol-mismatch" },
+	{ "2024-01-10 10:00:00 TLS error on connection from (example) [192.0.2.10] (gnutls_handshake): Could not negotiate a supported cipher suite.", "tls-protocol-mismatch" },
+	{ "dovecot: imap-login: Disconnected (no auth attempts in 0 secs): user=<>, rip=192.0.2.10, lip=192.0.2.1, TLS handshaking: SSL_accept() failed: error:14209102:SSL routines:tls_early_post_process_client_hello:unsupported protocol, session=<abc>", "tls-protocol-mismatch" },
+	{ "535 Authentication credentials invalid", "wrong-credentials" },
+	{ "Connection Test Failed! Here is what we got instead: (535, b'5.7.8 Username and Password not accepted.')", "wrong-credentials" },
+	{ "535 5.7.3 Authentication unsuccessful", "wrong-credentials" },
+	{ "535 5.7.1 Authentication failed. Invalid user or password", "wrong-credentials" },
+};
+
+START_TEST(unseen_families_are_recognized)
+{
+	const struct sample *s = &unseen[_i];
+	struct sf_explain_result r;
+	struct sf_error err;
+
+	ck_assert_int_eq(sf_explain(s->text, strlen(s->text), catalog, catlen, &r, &err), 0);
+	ck_assert_msg(strcmp(r.ncauses > 0 ? r.causes[0].cause : "none", s->cause) == 0,
+		"\"%.90s\" gave %s, expected %s", s->text, r.ncauses > 0 ? r.causes[0].cause : "none", s->cause);
+}
+END_TEST
+
 /* A provider's block of details ("5.7.606-649") matches inside the range
  * only; the checker refuses a malformed or reversed range. */
 START_TEST(status_ranges_match_their_block)
@@ -608,6 +710,7 @@ explain_suite(void)
 	tcase_add_test(tc, every_error_file_is_checked);
 	tcase_add_loop_test(tc, families_are_recognized, 0, (int)(sizeof families / sizeof families[0]));
 	tcase_add_test(tc, status_ranges_match_their_block);
+	tcase_add_loop_test(tc, unseen_families_are_recognized, 0, (int)(sizeof unseen / sizeof unseen[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }
