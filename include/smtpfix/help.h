@@ -24,6 +24,11 @@ void sf_help_set_dir(const char *dir);
  * into a buffer owned by the help store (kept until the next call for the
  * same path). */
 const char *sf_help_get(const char *path, size_t *len);
+/* The text of the line "KEY: text" of a help file, with each {name} in it
+ * filled from facts (name, value pairs; NULL ends them; NULL for none); a
+ * {name} with no fact is left as it is. Returns -1, with "(KEY)" in out,
+ * when the file has no such line. */
+int sf_help_fill(const char *path, const char *key, const char *const *facts, char *out, size_t outsz);
 /* Every built-in path under a folder ("clients/"), for listing. */
 size_t sf_help_list(const char *folder, const char **paths, size_t max);
 

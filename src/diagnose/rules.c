@@ -52,47 +52,7 @@ const char *const sf_diag_text_facts[] = { "port", "step", "reply", "means", "de
 int
 sf_diag_text(const char *key, const char *const *facts, char *out, size_t outsz)
 {
-	size_t len, klen = strlen(key), o = 0, k;
-	const char *text = sf_help_get("diagnosis/findings.txt", &len), *p, *end, *line = NULL;
-
-	if (outsz == 0)
-		return -1;
-	out[0] = '\0';
-	for (p = text; p != NULL && p < text + len; p = end + 1) {
-		end = memchr(p, '\n', (size_t)(text + len - p));
-		if (end == NULL)
-			end = text + len;
-		if ((size_t)(end - p) > klen + 2 && memcmp(p, key, klen) == 0 && p[klen] == ':' &&
-			p[klen + 1] == ' ') {
-			line = p + klen + 2;
-			break;
-		}
-	}
-	if (line == NULL) {
-		snprintf(out, outsz, "(%s)", key);
-		return -1;
-	}
-	/* Copy, filling {name} from facts (name, value pairs). */
-	for (p = line; p < end && o + 1 < outsz; p++) {
-		const char *close = *p == '{' ? memchr(p, '}', (size_t)(end - p)) : NULL;
-
-		if (close != NULL) {
-			for (k = 0; facts != NULL && facts[k] != NULL && facts[k + 1] != NULL; k += 2)
-				if (strlen(facts[k]) == (size_t)(close - p - 1) &&
-					memcmp(facts[k], p + 1, (size_t)(close - p - 1)) == 0)
-					break;
-			if (facts != NULL && facts[k] != NULL && facts[k + 1] != NULL) {
-				int n = snprintf(out + o, outsz - o, "%s", facts[k + 1]);
-
-				o = n < 0 ? o : o + (size_t)n >= outsz ? outsz - 1 : o + (size_t)n;
-				p = close;
-				continue;
-			}
-		}
-		out[o++] = *p;
-	}
-	out[o] = '\0';
-	return 0;
+	return sf_help_fill("diagnosis/findings.txt", key, facts, out, outsz);
 }
 
 /* A finding whose sentence comes from help/, filled with facts. */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "smtpfix/help.h"
 #include "smtpfix/probe.h"
 
 #define CELLS_PER_PORT 6
@@ -227,22 +228,26 @@ first_line(const struct sf_reply *r, char *out, size_t outsz)
 	out[n < outsz ? n : outsz - 1] = '\0';
 }
 
-static void
-cell_set(struct sf_matrix_cell *c, enum sf_outcome outcome, bool observed, long source,
-	const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Facts for a message: name, value pairs. */
+#define FACTS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
+/* A cell: its outcome, and its message from help/diagnosis/matrix.txt
+ * filled with the facts the analysis found. */
 static void
-cell_set(struct sf_matrix_cell *c, enum sf_outcome outcome, bool observed, long source,
-	const char *fmt, ...)
+cell_say(struct sf_matrix_cell *c, enum sf_outcome outcome, bool observed, long source,
+	const char *key, const char *const *facts)
 {
-	va_list ap;
-
 	c->outcome = outcome;
 	c->observed = observed;
 	c->source = source;
-	va_start(ap, fmt);
-	vsnprintf(c->message, sizeof c->message, fmt, ap);
-	va_end(ap);
+	sf_help_fill("diagnosis/matrix.txt", key, facts, c->message, sizeof c->message);
+}
+
+static const char *
+port_text(int port, char *buf, size_t bufsz)
+{
+	snprintf(buf, bufsz, "%d", port);
+	return buf;
 }
 
 /* The connection never got as far as SMTP: the same for every setting. */
@@ -250,22 +255,23 @@ static bool
 unreachable_cell(struct sf_matrix_cell *c, const struct evidence *ev)
 {
 	const struct sf_target_result *m = ev->main;
+	char port[8];
 
 	if (m == NULL) {
-		cell_set(c, SF_OUT_NOT_PROBED, false, -1, "this port was not probed");
+		cell_say(c, SF_OUT_NOT_PROBED, false, -1, "not-probed", NULL);
 		return true;
 	}
 	if (m->connect_ok)
 		return false;
 	if (m->connect_err.code == SF_E_REFUSED)
-		cell_set(c, SF_OUT_PORT_CLOSED, true, ev->main_i,
-			"connection refused: nothing listens on port %d, or a firewall rejects it",
-			m->port);
+		cell_say(c, SF_OUT_PORT_CLOSED, true, ev->main_i, "port-closed",
+			FACTS("port", port_text(m->port, port, sizeof port)));
 	else if (m->connect_err.code == SF_E_TIMEOUT)
-		cell_set(c, SF_OUT_PORT_FILTERED, true, ev->main_i,
-			"the connection times out: a firewall drops traffic to port %d", m->port);
+		cell_say(c, SF_OUT_PORT_FILTERED, true, ev->main_i, "port-filtered",
+			FACTS("port", port_text(m->port, port, sizeof port)));
 	else
-		cell_set(c, SF_OUT_UNREACHABLE, true, ev->main_i, "%s", m->connect_err.message);
+		cell_say(c, SF_OUT_UNREACHABLE, true, ev->main_i, "detail",
+			FACTS("detail", m->connect_err.message));
 	return true;
 }
 
@@ -286,9 +292,8 @@ cert_problem(struct sf_matrix_cell *c, const struct sf_target_result *t, long sr
 
 	for (i = 0; i < sizeof map / sizeof map[0]; i++) {
 		if (t->tls.verdict == map[i].v) {
-			cell_set(c, map[i].outcome, true, src,
-				"the program warns about the certificate or refuses it: %s",
-				t->tls.verify_detail);
+			cell_say(c, map[i].outcome, true, src, "certificate",
+				FACTS("detail", t->tls.verify_detail));
 			return true;
 		}
 	}
@@ -307,10 +312,10 @@ broke_at_mail(const struct sf_session_result *s)
 }
 
 static void
-broke_cell(struct sf_matrix_cell *c, const struct sf_session_result *s, long src, const char *before)
+broke_cell(struct sf_matrix_cell *c, const struct sf_session_result *s, long src, bool logged_in)
 {
-	cell_set(c, SF_OUT_BREAKS_AT_MAIL, true, src, "%sthe server breaks off at %s: %s", before,
-		sf_step_name(s->fail_step), s->fail_message);
+	cell_say(c, SF_OUT_BREAKS_AT_MAIL, true, src, logged_in ? "login-then-breaks" : "breaks-at-mail",
+		FACTS("step", sf_step_name(s->fail_step), "detail", s->fail_message));
 }
 
 /* What a program meets once its connection is in the state t shows
@@ -324,50 +329,44 @@ conversation_cell(struct sf_matrix_cell *c, const struct sf_target_result *t, lo
 	char line[SF_MESSAGE_MAX];
 
 	if (caps_valid && broke_at_mail(s)) {
-		broke_cell(c, s, src, "");
+		broke_cell(c, s, src, false);
 		return;
 	}
 	if (!caps_valid) {
 		if (s->fail_code != SF_OK)
-			cell_set(c, SF_OUT_ERROR, true, src, "%s", s->fail_message);
+			cell_say(c, SF_OUT_ERROR, true, src, "detail", FACTS("detail", s->fail_message));
 		else
-			cell_set(c, SF_OUT_NO_EXTENSIONS, true, src,
-				"the server did not list its extensions (EHLO refused)");
+			cell_say(c, SF_OUT_NO_EXTENSIONS, true, src, "no-extensions", NULL);
 		return;
 	}
 	if (c->auth) {
 		if (caps == &s->caps && s->auth_check_refused) {
 			first_line(&s->auth_check.reply, line, sizeof line);
-			cell_set(c, SF_OUT_AUTH_REFUSED, true, src,
-				"login is listed but refused when used (%s): the program's login fails "
-				"until encryption is on", line);
+			cell_say(c, SF_OUT_AUTH_REFUSED, true, src, "auth-refused", FACTS("reply", line));
 		} else if (caps->auth_offered && caps->nauth > 0)
-			cell_set(c, SF_OUT_WORKS, observed, src,
-				"login is offered here; the program can log in and send");
+			cell_say(c, SF_OUT_WORKS, observed, src, "login-offered", NULL);
 		else
-			cell_set(c, SF_OUT_AUTH_NOT_OFFERED, observed, src,
-				"login is not offered on this connection: the program says the server "
-				"does not support authentication, or sends without logging in and is refused");
+			cell_say(c, SF_OUT_AUTH_NOT_OFFERED, observed, src, "auth-not-offered", NULL);
 		return;
 	}
 	if (s->mail.replied && s->mail.reply.code / 100 != 2) {
 		first_line(&s->mail.reply, line, sizeof line);
-		cell_set(c, SF_OUT_REJECTED, observed, src, "rejected: %s", line);
+		cell_say(c, SF_OUT_REJECTED, observed, src, "rejected", FACTS("reply", line));
 	} else if (s->rcpt.replied && s->rcpt.reply.code / 100 != 2) {
 		first_line(&s->rcpt.reply, line, sizeof line);
-		cell_set(c, SF_OUT_REJECTED, observed, src, "rejected: %s%s", line,
-			s->rcpt.disconnected ? " (and the server hangs up)" : "");
+		cell_say(c, SF_OUT_REJECTED, observed, src,
+			s->rcpt.disconnected ? "rejected-hangs-up" : "rejected", FACTS("reply", line));
 	} else if (s->rcpt.replied) {
-		cell_set(c, SF_OUT_WORKS, observed, src,
-			"mail to an outside address is taken without login (the server may relay for anyone)");
+		cell_say(c, SF_OUT_WORKS, observed, src, "relays", NULL);
 	} else {
-		cell_set(c, SF_OUT_UNKNOWN, false, src, "the test without login did not run");
+		cell_say(c, SF_OUT_UNKNOWN, false, src, "no-mail-test", NULL);
 	}
 }
 
 static void
 none_cell(struct sf_matrix_cell *c, const struct evidence *ev)
 {
+	char port[8];
 	const struct sf_target_result *m = ev->main;
 	const struct sf_target_result *src = NULL;
 	long si = -1;
@@ -386,31 +385,31 @@ none_cell(struct sf_matrix_cell *c, const struct evidence *ev)
 		return;
 	}
 	if (m->mode == SF_MODE_TLS && m->tls.handshake_ok) {
-		cell_set(c, SF_OUT_HANGS_NO_GREETING, false, ev->main_i,
-			"the program waits for a greeting that never comes: port %d expects SSL/TLS "
-			"from the first byte", m->port);
+		cell_say(c, SF_OUT_HANGS_NO_GREETING, false, ev->main_i, "hangs-tls-first",
+			FACTS("port", port_text(m->port, port, sizeof port)));
 		return;
 	}
 	if (m->smtp.fail_code == SF_E_TIMEOUT && !m->smtp.greeting.replied) {
-		cell_set(c, SF_OUT_HANGS_NO_GREETING, true, ev->main_i,
-			"the program waits for a greeting that never comes");
+		cell_say(c, SF_OUT_HANGS_NO_GREETING, true, ev->main_i, "hangs", NULL);
 		return;
 	}
 	/* The plain-text follow-up is what a program set to no encryption
 	 * meets; the main probe's TLS error is not. */
 	if (ev->plain != NULL && !ev->plain->smtp.greeting.replied &&
 		ev->plain->smtp.fail_code == SF_E_TIMEOUT) {
-		cell_set(c, SF_OUT_HANGS_NO_GREETING, true, ev->plain_i,
-			"the program waits for a greeting that never comes");
+		cell_say(c, SF_OUT_HANGS_NO_GREETING, true, ev->plain_i, "hangs", NULL);
 		return;
 	}
-	cell_set(c, SF_OUT_ERROR, true, ev->main_i, "%s",
-		m->smtp.fail_message[0] ? m->smtp.fail_message : "no usable answer");
+	if (m->smtp.fail_message[0])
+		cell_say(c, SF_OUT_ERROR, true, ev->main_i, "detail", FACTS("detail", m->smtp.fail_message));
+	else
+		cell_say(c, SF_OUT_ERROR, true, ev->main_i, "no-answer", NULL);
 }
 
 static void
 starttls_cell(struct sf_matrix_cell *c, const struct evidence *ev)
 {
+	char port[8];
 	const struct sf_target_result *m = ev->main, *src = m;
 	const struct sf_session_result *s;
 	char line[SF_MESSAGE_MAX];
@@ -425,28 +424,27 @@ starttls_cell(struct sf_matrix_cell *c, const struct evidence *ev)
 			si = ev->plain_i;
 		} else if (m->tls.handshake_ok || (ev->plain != NULL && !ev->plain->smtp.greeting.replied &&
 						   ev->plain->smtp.fail_code == SF_E_TIMEOUT)) {
-			cell_set(c, SF_OUT_HANGS_NO_GREETING, false, ev->main_i,
-				"the program waits for a greeting that never comes: port %d expects "
-				"SSL/TLS from the first byte, not STARTTLS", m->port);
+			cell_say(c, SF_OUT_HANGS_NO_GREETING, false, ev->main_i, "hangs-tls-not-starttls",
+				FACTS("port", port_text(m->port, port, sizeof port)));
 			return;
 		} else {
-			cell_set(c, SF_OUT_ERROR, true, ev->main_i, "%s", m->tls.handshake_error);
+			cell_say(c, SF_OUT_ERROR, true, ev->main_i, "detail",
+				FACTS("detail", m->tls.handshake_error));
 			return;
 		}
 	}
 	s = &src->smtp;
 	if (!greeted(src)) {
 		if (s->fail_code == SF_E_TIMEOUT)
-			cell_set(c, SF_OUT_HANGS_NO_GREETING, true, si,
-				"the program waits for a greeting that never comes");
+			cell_say(c, SF_OUT_HANGS_NO_GREETING, true, si, "hangs", NULL);
+		else if (s->fail_message[0])
+			cell_say(c, SF_OUT_ERROR, true, si, "detail", FACTS("detail", s->fail_message));
 		else
-			cell_set(c, SF_OUT_ERROR, true, si, "%s",
-				s->fail_message[0] ? s->fail_message : "no usable answer");
+			cell_say(c, SF_OUT_ERROR, true, si, "no-answer", NULL);
 		return;
 	}
 	if (s->caps_valid && !s->starttls_offered) {
-		cell_set(c, SF_OUT_STARTTLS_NOT_OFFERED, true, si,
-			"the server does not offer STARTTLS here: the program stops with an encryption error");
+		cell_say(c, SF_OUT_STARTTLS_NOT_OFFERED, true, si, "starttls-not-offered", NULL);
 		return;
 	}
 	if (!s->caps_valid) {
@@ -455,22 +453,21 @@ starttls_cell(struct sf_matrix_cell *c, const struct evidence *ev)
 	}
 	if (s->starttls.replied && s->starttls.reply.code != 220) {
 		first_line(&s->starttls.reply, line, sizeof line);
-		cell_set(c, SF_OUT_STARTTLS_REFUSED, true, si, "STARTTLS refused: %s", line);
+		cell_say(c, SF_OUT_STARTTLS_REFUSED, true, si, "starttls-refused", FACTS("reply", line));
 		return;
 	}
 	if (!s->starttls.sent) {
-		cell_set(c, SF_OUT_UNKNOWN, false, si, "STARTTLS was not tried on this port");
+		cell_say(c, SF_OUT_UNKNOWN, false, si, "starttls-not-tried", NULL);
 		return;
 	}
 	if (s->starttls_trailing) {
 		/* smtpfix refuses to go on: what follows could be injected. */
-		cell_set(c, SF_OUT_ERROR, true, si, "the server sent data after its 220 to STARTTLS; a careful "
-			"program stops here (what follows could be injected)");
+		cell_say(c, SF_OUT_ERROR, true, si, "starttls-injection", NULL);
 		return;
 	}
 	if (!src->tls.handshake_ok) {
-		cell_set(c, SF_OUT_TLS_HANDSHAKE_FAILS, true, si, "the TLS handshake fails: %s",
-			src->tls.handshake_error[0] ? src->tls.handshake_error : "no reason given");
+		cell_say(c, SF_OUT_TLS_HANDSHAKE_FAILS, true, si, "tls-fails",
+			FACTS("detail", src->tls.handshake_error[0] ? src->tls.handshake_error : "no reason given"));
 		return;
 	}
 	if (cert_problem(c, src, si))
@@ -481,31 +478,34 @@ starttls_cell(struct sf_matrix_cell *c, const struct evidence *ev)
 static void
 tls_cell(struct sf_matrix_cell *c, const struct evidence *ev)
 {
+	char port[8];
 	const struct sf_target_result *t = ev->main->mode == SF_MODE_TLS ? ev->main : ev->tls;
 	long ti = ev->main->mode == SF_MODE_TLS ? ev->main_i : ev->tls_i;
 
 	if (t == NULL) {
 		if (greeted(ev->main))
-			cell_set(c, SF_OUT_TLS_HANDSHAKE_FAILS, false, ev->main_i,
-				"the TLS handshake fails: port %d answers in plain text", ev->main->port);
+			cell_say(c, SF_OUT_TLS_HANDSHAKE_FAILS, false, ev->main_i, "tls-fails-plain",
+				FACTS("port", port_text(ev->main->port, port, sizeof port)));
 		else
-			cell_set(c, SF_OUT_UNKNOWN, false, -1, "SSL/TLS was not tried on this port");
+			cell_say(c, SF_OUT_UNKNOWN, false, -1, "tls-not-tried", NULL);
 		return;
 	}
 	if (!t->connect_ok) {
-		cell_set(c, SF_OUT_ERROR, true, ti, "%s", t->connect_err.message);
+		cell_say(c, SF_OUT_ERROR, true, ti, "detail", FACTS("detail", t->connect_err.message));
 		return;
 	}
 	if (!t->tls.handshake_ok) {
-		cell_set(c, SF_OUT_TLS_HANDSHAKE_FAILS, true, ti, "the TLS handshake fails: %s",
-			t->tls.handshake_error);
+		cell_say(c, SF_OUT_TLS_HANDSHAKE_FAILS, true, ti, "tls-fails",
+			FACTS("detail", t->tls.handshake_error));
 		return;
 	}
 	if (cert_problem(c, t, ti))
 		return;
 	if (!greeted(t)) {
-		cell_set(c, SF_OUT_ERROR, true, ti, "%s",
-			t->smtp.fail_message[0] ? t->smtp.fail_message : "no greeting over TLS");
+		if (t->smtp.fail_message[0])
+			cell_say(c, SF_OUT_ERROR, true, ti, "detail", FACTS("detail", t->smtp.fail_message));
+		else
+			cell_say(c, SF_OUT_ERROR, true, ti, "no-greeting-tls", NULL);
 		return;
 	}
 	conversation_cell(c, t, ti, &t->smtp.caps_tls, t->smtp.caps_tls_valid,
@@ -532,38 +532,37 @@ apply_login(struct sf_matrix_cell *c, const struct evidence *ev)
 		 * result is told, not put in its place. */
 		size_t len = strlen(c->message);
 
-		snprintf(c->message + len, sizeof c->message - len, "%s",
-			s->auth_outcome == SF_AUTH_OK ? "; past that, login and sending work"
-			: s->auth_outcome == SF_AUTH_REFUSED ? "; past that, the login is refused too"
-							     : "");
+		if (s->auth_outcome == SF_AUTH_OK || s->auth_outcome == SF_AUTH_REFUSED)
+			sf_help_fill("diagnosis/matrix.txt",
+				s->auth_outcome == SF_AUTH_OK ? "past-login-ok" : "past-login-refused", NULL,
+				c->message + len, sizeof c->message - len);
 		return;
 	}
 	switch (s->auth_outcome) {
 	case SF_AUTH_OK:
 		if (broke_at_mail(s)) {
-			broke_cell(c, s, ev->login_i, "login works, but ");
+			broke_cell(c, s, ev->login_i, true);
 		} else if ((s->mail.replied && s->mail.reply.code / 100 != 2) ||
 			(s->rcpt.replied && s->rcpt.reply.code / 100 != 2)) {
 			const struct sf_exchange *x = s->mail.reply.code / 100 != 2 ? &s->mail : &s->rcpt;
 			bool later = x->reply.code / 100 == 4;
 
 			first_line(&x->reply, line, sizeof line);
-			cell_set(c, later ? SF_OUT_DEFERRED_AFTER_LOGIN : SF_OUT_SENDER_REJECTED, true, ev->login_i,
-				"login works, but the server %s the mail at %s: %s%s",
-				later ? "puts off" : "refuses", x == &s->mail ? "MAIL FROM" : "RCPT TO", line,
-				x->disconnected ? " (and hangs up)" : "");
+			cell_say(c, later ? SF_OUT_DEFERRED_AFTER_LOGIN : SF_OUT_SENDER_REJECTED, true, ev->login_i,
+				x->disconnected ? "mail-after-login-hangs-up" : "mail-after-login",
+				FACTS("refused", later ? "puts off" : "refuses", "step",
+					x == &s->mail ? "MAIL FROM" : "RCPT TO", "reply", line));
 		} else {
-			cell_set(c, SF_OUT_WORKS, true, ev->login_i, "login (%s) and sending work",
-				s->auth_mechanism);
+			cell_say(c, SF_OUT_WORKS, true, ev->login_i, "login-works",
+				FACTS("mechanism", s->auth_mechanism));
 		}
 		return;
 	case SF_AUTH_REFUSED:
 		first_line(&s->auth.reply, line, sizeof line);
-		cell_set(c, SF_OUT_WRONG_CREDENTIALS, true, ev->login_i, "the login is refused: %s", line);
+		cell_say(c, SF_OUT_WRONG_CREDENTIALS, true, ev->login_i, "login-refused", FACTS("reply", line));
 		return;
 	case SF_AUTH_NO_MECHANISM:
-		cell_set(c, SF_OUT_AUTH_MECHANISM_MISMATCH, true, ev->login_i,
-			"the server offers only login methods smtpfix does not speak");
+		cell_say(c, SF_OUT_AUTH_MECHANISM_MISMATCH, true, ev->login_i, "no-common-mechanism", NULL);
 		return;
 	case SF_AUTH_NOT_OFFERED:
 	case SF_AUTH_NO_TLS:
@@ -824,6 +823,7 @@ recommend(struct sf_probe_result *res, const char *typed_host, const char *user)
 static void
 temper_untried_logins(struct sf_probe_result *res)
 {
+	char port[8];
 	const struct sf_target_result *l;
 	size_t i;
 
@@ -837,9 +837,8 @@ temper_untried_logins(struct sf_probe_result *res)
 
 		if (!c->auth || c->outcome != SF_OUT_WORKS || c->source == res->login_index)
 			continue;
-		cell_set(c, SF_OUT_LOGIN_OFFERED, false, c->source, "login is offered here, but the login "
-			"test on port %d was refused: the same user name and password will be refused here too",
-			l->port);
+		cell_say(c, SF_OUT_LOGIN_OFFERED, false, c->source, "login-refused-elsewhere",
+			FACTS("port", port_text(l->port, port, sizeof port)));
 	}
 }
 

@@ -9,7 +9,8 @@
  *     security;
  *   - a certificate the program questions still gives one recommended
  *     setting, with the decision spelled out;
- *   - what is recommended is a setting whose cell allows it. */
+ *   - what is recommended is a setting whose cell allows it;
+ *   - every message and finding has its line in help/diagnosis. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,6 +230,14 @@ check_state(const struct state *s, size_t *checked)
 	for (i = 0; i < d->nfindings; i++)
 		evidenced |= d->findings[i].nevidence > 0;
 	ck_assert_msg(healthy || evidenced, "%s: not healthy (%s) with no finding and evidence", what, why);
+
+	/* Every message came from its help file (a missing line reads "(key)"). */
+	for (i = 0; i < r.ncells; i++)
+		ck_assert_msg(r.cells[i].message[0] != '(', "%s: no help line for a cell: %s", what,
+			r.cells[i].message);
+	for (i = 0; i < d->nfindings; i++)
+		ck_assert_msg(d->findings[i].text[0] != '(', "%s: no help line for a finding: %s", what,
+			d->findings[i].text);
 
 	/* "works" only for what was seen. */
 	for (i = 0; i < r.ncells; i++) {
