@@ -686,6 +686,13 @@ find_cell(const struct sf_probe_result *res, int port, enum sf_security sec, boo
 	return NULL;
 }
 
+/* Why a setting is recommended, from help/diagnosis/matrix.txt. */
+static void
+why_say(struct sf_recommendation *r, const char *key, const char *const *facts)
+{
+	sf_help_fill("diagnosis/matrix.txt", key, facts, r->why, sizeof r->why);
+}
+
 static void
 set_recommended(struct sf_recommendation *r, const struct sf_matrix_cell *c, const char *host)
 {
@@ -727,10 +734,9 @@ recommend_login_setting(struct sf_probe_result *res, const char *typed_host)
 	r->insecure = sec == SF_SEC_NONE;
 	if (l->smtp.auth_outcome == SF_AUTH_REFUSED) {
 		first_line(&l->smtp.auth.reply, line, sizeof line);
-		snprintf(r->why, sizeof r->why, "this setting is right, but the login was refused (%s): "
-			"the user name or password, or the account's permission to send, must change", line);
+		why_say(r, "why-login-refused", FACTS("reply", line));
 	} else {
-		snprintf(r->why, sizeof r->why, "this setting is right: %s", c->message);
+		why_say(r, "why-right-setting", FACTS("message", c->message));
 	}
 	return true;
 }
@@ -743,14 +749,10 @@ certificate_decision(struct sf_recommendation *r, const struct sf_matrix_cell *c
 {
 	r->cert_decision = true;
 	if (c->outcome == SF_OUT_CERT_EXPIRED || c->outcome == SF_OUT_CERT_NOT_YET_VALID)
-		snprintf(r->why, sizeof r->why, "the program will warn that the server's certificate is "
-			"out of date (%s); the server's administrator must renew it, and until then accepting "
-			"it is a risk only the provider can judge", t->tls.verify_detail);
+		why_say(r, "why-cert-out-of-date", FACTS("detail", t->tls.verify_detail));
 	else
-		snprintf(r->why, sizeof r->why, "the program will ask about the server's certificate (%s): "
-			"accept it once only if its fingerprint SHA-256 %s is the one the provider gives, or "
-			"have the administrator install a certificate from a trusted authority",
-			t->tls.verify_detail, t->tls.sha256);
+		why_say(r, "why-cert-decision",
+			FACTS("detail", t->tls.verify_detail, "fingerprint", t->tls.sha256));
 }
 
 static void
@@ -777,9 +779,7 @@ recommend(struct sf_probe_result *res, const char *typed_host, const char *user)
 					continue;
 				set_recommended(r, c, typed_host);
 				r->insecure = r->as_typed = true;
-				snprintf(r->why, sizeof r->why,
-					"the server offers no working encryption: the password and the "
-					"mail cross the network readable; ask the provider to enable TLS");
+				why_say(r, "why-no-encryption", NULL);
 				break;
 			}
 			break;
@@ -796,10 +796,8 @@ recommend(struct sf_probe_result *res, const char *typed_host, const char *user)
 				(name = verified_cert_name(res, c->source)) != NULL) {
 				set_recommended(r, c, name->name);
 				r->from_certificate = true;
-				snprintf(r->why, sizeof r->why,
-					"the certificate is issued for %s, not %s; that name leads to the same "
-					"server (%s): use it as the server",
-					r->host, typed_host, name->probed);
+				why_say(r, "why-certificate-name",
+					FACTS("name", r->host, "typed", typed_host, "address", name->probed));
 			} else if (pass == 2 && sf_outcome_is_cert(c->outcome) && c->source >= 0) {
 				set_recommended(r, c, typed_host);
 				r->as_typed = true;

@@ -238,6 +238,8 @@ check_state(const struct state *s, size_t *checked)
 	for (i = 0; i < d->nfindings; i++)
 		ck_assert_msg(d->findings[i].text[0] != '(', "%s: no help line for a finding: %s", what,
 			d->findings[i].text);
+	ck_assert_msg(!r.recommended.found || (r.recommended.why[0] != '\0' && r.recommended.why[0] != '('),
+		"%s: no help line for why: %s", what, r.recommended.why);
 
 	/* "works" only for what was seen. */
 	for (i = 0; i < r.ncells; i++) {
