@@ -654,6 +654,150 @@ START_TEST(unseen_families_are_recognized)
 }
 END_TEST
 
+/* ---- provider and server replies in the providers' own words, and the
+ * person's own input mistakes (client-input-error) against program faults
+ * (client-protocol-error); written from the providers' published replies
+ * and the libraries' messages, not from tests/corpus ---- */
+
+static const struct sample providers[] = {
+	{ "535 5.7.139 Authentication unsuccessful, the request did not meet the criteria to be authenticated successfully. Contact your administrator.", "basic-auth-disabled" },
+	{ "535 5.7.139 Authentication unsuccessful, user is locked by your organization's security defaults policy. Contact your administrator.", "basic-auth-disabled" },
+	{ "550 5.7.60 SMTP; Client does not have permissions to send as this sender", "sender-rejected" },
+	{ "550 5.7.1 Client does not have permissions to send as this sender", "sender-rejected" },
+	{ "554 5.2.252 SendAsDenied; user@example.com not allowed to send as admin@example.com; STOREDRV.Submission.Exception:SendAsDeniedException.MapiExceptionSendAsDenied", "sender-rejected" },
+	{ "554 5.2.0 STOREDRV.Submission.Exception:OutboundSpamException; Failed to process message due to a permanent exception with message [BeginDiagnosticData]WASCL UserAction verdict is not None. Actual verdict is Suspend, ShowTierUpgrade.", "account-suspended" },
+	{ "550 5.7.708 Service unavailable. Access denied, traffic not accepted from this IP.", "ip-blocked" },
+	{ "550 5.7.0 Your message could not be sent. The limit on the number of allowed outgoing messages was exceeded. Try again later.", "rate-limited" },
+	{ "421 RP-001 (BAY004-MC1F37) Unfortunately, some messages from 192.0.2.10 weren't sent. Please try again. We have limits for how many messages can be sent per hour and per day.", "rate-limited" },
+	{ "550 OU-001 (SNT004-MC1F18) Unfortunately, messages from 192.0.2.10 weren't sent. Please contact your Internet service provider.", "ip-blocked" },
+	{ "530 5.7.1 Client was not authenticated", "client-not-authenticating" },
+	{ "550 5.7.1 Unable to relay", "client-not-authenticating" },
+	{ "Mailbox unavailable. The server response was: 5.7.1 Unable to relay for user@example.org", "client-not-authenticating" },
+	{ "Mailbox unavailable. The server response was: 5.1.1 User unknown", "recipient-rejected" },
+	{ "550 5.7.54 SMTP; Unable to relay recipient in non-accepted domain", "client-not-authenticating" },
+	{ "534-5.7.14 <https://accounts.google.com/signin/continue?sarp=1&scc=1> Please log in via your web browser and\n534-5.7.14 then try again.\n534 5.7.14 Learn more at https://support.google.com/mail/answer/78754", "app-password-required" },
+	{ "550 5.4.5 Daily user sending limit exceeded. For more information on Gmail's sending limits go to https://support.google.com/a/answer/166852", "rate-limited" },
+	{ "553-5.1.2 The recipient address <user@example> is not a valid RFC-5321 address. Learn more at\n553 5.1.2 https://support.google.com/mail/answer/6596", "client-input-error" },
+	{ "555 5.5.2 Syntax error. For more information, go to https://support.google.com/mail/?p=helpvalidemailaddress", "client-input-error" },
+	{ "550-5.7.1 [192.0.2.10] Messages missing a valid address in From: header, or having no From: header, are not accepted.", "client-input-error" },
+	{ "550-5.7.1 This message is not RFC 5322 compliant. There are multiple From headers. To reduce the amount of spam sent to Gmail, this message has been blocked.", "client-input-error" },
+	{ "550 5.7.0 Daily SMTP relay limit exceeded for customer. For more information on SMTP relay sending limits please contact your administrator.", "rate-limited" },
+	{ "553 5.7.1 [BL21] Connections will not be accepted from 192.0.2.10, because the ip is in Spamhaus's list", "ip-blocked" },
+	{ "421 4.7.0 [TSS04] Messages from 192.0.2.10 temporarily deferred due to unexpected volume or user complaints", "ip-blocked" },
+	{ "554 Message not allowed - Headers are not RFC compliant[291]", "client-input-error" },
+	{ "535 5.7.0 (#MBR1212) Incorrect username or password.", "wrong-credentials" },
+	{ "550 5.7.0 From address is not one of your addresses", "sender-rejected" },
+	{ "553 Relaying disallowed as user@example.com", "sender-rejected" },
+	{ "554 5.1.8 Email Outgoing Blocked.", "account-suspended" },
+	{ "553 5.7.1 Sender address rejected: not owned by auth user.", "sender-rejected" },
+	{ "535 5.7.8 Error: authentication failed: This user does not have access rights to this service", "app-password-required" },
+	{ "535 5.7.0 Application password is REQUIRED", "app-password-required" },
+	{ "550 Sender address is not allowed.", "sender-rejected" },
+	{ "554-Transaction failed\n554-Reject due to policy restrictions.\n554 For explanation visit https://web.de/email/senderguidelines?ip=192.0.2.10", "ip-blocked" },
+	{ "554-kundenserver.de (mxeue010) Nemesis ESMTP Service not available\n554-No SMTP service\n554-Bad DNS PTR resource record.", "ip-blocked" },
+	{ "550 5.7.1 Service refuse. Veuillez essayer plus tard. service refused, please try later. OFR_506 [506]", "ip-blocked" },
+	{ "421 mwinf5c10 ME Trop de connexions, veuillez verifier votre configuration. Too many connections, slow down. OFR005_104 [104]", "rate-limited" },
+	{ "553 Sorry, that domain isn't in my list of allowed rcpthosts.", "client-not-authenticating" },
+	{ "554 5.0.0 Error: transaction failed, blame it on the weather: invalid return path", "sender-rejected" },
+	{ "550 The from address does not match a verified Sender Identity. Mail cannot be sent until this error is resolved. Visit https://sendgrid.com/docs/for-developers/sending-email/sender-identity/ to see the Sender Identity requirements", "sender-rejected" },
+	{ "535 Authentication failed: Bad username / password", "wrong-credentials" },
+	{ "550 Unauthenticated senders not allowed", "client-not-authenticating" },
+	{ "535 Authentication failed: Basic authentication is not allowed with 2FA enabled.", "basic-auth-disabled" },
+	{ "550 Please activate your Mailgun account. Check your inbox or log in to your control panel to resend the activation email.", "account-suspended" },
+	{ "The 'From' address you supplied (user@example.com) is not a Sender Signature on your account. Please add and confirm this address in order to be able to use it in the 'From' field of your messages.", "sender-rejected" },
+	{ "While your account is pending approval, all recipient addresses must share the same domain as the 'From' address.", "account-suspended" },
+	{ "502 5.7.0 Your SMTP account is not yet activated. Please contact us at contact@sendinblue.com to request activation", "account-suspended" },
+	{ "525 5.7.1 Unauthorized IP address", "ip-blocked" },
+	{ "550 5.7.1 Unconfigured Sending Domain <example.com>", "sender-rejected" },
+	{ "454 Throttling failure: Maximum sending rate exceeded.", "rate-limited" },
+	{ "554 Message rejected: Sending paused for this account. For more information, please check the inbox of the email address associated with your AWS account.", "account-suspended" },
+	{ "554 Transaction failed: Missing final '@domain'", "client-input-error" },
+	{ "535 Authentication Credentials Invalid", "wrong-credentials" },
+	{ "530 SMTP authentication is required.", "client-not-authenticating" },
+	{ "550 Delivery is not allowed to this address.", "client-not-authenticating" },
+	{ "535 Authentication failed. Restarting authentication process.", "wrong-credentials" },
+	{ "553 5.7.1 <user@example.com>: Sender address rejected: not owned by user other@example.com", "sender-rejected" },
+	{ "550 5.7.1 Relaying to <user@example.org> denied (authentication required)", "client-not-authenticating" },
+	{ "550 Authentication is required for relay", "client-not-authenticating" },
+	{ "501 5.1.3 Invalid address", "client-input-error" },
+	{ "501 5.5.4 Invalid Address", "client-input-error" },
+	{ "553 5.1.3 <user>: Recipient address rejected: need fully-qualified address", "client-input-error" },
+	{ "You must provide at least one recipient email address.", "client-input-error" },
+	{ "Invalid address:  (From): ", "client-input-error" },
+	{ "Error: No recipients defined", "client-input-error" },
+	{ "smtplib.SMTPRecipientsRefused: {'user@example': (553, b'5.1.3 <user@example>... Bad recipient address syntax')}", "client-input-error" },
+	{ "System.FormatException: The specified string is not in the form required for an e-mail address.", "client-input-error" },
+	{ "javax.mail.internet.AddressException: Missing final '@domain' in string ``user''", "client-input-error" },
+	{ "mail: missing @ in addr-spec", "client-input-error" },
+	{ "Email \"user@\" does not comply with addr-spec of RFC 2822.", "client-input-error" },
+	{ "An email must have a \"To\", \"Cc\", or \"Bcc\" header.", "client-input-error" },
+	{ "Address in mailbox given [] does not comply with RFC 2822, 3.6.2.", "client-input-error" },
+	{ "ArgumentError: SMTP To address may not be blank: []", "client-input-error" },
+	{ "msmtp: envelope from address missing", "client-input-error" },
+	{ "msmtp: no recipients found", "client-input-error" },
+	{ "501 <user@example>: missing or malformed local part (expected word or \"<\")", "client-input-error" },
+	{ "501 <>: domain missing or malformed", "client-input-error" },
+	{ "553 5.1.2 <user>... Domain name required for sender address user", "client-input-error" },
+	{ "503 5.5.1 Error: need MAIL command", "client-protocol-error" },
+	{ "501 5.5.4 Syntax: MAIL FROM:<address>", "client-protocol-error" },
+	{ "451 4.5.0 Error: Improper use of SMTP command pipelining", "client-protocol-error" },
+	{ "550 5.6.11 SMTPSEND.BareLinefeedsAreIllegal; message contains bare linefeeds, which cannot be sent via DATA", "client-protocol-error" },
+	{ "503 Bad sequence of commands", "client-protocol-error" },
+	{ "550 5.7.1 Sending domain example.com is not verified", "sender-rejected" },
+	{ "550 5.4.6 Daily sending limit exceeded", "rate-limited" },
+	{ "550 5.7.1 Your account has been temporarily blocked from sending emails", "account-suspended" },
+	{ "554 5.7.1 Reject due to policy restrictions", "ip-blocked" },
+	{ "535 5.7.8 Error: authentication failed: Invalid user or password!", "wrong-credentials" },
+	{ "550 5.7.1 Sender address does not match authenticated user", "sender-rejected" },
+	{ "550 5.4.6 Unusual sending activity detected. Please try after sometime.", "account-suspended" },
+	{ "553 Sender is not allowed to relay emails", "sender-rejected" },
+	{ "550 5.4.6 Daily sending limit exceeded", "rate-limited" },
+	{ "535 5.7.8 Error: authentication failed: Invalid credentials", "wrong-credentials" },
+	{ "550 5.7.1 Your account is blocked from sending emails. Please contact support.", "account-suspended" },
+	{ "550 5.7.1 <user@example.com>: Sender address rejected: not owned by user admin@example.com", "sender-rejected" },
+	{ "554 5.7.1 <user@example.org>: Relay access denied", "client-not-authenticating" },
+	{ "535 5.7.8 Authentication failed: use an app password. See https://www.fastmail.help/hc/en-us/articles/360058752854", "app-password-required" },
+	{ "550 5.7.1 Sender address does not belong to logged in user", "sender-rejected" },
+	{ "554 5.7.1 Sending address not accepted: not one of your identities", "sender-rejected" },
+	{ "554 Your access to this mail system has been rejected due to the sending MTA's poor reputation.", "ip-blocked" },
+	{ "550 Relaying not allowed", "client-not-authenticating" },
+	{ "551 5.7.1 Forwarding to remote hosts disabled", "client-not-authenticating" },
+	{ "552 5.2.3 Message size exceeds fixed maximum message size", "message-too-large" },
+	{ "535 5.7.0 Authentication failed", "wrong-credentials" },
+	{ "550 5.7.1 Authentication is required for relay", "client-not-authenticating" },
+	{ "550 5.7.1 Message rejected as spam by Content Filtering.", "ip-blocked" },
+	{ "421 4.7.0 Too many connections from your IP address, try again later", "rate-limited" },
+	{ "550 5.7.1 Sending domain example.com has not been verified", "sender-rejected" },
+	{ "550 5.7.1 The sender address has not been validated. Validate it in your account or authenticate your domain.", "sender-rejected" },
+	{ "550 5.7.1 Your account is under validation. Sending is limited until validation is complete.", "account-suspended" },
+	{ "554 5.7.1 Service unavailable; Client host [192.0.2.10] blocked using bl.spamcop.net", "ip-blocked" },
+	{ "535 5.7.3 SMTP access is disabled for this mailbox", "basic-auth-disabled" },
+	{ "System.Net.Mail.SmtpException: Syntax error in parameters or arguments. The server response was: 5.1.7 Invalid address", "client-input-error" },
+	{ "MailKit.Net.Smtp.SmtpCommandException: No recipients have been specified.", "client-input-error" },
+	{ "System.InvalidOperationException: A recipient must be specified.", "client-input-error" },
+	{ "javax.mail.SendFailedException: No recipient addresses", "client-input-error" },
+	{ "lettre: missing destination address", "client-input-error" },
+	{ "django.core.mail.BadHeaderError: Header values can't contain newlines (got 'Hello\nBcc: user@example.org')", "client-input-error" },
+	{ "501 5.1.7 Bad sender address syntax", "client-input-error" },
+	{ "500 5.5.2 Error: bad syntax", "client-protocol-error" },
+	{ "501 5.5.2 Syntax: HELO hostname", "client-protocol-error" },
+	{ "451 4.7.1 You have exceeded your hourly sending limit", "rate-limited" },
+	{ "550 5.7.1 From address must match the login", "sender-rejected" },
+	{ "535 Incorrect username or password", "wrong-credentials" },
+};
+
+START_TEST(provider_replies_are_recognized)
+{
+	const struct sample *s = &providers[_i];
+	struct sf_explain_result r;
+	struct sf_error err;
+
+	ck_assert_int_eq(sf_explain(s->text, strlen(s->text), catalog, catlen, &r, &err), 0);
+	ck_assert_msg(strcmp(r.ncauses > 0 ? r.causes[0].cause : "none", s->cause) == 0,
+		"\"%.90s\" gave %s, expected %s", s->text, r.ncauses > 0 ? r.causes[0].cause : "none", s->cause);
+}
+END_TEST
+
 /* A provider's block of details ("5.7.606-649") matches inside the range
  * only; the checker refuses a malformed or reversed range. */
 START_TEST(status_ranges_match_their_block)
@@ -711,6 +855,7 @@ explain_suite(void)
 	tcase_add_loop_test(tc, families_are_recognized, 0, (int)(sizeof families / sizeof families[0]));
 	tcase_add_test(tc, status_ranges_match_their_block);
 	tcase_add_loop_test(tc, unseen_families_are_recognized, 0, (int)(sizeof unseen / sizeof unseen[0]));
+	tcase_add_loop_test(tc, provider_replies_are_recognized, 0, (int)(sizeof providers / sizeof providers[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }
