@@ -87,13 +87,15 @@ for f in "${all_src[@]}" include/smtpfix/*.h; do
 	done < <(grep -oE '#\s*include\s*"smtpfix/[a-z_]+\.h"' "$f" | sed -E 's/.*smtpfix\/([a-z_]+)\.h"/\1/')
 done
 
-# Every cause id has its help file (the ids are listed in src/errors/causes.c).
-for id in $(grep -o '"[a-z][a-z0-9-]*"' src/errors/causes.c | tr -d '"'); do
+# Every cause id has its help file (the ids are SF_CAUSE_LIST in explain.h).
+cause_ids=$(sed -n '/define SF_CAUSE_LIST/,/^$/p' include/smtpfix/explain.h | grep -o '"[a-z][a-z0-9-]*"' | tr -d '"')
+[ -n "$cause_ids" ] || report "no cause ids found in include/smtpfix/explain.h"
+for id in $cause_ids; do
 	[ -s "help/causes/$id.txt" ] || report "cause $id has no help/causes/$id.txt"
 done
 for f in help/causes/*.txt; do
 	id=$(basename "$f" .txt)
-	grep -q "\"$id\"" src/errors/causes.c || report "$f is for an unknown cause id"
+	printf '%s\n' $cause_ids | grep -qx "$id" || report "$f is for an unknown cause id"
 done
 
 # Every client id has its guide, and guides use only known placeholders.

@@ -24,7 +24,7 @@ enum sf_severity { SF_SEV_INFO, SF_SEV_WARNING, SF_SEV_PROBLEM };
 const char *sf_severity_id(enum sf_severity s); /* "info", "warning", "problem" */
 
 struct sf_diag_finding {
-	char cause[48];
+	enum sf_cause cause;
 	enum sf_severity severity;
 	double confidence;   /* 0..1 */
 	char text[SF_DIAG_TEXT_MAX]; /* the cause in one or two sentences */

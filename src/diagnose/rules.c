@@ -11,16 +11,16 @@
 typedef bool (*rule_fn)(const struct sf_diag_input *in, struct sf_diag_finding *f);
 
 static void
-say(struct sf_diag_finding *f, const char *cause, enum sf_severity severity, double confidence,
+say(struct sf_diag_finding *f, enum sf_cause cause, enum sf_severity severity, double confidence,
 	const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 static void
-say(struct sf_diag_finding *f, const char *cause, enum sf_severity severity, double confidence,
+say(struct sf_diag_finding *f, enum sf_cause cause, enum sf_severity severity, double confidence,
 	const char *fmt, ...)
 {
 	va_list ap;
 
-	snprintf(f->cause, sizeof f->cause, "%s", cause);
+	f->cause = cause;
 	f->severity = severity;
 	f->confidence = confidence;
 	va_start(ap, fmt);
@@ -57,10 +57,10 @@ sf_diag_text(const char *key, const char *const *facts, char *out, size_t outsz)
 
 /* A finding whose sentence comes from help/, filled with facts. */
 static void
-say_key(struct sf_diag_finding *f, const char *cause, enum sf_severity severity, double confidence,
+say_key(struct sf_diag_finding *f, enum sf_cause cause, enum sf_severity severity, double confidence,
 	const char *key, const char *const *facts)
 {
-	snprintf(f->cause, sizeof f->cause, "%s", cause);
+	f->cause = cause;
 	f->severity = severity;
 	f->confidence = confidence;
 	sf_diag_text(key, facts, f->text, sizeof f->text);
@@ -119,14 +119,14 @@ reply_line(const struct sf_reply *r, char *out, size_t outsz)
 
 /* A live reply through the same recognizer as a pasted message, so the
  * same words give the same cause wherever they come from. The cause is
- * taken when it is one of `allowed` (NULL-terminated); else `fallback`.
+ * taken when it is one of `allowed` (nallowed of them); else `fallback`.
  * *means gets the recognizer's plain words, or "" when it had none. */
-static const char *
-classify_reply(const struct sf_reply *r, const char *const *allowed, const char *fallback,
-	char *means, size_t meanssz)
+static enum sf_cause
+classify_reply(const struct sf_reply *r, const enum sf_cause *allowed, size_t nallowed,
+	enum sf_cause fallback, char *means, size_t meanssz)
 {
 	struct sf_explain_result *res = malloc(sizeof *res);
-	const char *found = fallback;
+	enum sf_cause found = fallback, c;
 	size_t i, k;
 	bool done = false;
 
@@ -138,10 +138,10 @@ classify_reply(const struct sf_reply *r, const char *const *allowed, const char 
 	}
 	/* The best-ranked cause that fits this kind of refusal. */
 	for (i = 0; i < res->ncauses && !done; i++)
-		for (k = 0; allowed[k] != NULL && !done; k++)
-			if (strcmp(res->causes[i].cause, allowed[k]) == 0) {
+		for (k = 0; k < nallowed && !done; k++)
+			if (sf_cause_parse(res->causes[i].cause, &c) && c == allowed[k]) {
 				snprintf(means, meanssz, "%s", res->causes[i].means);
-				found = allowed[k];
+				found = c;
 				done = true;
 			}
 	free(res);
@@ -224,11 +224,13 @@ plain_refusal(const struct sf_probe_result *p, int port)
 static bool
 program_meets_plain_refusal(const struct sf_diag_input *in)
 {
+	enum sf_cause pasted;
+
 	if (in->now_known)
 		return in->now_security == SF_SEC_NONE;
 	return in->text != NULL && in->text->ncauses > 0 &&
-		(strcmp(in->text->causes[0].cause, "auth-requires-tls") == 0 ||
-			strcmp(in->text->causes[0].cause, "client-not-authenticating") == 0);
+		sf_cause_parse(in->text->causes[0].cause, &pasted) &&
+		(pasted == SF_CAUSE_AUTH_REQUIRES_TLS || pasted == SF_CAUSE_CLIENT_NOT_AUTHENTICATING);
 }
 
 static bool
@@ -243,7 +245,7 @@ rule_auth_requires_tls(const struct sf_diag_input *in, struct sf_diag_finding *f
 	/* A server that asks for encryption before login is doing right: the
 	 * finding explains what a program set to no encryption meets, and is
 	 * a problem only when the person's program is set that way. */
-	say_key(f, "auth-requires-tls", r != NULL && program_meets_plain_refusal(in) ? SF_SEV_PROBLEM : SF_SEV_INFO,
+	say_key(f, SF_CAUSE_AUTH_REQUIRES_TLS, r != NULL && program_meets_plain_refusal(in) ? SF_SEV_PROBLEM : SF_SEV_INFO,
 		t != NULL ? 0.95 : 0.8, r != NULL ? "auth-requires-tls-rcpt" : "auth-requires-tls", NULL);
 	if (t != NULL) {
 		const struct sf_target_result *refusal = plain_auth_refusal(in->probe, t->port);
@@ -278,12 +280,13 @@ static bool
 rule_wrong_credentials(const struct sf_diag_input *in, struct sf_diag_finding *f)
 {
 	/* What a refused login can mean besides a wrong password. */
-	static const char *const login_causes[] = { "wrong-credentials", "basic-auth-disabled",
-		"app-password-required", "auth-backend-failure", "account-suspended", "ip-blocked",
-		"rate-limited", "auth-mechanism-mismatch", "auth-requires-tls", NULL };
+	static const enum sf_cause login_causes[] = { SF_CAUSE_WRONG_CREDENTIALS,
+		SF_CAUSE_BASIC_AUTH_DISABLED, SF_CAUSE_APP_PASSWORD_REQUIRED, SF_CAUSE_AUTH_BACKEND_FAILURE,
+		SF_CAUSE_ACCOUNT_SUSPENDED, SF_CAUSE_IP_BLOCKED, SF_CAUSE_RATE_LIMITED,
+		SF_CAUSE_AUTH_MECHANISM_MISMATCH, SF_CAUSE_AUTH_REQUIRES_TLS };
 	const struct sf_target_result *l;
 	char line[SF_DIAG_TEXT_MAX], means[SF_DIAG_TEXT_MAX], words[SF_DIAG_TEXT_MAX];
-	const char *cause;
+	enum sf_cause cause;
 
 	if (in->probe == NULL || in->probe->login_index < 0)
 		return false;
@@ -291,8 +294,9 @@ rule_wrong_credentials(const struct sf_diag_input *in, struct sf_diag_finding *f
 	if (l->smtp.auth_outcome != SF_AUTH_REFUSED)
 		return false;
 	reply_line(&l->smtp.auth.reply, line, sizeof line);
-	cause = classify_reply(&l->smtp.auth.reply, login_causes, "wrong-credentials", means, sizeof means);
-	if (strcmp(cause, "wrong-credentials") == 0)
+	cause = classify_reply(&l->smtp.auth.reply, login_causes, sizeof login_causes / sizeof login_causes[0],
+		SF_CAUSE_WRONG_CREDENTIALS, means, sizeof means);
+	if (cause == SF_CAUSE_WRONG_CREDENTIALS)
 		say_key(f, cause, SF_SEV_PROBLEM, 0.9, "wrong-credentials", NULL);
 	else {
 		const char *facts[] = { "means", means_or_words(means, words, sizeof words), NULL };
@@ -309,13 +313,13 @@ rule_wrong_credentials(const struct sf_diag_input *in, struct sf_diag_finding *f
 static bool
 rule_refused_after_login(const struct sf_diag_input *in, struct sf_diag_finding *f)
 {
-	static const char *const causes[] = { "greylisted", "rate-limited", "message-too-large",
-		"sender-rejected", "recipient-rejected", "ip-blocked", "account-suspended",
-		"client-not-authenticating", NULL };
+	static const enum sf_cause causes[] = { SF_CAUSE_GREYLISTED, SF_CAUSE_RATE_LIMITED,
+		SF_CAUSE_MESSAGE_TOO_LARGE, SF_CAUSE_SENDER_REJECTED, SF_CAUSE_RECIPIENT_REJECTED,
+		SF_CAUSE_IP_BLOCKED, SF_CAUSE_ACCOUNT_SUSPENDED, SF_CAUSE_CLIENT_NOT_AUTHENTICATING };
 	const struct sf_target_result *l;
 	const struct sf_exchange *x;
 	char line[SF_DIAG_TEXT_MAX], means[SF_DIAG_TEXT_MAX], words[SF_DIAG_TEXT_MAX];
-	const char *cause, *fallback;
+	enum sf_cause cause, fallback;
 
 	if (in->probe == NULL || in->probe->login_index < 0)
 		return false;
@@ -328,9 +332,11 @@ rule_refused_after_login(const struct sf_diag_input *in, struct sf_diag_finding 
 	if (x == NULL)
 		return false;
 	/* A temporary refusal (4xx) is a wait, not a wrong setting. */
-	fallback = x->reply.code / 100 == 4 ? (x->reply.code == 421 ? "rate-limited" : "greylisted")
-					    : "sender-rejected";
-	cause = classify_reply(&x->reply, causes, fallback, means, sizeof means);
+	fallback = x->reply.code / 100 == 4
+		? (x->reply.code == 421 ? SF_CAUSE_RATE_LIMITED : SF_CAUSE_GREYLISTED)
+		: SF_CAUSE_SENDER_REJECTED;
+	cause = classify_reply(&x->reply, causes, sizeof causes / sizeof causes[0], fallback, means,
+		sizeof means);
 	reply_line(&x->reply, line, sizeof line);
 	{
 		const char *facts[] = { "refused", x->reply.code / 100 == 4 ? "put off" : "refused", "step",
@@ -349,11 +355,11 @@ rule_refused_after_login(const struct sf_diag_input *in, struct sf_diag_finding 
 static bool
 rule_greeting_refused(const struct sf_diag_input *in, struct sf_diag_finding *f)
 {
-	static const char *const causes[] = { "rate-limited", "ip-blocked", "greylisted",
-		"account-suspended", NULL };
+	static const enum sf_cause causes[] = { SF_CAUSE_RATE_LIMITED, SF_CAUSE_IP_BLOCKED,
+		SF_CAUSE_GREYLISTED, SF_CAUSE_ACCOUNT_SUSPENDED };
 	const struct sf_probe_result *p = in->probe;
 	char line[SF_DIAG_TEXT_MAX], means[SF_DIAG_TEXT_MAX], words[SF_DIAG_TEXT_MAX];
-	const char *cause;
+	enum sf_cause cause;
 	size_t i;
 
 	for (i = 0; p != NULL && i < p->ntargets; i++) {
@@ -362,8 +368,8 @@ rule_greeting_refused(const struct sf_diag_input *in, struct sf_diag_finding *f)
 
 		if (t->purpose != SF_PURPOSE_MAIN || !t->smtp.greeting.replied || g->code / 100 == 2)
 			continue;
-		cause = classify_reply(g, causes, g->code / 100 == 4 ? "rate-limited" : "ip-blocked", means,
-			sizeof means);
+		cause = classify_reply(g, causes, sizeof causes / sizeof causes[0],
+			g->code / 100 == 4 ? SF_CAUSE_RATE_LIMITED : SF_CAUSE_IP_BLOCKED, means, sizeof means);
 		reply_line(g, line, sizeof line);
 		{
 			char port[16];
@@ -421,7 +427,7 @@ rule_never_greets(const struct sf_diag_input *in, struct sf_diag_finding *f)
 	}
 	if (ports == 0 || silent != ports)
 		return false;
-	say_key(f, "server-unreachable", SF_SEV_PROBLEM, 0.7, "never-greets", NULL);
+	say_key(f, SF_CAUSE_SERVER_UNREACHABLE, SF_SEV_PROBLEM, 0.7, "never-greets", NULL);
 	return true;
 }
 
@@ -444,7 +450,7 @@ rule_no_login_anywhere(const struct sf_diag_input *in, struct sf_diag_finding *f
 	}
 	if (seen == 0)
 		return false;
-	say_key(f, "auth-not-offered", SF_SEV_PROBLEM, 0.8, "no-login-anywhere", NULL);
+	say_key(f, SF_CAUSE_AUTH_NOT_OFFERED, SF_SEV_PROBLEM, 0.8, "no-login-anywhere", NULL);
 	return true;
 }
 
@@ -465,7 +471,7 @@ rule_starttls_stripped(const struct sf_diag_input *in, struct sf_diag_finding *f
 			const char *x = s->caps.extensions[k];
 
 			if (strspn(x, "X") >= 6 && strlen(x) == 8) {
-				say_key(f, "starttls-stripped", SF_SEV_PROBLEM, 0.85, "starttls-stripped", NULL);
+				say_key(f, SF_CAUSE_STARTTLS_STRIPPED, SF_SEV_PROBLEM, 0.85, "starttls-stripped", NULL);
 				evidence(f, "port %d: EHLO lists \"%.40s\" where STARTTLS would be",
 					p->targets[i].port, x);
 				return true;
@@ -502,7 +508,7 @@ rule_server_tls_broken(const struct sf_diag_input *in, struct sf_diag_finding *f
 	}
 	if (tried == 0 || broken != tried)
 		return false;
-	say_key(f, "server-tls-unavailable", SF_SEV_PROBLEM, 0.8, "server-tls-broken", NULL);
+	say_key(f, SF_CAUSE_SERVER_TLS_UNAVAILABLE, SF_SEV_PROBLEM, 0.8, "server-tls-broken", NULL);
 	return true;
 }
 
@@ -522,7 +528,7 @@ rule_open_relay(const struct sf_diag_input *in, struct sf_diag_finding *f)
 			!t->smtp.rcpt.replied || t->smtp.rcpt.reply.code / 100 != 2)
 			continue;
 		reply_line(&t->smtp.rcpt.reply, line, sizeof line);
-		say_key(f, "open-relay", SF_SEV_PROBLEM, 0.9, "open-relay", NULL);
+		say_key(f, SF_CAUSE_OPEN_RELAY, SF_SEV_PROBLEM, 0.9, "open-relay", NULL);
 		evidence(f, "without login (port %d), RCPT TO an outside address was accepted: %.300s",
 			t->port, line);
 		return true;
@@ -545,7 +551,7 @@ rule_starttls_refused(const struct sf_diag_input *in, struct sf_diag_finding *f)
 		if (!x->replied || x->reply.code == 220)
 			continue;
 		reply_line(&x->reply, line, sizeof line);
-		say_key(f, "server-tls-unavailable", p->recommended.found ? SF_SEV_WARNING : SF_SEV_PROBLEM, 0.8,
+		say_key(f, SF_CAUSE_SERVER_TLS_UNAVAILABLE, p->recommended.found ? SF_SEV_WARNING : SF_SEV_PROBLEM, 0.8,
 			"starttls-refused", NULL);
 		evidence(f, "port %d: STARTTLS is listed, and refused: %.300s", p->targets[i].port, line);
 		return true;
@@ -584,7 +590,7 @@ rule_drops_after_tls(const struct sf_diag_input *in, struct sf_diag_finding *f)
 	}
 	if (secured == 0 || dropped != secured)
 		return false;
-	say_key(f, "server-tls-unavailable", SF_SEV_PROBLEM, 0.75, "drops-after-tls", NULL);
+	say_key(f, SF_CAUSE_SERVER_TLS_UNAVAILABLE, SF_SEV_PROBLEM, 0.75, "drops-after-tls", NULL);
 	return true;
 }
 
@@ -593,13 +599,13 @@ rule_certificate(const struct sf_diag_input *in, struct sf_diag_finding *f)
 {
 	static const struct {
 		enum sf_cert_verdict v;
-		const char *cause;
+		enum sf_cause cause;
 	} map[] = {
-		{ SF_CERT_EXPIRED, "tls-cert-expired" },
-		{ SF_CERT_NOT_YET_VALID, "tls-cert-expired" },
-		{ SF_CERT_SELF_SIGNED, "tls-cert-untrusted" },
-		{ SF_CERT_UNTRUSTED, "tls-cert-untrusted" },
-		{ SF_CERT_NAME_MISMATCH, "tls-cert-name-mismatch" },
+		{ SF_CERT_EXPIRED, SF_CAUSE_TLS_CERT_EXPIRED },
+		{ SF_CERT_NOT_YET_VALID, SF_CAUSE_TLS_CERT_EXPIRED },
+		{ SF_CERT_SELF_SIGNED, SF_CAUSE_TLS_CERT_UNTRUSTED },
+		{ SF_CERT_UNTRUSTED, SF_CAUSE_TLS_CERT_UNTRUSTED },
+		{ SF_CERT_NAME_MISMATCH, SF_CAUSE_TLS_CERT_NAME_MISMATCH },
 	};
 	size_t i, k;
 
@@ -645,9 +651,9 @@ rule_unreachable(const struct sf_diag_input *in, struct sf_diag_finding *f)
 	if (mains == 0)
 		return false;
 	if (timeouts > 0)
-		say_key(f, "port-blocked", SF_SEV_PROBLEM, 0.8, "unreachable-filtered", NULL);
+		say_key(f, SF_CAUSE_PORT_BLOCKED, SF_SEV_PROBLEM, 0.8, "unreachable-filtered", NULL);
 	else
-		say_key(f, "server-unreachable", SF_SEV_PROBLEM, 0.8, "unreachable-refused", NULL);
+		say_key(f, SF_CAUSE_SERVER_UNREACHABLE, SF_SEV_PROBLEM, 0.8, "unreachable-refused", NULL);
 	(void)refused;
 	return true;
 }
@@ -660,7 +666,7 @@ rule_dns(const struct sf_diag_input *in, struct sf_diag_finding *f)
 	{
 		const char *facts[] = { "detail", in->probe->resolve_err.message, NULL };
 
-		say_key(f, "dns-failure", SF_SEV_PROBLEM, 0.9, "dns-failure", facts);
+		say_key(f, SF_CAUSE_DNS_FAILURE, SF_SEV_PROBLEM, 0.9, "dns-failure", facts);
 	}
 	return true;
 }
@@ -687,7 +693,7 @@ rule_no_starttls(const struct sf_diag_input *in, struct sf_diag_finding *f)
 	}
 	if (any_tls || !open_plain)
 		return false;
-	say_key(f, "starttls-not-offered", SF_SEV_PROBLEM, 0.85, "no-starttls", NULL);
+	say_key(f, SF_CAUSE_STARTTLS_NOT_OFFERED, SF_SEV_PROBLEM, 0.85, "no-starttls", NULL);
 	evidence(f, "port %d: EHLO lists no STARTTLS, and SSL/TLS from the start fails", port);
 	return true;
 }
@@ -709,7 +715,7 @@ rule_relay_without_login(const struct sf_diag_input *in, struct sf_diag_finding 
 			!t->smtp.rcpt.replied || t->smtp.rcpt.reply.code / 100 != 5)
 			continue;
 		reply_line(&t->smtp.rcpt.reply, line, sizeof line);
-		say_key(f, "client-not-authenticating", SF_SEV_INFO, 0.7, "relay-without-login", NULL);
+		say_key(f, SF_CAUSE_CLIENT_NOT_AUTHENTICATING, SF_SEV_INFO, 0.7, "relay-without-login", NULL);
 		evidence(f, "without login (port %d), RCPT TO was refused: %.300s", t->port, line);
 		return true;
 	}
@@ -724,7 +730,7 @@ rule_policy_not_rebuilt(const struct sf_diag_input *in, struct sf_diag_finding *
 	if (pol == NULL || pol->intent.value == SF_TRI_UNKNOWN ||
 		pol->auth_requires_tls.value == SF_TRI_UNKNOWN || pol->intent.value == pol->auth_requires_tls.value)
 		return false;
-	say_key(f, "server-config-not-applied", SF_SEV_WARNING, 0.9, "policy-not-rebuilt", NULL);
+	say_key(f, SF_CAUSE_SERVER_CONFIG_NOT_APPLIED, SF_SEV_WARNING, 0.9, "policy-not-rebuilt", NULL);
 	evidence(f, "%s: %s", pol->intent.source, pol->intent.evidence);
 	evidence(f, "%s: %s", pol->auth_requires_tls.source, pol->auth_requires_tls.evidence);
 	return true;
@@ -748,7 +754,7 @@ rule_log_plaintext(const struct sf_diag_input *in, struct sf_diag_finding *f)
 		const char *facts[] = { "count", count, "messages", n == 1 ? "message" : "messages", NULL };
 
 		snprintf(count, sizeof count, "%lu", n);
-		say_key(f, "auth-without-tls-accepted", SF_SEV_WARNING, 0.85, "log-plaintext", facts);
+		say_key(f, SF_CAUSE_AUTH_WITHOUT_TLS_ACCEPTED, SF_SEV_WARNING, 0.85, "log-plaintext", facts);
 	}
 	return true;
 }
@@ -758,11 +764,14 @@ static bool
 rule_pasted_text(const struct sf_diag_input *in, struct sf_diag_finding *f)
 {
 	const struct sf_explain_cause *c;
+	enum sf_cause cause;
 
 	if (in->text == NULL || in->text->ncauses == 0)
 		return false;
 	c = &in->text->causes[0];
-	say(f, c->cause, SF_SEV_PROBLEM, c->score, "%s", c->means);
+	if (!sf_cause_parse(c->cause, &cause))
+		return false; /* the recognizer's data names only known causes (its checker) */
+	say(f, cause, SF_SEV_PROBLEM, c->score, "%s", c->means);
 	evidence(f, "the pasted message: \"%.300s\"", c->matched);
 	return true;
 }
@@ -793,12 +802,12 @@ static const struct {
 };
 
 static bool
-have_cause(const struct sf_diagnosis *d, const char *cause)
+have_cause(const struct sf_diagnosis *d, enum sf_cause cause)
 {
 	size_t i;
 
 	for (i = 0; i < d->nfindings; i++)
-		if (strcmp(d->findings[i].cause, cause) == 0)
+		if (d->findings[i].cause == cause)
 			return true;
 	return false;
 }
@@ -941,7 +950,7 @@ sf_diagnose(const struct sf_diag_input *in, struct sf_diagnosis *d)
 			size_t k, e;
 
 			for (k = 0; k < d->nfindings; k++)
-				if (strcmp(d->findings[k].cause, f.cause) == 0)
+				if (d->findings[k].cause == f.cause)
 					for (e = 0; e < f.nevidence && d->findings[k].nevidence < SF_DIAG_MAX_EVIDENCE; e++)
 						snprintf(d->findings[k].evidence[d->findings[k].nevidence++],
 							SF_DIAG_TEXT_MAX, "%s", f.evidence[e]);
@@ -955,9 +964,9 @@ sf_diagnose(const struct sf_diag_input *in, struct sf_diagnosis *d)
 	/* Server-side advice for this kind of server, from help/: the safe
 	 * options first; those that weaken security last. */
 	for (i = 0; i < d->nfindings; i++)
-		server_advice(d, d->findings[i].cause, false);
+		server_advice(d, sf_cause_id(d->findings[i].cause), false);
 	for (i = 0; i < d->nfindings; i++)
-		server_advice(d, d->findings[i].cause, true);
+		server_advice(d, sf_cause_id(d->findings[i].cause), true);
 }
 
 bool

@@ -1,20 +1,30 @@
 #include <stddef.h>
+#include <string.h>
 
 #include "smtpfix/explain.h"
 
-/* Stable: JSON, help/causes/<id>.txt and tests use these. New ids may be
- * added; none is renamed. */
 const char *const sf_cause_ids[] = {
-	"auth-requires-tls", "client-not-authenticating", "starttls-required", "wrong-credentials",
-	"auth-mechanism-mismatch", "tls-mode-mismatch", "port-blocked", "server-unreachable",
-	"dns-failure", "tls-cert-name-mismatch", "tls-cert-expired", "tls-cert-untrusted",
-	"tls-protocol-mismatch", "starttls-not-offered", "starttls-stripped", "auth-not-offered",
-	"sender-rejected", "rate-limited", "greylisted", "ip-blocked", "account-suspended",
-	"message-too-large", "basic-auth-disabled", "app-password-required",
-	/* added with the recognizer */
-	"auth-backend-failure", "server-tls-unavailable", "recipient-rejected", "client-protocol-error",
-	"client-input-error", "client-option-unsupported", "send-failed-generic",
-	/* added with the diagnosis (server-side findings) */
-	"server-config-not-applied", "auth-without-tls-accepted", "open-relay",
+#define SF_CAUSE_ID(name, id) id,
+	SF_CAUSE_LIST(SF_CAUSE_ID)
+#undef SF_CAUSE_ID
 	NULL
 };
+
+const char *
+sf_cause_id(enum sf_cause c)
+{
+	return (size_t)c < SF_CAUSE_COUNT ? sf_cause_ids[c] : "?";
+}
+
+bool
+sf_cause_parse(const char *id, enum sf_cause *out)
+{
+	size_t i;
+
+	for (i = 0; i < SF_CAUSE_COUNT; i++)
+		if (strcmp(sf_cause_ids[i], id) == 0) {
+			*out = (enum sf_cause)i;
+			return true;
+		}
+	return false;
+}

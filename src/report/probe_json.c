@@ -383,7 +383,7 @@ diagnosis_object(struct sf_json *j, const struct sf_diagnosis *d)
 		const struct sf_diag_finding *f = &d->findings[i];
 
 		sf_json_object_begin(j);
-		sf_json_kv_string(j, "cause", f->cause);
+		sf_json_kv_string(j, "cause", sf_cause_id(f->cause));
 		sf_json_kv_string(j, "severity", sf_severity_id(f->severity));
 		sf_json_kv_double(j, "confidence", f->confidence, 2);
 		sf_json_kv_string(j, "text", f->text);

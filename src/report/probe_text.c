@@ -552,7 +552,7 @@ diagnosis_section(struct writer *w, const struct sf_diagnosis *d)
 		const struct sf_diag_finding *f = &d->findings[i];
 
 		w_label(w, sf_severity_id(f->severity));
-		w_printf(w, "[%s] ", f->cause);
+		w_printf(w, "[%s] ", sf_cause_id(f->cause));
 		w_server(w, f->text, strlen(f->text));
 		w_end_row(w);
 		for (k = 0; k < f->nevidence; k++) {
