@@ -64,6 +64,9 @@ struct sf_dns_options {
 	const char *server;  /* "ADDR" or "ADDR:PORT" ([v6]:PORT); NULL: the system's */
 	int timeout_ms;      /* for the whole discovery */
 	atomic_bool *cancel; /* only read */
+	/* Only the name's own addresses: no SRV, MX or mail./smtp. names
+	 * (for checking a name, not finding a server). */
+	bool host_only;
 };
 
 /* Run discovery for input. A domain typed in Unicode is looked up in its

@@ -26,7 +26,7 @@ sf_cli_discover(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	static struct sf_discovery d;
-	struct sf_dns_options o = { NULL, 5000, NULL };
+	struct sf_dns_options o = { NULL, 5000, NULL, false };
 	struct sf_error err;
 	struct sf_buf out;
 	bool json = false;

@@ -349,7 +349,7 @@ read_password(const char *user, struct sf_secret *pw, struct sf_error *err)
 static int
 discover_host(struct probe_args *a, struct sf_discovery *d, struct sf_error *err)
 {
-	struct sf_dns_options o = { a->dns_server, a->opt.timeout_ms, a->opt.cancel };
+	struct sf_dns_options o = { a->dns_server, a->opt.timeout_ms, a->opt.cancel, false };
 	size_t i;
 
 	if (sf_discover(a->email, &o, d, err) < 0) {

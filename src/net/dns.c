@@ -706,22 +706,26 @@ sf_discover(const char *input, const struct sf_dns_options *o, struct sf_discove
 
 	/* Stage 1: the service records, the domain's mail exchangers, and
 	 * the usual names, all at once. */
-	snprintf(name, sizeof name, "_submissions._tcp.%s", d->domain);
-	lookup(ch, d, qs, name, T_SRV_);
-	snprintf(name, sizeof name, "_submission._tcp.%s", d->domain);
-	lookup(ch, d, qs, name, T_SRV_);
-	lookup(ch, d, qs, d->domain, T_MX_);
+	if (!o->host_only) {
+		snprintf(name, sizeof name, "_submissions._tcp.%s", d->domain);
+		lookup(ch, d, qs, name, T_SRV_);
+		snprintf(name, sizeof name, "_submission._tcp.%s", d->domain);
+		lookup(ch, d, qs, name, T_SRV_);
+		lookup(ch, d, qs, d->domain, T_MX_);
+	}
 	if (!d->input_is_address) {
 		snprintf(names[n], sizeof names[n], "%s", d->domain);
 		sources[n] = "the name given";
 		ports[n++] = 0;
 	}
-	snprintf(names[n], sizeof names[n], "mail.%s", d->domain);
-	sources[n] = "mail.DOMAIN (common hosting name)";
-	ports[n++] = 0;
-	snprintf(names[n], sizeof names[n], "smtp.%s", d->domain);
-	sources[n] = "smtp.DOMAIN (common hosting name)";
-	ports[n++] = 0;
+	if (!o->host_only) {
+		snprintf(names[n], sizeof names[n], "mail.%s", d->domain);
+		sources[n] = "mail.DOMAIN (common hosting name)";
+		ports[n++] = 0;
+		snprintf(names[n], sizeof names[n], "smtp.%s", d->domain);
+		sources[n] = "smtp.DOMAIN (common hosting name)";
+		ports[n++] = 0;
+	}
 	for (i = 0; i < n; i++) {
 		lookup(ch, d, qs, names[i], T_A_);
 		lookup(ch, d, qs, names[i], T_AAAA_);

@@ -95,14 +95,14 @@ take_into(struct sf_runner *r, struct sf_probe_result *res)
 	free(more);
 }
 
-/* A name's addresses from the DNS server the person named: the same
- * answers the discovery of the server got. */
+/* A name's addresses (A and AAAA only) from the DNS server the person
+ * named: the same answers the discovery of the server got. */
 static int
 resolve_with_server(const struct sf_probe_options *o, const char *name, int64_t deadline,
 	struct sf_addr_list *out, struct sf_error *err)
 {
 	int64_t left = deadline - sf_now_ms();
-	struct sf_dns_options d = { o->dns_server, left > 100 ? (int)left : 100, o->cancel };
+	struct sf_dns_options d = { o->dns_server, left > 100 ? (int)left : 100, o->cancel, true };
 	struct sf_discovery *disc = calloc(1, sizeof *disc);
 	size_t i;
 	int rc = -1;

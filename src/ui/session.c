@@ -289,7 +289,8 @@ sf_ui_print_summary(struct sf_ui_session *s, const struct sf_wizard *w, bool rep
 static bool
 discover(struct sf_ui_session *s, const struct sf_wizard *w, struct sf_probe_options *o)
 {
-	struct sf_dns_options dopt = { s->o->dns_server, s->o->timeout_ms > 0 ? s->o->timeout_ms : 5000, &s->cancel };
+	struct sf_dns_options dopt = { s->o->dns_server, s->o->timeout_ms > 0 ? s->o->timeout_ms : 5000, &s->cancel,
+		false };
 	struct sf_error err;
 	size_t i;
 

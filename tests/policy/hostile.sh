@@ -13,10 +13,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 servers="$top/tests/fixtures/servers"
 
-dir=$(mktemp -d "${TMPDIR:-/tmp}/smtpfix-hostile.XXXXXX")
-trap 'rm -rf "$dir"' EXIT
-chmod 755 "$dir"
-passed=0 failed=0 current=
+# shellcheck source=lib.sh
+source "$here/lib.sh"
+expect_show='del(.log.events)'
+policy_setup hostile
 out="$dir/out"
 
 # Each run: killed after $kill_after s, and must end within $secs_max s and
@@ -34,18 +34,6 @@ else
 fi
 runner=()
 
-fail() { echo "FAIL [$current]: $*" >&2; failed=$((failed + 1)); }
-ok() { passed=$((passed + 1)); }
-# A jq test on the last JSON output; $dir is there as $dir.
-expect() {
-	if jq -e --arg dir "$dir" "$1" "$out" >/dev/null 2>&1; then
-		ok
-	else
-		fail "$1"
-		jq -c 'del(.log.events)' "$out" 2>/dev/null | head -c 1500 >&2
-		echo >&2
-	fi
-}
 # A fixed string that must (grep -qF) or must not (! grep -qF) be in the
 # last text output.
 text_has() { grep -qF -- "$1" "$out" && ok || { fail "the text lacks: $1"; head -c 1500 "$out" >&2; }; }
@@ -297,5 +285,4 @@ expect '.auth_requires_tls.value == null and (.auth_requires_tls.evidence | cont
 expect '.ports == [] and ([.findings[].id] == ["auth-policy-unknown"])'
 runner=()
 
-echo "policy (hostile trees): $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish "policy (hostile trees)"

@@ -11,10 +11,10 @@ set -uo pipefail
 
 bin=${1:?usage: logs.sh PATH-TO-SMTPFIX}
 
-dir=$(mktemp -d "${TMPDIR:-/tmp}/smtpfix-logs.XXXXXX")
-trap 'rm -rf "$dir"' EXIT
-chmod 755 "$dir"
-passed=0 failed=0 current=
+# shellcheck source=lib.sh
+source "$(cd "$(dirname "$0")" && pwd)/lib.sh"
+expect_show='{log: .log, unreadable: .unreadable, notes: .notes}'
+policy_setup logs
 out="$dir/out.json"
 empty="$dir/empty"
 mkdir -p "$empty"
@@ -30,20 +30,10 @@ else
 	run_as=()
 fi
 
-fail() { echo "FAIL [$current]: $*" >&2; failed=$((failed + 1)); }
 check() { # what, command...
 	local what=$1
 	shift
-	if "$@"; then passed=$((passed + 1)); else fail "$what"; fi
-}
-expect() {
-	if jq -e "$1" "$out" >/dev/null 2>&1; then
-		passed=$((passed + 1))
-	else
-		fail "$1"
-		jq -c '{log: .log, unreadable: .unreadable, notes: .notes}' "$out" 2>/dev/null | head -c 1500 >&2
-		echo >&2
-	fi
+	if "$@"; then ok; else fail "$what"; fi
 }
 # policy NAME SECONDS [--as-nobody] ARGS...: one run, within SECONDS and
 # rss_max, exit status 0. A run past four times its bound is stopped.
@@ -201,5 +191,4 @@ expect '.log.files == [] and .log.events == [] and ([.unreadable[].path] | index
 text "${run_as[@]}" "$bin" policy --root "$t"
 check "no claim about a log that was not read" sh -c "! grep -q 'nothing relevant' '$dir/text'"
 
-echo "logs: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish logs

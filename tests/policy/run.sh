@@ -12,22 +12,12 @@ servers="$top/tests/fixtures/servers"
 source "$top/tests/exim/server.sh"
 postfix_root="${SMTPFIX_POSTFIX_DIR:-$top/build/postfix}/root"
 
-dir=$(mktemp -d "${TMPDIR:-/tmp}/smtpfix-policy.XXXXXX")
-trap 'rm -rf "$dir"' EXIT
-chmod 755 "$dir"
-passed=0 failed=0 current=
+# shellcheck source=lib.sh
+source "$here/lib.sh"
+expect_show='del(.log)'
+policy_setup policy
 out="$dir/out.json"
 
-fail() { echo "FAIL [$current]: $*" >&2; failed=$((failed + 1)); }
-expect() {
-	if jq -e "$1" "$out" >/dev/null 2>&1; then
-		passed=$((passed + 1))
-	else
-		fail "$1"
-		jq -c 'del(.log)' "$out" 2>/dev/null | head -c 1200 >&2
-		echo >&2
-	fi
-}
 policy() {
 	current=$1
 	shift
@@ -179,5 +169,4 @@ else
 	fail "Debian's stock Exim template is missing: run 'make deps' (tests/exim/fetch.sh)"
 fi
 
-echo "policy: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish policy

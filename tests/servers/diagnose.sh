@@ -5,8 +5,7 @@
 # and with a wrong one, and checks what a careful administrator would
 # conclude from the same conversation: the findings' causes, the recommended
 # setting, the verdict (healthy, problem), the exit status, the server's kind
-# and how long the run took. smoke.sh checks what the servers say on the
-# wire; this checks smtpfix's reading of it.
+# and how long the run took.
 #
 # Cases:
 #   1. Postfix, Debian's stock submission/submissions blocks, Dovecot SASL

@@ -88,7 +88,7 @@ start_dnsmasq(void)
 	/* Wait until it answers on its port. */
 	for (tries = 0; tries < 50; tries++) {
 		struct sf_discovery d;
-		struct sf_dns_options o = { NULL, 300, NULL };
+		struct sf_dns_options o = { NULL, 300, NULL, false };
 		char server[32];
 		struct sf_error err;
 
@@ -118,7 +118,7 @@ static void
 discover(const char *input, int timeout_ms, struct sf_discovery *d)
 {
 	char server[32];
-	struct sf_dns_options o = { server, timeout_ms, NULL };
+	struct sf_dns_options o = { server, timeout_ms, NULL, false };
 	struct sf_error err;
 
 	snprintf(server, sizeof server, "127.0.0.1:%d", dns_port);
@@ -366,7 +366,7 @@ END_TEST
 START_TEST(bad_input_is_refused)
 {
 	static struct sf_discovery d;
-	struct sf_dns_options o = { NULL, 1000, NULL };
+	struct sf_dns_options o = { NULL, 1000, NULL, false };
 	struct sf_error err;
 
 	ck_assert_int_eq(sf_discover("not a domain", &o, &d, &err), -1);
