@@ -215,18 +215,22 @@ print_current(struct sf_ui_session *s, const struct sf_wizard *w)
 	if (c == NULL) {
 		fprintf(s->out, "not tested (port %d was not probed).\n", port);
 	} else {
-		fprintf(s->out, "%s", sf_outcome_id(c->outcome));
-		if (c->message[0] != '\0') {
-			fputs(": ", s->out);
-			sf_ui_print_safe(s->out, c->message);
-		}
+		/* Words, not an id: the cell's message says what the program meets. */
+		sf_ui_print_safe(s->out, c->message[0] != '\0' ? c->message : sf_outcome_words(c->outcome));
 		fputs("\n", s->out);
 	}
 	if (!r->found)
 		return;
 	if (r->port == port && r->security == sec) {
-		fprintf(s->out, "That is the setting to use; if sending still fails, check that login "
-				"(authentication) is on and the user name and password.\n");
+		size_t k;
+		bool problem = false;
+
+		for (k = 0; k < s->diag.nfindings; k++)
+			problem |= s->diag.findings[k].severity == SF_SEV_PROBLEM;
+		fputs(problem ? "That is the setting to use; what still stops the mail is said above.\n"
+			      : "That is the setting to use; if sending still fails, check that login "
+				"(authentication) is on and the user name and password.\n",
+			s->out);
 		return;
 	}
 	fprintf(s->out, "Change:");

@@ -24,7 +24,7 @@ mkdir -p "$dir/r1"
 printf '\n\n5\n\n2\n2\n\npractice-2026\n\n\n\n\n\n\n\n\n\n\n' |
 	"$bin" --demo --plain --report-dir "$dir/r1" >"$dir/out1" 2>&1
 check "demo diagnosis" grep -q "\[auth-requires-tls\] The server offers login only after" "$dir/out1"
-check "the setting now, and what to change" sh -c "grep -q 'Your setting now (port 587, None): auth-not-offered' '$dir/out1' && grep -q 'Change: the security from None to STARTTLS.' '$dir/out1'"
+check "the setting now, and what to change" sh -c "grep -q 'Your setting now (port 587, None): login is not offered on this connection' '$dir/out1' && grep -q 'Change: the security from None to STARTTLS.' '$dir/out1'"
 check "the evidence is port 587's own refusal" grep -q "^  - without encryption and login (port 587), RCPT TO was refused: 550 SMTP AUTH is required for message submission on port 587 (and the server hung up)" "$dir/out1"
 check "demo login" grep -q "Login          ok (PLAIN)" "$dir/out1"
 check "demo steps" sh -c "grep -q 'Step 1 of 7: Open the menu' '$dir/out1' && grep -q 'Step 7 of 7' '$dir/out1'"
@@ -229,6 +229,14 @@ mkdir -p "$dir/r-now"
 "$bin" --demo --plain --client thunderbird --role user --now 465:tls --report-dir "$dir/r-now" </dev/null >"$dir/out-now" 2>&1
 check "in short: the setting now works" grep -q "^In short: your setting now (port 465, SSL/TLS) works with this server" "$dir/out-now"
 check "in short: no lecture about no encryption" sh -c "! grep -q '^In short: The server offers login only after' '$dir/out-now'"
+
+# A login refused because SMTP AUTH is off for the account: the answer
+# names that, and does not send the person back to their password.
+mkdir -p "$dir/r-prov"
+printf '\n\n2\n\npractice-2026\n' | "$bin" --demo --plain --scenario provider-refusals --client outlook-classic \
+	--role user --now 587:starttls --report-dir "$dir/r-prov" >"$dir/out-prov" 2>&1
+check "provider: the cause in short" grep -q "^In short: The login was refused, and not for a mistyped password: .*SMTP AUTH" "$dir/out-prov"
+check "provider: the setting stays, the password is not blamed" sh -c "grep -q '^That is the setting to use; what still stops the mail is said above.' '$dir/out-prov' && ! grep -q 'check that login (authentication) is on and the user name and password' '$dir/out-prov'"
 
 echo "wizard: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
