@@ -43,5 +43,9 @@ const char *sf_lab_scenario_name(const struct sf_lab *lab);
 /* Serve until *stop is set (from another thread or a signal handler). */
 void sf_lab_run(struct sf_lab *lab, atomic_bool *stop);
 void sf_lab_free(struct sf_lab *lab);
+/* Remove the files the practice server made (its CA file and folder) and
+ * nothing else: async-signal-safe, for a process killed with the server
+ * still running. */
+void sf_lab_remove_files(const struct sf_lab *lab);
 
 #endif

@@ -15,6 +15,24 @@
 
 /* Set by this thread, read by the practice server's thread. */
 static atomic_bool demo_stop;
+/* The demo's practice server, for removing its files on a kill. */
+static struct sf_lab *demo_lab;
+
+static void
+demo_fatal(void)
+{
+	sf_lab_remove_files(demo_lab);
+}
+
+/* Killed in the line-by-line wizard (the full screen has its own handler,
+ * which calls demo_fatal): remove the files, then die as asked. */
+static void
+demo_killed(int sig)
+{
+	demo_fatal();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
 
 static void *
 lab_thread(void *arg)
@@ -170,6 +188,10 @@ sf_cli_wizard(int argc, char **argv)
 		o.maps[2] = (struct sf_port_map){ 587, sf_lab_port(lab, 587) };
 		o.nmaps = 3;
 		o.ca_file = sf_lab_ca_file(lab);
+		demo_lab = lab;
+		o.on_fatal = demo_fatal;
+		signal(SIGTERM, demo_killed);
+		signal(SIGHUP, demo_killed);
 		/* The practice server's names lead to it, as a real server's
 		 * names lead to that server through DNS. */
 		snprintf(o.host_maps[o.nhost_maps].name, sizeof o.host_maps[0].name, "%s", SF_LAB_HOST);

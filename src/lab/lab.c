@@ -806,12 +806,20 @@ sf_lab_free(struct sf_lab *lab)
 	for (r = 0; r < NROLES; r++)
 		if (lab->listen_fd[r] >= 0)
 			close(lab->listen_fd[r]);
-	if (lab->ca_path[0] != '\0')
-		unlink(lab->ca_path);
-	if (lab->dir[0] != '\0')
-		rmdir(lab->dir);
+	sf_lab_remove_files(lab);
 	sf_tls_server_free(lab->tls);
 	sf_tls_cert_free(&lab->ca);
 	sf_tls_cert_free(&lab->leaf);
 	free(lab);
+}
+
+void
+sf_lab_remove_files(const struct sf_lab *lab)
+{
+	if (lab == NULL)
+		return;
+	if (lab->ca_path[0] != '\0')
+		unlink(lab->ca_path);
+	if (lab->dir[0] != '\0')
+		rmdir(lab->dir);
 }

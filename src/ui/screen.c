@@ -88,10 +88,14 @@ no_core_dumps(void)
  * must not write a core file holding the password: the limit was set to 0
  * when the screen started, and again here (a single system call) in case
  * anything raised it since. */
+static void (*fatal_hook)(void);
+
 static void
 restore_and_reraise(int sig)
 {
 	endwin();
+	if (fatal_hook != NULL)
+		fatal_hook();
 	no_core_dumps();
 	signal(sig, SIG_DFL);
 	raise(sig);
@@ -603,6 +607,7 @@ sf_ui_screen_run(const struct sf_ui_options *o)
 	}
 	pthread_mutex_init(&sc->lock, NULL);
 	colours_start();
+	fatal_hook = o->on_fatal;
 	guard_terminal(true);
 	raw(); /* Ctrl-C is a key here: it quits cleanly, the terminal restored */
 	noecho();
