@@ -39,7 +39,7 @@ forbid "unsafe function" '\b(strcpy|strcat|sprintf|vsprintf|gets|strtok|atoi|ato
 # Which layer a header belongs to, and which layers each layer may use.
 layer_of_header() {
 	case $1 in
-	error|buf|clock|text|json|transcript|secret|base64|help|redact) echo core ;;
+	error|buf|clock|text|json|transcript|secret|base64|help|redact|vocab) echo core ;;
 	net|dns) echo net ;;
 	tls) echo tls ;;
 	smtp_*) echo smtp ;;

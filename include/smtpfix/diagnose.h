@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "smtpfix/explain.h"
+#include "smtpfix/vocab.h"
 #include "smtpfix/mta.h"
 #include "smtpfix/mta_log.h"
 #include "smtpfix/probe.h"
@@ -18,10 +19,6 @@
 #define SF_DIAG_TEXT_MAX     480
 #define SF_DIAG_MAX_SERVER   8
 
-/* How much a finding matters; one table gives the id (JSON, reports). */
-enum sf_severity { SF_SEV_INFO, SF_SEV_WARNING, SF_SEV_PROBLEM };
-
-const char *sf_severity_id(enum sf_severity s); /* "info", "warning", "problem" */
 
 struct sf_diag_finding {
 	enum sf_cause cause;
@@ -66,6 +63,9 @@ struct sf_diag_input {
 	const struct sf_policy *policy;       /* may be NULL */
 	const struct sf_log_scan *log;        /* may be NULL */
 	const struct sf_explain_result *text; /* may be NULL */
+	/* The recognizer's knowledge, for the replies the probe read; NULL:
+	 * sf_diagnose builds the built-in one once for the call. */
+	const struct sf_explain_kb *kb;
 	/* How the mail program is set now, when the person said so. */
 	bool now_known;
 	int now_port;

@@ -28,6 +28,62 @@
 #define SF_EXPLAIN_LAYER_MAX    16
 #define SF_EXPLAIN_ENHANCED_MAX 16          /* "5.7.139" and the like */
 
+/* Every cause smtpfix knows, one list (tig's habit): the enum below and
+ * the id table sf_cause_ids are made from it, so a cause named in code
+ * that is not here does not compile, and each id has help/causes/ID.txt
+ * (make lint). Stable: JSON, help files and tests use the ids. New causes
+ * may be added; none is renamed. */
+#define SF_CAUSE_LIST(X) \
+	X(AUTH_REQUIRES_TLS, "auth-requires-tls") \
+	X(CLIENT_NOT_AUTHENTICATING, "client-not-authenticating") \
+	X(STARTTLS_REQUIRED, "starttls-required") \
+	X(WRONG_CREDENTIALS, "wrong-credentials") \
+	X(AUTH_MECHANISM_MISMATCH, "auth-mechanism-mismatch") \
+	X(TLS_MODE_MISMATCH, "tls-mode-mismatch") \
+	X(PORT_BLOCKED, "port-blocked") \
+	X(SERVER_UNREACHABLE, "server-unreachable") \
+	X(DNS_FAILURE, "dns-failure") \
+	X(TLS_CERT_NAME_MISMATCH, "tls-cert-name-mismatch") \
+	X(TLS_CERT_EXPIRED, "tls-cert-expired") \
+	X(TLS_CERT_UNTRUSTED, "tls-cert-untrusted") \
+	X(TLS_PROTOCOL_MISMATCH, "tls-protocol-mismatch") \
+	X(STARTTLS_NOT_OFFERED, "starttls-not-offered") \
+	X(STARTTLS_STRIPPED, "starttls-stripped") \
+	X(AUTH_NOT_OFFERED, "auth-not-offered") \
+	X(SENDER_REJECTED, "sender-rejected") \
+	X(RATE_LIMITED, "rate-limited") \
+	X(GREYLISTED, "greylisted") \
+	X(IP_BLOCKED, "ip-blocked") \
+	X(ACCOUNT_SUSPENDED, "account-suspended") \
+	X(MESSAGE_TOO_LARGE, "message-too-large") \
+	X(BASIC_AUTH_DISABLED, "basic-auth-disabled") \
+	X(APP_PASSWORD_REQUIRED, "app-password-required") \
+	X(AUTH_BACKEND_FAILURE, "auth-backend-failure") \
+	X(SERVER_TLS_UNAVAILABLE, "server-tls-unavailable") \
+	X(RECIPIENT_REJECTED, "recipient-rejected") \
+	X(CLIENT_PROTOCOL_ERROR, "client-protocol-error") \
+	X(CLIENT_INPUT_ERROR, "client-input-error") \
+	X(CLIENT_OPTION_UNSUPPORTED, "client-option-unsupported") \
+	X(SEND_FAILED_GENERIC, "send-failed-generic") \
+	X(SERVER_CONFIG_NOT_APPLIED, "server-config-not-applied") \
+	X(AUTH_WITHOUT_TLS_ACCEPTED, "auth-without-tls-accepted") \
+	X(OPEN_RELAY, "open-relay")
+
+enum sf_cause {
+#define SF_CAUSE_ENUM(name, id) SF_CAUSE_##name,
+	SF_CAUSE_LIST(SF_CAUSE_ENUM)
+#undef SF_CAUSE_ENUM
+	SF_CAUSE_COUNT
+};
+
+/* The id of a cause ("auth-requires-tls"). */
+const char *sf_cause_id(enum sf_cause c);
+/* The cause of an id; false for an id that is not one. */
+bool sf_cause_parse(const char *id, enum sf_cause *out);
+
+/* Every cause id, in the enum's order, NULL-terminated. */
+extern const char *const sf_cause_ids[];
+
 struct sf_explain_evidence {
 	char layer[SF_EXPLAIN_LAYER_MAX]; /* code, network, tls, client, log, catalog */
 	char entry[64];                   /* the data entry that matched */
@@ -36,7 +92,8 @@ struct sf_explain_evidence {
 };
 
 struct sf_explain_cause {
-	char cause[48];
+	enum sf_cause cause;
+	char title[SF_EXPLAIN_FIELD_MAX];   /* the cause in words (help/causes) */
 	double score;
 	char entry[64];                     /* the strongest entry that gave it */
 	char matched[SF_EXPLAIN_FIELD_MAX]; /* the part of the text it rests on */
@@ -108,60 +165,5 @@ int sf_explain_check_file(const char *text, size_t len, const char *const *known
 int sf_explain_check_catalog(const char *catalog, size_t catlen, const char *const *known,
 	struct sf_error *err);
 
-/* Every cause smtpfix knows, one list (tig's habit): the enum below and
- * the id table sf_cause_ids are made from it, so a cause named in code
- * that is not here does not compile, and each id has help/causes/ID.txt
- * (make lint). Stable: JSON, help files and tests use the ids. New causes
- * may be added; none is renamed. */
-#define SF_CAUSE_LIST(X) \
-	X(AUTH_REQUIRES_TLS, "auth-requires-tls") \
-	X(CLIENT_NOT_AUTHENTICATING, "client-not-authenticating") \
-	X(STARTTLS_REQUIRED, "starttls-required") \
-	X(WRONG_CREDENTIALS, "wrong-credentials") \
-	X(AUTH_MECHANISM_MISMATCH, "auth-mechanism-mismatch") \
-	X(TLS_MODE_MISMATCH, "tls-mode-mismatch") \
-	X(PORT_BLOCKED, "port-blocked") \
-	X(SERVER_UNREACHABLE, "server-unreachable") \
-	X(DNS_FAILURE, "dns-failure") \
-	X(TLS_CERT_NAME_MISMATCH, "tls-cert-name-mismatch") \
-	X(TLS_CERT_EXPIRED, "tls-cert-expired") \
-	X(TLS_CERT_UNTRUSTED, "tls-cert-untrusted") \
-	X(TLS_PROTOCOL_MISMATCH, "tls-protocol-mismatch") \
-	X(STARTTLS_NOT_OFFERED, "starttls-not-offered") \
-	X(STARTTLS_STRIPPED, "starttls-stripped") \
-	X(AUTH_NOT_OFFERED, "auth-not-offered") \
-	X(SENDER_REJECTED, "sender-rejected") \
-	X(RATE_LIMITED, "rate-limited") \
-	X(GREYLISTED, "greylisted") \
-	X(IP_BLOCKED, "ip-blocked") \
-	X(ACCOUNT_SUSPENDED, "account-suspended") \
-	X(MESSAGE_TOO_LARGE, "message-too-large") \
-	X(BASIC_AUTH_DISABLED, "basic-auth-disabled") \
-	X(APP_PASSWORD_REQUIRED, "app-password-required") \
-	X(AUTH_BACKEND_FAILURE, "auth-backend-failure") \
-	X(SERVER_TLS_UNAVAILABLE, "server-tls-unavailable") \
-	X(RECIPIENT_REJECTED, "recipient-rejected") \
-	X(CLIENT_PROTOCOL_ERROR, "client-protocol-error") \
-	X(CLIENT_INPUT_ERROR, "client-input-error") \
-	X(CLIENT_OPTION_UNSUPPORTED, "client-option-unsupported") \
-	X(SEND_FAILED_GENERIC, "send-failed-generic") \
-	X(SERVER_CONFIG_NOT_APPLIED, "server-config-not-applied") \
-	X(AUTH_WITHOUT_TLS_ACCEPTED, "auth-without-tls-accepted") \
-	X(OPEN_RELAY, "open-relay")
-
-enum sf_cause {
-#define SF_CAUSE_ENUM(name, id) SF_CAUSE_##name,
-	SF_CAUSE_LIST(SF_CAUSE_ENUM)
-#undef SF_CAUSE_ENUM
-	SF_CAUSE_COUNT
-};
-
-/* The id of a cause ("auth-requires-tls"). */
-const char *sf_cause_id(enum sf_cause c);
-/* The cause of an id; false for an id that is not one. */
-bool sf_cause_parse(const char *id, enum sf_cause *out);
-
-/* Every cause id, in the enum's order, NULL-terminated. */
-extern const char *const sf_cause_ids[];
 
 #endif

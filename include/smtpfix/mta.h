@@ -13,6 +13,7 @@
 
 #include "smtpfix/buf.h"
 #include "smtpfix/error.h"
+#include "smtpfix/vocab.h"
 
 #define SF_MTA_FILE_MAX      (8u << 20) /* largest config file read */
 #define SF_MTA_TOTAL_MAX     (32u << 20) /* all config files read in one run, together */
@@ -92,14 +93,14 @@ struct sf_mta_port {
 
 struct sf_finding {
 	char id[48];
-	char severity[12]; /* info, warning, problem */
+	enum sf_severity severity;
 	char text[SF_MTA_TEXT_MAX];
 };
 
 struct sf_policy {
-	char mta[16];   /* exim, postfix, or "" */
-	char panel[16]; /* cpanel, or "" */
-	char flavour[16]; /* cpanel, debian, upstream (Exim) */
+	enum sf_mta mta;
+	bool cpanel;                  /* the server runs cPanel & WHM */
+	enum sf_exim_flavour flavour; /* for Exim */
 	struct sf_setting auth_requires_tls; /* what the server really does */
 	struct sf_setting auth_requires_tls_files; /* from parsing the files alone */
 	struct sf_setting intent;       /* cPanel's require_secure_auth */
@@ -155,7 +156,7 @@ const char *sf_tri_json(enum sf_tri t); /* "true", "false", "null" */
 void sf_policy_note(struct sf_policy *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sf_policy_unreadable(struct sf_policy *p, const char *path, const char *why,
 	const char *hides);
-void sf_policy_finding(struct sf_policy *p, const char *id, const char *severity,
+void sf_policy_finding(struct sf_policy *p, const char *id, enum sf_severity severity,
 	const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* Files under the root: "/etc/exim.conf" -> "ROOT/etc/exim.conf". The

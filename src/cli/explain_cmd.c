@@ -35,15 +35,22 @@ print_text(const struct sf_explain_result *r)
 
 		sf_buf_reset(&b);
 		sf_sanitize_append(&b, c->matched, strlen(c->matched), 200, &err);
-		printf("%zu. %s (%.0f%%)\n   because of: \"%s\"\n   %s\n   Next: %s\n", i + 1, c->cause,
-			c->score * 100, b.data ? b.data : "", c->means, c->next);
+		printf("%zu. %s [%s] (%.0f%%)\n   because of: \"%s\"\n   %s\n   Next: %s\n", i + 1,
+			c->title[0] ? c->title : sf_cause_id(c->cause), sf_cause_id(c->cause), c->score * 100, b.data ? b.data : "", c->means, c->next);
 		if (c->nevidence > 1) {
 			size_t k;
 
 			/* Which layers agreed, so a reader sees why it ranks here. */
 			printf("   evidence:");
-			for (k = 0; k < c->nevidence; k++)
-				printf("%s %s", k ? "," : "", c->evidence[k].layer);
+			for (k = 0; k < c->nevidence; k++) {
+				size_t seen;
+
+				for (seen = 0; seen < k; seen++)
+					if (strcmp(c->evidence[seen].layer, c->evidence[k].layer) == 0)
+						break;
+				if (seen == k)
+					printf("%s %s", k ? "," : "", c->evidence[k].layer);
+			}
 			printf("\n");
 		}
 	}
@@ -69,7 +76,8 @@ print_json(const struct sf_explain_result *r)
 		const struct sf_explain_cause *c = &r->causes[i];
 
 		sf_json_object_begin(&j);
-		sf_json_kv_string(&j, "cause", c->cause);
+		sf_json_kv_string(&j, "cause", sf_cause_id(c->cause));
+		sf_json_kv_string(&j, "title", c->title);
 		sf_json_kv_double(&j, "score", c->score, 2);
 		sf_json_kv_string(&j, "matched", c->matched);
 		sf_json_kv_string(&j, "means", c->means);

@@ -28,14 +28,6 @@ say(struct sf_diag_finding *f, enum sf_cause cause, enum sf_severity severity, d
 	va_end(ap);
 }
 
-const char *
-sf_severity_id(enum sf_severity s)
-{
-	static const char *const ids[] = { "info", "warning", "problem" };
-
-	return (size_t)s < sizeof ids / sizeof ids[0] ? ids[s] : "problem";
-}
-
 /* Every sentence a finding can carry, by key (help/diagnosis/findings.txt). */
 const char *const sf_diag_text_keys[] = {
 	"auth-requires-tls", "auth-requires-tls-rcpt", "wrong-credentials", "login-refused-other",
@@ -122,16 +114,16 @@ reply_line(const struct sf_reply *r, char *out, size_t outsz)
  * taken when it is one of `allowed` (nallowed of them); else `fallback`.
  * *means gets the recognizer's plain words, or "" when it had none. */
 static enum sf_cause
-classify_reply(const struct sf_reply *r, const enum sf_cause *allowed, size_t nallowed,
+classify_reply(const struct sf_diag_input *in, const struct sf_reply *r, const enum sf_cause *allowed, size_t nallowed,
 	enum sf_cause fallback, char *means, size_t meanssz)
 {
 	struct sf_explain_result *res = malloc(sizeof *res);
-	enum sf_cause found = fallback, c;
+	enum sf_cause found = fallback;
 	size_t i, k;
 	bool done = false;
 
 	means[0] = '\0';
-	if (res == NULL || sf_explain_reply(NULL, r->code, r->enhanced[0] ? r->enhanced : NULL,
+	if (res == NULL || sf_explain_reply(in->kb, r->code, r->enhanced[0] ? r->enhanced : NULL,
 				   r->text ? r->text : "", res, NULL) < 0) {
 		free(res);
 		return fallback;
@@ -139,9 +131,9 @@ classify_reply(const struct sf_reply *r, const enum sf_cause *allowed, size_t na
 	/* The best-ranked cause that fits this kind of refusal. */
 	for (i = 0; i < res->ncauses && !done; i++)
 		for (k = 0; k < nallowed && !done; k++)
-			if (sf_cause_parse(res->causes[i].cause, &c) && c == allowed[k]) {
+			if (res->causes[i].cause == allowed[k]) {
 				snprintf(means, meanssz, "%s", res->causes[i].means);
-				found = c;
+				found = allowed[k];
 				done = true;
 			}
 	free(res);
@@ -228,9 +220,10 @@ program_meets_plain_refusal(const struct sf_diag_input *in)
 
 	if (in->now_known)
 		return in->now_security == SF_SEC_NONE;
-	return in->text != NULL && in->text->ncauses > 0 &&
-		sf_cause_parse(in->text->causes[0].cause, &pasted) &&
-		(pasted == SF_CAUSE_AUTH_REQUIRES_TLS || pasted == SF_CAUSE_CLIENT_NOT_AUTHENTICATING);
+	if (in->text == NULL || in->text->ncauses == 0)
+		return false;
+	pasted = in->text->causes[0].cause;
+	return (pasted == SF_CAUSE_AUTH_REQUIRES_TLS || pasted == SF_CAUSE_CLIENT_NOT_AUTHENTICATING);
 }
 
 static bool
@@ -294,7 +287,7 @@ rule_wrong_credentials(const struct sf_diag_input *in, struct sf_diag_finding *f
 	if (l->smtp.auth_outcome != SF_AUTH_REFUSED)
 		return false;
 	reply_line(&l->smtp.auth.reply, line, sizeof line);
-	cause = classify_reply(&l->smtp.auth.reply, login_causes, sizeof login_causes / sizeof login_causes[0],
+	cause = classify_reply(in, &l->smtp.auth.reply, login_causes, sizeof login_causes / sizeof login_causes[0],
 		SF_CAUSE_WRONG_CREDENTIALS, means, sizeof means);
 	if (cause == SF_CAUSE_WRONG_CREDENTIALS)
 		say_key(f, cause, SF_SEV_PROBLEM, 0.9, "wrong-credentials", NULL);
@@ -335,7 +328,7 @@ rule_refused_after_login(const struct sf_diag_input *in, struct sf_diag_finding 
 	fallback = x->reply.code / 100 == 4
 		? (x->reply.code == 421 ? SF_CAUSE_RATE_LIMITED : SF_CAUSE_GREYLISTED)
 		: SF_CAUSE_SENDER_REJECTED;
-	cause = classify_reply(&x->reply, causes, sizeof causes / sizeof causes[0], fallback, means,
+	cause = classify_reply(in, &x->reply, causes, sizeof causes / sizeof causes[0], fallback, means,
 		sizeof means);
 	reply_line(&x->reply, line, sizeof line);
 	{
@@ -368,7 +361,7 @@ rule_greeting_refused(const struct sf_diag_input *in, struct sf_diag_finding *f)
 
 		if (t->purpose != SF_PURPOSE_MAIN || !t->smtp.greeting.replied || g->code / 100 == 2)
 			continue;
-		cause = classify_reply(g, causes, sizeof causes / sizeof causes[0],
+		cause = classify_reply(in, g, causes, sizeof causes / sizeof causes[0],
 			g->code / 100 == 4 ? SF_CAUSE_RATE_LIMITED : SF_CAUSE_IP_BLOCKED, means, sizeof means);
 		reply_line(g, line, sizeof line);
 		{
@@ -764,14 +757,11 @@ static bool
 rule_pasted_text(const struct sf_diag_input *in, struct sf_diag_finding *f)
 {
 	const struct sf_explain_cause *c;
-	enum sf_cause cause;
 
 	if (in->text == NULL || in->text->ncauses == 0)
 		return false;
 	c = &in->text->causes[0];
-	if (!sf_cause_parse(c->cause, &cause))
-		return false; /* the recognizer's data names only known causes (its checker) */
-	say(f, cause, SF_SEV_PROBLEM, c->score, "%s", c->means);
+	say(f, c->cause, SF_SEV_PROBLEM, c->score, "%s", c->means);
 	evidence(f, "the pasted message: \"%.300s\"", c->matched);
 	return true;
 }
@@ -863,8 +853,7 @@ server_kind(const struct sf_diag_input *in)
 	size_t i, k, w;
 
 	/* WHM's stored setting exists only on cPanel. */
-	if (in->policy != NULL &&
-		(strcmp(in->policy->panel, "cpanel") == 0 || in->policy->intent.value != SF_TRI_UNKNOWN))
+	if (in->policy != NULL && (in->policy->cpanel || in->policy->intent.value != SF_TRI_UNKNOWN))
 		return SF_SERVER_CPANEL;
 	for (k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
 		for (i = 0; p != NULL && i < p->ntargets; i++) {
@@ -874,9 +863,9 @@ server_kind(const struct sf_diag_input *in)
 				if (strstr(banner, kinds[k].banner_words[w]) != NULL)
 					return kinds[k].kind;
 		}
-	if (in->policy != NULL && strcmp(in->policy->mta, "exim") == 0)
+	if (in->policy != NULL && in->policy->mta == SF_MTA_EXIM)
 		return SF_SERVER_EXIM;
-	if (in->policy != NULL && strcmp(in->policy->mta, "postfix") == 0)
+	if (in->policy != NULL && in->policy->mta == SF_MTA_POSTFIX)
 		return SF_SERVER_POSTFIX;
 	return SF_SERVER_UNKNOWN;
 }
@@ -934,11 +923,18 @@ server_advice(struct sf_diagnosis *d, const char *cause, bool weakens)
 }
 
 void
-sf_diagnose(const struct sf_diag_input *in, struct sf_diagnosis *d)
+sf_diagnose(const struct sf_diag_input *given, struct sf_diagnosis *d)
 {
+	struct sf_diag_input run = *given;
+	const struct sf_diag_input *in = &run;
+	struct sf_explain_kb *own = NULL;
 	size_t i;
 
 	memset(d, 0, sizeof *d);
+	/* One knowledge for every reply of the run (NULL when out of memory:
+	 * each reply then builds its own, or keeps its fallback cause). */
+	if (run.kb == NULL)
+		run.kb = own = sf_explain_kb_builtin(NULL, 0, NULL);
 	for (i = 0; i < sizeof rules / sizeof rules[0] && d->nfindings < SF_DIAG_MAX_FINDINGS; i++) {
 		struct sf_diag_finding f;
 
@@ -967,6 +963,7 @@ sf_diagnose(const struct sf_diag_input *in, struct sf_diagnosis *d)
 		server_advice(d, sf_cause_id(d->findings[i].cause), false);
 	for (i = 0; i < d->nfindings; i++)
 		server_advice(d, sf_cause_id(d->findings[i].cause), true);
+	sf_explain_kb_free(own);
 }
 
 bool

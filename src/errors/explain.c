@@ -21,7 +21,6 @@
 #define MAX_RULE_CODES   16
 #define MAX_RULE_CAUSES  6
 #define MAX_TEXT_CODES   48 /* codes collected from one text */
-#define KB_CAUSES_MAX    64
 #define KB_SOURCES_MAX   128 /* built-in errors/ and causes/ files */
 #define WEIGHT_BARE_MAX  0.5  /* a reply code with nothing else */
 #define AGREE_BONUS      0.02 /* per other layer that agrees */
@@ -44,8 +43,12 @@ static const int layer_rank[L_COUNT] = { 1, 3, 3, 2, 3, 4 };
  * unless: none may be found. */
 enum pat_kind { P_ALL, P_ANY, P_ALSO, P_UNLESS };
 
+/* "none" in a rule: the text names a situation no cause fits. */
+#define CAUSE_NONE SF_CAUSE_COUNT
+
 struct rule_cause {
-	char id[48];
+	char id[48];        /* as written, for the checker's messages */
+	enum sf_cause cause; /* or CAUSE_NONE */
 	double weight;
 };
 
@@ -69,7 +72,8 @@ struct rule {
 };
 
 struct cause_info {
-	char id[48];
+	bool loaded;
+	char title[SF_EXPLAIN_FIELD_MAX];
 	char means[SF_EXPLAIN_FIELD_MAX];
 	char next[SF_EXPLAIN_FIELD_MAX];
 };
@@ -79,8 +83,7 @@ struct sf_explain_kb {
 	size_t nrules, caprules;
 	char *arena;
 	size_t arenalen, arenacap;
-	struct cause_info causes[KB_CAUSES_MAX];
-	size_t ncauses;
+	struct cause_info causes[SF_CAUSE_COUNT]; /* indexed by cause */
 };
 
 /* ---- normalising ---- */
@@ -433,8 +436,12 @@ parse_causes(const char *v, size_t n, struct rule *r)
 		if (got < 1)
 			return false;
 		if (r->ncauses < MAX_RULE_CAUSES) {
-			snprintf(r->causes[r->ncauses].id, sizeof r->causes[0].id, "%s", id);
-			r->causes[r->ncauses++].weight = w;
+			struct rule_cause *rc = &r->causes[r->ncauses++];
+
+			snprintf(rc->id, sizeof rc->id, "%s", id);
+			if (!sf_cause_parse(id, &rc->cause))
+				rc->cause = CAUSE_NONE; /* "none", or refused by the checker */
+			rc->weight = w;
 		}
 	}
 	return true;
@@ -715,17 +722,20 @@ load_cause(struct sf_explain_kb *kb, const char *path, const char *text, size_t 
 	struct cause_info *ci;
 	const char *base = strrchr(path, '/'), *p = text, *end = text + len;
 	const char *para[16];
+	char id[48];
 	size_t paralen[16], npara = 0, n;
+	enum sf_cause cause;
 
-	if (kb->ncauses >= KB_CAUSES_MAX)
-		return;
 	base = base ? base + 1 : path;
 	n = strlen(base);
 	if (n < 5 || strcmp(base + n - 4, ".txt") != 0)
 		return;
-	ci = &kb->causes[kb->ncauses++];
+	copy_value(id, sizeof id, base, n - 4);
+	if (!sf_cause_parse(id, &cause))
+		return; /* a help file for no cause: make lint reports it */
+	ci = &kb->causes[cause];
 	memset(ci, 0, sizeof *ci);
-	copy_value(ci->id, sizeof ci->id, base, n - 4);
+	ci->loaded = true;
 	while (p < end && npara < 16) {
 		const char *q = p;
 
@@ -739,6 +749,8 @@ load_cause(struct sf_explain_kb *kb, const char *path, const char *text, size_t 
 		while (p < end && *p == '\n')
 			p++;
 	}
+	if (npara > 0)
+		copy_value(ci->title, sizeof ci->title, para[0], paralen[0]);
 	for (n = 0; n < npara; n++) {
 		if (paralen[n] > 6 && memcmp(para[n], "means:", 6) == 0)
 			normalise(para[n] + 6, paralen[n] - 6, ci->means, sizeof ci->means);
@@ -845,14 +857,9 @@ sf_explain_kb_free(struct sf_explain_kb *kb)
 /* ---- running ---- */
 
 static const struct cause_info *
-cause_info(const struct sf_explain_kb *kb, const char *id)
+cause_info(const struct sf_explain_kb *kb, enum sf_cause c)
 {
-	size_t i;
-
-	for (i = 0; i < kb->ncauses; i++)
-		if (strcmp(kb->causes[i].id, id) == 0)
-			return &kb->causes[i];
-	return NULL;
+	return (size_t)c < SF_CAUSE_COUNT && kb->causes[c].loaded ? &kb->causes[c] : NULL;
 }
 
 /* Does the rule fire on the text? The span of its first condition is
@@ -933,14 +940,14 @@ rule_fires(const struct sf_explain_kb *kb, const struct rule *r, const char *nor
 
 static void
 add_evidence(struct sf_explain_result *out, const struct sf_explain_kb *kb, const struct rule *r,
-	const char *cause, double w, const char *ms, const char *me, int *rank)
+	enum sf_cause cause, double w, const char *ms, const char *me, int *rank)
 {
 	struct sf_explain_cause *c = NULL;
 	struct sf_explain_evidence *ev;
 	size_t i;
 
 	for (i = 0; i < out->ncauses; i++)
-		if (strcmp(out->causes[i].cause, cause) == 0)
+		if (out->causes[i].cause == cause)
 			c = &out->causes[i];
 	if (c == NULL) {
 		if (out->ncauses >= SF_EXPLAIN_MAX_CAUSES)
@@ -948,7 +955,7 @@ add_evidence(struct sf_explain_result *out, const struct sf_explain_kb *kb, cons
 		i = out->ncauses;
 		c = &out->causes[out->ncauses++];
 		memset(c, 0, sizeof *c);
-		snprintf(c->cause, sizeof c->cause, "%s", cause);
+		c->cause = cause;
 		rank[i] = 0;
 	} else
 		i = (size_t)(c - out->causes);
@@ -1048,7 +1055,7 @@ sf_explain_kb_run(const struct sf_explain_kb *kb, const char *text, size_t len,
 					kb->arena + r->warning);
 		}
 		for (k = 0; k < r->ncauses; k++)
-			add_evidence(out, kb, r, r->causes[k].id, r->causes[k].weight, ms, me, rank);
+			add_evidence(out, kb, r, r->causes[k].cause, r->causes[k].weight, ms, me, rank);
 	}
 	/* Agreement: each other layer that points at the same cause raises it
 	 * a little; "none" (text that names a situation no cause fits) is
@@ -1075,7 +1082,7 @@ sf_explain_kb_run(const struct sf_explain_kb *kb, const char *text, size_t len,
 	}
 	qsort(sorted, out->ncauses, sizeof sorted[0], by_score);
 	for (i = 0, k = 0; i < out->ncauses; i++) {
-		if (strcmp(sorted[i].c.cause, "none") == 0) {
+		if (sorted[i].c.cause == CAUSE_NONE) {
 			/* "none" outranking everything means: claim nothing. */
 			if (i == 0) {
 				k = 0;
@@ -1091,6 +1098,8 @@ sf_explain_kb_run(const struct sf_explain_kb *kb, const char *text, size_t len,
 		struct sf_explain_cause *c = &out->causes[i];
 		const struct cause_info *ci = cause_info(kb, c->cause);
 
+		if (ci != NULL)
+			snprintf(c->title, sizeof c->title, "%s", ci->title);
 		if (ci != NULL && c->means[0] == '\0')
 			snprintf(c->means, sizeof c->means, "%s", ci->means);
 		if (ci != NULL && c->next[0] == '\0')

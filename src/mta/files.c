@@ -455,7 +455,7 @@ sf_policy_unreadable(struct sf_policy *p, const char *path, const char *why, con
 }
 
 void
-sf_policy_finding(struct sf_policy *p, const char *id, const char *severity, const char *fmt, ...)
+sf_policy_finding(struct sf_policy *p, const char *id, enum sf_severity severity, const char *fmt, ...)
 {
 	struct sf_finding *f;
 	va_list ap;
@@ -464,7 +464,7 @@ sf_policy_finding(struct sf_policy *p, const char *id, const char *severity, con
 		return;
 	f = &p->findings[p->nfindings++];
 	snprintf(f->id, sizeof f->id, "%s", id);
-	snprintf(f->severity, sizeof f->severity, "%s", severity);
+	f->severity = severity;
 	va_start(ap, fmt);
 	vsnprintf(f->text, sizeof f->text, fmt, ap);
 	va_end(ap);

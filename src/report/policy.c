@@ -103,9 +103,10 @@ sf_report_policy_json(const struct sf_policy *p, const struct sf_log_scan *scan,
 
 	sf_json_init(&j, out, 2);
 	sf_json_object_begin(&j);
-	sf_json_kv_string_or_null(&j, "mta", p->mta[0] ? p->mta : NULL);
-	sf_json_kv_string_or_null(&j, "panel", p->panel[0] ? p->panel : NULL);
-	sf_json_kv_string_or_null(&j, "flavour", p->flavour[0] ? p->flavour : NULL);
+	sf_json_kv_string_or_null(&j, "mta", p->mta != SF_MTA_NONE ? sf_mta_id(p->mta) : NULL);
+	sf_json_kv_string_or_null(&j, "panel", p->cpanel ? "cpanel" : NULL);
+	sf_json_kv_string_or_null(&j, "flavour",
+		p->flavour != SF_EXIM_FLAVOUR_NONE ? sf_exim_flavour_id(p->flavour) : NULL);
 	setting(&j, "auth_requires_tls", &p->auth_requires_tls);
 	setting(&j, "auth_requires_tls_files", &p->auth_requires_tls_files);
 	sf_json_key(&j, "intent");
@@ -171,7 +172,7 @@ sf_report_policy_json(const struct sf_policy *p, const struct sf_log_scan *scan,
 	for (i = 0; i < p->nfindings; i++) {
 		sf_json_object_begin(&j);
 		sf_json_kv_string(&j, "id", p->findings[i].id);
-		sf_json_kv_string(&j, "severity", p->findings[i].severity);
+		sf_json_kv_string(&j, "severity", sf_severity_id(p->findings[i].severity));
 		sf_json_kv_string(&j, "text", p->findings[i].text);
 		sf_json_object_end(&j);
 	}
@@ -219,8 +220,9 @@ sf_report_policy_text(const struct sf_policy *p, const struct sf_log_scan *scan,
 	size_t i, k;
 	int rc = 0;
 
-	rc |= sf_buf_printf(out, err, "Mail server: %s%s%s\n", p->mta[0] ? p->mta : "none found",
-		p->panel[0] ? ", with " : "", p->panel[0] ? "cPanel" : "");
+	rc |= sf_buf_printf(out, err, "Mail server: %s%s%s\n",
+		p->mta != SF_MTA_NONE ? sf_mta_id(p->mta) : "none found", p->cpanel ? ", with " : "",
+		p->cpanel ? "cPanel" : "");
 	rc |= sf_buf_printf(out, err, "  Login (AUTH) only after TLS: %s",
 		yes_no(p->auth_requires_tls.value, "yes", "no, AUTH is offered without TLS"));
 	if (p->auth_requires_tls.value == SF_TRI_UNKNOWN && p->auth_unknown_why[0]) {
@@ -297,7 +299,7 @@ sf_report_policy_text(const struct sf_policy *p, const struct sf_log_scan *scan,
 	if (p->nfindings > 0)
 		rc |= sf_buf_addstr(out, "\nFindings\n", err);
 	for (i = 0; i < p->nfindings; i++) {
-		rc |= sf_buf_printf(out, err, "  [%s] ", p->findings[i].severity);
+		rc |= sf_buf_printf(out, err, "  [%s] ", sf_severity_id(p->findings[i].severity));
 		rc |= clean(out, p->findings[i].text, err);
 		rc |= sf_buf_addstr(out, "\n", err);
 	}

@@ -18,7 +18,7 @@ START_TEST(pasted_text_and_server_advice_order)
 
 	/* On a cPanel server: its advice names WHM's own settings. */
 	memset(&pol, 0, sizeof pol);
-	snprintf(pol.panel, sizeof pol.panel, "cpanel");
+	pol.cpanel = true;
 	cat = sf_help_get("errors/catalog.txt", &len);
 	ck_assert_int_eq(sf_explain(text, sizeof text - 1, cat, len, &r, &err), 0);
 	sf_diagnose(&in, &d);
