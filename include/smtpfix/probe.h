@@ -213,7 +213,10 @@ enum sf_auth_policy {
 	SF_AUTHP_WITHOUT_TLS,
 	SF_AUTHP_AFTER_STARTTLS_ONLY,
 	SF_AUTHP_IMPLICIT_TLS_ONLY,
-	SF_AUTHP_NOT_OFFERED
+	SF_AUTHP_NOT_OFFERED,
+	/* Listed where a program would use it (under TLS, or with no TLS on
+	 * offer) but refused when started, before any password. */
+	SF_AUTHP_LISTED_REFUSED
 };
 
 const char *sf_port_status_id(enum sf_port_status s);   /* "open", "no-greeting" ... */

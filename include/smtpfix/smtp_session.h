@@ -76,9 +76,10 @@ struct sf_session_config {
 	const char *mail_from;
 	const char *rcpt_to;
 	bool rcpt_test;                  /* MAIL FROM + RCPT TO without login */
-	/* On a connection that stays in plain text and lists AUTH: start it
-	 * (LOGIN, else PLAIN) and cancel at the first challenge with "*", to
-	 * see whether the login listed is really taken. No password is sent. */
+	/* On a connection with no login to try that lists AUTH (in the EHLO
+	 * reply in force: under TLS once it is on): start it (LOGIN, else
+	 * PLAIN) and cancel at the first challenge with "*", to see whether
+	 * the login listed is really taken. No password is sent. */
 	bool auth_check;
 	struct sf_transcript *transcript; /* may be NULL */
 	/* The password's forms, taken out of everything the server says
@@ -117,6 +118,7 @@ struct sf_session_result {
 	struct sf_exchange auth_check;
 	char auth_check_mech[SF_AUTH_MECH_MAX];
 	bool auth_check_refused;
+	bool auth_check_under_tls; /* the check ran under TLS */
 	struct sf_ehlo caps;     /* from EHLO before TLS (valid if ehlo.replied 2xx) */
 	struct sf_ehlo caps_tls; /* from EHLO under TLS */
 	bool caps_valid, caps_tls_valid;

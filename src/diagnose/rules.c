@@ -32,6 +32,7 @@ say(struct sf_diag_finding *f, enum sf_cause cause, enum sf_severity severity, d
 const char *const sf_diag_text_keys[] = {
 	"auth-requires-tls", "auth-requires-tls-rcpt", "wrong-credentials", "login-refused-other",
 	"refused-after-login", "greeting-refused", "never-greets", "no-login-anywhere",
+	"login-refused-when-started",
 	"starttls-stripped", "server-tls-broken", "drops-after-tls", "starttls-refused", "open-relay", "certificate",
 	"unreachable-filtered", "unreachable-refused", "dns-failure", "no-starttls",
 	"relay-without-login", "policy-not-rebuilt", "log-plaintext", "no-words", NULL
@@ -170,9 +171,23 @@ plain_auth_refusal(const struct sf_probe_result *p, int port)
 	size_t i;
 
 	for (i = 0; p != NULL && i < p->ntargets; i++)
-		if (p->targets[i].port == port && p->targets[i].smtp.auth_check_refused)
+		if (p->targets[i].port == port && p->targets[i].smtp.auth_check_refused &&
+			!p->targets[i].smtp.auth_check_under_tls)
 			return &p->targets[i];
 	return NULL;
+}
+
+/* Listed under TLS on this port, but refused when started. */
+static bool
+tls_auth_refused(const struct sf_probe_result *p, int port)
+{
+	size_t i;
+
+	for (i = 0; p != NULL && i < p->ntargets; i++)
+		if (p->targets[i].port == port && p->targets[i].smtp.auth_check_refused &&
+			p->targets[i].smtp.auth_check_under_tls)
+			return true;
+	return false;
 }
 
 /* A target that shows login offered only after TLS: plain EHLO without
@@ -188,7 +203,7 @@ auth_after_tls_target(const struct sf_probe_result *p)
 
 		if (s->caps_valid && s->caps_tls_valid &&
 			(s->caps.nauth == 0 || plain_auth_refusal(p, p->targets[i].port) != NULL) &&
-			s->caps_tls.nauth > 0 &&
+			s->caps_tls.nauth > 0 && !tls_auth_refused(p, p->targets[i].port) &&
 			(best == NULL || port_rank(p->targets[i].port) < port_rank(best->port)))
 			best = &p->targets[i];
 	}
@@ -424,6 +439,14 @@ rule_never_greets(const struct sf_diag_input *in, struct sf_diag_finding *f)
 	return true;
 }
 
+/* The password-free check was refused where a program would log in:
+ * under TLS, or on a connection with no TLS on offer. */
+static bool
+refused_where_used(const struct sf_session_result *s)
+{
+	return s->auth_check_refused && (s->auth_check_under_tls || !s->starttls_offered);
+}
+
 /* The server lists no login on any port, before or after TLS. */
 static bool
 rule_no_login_anywhere(const struct sf_diag_input *in, struct sf_diag_finding *f)
@@ -433,6 +456,10 @@ rule_no_login_anywhere(const struct sf_diag_input *in, struct sf_diag_finding *f
 
 	if (p == NULL || !p->analysed)
 		return false;
+	/* Listed but refused when started: rule_login_refused_when_started. */
+	for (i = 0; i < p->ntargets; i++)
+		if (refused_where_used(&p->targets[i].smtp))
+			return false;
 	for (i = 0; i < p->npolicies; i++) {
 		if (p->policies[i].status != SF_PORT_OPEN)
 			continue;
@@ -445,6 +472,61 @@ rule_no_login_anywhere(const struct sf_diag_input *in, struct sf_diag_finding *f
 		return false;
 	say_key(f, SF_CAUSE_AUTH_NOT_OFFERED, SF_SEV_PROBLEM, 0.8, "no-login-anywhere", NULL);
 	return true;
+}
+
+static bool
+login_taken_somewhere(const struct sf_probe_result *p)
+{
+	size_t i;
+
+	for (i = 0; p->analysed && i < p->npolicies; i++)
+		if (p->policies[i].auth == SF_AUTHP_WITHOUT_TLS ||
+			p->policies[i].auth == SF_AUTHP_AFTER_STARTTLS_ONLY ||
+			p->policies[i].auth == SF_AUTHP_IMPLICIT_TLS_ONLY)
+			return true;
+	return false;
+}
+
+/* A login listed where a program would use it (under TLS, or on a
+ * connection that has no TLS) but refused as soon as it is started,
+ * before any password: found by the password-free check. The reply says
+ * why (a backend down, logins switched off, a block); the fix is the
+ * server's. A refusal before TLS where TLS is on offer is the founding
+ * case's, and rule_auth_requires_tls speaks for it. */
+static bool
+rule_login_refused_when_started(const struct sf_diag_input *in, struct sf_diag_finding *f)
+{
+	static const enum sf_cause causes[] = { SF_CAUSE_AUTH_BACKEND_FAILURE,
+		SF_CAUSE_BASIC_AUTH_DISABLED, SF_CAUSE_ACCOUNT_SUSPENDED, SF_CAUSE_IP_BLOCKED,
+		SF_CAUSE_RATE_LIMITED, SF_CAUSE_AUTH_MECHANISM_MISMATCH };
+	const struct sf_probe_result *p = in->probe;
+	char line[SF_DIAG_TEXT_MAX], means[SF_DIAG_TEXT_MAX], words[SF_DIAG_TEXT_MAX], port[16];
+	size_t i;
+
+	for (i = 0; p != NULL && i < p->ntargets; i++) {
+		const struct sf_target_result *t = &p->targets[i];
+		const struct sf_session_result *s = &t->smtp;
+		enum sf_cause cause;
+
+		if (!refused_where_used(s))
+			continue;
+		cause = classify_reply(in, &s->auth_check.reply, causes, sizeof causes / sizeof causes[0],
+			SF_CAUSE_AUTH_NOT_OFFERED, means, sizeof means);
+		reply_line(&s->auth_check.reply, line, sizeof line);
+		snprintf(port, sizeof port, "%d", t->port);
+		{
+			const char *facts[] = { "port", port, "means", means_or_words(means, words, sizeof words),
+				NULL };
+
+			/* A problem when no other port takes a login either. */
+			say_key(f, cause, login_taken_somewhere(p) ? SF_SEV_WARNING : SF_SEV_PROBLEM, 0.8,
+				"login-refused-when-started", facts);
+		}
+		evidence(f, "port %d%s: EHLO lists AUTH, but \"AUTH %s\" is refused before any password: %.300s",
+			t->port, s->auth_check_under_tls ? " (under TLS)" : "", s->auth_check_mech, line);
+		return true;
+	}
+	return false;
 }
 
 /* STARTTLS removed from the server's offer on the way: the telltale
@@ -784,6 +866,7 @@ static const struct {
 	{ "starttls-stripped", rule_starttls_stripped },
 	{ "greeting-refused", rule_greeting_refused },
 	{ "never-greets", rule_never_greets },
+	{ "login-refused-when-started", rule_login_refused_when_started },
 	{ "no-login-anywhere", rule_no_login_anywhere },
 	{ "no-starttls", rule_no_starttls },
 	{ "relay-without-login", rule_relay_without_login },

@@ -51,6 +51,9 @@ const struct sf_lab_scenario sf_lab_scenarios[] = {
 	{ "provider-refusals", "what big providers answer: 25 turns the connection away (421, too many "
 			       "connections), 587 refuses the login because SMTP AUTH is switched off "
 			       "for the account, 465 logs in and then greylists the mail (451)" },
+	{ "auth-backend-down", "Postfix whose login service (Dovecot's auth) is down: the login is "
+			       "listed where it should be, but every AUTH is answered 454 before any "
+			       "password is asked" },
 	{ NULL, NULL }
 };
 
@@ -405,6 +408,9 @@ command(struct sf_lab *lab, struct conn *c, char *line)
 	} else if (strcasecmp(line, "AUTH") == 0) {
 		if (auth_listed(lab, c) && !auth_offered(lab, c))
 			say(c, "538 5.7.11 Encryption required for requested authentication mechanism\r\n");
+		else if (auth_offered(lab, c) && is(lab, "auth-backend-down"))
+			say(c, "454 4.7.0 Temporary authentication failure: Connection lost to authentication "
+			       "server\r\n");
 		else if (!auth_offered(lab, c))
 			say(c, "503 AUTH command used when not advertised\r\n");
 		else if (strncasecmp(arg, "PLAIN ", 6) == 0)

@@ -104,6 +104,7 @@ static const struct {
 	{ SF_AUTHP_AFTER_STARTTLS_ONLY, "after-starttls-only", "only after STARTTLS" },
 	{ SF_AUTHP_IMPLICIT_TLS_ONLY, "implicit-tls-only", "only over SSL/TLS" },
 	{ SF_AUTHP_NOT_OFFERED, "not-offered", "NOT offered" },
+	{ SF_AUTHP_LISTED_REFUSED, "listed-refused", "listed, but REFUSED when started" },
 };
 
 /* Rows are in the enums' order; a value out of range reads as the first. */
@@ -340,7 +341,7 @@ conversation_cell(struct sf_matrix_cell *c, const struct sf_target_result *t, lo
 		return;
 	}
 	if (c->auth) {
-		if (caps == &s->caps && s->auth_check_refused) {
+		if (s->auth_check_refused && (caps == &s->caps_tls) == s->auth_check_under_tls) {
 			first_line(&s->auth_check.reply, line, sizeof line);
 			cell_say(c, SF_OUT_AUTH_REFUSED, true, src, "auth-refused", FACTS("reply", line));
 		} else if (caps->auth_offered && caps->nauth > 0)
@@ -576,7 +577,7 @@ port_policy(struct sf_port_policy *p, const struct evidence *ev)
 {
 	const struct sf_target_result *m = ev->main;
 	const struct sf_target_result *plain = NULL, *tls_conn = NULL, *unauth = NULL;
-	bool plain_auth, tls_auth;
+	bool plain_auth, tls_auth, listed_refused;
 
 	memset(p, 0, sizeof *p);
 	p->main_index = ev->main_i;
@@ -627,15 +628,22 @@ port_policy(struct sf_port_policy *p, const struct evidence *ev)
 	p->status = SF_PORT_OPEN;
 	/* Listed before TLS but refused when used counts as not offered there. */
 	plain_auth = plain != NULL && plain->smtp.caps_valid && plain->smtp.caps.nauth > 0 &&
-		!plain->smtp.auth_check_refused;
+		!(plain->smtp.auth_check_refused && !plain->smtp.auth_check_under_tls);
 	tls_auth = tls_conn != NULL && tls_conn->smtp.caps_tls_valid &&
-		tls_conn->smtp.caps_tls.nauth > 0;
+		tls_conn->smtp.caps_tls.nauth > 0 &&
+		!(tls_conn->smtp.auth_check_refused && tls_conn->smtp.auth_check_under_tls);
+	listed_refused = (tls_conn != NULL && tls_conn->smtp.auth_check_refused &&
+				 tls_conn->smtp.auth_check_under_tls) ||
+		(plain != NULL && plain->smtp.auth_check_refused && !plain->smtp.auth_check_under_tls &&
+			!plain->smtp.starttls_offered && !p->implicit_tls);
 	if (plain_auth)
 		p->auth = SF_AUTHP_WITHOUT_TLS;
 	else if (tls_auth && tls_conn->mode == SF_MODE_TLS && !p->starttls)
 		p->auth = SF_AUTHP_IMPLICIT_TLS_ONLY;
 	else if (tls_auth)
 		p->auth = SF_AUTHP_AFTER_STARTTLS_ONLY;
+	else if (listed_refused)
+		p->auth = SF_AUTHP_LISTED_REFUSED;
 	/* "Not offered" only where it is known: TLS got as far as EHLO, or
 	 * there is no TLS to get to. */
 	else if ((tls_conn != NULL && tls_conn->smtp.caps_tls_valid) ||

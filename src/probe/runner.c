@@ -166,9 +166,9 @@ start_session(struct sf_runner *r, struct target *g, bool announce)
 	c.tls = policy_for(g->spec.mode, g->t->mode);
 	c.ehlo_name = o->ehlo_name;
 	c.rcpt_test = g->spec.rcpt_test;
-	/* The plain-text follow-up shows what a program set to no encryption
-	 * meets: whether the login listed there is really taken. */
-	c.auth_check = g->spec.purpose == SF_PURPOSE_PLAIN;
+	/* Whether the login listed is really taken, without a password: on
+	 * every connection that has no login of its own to try. */
+	c.auth_check = !login;
 	c.transcript = &g->t->transcript;
 	c.redact = &r->redact;
 	if (login) {

@@ -62,6 +62,25 @@ mech_list(struct sf_json *j, const char *key, const struct sf_ehlo *caps, bool v
 	sf_json_array_end(j);
 }
 
+/* The password-free AUTH check, under the key for where it ran (null
+ * when it did not run there). */
+static void
+auth_check(struct sf_json *j, const char *key, const struct sf_session_result *s, bool under_tls)
+{
+	sf_json_key(j, key);
+	if (!s->auth_check.sent || s->auth_check_under_tls != under_tls) {
+		sf_json_null(j);
+		return;
+	}
+	sf_json_object_begin(j);
+	sf_json_kv_string(j, "mechanism", s->auth_check_mech);
+	sf_json_kv_bool(j, "refused", s->auth_check_refused);
+	sf_json_kv_int(j, "code", s->auth_check.replied ? s->auth_check.reply.code : 0);
+	sf_json_kv_string_or_null(j, "text", s->auth_check_refused ? s->auth_check.reply.text : NULL);
+	sf_json_object_end(j);
+}
+
+
 static void
 full_reply(struct sf_json *j, const char *key, const struct sf_exchange *x)
 {
@@ -205,18 +224,10 @@ target_object(struct sf_json *j, const struct sf_target_result *t, bool with_tra
 	sf_json_object_begin(j);
 	mech_list(j, "before_tls", &s->caps, s->caps_valid);
 	mech_list(j, "after_tls", &s->caps_tls, s->caps_tls_valid);
-	/* AUTH started without a password before TLS: taken, or refused. */
-	sf_json_key(j, "check_before_tls");
-	if (!s->auth_check.sent) {
-		sf_json_null(j);
-	} else {
-		sf_json_object_begin(j);
-		sf_json_kv_string(j, "mechanism", s->auth_check_mech);
-		sf_json_kv_bool(j, "refused", s->auth_check_refused);
-		sf_json_kv_int(j, "code", s->auth_check.replied ? s->auth_check.reply.code : 0);
-		sf_json_kv_string_or_null(j, "text", s->auth_check_refused ? s->auth_check.reply.text : NULL);
-		sf_json_object_end(j);
-	}
+	/* AUTH started without a password, before TLS or under it: taken, or
+	 * refused. */
+	auth_check(j, "check_before_tls", s, false);
+	auth_check(j, "check_under_tls", s, true);
 	sf_json_object_end(j);
 
 	if (t->purpose == SF_PURPOSE_LOGIN) {

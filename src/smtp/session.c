@@ -168,6 +168,19 @@ sf_session_output_done(struct sf_session *s, size_t n)
 
 static void start_login(struct sf_session *s);
 
+/* The EHLO reply that describes the connection now. */
+static const struct sf_ehlo *
+caps_in_force(const struct sf_session *s)
+{
+	return s->res.tls_active ? &s->res.caps_tls : &s->res.caps;
+}
+
+static bool
+caps_in_force_valid(const struct sf_session *s)
+{
+	return s->res.tls_active ? s->res.caps_tls_valid : s->res.caps_valid;
+}
+
 static void
 start_mail_test(struct sf_session *s)
 {
@@ -177,15 +190,18 @@ start_mail_test(struct sf_session *s)
 		start_login(s);
 		return;
 	}
-	/* A login listed before encryption: is it really taken? Servers such
-	 * as Exchange list it and then answer "538 ... STARTTLS first". */
-	if (s->cfg.auth_check && s->cfg.auth_user == NULL && !s->res.tls_active && s->res.caps_valid &&
-		s->res.caps.nauth > 0 && !s->res.auth_check.sent) {
-		const char *mech = sf_ehlo_has_auth(&s->res.caps, "LOGIN") ? "LOGIN"
-			: sf_ehlo_has_auth(&s->res.caps, "PLAIN")       ? "PLAIN"
-									: NULL;
+	/* A login listed: is it really taken? Servers such as Exchange list
+	 * it before encryption and then answer "538 ... STARTTLS first";
+	 * others list it and refuse it for everyone. */
+	if (s->cfg.auth_check && s->cfg.auth_user == NULL && caps_in_force_valid(s) &&
+		caps_in_force(s)->nauth > 0 && !s->res.auth_check.sent) {
+		const struct sf_ehlo *caps = caps_in_force(s);
+		const char *mech = sf_ehlo_has_auth(caps, "LOGIN") ? "LOGIN"
+			: sf_ehlo_has_auth(caps, "PLAIN")       ? "PLAIN"
+								: NULL;
 
 		if (mech != NULL) {
+			s->res.auth_check_under_tls = s->res.tls_active;
 			snprintf(s->res.auth_check_mech, sizeof s->res.auth_check_mech, "%s", mech);
 			send_cmd(s, SF_STEP_AUTH_CHECK, "AUTH %s", mech);
 			return;

@@ -122,6 +122,19 @@ probe --transcript
 expect "$(cell 587 none true) == \"works\" and ([.targets[] | select(.purpose == \"plain\" and .port == 587)][0].auth.check_before_tls.refused == false)"
 expect "[.targets[] | select(.purpose == \"plain\" and .port == 587)][0].transcript | map(.text) | index(\"*\") != null"
 
+# A login listed where it belongs but refused as soon as it is started
+# (the login service behind the server is down): found without a
+# password, named for what the reply says, and never "works".
+start auth-backend-down
+probe
+expect "[.targets[] | select(.purpose == \"main\" and .port == 587)][0].auth.check_under_tls == {mechanism: \"LOGIN\", refused: true, code: 454, text: \"4.7.0 Temporary authentication failure: Connection lost to authentication server\"}"
+expect "$(cell 587 starttls true) == \"auth-refused\" and $(cell 465 tls true) == \"auth-refused\""
+expect ".diagnosis.findings[0].cause == \"auth-backend-failure\" and (.diagnosis.findings[0].evidence[0] | test(\"under TLS.*refused before any password: 454\"))"
+expect ".healthy == false and ([.diagnosis.findings[].cause] | index(\"auth-not-offered\")) == null"
+printf 'practice-2026\n' | probe --user demo@lab.smtpfix.test --password-stdin
+expect ".targets[.login_target].login.outcome == \"refused\" and .diagnosis.findings[0].cause == \"auth-backend-failure\""
+expect "([.diagnosis.findings[].cause] | index(\"wrong-credentials\")) == null and .recommended.port == 587"
+
 start provider-refusals
 printf 'practice-2026\n' | probe --user demo@lab.smtpfix.test --password-stdin
 expect ".targets[.login_target].port == 587 and .targets[.login_target].login.outcome == \"refused\""

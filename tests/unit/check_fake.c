@@ -189,6 +189,8 @@ START_TEST(escape_sequences_never_reach_the_summary)
 	static const struct fs_step script[] = {
 		{ FS_SEND, "220 \x1b]0;owned\x07\x1b[2J\x1b]52;c;ZWNobyBoaQ==\x07 fake\r\n", 0, 0 },
 		{ FS_EXPECT, NULL, 0, 0 }, { FS_SEND, "250-fake \x1b[31mred\r\n250 AUTH PLAIN\r\n", 0, 0 },
+		{ FS_EXPECT, NULL, 0, 0 }, { FS_SEND, "334 \r\n", 0, 0 },
+		{ FS_EXPECT, NULL, 0, 0 }, { FS_SEND, "501 cancelled\r\n", 0, 0 },
 		{ FS_EXPECT, NULL, 0, 0 }, { FS_SEND, "250 ok\r\n", 0, 0 }, { FS_EXPECT, NULL, 0, 0 },
 		{ FS_SEND, "550 no \x1b[5mrelay\r\n", 0, 0 }, { FS_EXPECT, NULL, 0, 0 },
 		{ FS_SEND, "250 ok\r\n", 0, 0 }, { FS_EXPECT, NULL, 0, 0 }, { FS_SEND, "221 bye\r\n", 0, 0 },
@@ -251,6 +253,8 @@ START_TEST(open_relay_is_a_problem_and_data_is_never_sent)
 {
 	static const struct fs_step script[] = {
 		GREET_EHLO("250-fake\r\n250 AUTH PLAIN LOGIN\r\n"), { FS_EXPECT, NULL, 0, 0 },
+		{ FS_SEND, "334 VXNlcm5hbWU6\r\n", 0, 0 }, { FS_EXPECT, NULL, 0, 0 },
+		{ FS_SEND, "501 cancelled\r\n", 0, 0 }, { FS_EXPECT, NULL, 0, 0 },
 		{ FS_SEND, "250 ok\r\n", 0, 0 }, { FS_EXPECT, NULL, 0, 0 },
 		{ FS_SEND, "250 accepted\r\n", 0, 0 }, { FS_DRAIN, NULL, 0, 1500 },
 		{ FS_END, NULL, 0, 0 }

@@ -23,13 +23,16 @@ enum starttls { ST_OK, ST_NOT_OFFERED, ST_REFUSED, ST_N };
 enum tls_end { TE_OK, TE_SERVER_FAILS, TE_N };
 enum login { LG_NONE, LG_OK, LG_WRONG, LG_DISABLED, LG_N };
 enum after_login { AL_OK, AL_GREYLISTED, AL_STALL, AL_N };
+/* AUTH under TLS: not listed, listed and taken, listed but refused when
+ * started (found by the password-free check when no login is given). */
+enum tls_auth { TA_NONE, TA_LISTED, TA_LISTED_REFUSED, TA_N };
 
 struct state {
 	enum plain_auth plain_auth;
 	enum starttls starttls;
 	enum tls_end tls;
 	enum sf_cert_verdict cert;
-	bool auth_after_tls;
+	enum tls_auth tls_auth;
 	bool relay; /* mail without login accepted */
 	enum login login;
 	enum after_login after;
@@ -98,7 +101,7 @@ secure_part(struct sf_target_result *t, const struct state *s)
 	t->smtp.tls_active = true;
 	reply(&t->smtp.ehlo_tls, 250, "mx.example.com");
 	t->smtp.caps_tls_valid = true;
-	caps_auth(&t->smtp.caps_tls, s->auth_after_tls);
+	caps_auth(&t->smtp.caps_tls, s->tls_auth != TA_NONE);
 }
 
 /* MAIL and RCPT without login on a connection. */
@@ -127,6 +130,16 @@ build(struct sf_probe_result *r, const struct state *s)
 	if (s->starttls == ST_OK) {
 		reply(&m->smtp.starttls, 220, "go ahead");
 		secure_part(m, s);
+		if (m->smtp.tls_active && s->tls_auth != TA_NONE) {
+			m->smtp.auth_check.sent = m->smtp.auth_check_under_tls = true;
+			snprintf(m->smtp.auth_check_mech, sizeof m->smtp.auth_check_mech, "LOGIN");
+			if (s->tls_auth == TA_LISTED_REFUSED) {
+				reply(&m->smtp.auth_check, 503, "5.7.0 authentication not enabled");
+				m->smtp.auth_check_refused = true;
+			} else {
+				reply(&m->smtp.auth_check, 501, "cancelled");
+			}
+		}
 		if (m->smtp.tls_active)
 			unauth_mail(m, s);
 	} else if (s->starttls == ST_REFUSED) {
@@ -151,7 +164,7 @@ build(struct sf_probe_result *r, const struct state *s)
 	unauth_mail(p, s);
 	/* The login test, on STARTTLS when it got that far. */
 	r->login_index = -1;
-	if (s->login == LG_NONE || s->starttls != ST_OK || s->tls != TE_OK || !s->auth_after_tls)
+	if (s->login == LG_NONE || s->starttls != ST_OK || s->tls != TE_OK || s->tls_auth != TA_LISTED)
 		return;
 	l = target(r, SF_PURPOSE_LOGIN, SF_MODE_STARTTLS);
 	plain_part(l, s);
@@ -201,9 +214,9 @@ cell(const struct sf_probe_result *r, enum sf_security sec, bool auth)
 static void
 describe(const struct state *s, char *out, size_t outsz)
 {
-	snprintf(out, outsz, "plain-auth %d, starttls %d, tls %d, cert %d, auth-after-tls %d, relay %d, "
+	snprintf(out, outsz, "plain-auth %d, starttls %d, tls %d, cert %d, tls-auth %d, relay %d, "
 			     "login %d, after-login %d",
-		s->plain_auth, s->starttls, s->tls, s->cert, s->auth_after_tls, s->relay, s->login,
+		s->plain_auth, s->starttls, s->tls, s->cert, s->tls_auth, s->relay, s->login,
 		s->after);
 }
 
@@ -250,7 +263,7 @@ check_state(const struct state *s, size_t *checked)
 		if (k->security == SF_SEC_NONE)
 			ck_assert_msg(s->plain_auth == PA_LISTED, "%s: None+login works without a login taken", what);
 		if (k->security == SF_SEC_STARTTLS)
-			ck_assert_msg(s->starttls == ST_OK && s->tls == TE_OK && s->auth_after_tls &&
+			ck_assert_msg(s->starttls == ST_OK && s->tls == TE_OK && s->tls_auth == TA_LISTED &&
 					(s->login == LG_NONE || (s->login == LG_OK && s->after == AL_OK)),
 				"%s: STARTTLS+login works though %s", what,
 				s->login != LG_NONE ? "the login test did not pass" : "no login is listed");
@@ -268,7 +281,7 @@ check_state(const struct state *s, size_t *checked)
 	}
 
 	/* A questioned certificate still gives the setting, with the decision. */
-	if (s->starttls == ST_OK && s->tls == TE_OK && s->cert != SF_CERT_OK && s->auth_after_tls &&
+	if (s->starttls == ST_OK && s->tls == TE_OK && s->cert != SF_CERT_OK && s->tls_auth == TA_LISTED &&
 		s->login == LG_NONE) {
 		ck_assert_msg(r.recommended.found && r.recommended.cert_decision,
 			"%s: no recommendation with the certificate decision", what);
@@ -284,6 +297,11 @@ check_state(const struct state *s, size_t *checked)
 				c->outcome == SF_OUT_DEFERRED_AFTER_LOGIN,
 			"%s: recommended a setting that meets %s", what, sf_outcome_id(c->outcome));
 	}
+
+	/* A login listed under TLS but refused when started, and not taken in
+	 * plain text either: no program can log in, so never healthy. */
+	if (s->tls_auth == TA_LISTED_REFUSED && s->plain_auth != PA_LISTED)
+		ck_assert_msg(!healthy, "%s: healthy though no login is taken anywhere", what);
 
 	/* A server that relays for anyone is never healthy. */
 	if (s->relay)
@@ -302,23 +320,22 @@ START_TEST(every_state_of_a_submission_port)
 		SF_CERT_NAME_MISMATCH, SF_CERT_EXPIRED };
 	struct state s;
 	size_t checked = 0, c;
-	int a, b;
+	int b;
 
 	memset(&s, 0, sizeof s);
 	for (s.plain_auth = 0; s.plain_auth < PA_N; s.plain_auth++)
 		for (s.starttls = 0; s.starttls < ST_N; s.starttls++)
 			for (s.tls = 0; s.tls < TE_N; s.tls++)
 				for (c = 0; c < sizeof certs / sizeof certs[0]; c++)
-					for (a = 0; a < 2; a++)
+					for (s.tls_auth = 0; s.tls_auth < TA_N; s.tls_auth++)
 						for (b = 0; b < 2; b++)
 							for (s.login = 0; s.login < LG_N; s.login++)
 								for (s.after = 0; s.after < AL_N; s.after++) {
 									s.cert = certs[c];
-									s.auth_after_tls = a;
 									s.relay = b;
 									check_state(&s, &checked);
 								}
-	ck_assert_uint_eq(checked, (size_t)PA_N * ST_N * TE_N * 4 * 2 * 2 * LG_N * AL_N);
+	ck_assert_uint_eq(checked, (size_t)PA_N * ST_N * TE_N * 4 * TA_N * 2 * LG_N * AL_N);
 }
 END_TEST
 
