@@ -93,6 +93,11 @@ bool sf_diag_policy_applies(const struct sf_policy *pol, const struct sf_probe_r
  * healthy only when the probe found the server serving mail programs
  * well AND no finding is a problem. *why (may be NULL) gets the first
  * reason otherwise. */
+/* The setting to use, as the diagnosis words it (its why names what to
+ * change after a refused login); the probe's own when d has none. */
+const struct sf_recommendation *sf_diag_settings(const struct sf_diagnosis *d,
+	const struct sf_probe_result *p);
+
 bool sf_diag_healthy(const struct sf_diagnosis *d, const struct sf_probe_result *p, char *why,
 	size_t whysz);
 

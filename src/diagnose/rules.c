@@ -1005,6 +1005,45 @@ server_advice(struct sf_diagnosis *d, const char *cause, bool weakens)
 		advice_block(text, len, "any", cause, true, d, weakens);
 }
 
+/* After a refused login the recommendation keeps its setting; what to
+ * change is said in the words of the cause found (an app password, the
+ * provider's switch, the server's login service), from help/. */
+static void
+settings_why(struct sf_diagnosis *d, const struct sf_probe_result *p)
+{
+	static const enum sf_cause login_causes[] = { SF_CAUSE_WRONG_CREDENTIALS,
+		SF_CAUSE_BASIC_AUTH_DISABLED, SF_CAUSE_APP_PASSWORD_REQUIRED, SF_CAUSE_AUTH_BACKEND_FAILURE,
+		SF_CAUSE_ACCOUNT_SUSPENDED, SF_CAUSE_IP_BLOCKED, SF_CAUSE_RATE_LIMITED,
+		SF_CAUSE_AUTH_MECHANISM_MISMATCH };
+	const struct sf_target_result *l;
+	char key[96], line[SF_DIAG_TEXT_MAX], why[sizeof d->settings.why];
+	size_t i, k;
+
+	if (p->login_index < 0 || !d->settings.found || !d->settings.as_typed)
+		return;
+	l = &p->targets[p->login_index];
+	if (l->smtp.auth_outcome != SF_AUTH_REFUSED || l->port != d->settings.port)
+		return;
+	reply_line(&l->smtp.auth.reply, line, sizeof line);
+	for (i = 0; i < d->nfindings; i++)
+		for (k = 0; k < sizeof login_causes / sizeof login_causes[0]; k++) {
+			const char *facts[] = { "reply", line, NULL };
+
+			if (d->findings[i].cause != login_causes[k])
+				continue;
+			snprintf(key, sizeof key, "why-login-refused-%s", sf_cause_id(login_causes[k]));
+			if (sf_help_fill("diagnosis/matrix.txt", key, facts, why, sizeof why) == 0)
+				snprintf(d->settings.why, sizeof d->settings.why, "%s", why);
+			return;
+		}
+}
+
+const struct sf_recommendation *
+sf_diag_settings(const struct sf_diagnosis *d, const struct sf_probe_result *p)
+{
+	return d != NULL && d->settings.found ? &d->settings : &p->recommended;
+}
+
 void
 sf_diagnose(const struct sf_diag_input *given, struct sf_diagnosis *d)
 {
@@ -1037,8 +1076,10 @@ sf_diagnose(const struct sf_diag_input *given, struct sf_diagnosis *d)
 		}
 		d->findings[d->nfindings++] = f;
 	}
-	if (in->probe != NULL)
+	if (in->probe != NULL) {
 		d->settings = in->probe->recommended;
+		settings_why(d, in->probe);
+	}
 	d->kind = server_kind(in);
 	/* Server-side advice for this kind of server, from help/: the safe
 	 * options first; those that weaken security last. */

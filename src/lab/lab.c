@@ -54,8 +54,46 @@ const struct sf_lab_scenario sf_lab_scenarios[] = {
 	{ "auth-backend-down", "Postfix whose login service (Dovecot's auth) is down: the login is "
 			       "listed where it should be, but every AUTH is answered 454 before any "
 			       "password is asked" },
+	{ "gmail-like", "answers as Google's submission server does: mail before STARTTLS is refused "
+			"(530 5.7.0), and a login with the account's own password is refused because "
+			"the account needs an app password (534 5.7.9)" },
+	{ "microsoft365-like", "answers as Microsoft 365 does: mail without login is refused (530 "
+			       "5.7.57), and every login is refused because SMTP AUTH is disabled for "
+			       "the organisation (535 5.7.139)" },
 	{ NULL, NULL }
 };
+
+/* Scenarios that imitate a provider: its greeting, what it answers to
+ * mail offered before TLS or without login, and to any login. */
+static const struct persona {
+	const char *scenario;
+	const char *greeting;
+	const char *plain_mail; /* the answer to MAIL FROM before TLS, or NULL */
+	const char *unauth_mail; /* the answer to MAIL FROM without login, or NULL */
+	const char *login;       /* the answer to every login */
+} personas[] = {
+	{ "gmail-like", "220 smtp.gmail.com ESMTP a1sm4242207wrb.12 - gsmtp\r\n",
+		"530 5.7.0 Must issue a STARTTLS command first. a1sm4242207wrb.12 - gsmtp\r\n", NULL,
+		"534-5.7.9 Application-specific password required. For more information, go to\r\n"
+		"534 5.7.9  https://support.google.com/mail/?p=InvalidSecondFactor a1sm4242207wrb.12 - gsmtp\r\n" },
+	{ "microsoft365-like",
+		"220 AM0PR01CA0042.outlook.office365.com Microsoft ESMTP MAIL Service ready at Tue, 1 Dec "
+		"2026 07:00:00 +0000\r\n",
+		NULL, "530 5.7.57 Client not authenticated to send mail. [AM0PR01CA0042.eurprd01.prod.outlook.com]\r\n",
+		"535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the "
+		"Tenant. Visit https://aka.ms/smtp_auth_disabled for more information.\r\n" },
+};
+
+static const struct persona *
+persona_of(const char *scenario)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof personas / sizeof personas[0]; i++)
+		if (strcmp(personas[i].scenario, scenario) == 0)
+			return &personas[i];
+	return NULL;
+}
 
 /* What a hostile server may send to take over a terminal: a window title,
  * a screen clear, an OSC 52 clipboard write, a colour change. */
@@ -90,6 +128,7 @@ struct sf_lab {
 	/* echo-password: the last password a client sent, repeated to the
 	 * next ones (a server that learnt it on one connection). */
 	char heard[SF_LAB_LINE_MAX];
+	const struct persona *persona; /* a provider imitated, or NULL */
 	struct conn conns[SF_LAB_MAX_CONN];
 	size_t nconns;
 };
@@ -195,6 +234,10 @@ static void
 auth_result(struct sf_lab *lab, struct conn *c, bool ok)
 {
 	c->auth_login_step = 0;
+	if (lab->persona != NULL) {
+		say(c, lab->persona->login);
+		return;
+	}
 	if (is(lab, "provider-refusals") && c->role == ROLE_SUBMISSION) {
 		/* The account may not use SMTP AUTH at all, whatever the password. */
 		say(c, "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled "
@@ -427,7 +470,12 @@ command(struct sf_lab *lab, struct conn *c, char *line)
 	} else if (strcasecmp(line, "MAIL") == 0) {
 		if (is(lab, "mail-stage-failures"))
 			return mail_stage_failure(c, false);
-		say(c, "250 OK\r\n");
+		if (lab->persona != NULL && lab->persona->plain_mail != NULL && c->tls == NULL)
+			say(c, lab->persona->plain_mail);
+		else if (lab->persona != NULL && lab->persona->unauth_mail != NULL && !c->authed)
+			say(c, lab->persona->unauth_mail);
+		else
+			say(c, "250 OK\r\n");
 	} else if (strcasecmp(line, "RCPT") == 0) {
 		if (is(lab, "mail-stage-failures"))
 			return mail_stage_failure(c, true);
@@ -574,6 +622,10 @@ accept_on(struct sf_lab *lab, enum role r)
 		say(c, greeting);
 		return;
 	}
+	if (lab->persona != NULL) {
+		say(c, lab->persona->greeting);
+		return;
+	}
 	if (is(lab, "cpanel-default")) {
 		/* The greeting a cPanel server's Exim gives, its own notice
 		 * included: mail programs and smtpfix see it first. */
@@ -677,6 +729,7 @@ sf_lab_start(const struct sf_lab_options *o, struct sf_lab **out, struct sf_erro
 	if (lab == NULL)
 		return sf_error_set(err, SF_E_NOMEM, "out of memory");
 	lab->scenario = sf_lab_scenarios[i].name;
+	lab->persona = persona_of(lab->scenario);
 	for (r = 0; r < NROLES; r++)
 		lab->listen_fd[r] = -1;
 	if (make_certs(lab, err) < 0) {

@@ -321,7 +321,7 @@ matrix_array(struct sf_json *j, const struct sf_probe_result *res)
 static void
 host_objects(struct sf_json *j, const struct sf_probe_result *res, const struct sf_diagnosis *diag)
 {
-	const struct sf_recommendation *r = &res->recommended;
+	const struct sf_recommendation *r = sf_diag_settings(diag, res);
 	char why[SF_DIAG_TEXT_MAX];
 	bool healthy = sf_diag_healthy(diag, res, why, sizeof why);
 	size_t i;

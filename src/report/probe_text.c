@@ -408,9 +408,9 @@ cert_name_notes(struct writer *w, const struct sf_probe_result *res)
 }
 
 static void
-advice_section(struct writer *w, const struct sf_probe_result *res)
+advice_section(struct writer *w, const struct sf_probe_result *res, const struct sf_diagnosis *diag)
 {
-	const struct sf_recommendation *r = &res->recommended;
+	const struct sf_recommendation *r = sf_diag_settings(diag, res);
 	size_t i;
 
 	w_printf(w, "\n");
@@ -611,7 +611,7 @@ sf_report_probe_text(const struct sf_probe_result *res, const struct sf_diagnosi
 	}
 	diagnosis_section(&w, diag);
 	if (res->analysed)
-		advice_section(&w, res);
+		advice_section(&w, res, diag);
 	healthy = sf_diag_healthy(diag, res, why, sizeof why);
 	if (!res->analysed && shown > 0)
 		w_printf(&w, "\n");

@@ -202,7 +202,7 @@ cell_for(const struct sf_probe_result *res, int port, enum sf_security sec)
 static void
 print_current(struct sf_ui_session *s, const struct sf_wizard *w)
 {
-	const struct sf_recommendation *r = &s->res.recommended;
+	const struct sf_recommendation *r = sf_diag_settings(&s->diag, &s->res);
 	const struct sf_matrix_cell *c;
 	enum sf_security sec;
 	int port, security;
@@ -244,7 +244,7 @@ print_current(struct sf_ui_session *s, const struct sf_wizard *w)
 void
 sf_ui_print_summary(struct sf_ui_session *s, const struct sf_wizard *w, bool report_follows)
 {
-	const struct sf_recommendation *r = &s->res.recommended;
+	const struct sf_recommendation *r = sf_diag_settings(&s->diag, &s->res);
 	const struct sf_diag_finding *f = NULL;
 	const struct sf_matrix_cell *now = NULL;
 	int port, security;
@@ -462,7 +462,7 @@ step_value(const char *text, char *out, size_t outsz)
 void
 sf_ui_prepare_fix(struct sf_ui_session *s, struct sf_wizard *w)
 {
-	const struct sf_recommendation *r = &s->res.recommended;
+	const struct sf_recommendation *r = sf_diag_settings(&s->diag, &s->res);
 	struct sf_guide_values v;
 	struct sf_error err;
 	char path[128];

@@ -134,6 +134,23 @@ expect ".healthy == false and ([.diagnosis.findings[].cause] | index(\"auth-not-
 printf 'practice-2026\n' | probe --user demo@lab.smtpfix.test --password-stdin
 expect ".targets[.login_target].login.outcome == \"refused\" and .diagnosis.findings[0].cause == \"auth-backend-failure\""
 expect "([.diagnosis.findings[].cause] | index(\"wrong-credentials\")) == null and .recommended.port == 587"
+expect ".recommended.why | test(\"login service must be repaired\")"
+
+# Providers imitated: what each answers, through the same recognizer as a
+# pasted message; the setting is kept and its why says what to change.
+start gmail-like
+probe
+expect ".diagnosis.server_kind == \"google\" and $(cell 587 none false) == \"rejected\" and $(cell 587 starttls true) == \"works\""
+expect ".diagnosis.findings[0].cause == \"auth-requires-tls\" and .recommended.port == 587 and .recommended.security == \"starttls\""
+printf 'practice-2026\n' | probe --user demo@lab.smtpfix.test --password-stdin
+expect ".diagnosis.findings[0].cause == \"app-password-required\" and .healthy == false"
+expect ".recommended.port == 587 and .recommended.security == \"starttls\" and (.recommended.why | test(\"create an app password\"))"
+expect "[.diagnosis.server_options[].text] | any(test(\"App passwords\"))"
+start microsoft365-like
+printf 'practice-2026\n' | probe --user demo@lab.smtpfix.test --password-stdin
+expect ".diagnosis.server_kind == \"microsoft365\" and .diagnosis.findings[0].cause == \"basic-auth-disabled\""
+expect ".recommended.port == 587 and (.recommended.why | test(\"turn SMTP AUTH on\")) and ([.diagnosis.findings[].cause] | index(\"wrong-credentials\")) == null"
+expect "[.diagnosis.server_options[].text] | any(test(\"Authenticated SMTP\"))"
 
 start provider-refusals
 printf 'practice-2026\n' | probe --user demo@lab.smtpfix.test --password-stdin

@@ -278,6 +278,10 @@ check_state(const struct state *s, size_t *checked)
 		ck_assert_msg(strstr(r.recommended.why, "refused") != NULL, "%s: why: %s", what,
 			r.recommended.why);
 		ck_assert_msg(!healthy, "%s: healthy after a refused login", what);
+		/* ... and what to change, in the words of the cause found. */
+		ck_assert_msg(strstr(sf_diag_settings(d, &r)->why,
+				      s->login == LG_DISABLED ? "SMTP AUTH on" : "re-type the password") != NULL,
+			"%s: why does not say what to change: %s", what, sf_diag_settings(d, &r)->why);
 	}
 
 	/* A questioned certificate still gives the setting, with the decision. */
