@@ -25,8 +25,13 @@ print_text(const struct sf_explain_result *r)
 	size_t i;
 
 	if (r->ncauses == 0) {
-		printf("Not recognized. %s%s%s\n", r->family[0] ? "It looks like a problem of the \"" : "",
-			r->family, r->family[0] ? "\" kind; smtpfix probe will show what the server does." : "");
+		size_t len;
+		const char *next = sf_help_get("explain/unrecognized.txt", &len);
+
+		printf("Not recognized.%s%s%s\n", r->family[0] ? " It looks like a problem of the \"" : "",
+			r->family, r->family[0] ? "\" kind." : "");
+		if (next != NULL)
+			printf("%.*s", (int)len, next);
 		return;
 	}
 	sf_buf_init(&b, 64 * 1024);
@@ -105,6 +110,16 @@ print_json(const struct sf_explain_result *r)
 		sf_json_string(&j, r->warnings[i]);
 	sf_json_array_end(&j);
 	sf_json_kv_string_or_null(&j, "closest_family", r->ncauses == 0 && r->family[0] ? r->family : NULL);
+	{
+		/* Nothing recognized: what to do next, from help/. */
+		size_t len;
+		const char *next = r->ncauses == 0 ? sf_help_get("explain/unrecognized.txt", &len) : NULL;
+		char words[1024];
+
+		if (next != NULL)
+			snprintf(words, sizeof words, "%.*s", (int)len, next);
+		sf_json_kv_string_or_null(&j, "next", next != NULL ? words : NULL);
+	}
 	sf_json_object_end(&j);
 	if (sf_json_finish(&j, &err) == 0)
 		printf("%s\n", b.data);

@@ -63,9 +63,13 @@ fi
 
 # explain and guide.
 "$bin" explain "550 SMTP AUTH is required for message submission on port 587" >"$tmp/out"; rc=$?
-[ "$rc" -eq 0 ] && grep -q "auth-requires-tls" "$tmp/out" && passed=$((passed + 1)) || { echo "FAIL [explain]" >&2; failed=$((failed + 1)); }
+[ "$rc" -eq 0 ] && grep -q "\[auth-requires-tls\]" "$tmp/out" && passed=$((passed + 1)) || { echo "FAIL [explain]" >&2; failed=$((failed + 1)); }
 printf 'nothing to see here' | "$bin" explain --json >"$tmp/out"; rc=$?
-[ "$rc" -eq 1 ] && jq -e '.causes == []' "$tmp/out" >/dev/null && passed=$((passed + 1)) || { echo "FAIL [explain unrecognized]" >&2; failed=$((failed + 1)); }
+[ "$rc" -eq 1 ] && jq -e '.causes == [] and (.next | test("whole message") and test("smtpfix probe"))' "$tmp/out" >/dev/null && passed=$((passed + 1)) || { echo "FAIL [explain unrecognized]" >&2; failed=$((failed + 1)); }
+# Not recognized: no cause is invented, and the text says what to do next.
+printf 'nothing to see here' | "$bin" explain >"$tmp/out"; rc=$?
+[ "$rc" -eq 1 ] && grep -q "^Not recognized" "$tmp/out" && grep -q "whole message" "$tmp/out" &&
+	passed=$((passed + 1)) || { echo "FAIL [explain unrecognized, text]" >&2; failed=$((failed + 1)); }
 status 2 "explain without text" -- explain ""
 "$bin" guide --client thunderbird --host mail.example.com --security tls >"$tmp/out"; rc=$?
 [ "$rc" -eq 0 ] && grep -q 'Step 4 of 7: Under "Security and Authentication", set "Connection security:" to' "$tmp/out" &&
