@@ -143,6 +143,7 @@ check-servers: $(BIN)
 # gathered blind and is never tuned for: its floor only catches a loss.
 check-corpus: $(BIN)
 	$(Q)tests/corpus/run.sh $(abspath $(BIN))
+	$(Q)SMTPFIX_CORPUS=tests/corpus/errors3.tsv tests/corpus/run.sh $(abspath $(BIN))
 	$(Q)SMTPFIX_CORPUS=tests/corpus/errors2.tsv SMTPFIX_CORPUS_MIN=62 SMTPFIX_CORPUS_WRONG_MAX=4 \
 		tests/corpus/run.sh $(abspath $(BIN))
 
