@@ -30,8 +30,31 @@ enum sf_cert_verdict {
 	SF_CERT_HANDSHAKE_FAILED
 };
 
+/* Why a handshake failed, by class (OpenSMTPD's habit): rules decide on
+ * the class; the words in handshake_error are for people. */
+#define SF_TLS_FAILURE_LIST(X) \
+	X(NONE, "none") \
+	X(NOT_TLS, "not-tls")                     /* the peer answered in plain text */ \
+	X(SERVER_ERROR, "server-error")           /* the server broke off: internal error */ \
+	X(NO_COMMON_VERSION, "no-common-version") /* no TLS version both accept */ \
+	X(NO_COMMON_CIPHER, "no-common-cipher")   /* no cipher or parameters in common */ \
+	X(CLOSED, "closed")                       /* closed or reset during the handshake */ \
+	X(TIMEOUT, "timeout") \
+	X(LOCAL, "local")                         /* smtpfix could not set TLS up */ \
+	X(OTHER, "other")
+
+enum sf_tls_failure {
+#define SF_TLS_FAILURE_ENUM(name, id) SF_TLS_FAIL_##name,
+	SF_TLS_FAILURE_LIST(SF_TLS_FAILURE_ENUM)
+#undef SF_TLS_FAILURE_ENUM
+	SF_TLS_FAIL_COUNT
+};
+
+const char *sf_tls_failure_id(enum sf_tls_failure f); /* "not-tls", "server-error" ... */
+
 struct sf_tls_info {
 	bool handshake_ok;
+	enum sf_tls_failure failure;           /* when it failed */
 	char handshake_error[SF_TLS_TEXT_MAX]; /* OpenSSL's reason, when it failed */
 	char version[32];                      /* "TLSv1.3" */
 	char cipher[128];

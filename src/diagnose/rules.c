@@ -573,10 +573,10 @@ rule_server_tls_broken(const struct sf_diag_input *in, struct sf_diag_finding *f
 			continue;
 		/* smtpfix's own SSL/TLS try on a plain-text port says nothing
 		 * about the server's TLS: it did not answer in TLS at all. */
-		if (!t->tls.handshake_ok && strstr(t->tls.handshake_error, "did not answer in TLS") != NULL)
+		if (!t->tls.handshake_ok && t->tls.failure == SF_TLS_FAIL_NOT_TLS)
 			continue;
 		tried++;
-		if (!t->tls.handshake_ok && strstr(t->tls.handshake_error, "internal error") != NULL) {
+		if (!t->tls.handshake_ok && t->tls.failure == SF_TLS_FAIL_SERVER_ERROR) {
 			broken++;
 			evidence(f, "port %d: %.300s", t->port, t->tls.handshake_error);
 		}

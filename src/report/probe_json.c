@@ -115,6 +115,7 @@ tls_object(struct sf_json *j, const struct sf_target_result *t)
 	sf_json_kv_string(j, "verify", sf_cert_verdict_id(i->verdict));
 	sf_json_kv_string(j, "verify_detail", i->verify_detail);
 	sf_json_kv_string_or_null(j, "error", i->handshake_ok ? NULL : i->handshake_error);
+	sf_json_kv_string_or_null(j, "failure", i->handshake_ok ? NULL : sf_tls_failure_id(i->failure));
 	sf_json_kv_string_or_null(j, "subject", c ? i->subject : NULL);
 	sf_json_key(j, "san");
 	if (c) {

@@ -316,38 +316,61 @@ judge(const struct verify_log *log, const char *host, struct sf_tls_info *info)
 
 /* The handshake failures people meet most, in words; OpenSSL's own reason
  * is kept in brackets for those who search for it. */
-static void
+const char *
+sf_tls_failure_id(enum sf_tls_failure f)
+{
+#define SF_TLS_FAILURE_ID(name, id) id,
+	static const char *const ids[] = { SF_TLS_FAILURE_LIST(SF_TLS_FAILURE_ID) };
+#undef SF_TLS_FAILURE_ID
+
+	return (size_t)f < SF_TLS_FAIL_COUNT ? ids[f] : "other";
+}
+
+static enum sf_tls_failure
 explain_reason(const char *reason, char *out, size_t outsz)
 {
 	static const struct {
 		const char *openssl;
-		const char *words;
+		enum sf_tls_failure failure;
+		const char *words; /* NULL: OpenSSL's reason is clear enough */
 	} known[] = {
-		{ "wrong version number",
+		{ "wrong version number", SF_TLS_FAIL_NOT_TLS,
 			"the server did not answer in TLS: this port may expect plain text or STARTTLS, not SSL/TLS" },
-		{ "packet length too long",
+		{ "packet length too long", SF_TLS_FAIL_NOT_TLS,
 			"the server did not answer in TLS: this port may expect plain text or STARTTLS, not SSL/TLS" },
-		{ "unsupported protocol", "the server only offers TLS versions this computer refuses" },
-		{ "tlsv1 alert protocol version", "the server refused every TLS version smtpfix offered" },
-		{ "sslv3 alert handshake failure",
+		{ "unsupported protocol", SF_TLS_FAIL_NO_COMMON_VERSION,
+			"the server only offers TLS versions this computer refuses" },
+		{ "tlsv1 alert protocol version", SF_TLS_FAIL_NO_COMMON_VERSION,
+			"the server refused every TLS version smtpfix offered" },
+		{ "no protocols available", SF_TLS_FAIL_NO_COMMON_VERSION,
+			"no TLS version is both allowed here and offered" },
+		{ "sslv3 alert handshake failure", SF_TLS_FAIL_NO_COMMON_CIPHER,
 			"the server and smtpfix share no cipher or TLS version" },
-		{ "no protocols available", "no TLS version is both allowed here and offered" },
+		{ "no shared cipher", SF_TLS_FAIL_NO_COMMON_CIPHER, NULL },
+		{ "dh key too small", SF_TLS_FAIL_NO_COMMON_CIPHER, NULL },
+		{ "tlsv1 alert internal error", SF_TLS_FAIL_SERVER_ERROR, NULL },
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof known / sizeof known[0]; i++) {
-		if (strcmp(reason, known[i].openssl) == 0) {
+		if (strcmp(reason, known[i].openssl) != 0)
+			continue;
+		if (known[i].words != NULL)
 			snprintf(out, outsz, "%s (OpenSSL: %s)", known[i].words, reason);
-			return;
-		}
+		else
+			snprintf(out, outsz, "%s", reason);
+		return known[i].failure;
 	}
 	snprintf(out, outsz, "%s", reason);
+	return SF_TLS_FAIL_OTHER;
 }
 
 static int
-handshake_failed(struct sf_tls_info *info, struct sf_error *err, const char *why)
+handshake_failed(struct sf_tls_info *info, struct sf_error *err, enum sf_tls_failure failure,
+	const char *why)
 {
 	info->handshake_ok = false;
+	info->failure = failure;
 	info->verdict = SF_CERT_HANDSHAKE_FAILED;
 	snprintf(info->handshake_error, sizeof info->handshake_error, "%s", why);
 	snprintf(info->verify_detail, sizeof info->verify_detail, "%s", why);
@@ -395,13 +418,13 @@ sf_tls_start(int fd, const struct sf_tls_config *cfg, struct sf_tls **out,
 	t->ctx = make_ctx(cfg, err);
 	if (t->ctx == NULL) {
 		OPENSSL_free(t);
-		handshake_failed(info, NULL, err != NULL ? err->message : "cannot set up TLS");
+		handshake_failed(info, NULL, SF_TLS_FAIL_LOCAL, err != NULL ? err->message : "cannot set up TLS");
 		return -1;
 	}
 	t->ssl = SSL_new(t->ctx);
 	if (t->ssl == NULL || SSL_set_fd(t->ssl, fd) != 1) {
 		sf_tls_close(t);
-		return handshake_failed(info, err, "cannot set up the TLS session");
+		return handshake_failed(info, err, SF_TLS_FAIL_LOCAL, "cannot set up the TLS session");
 	}
 	SSL_set_ex_data(t->ssl, verify_log_index, &t->vlog);
 	param = SSL_get0_param(t->ssl);
@@ -426,6 +449,7 @@ int
 sf_tls_handshake_step(struct sf_tls *t, short *want, struct sf_tls_info *info, struct sf_error *err)
 {
 	char why[SF_TLS_TEXT_MAX];
+	enum sf_tls_failure failure = SF_TLS_FAIL_CLOSED;
 	X509 *cert;
 	int rc, e;
 
@@ -448,9 +472,9 @@ sf_tls_handshake_step(struct sf_tls *t, short *want, struct sf_tls_info *info, s
 			char reason[200];
 
 			openssl_reason(reason, sizeof reason, "unknown TLS error");
-			explain_reason(reason, why, sizeof why);
+			failure = explain_reason(reason, why, sizeof why);
 		}
-		return handshake_failed(info, err, why);
+		return handshake_failed(info, err, failure, why);
 	}
 	info->handshake_ok = true;
 	snprintf(info->version, sizeof info->version, "%s", SSL_get_version(t->ssl));
@@ -471,7 +495,7 @@ sf_tls_handshake_step(struct sf_tls *t, short *want, struct sf_tls_info *info, s
 void
 sf_tls_handshake_timeout(struct sf_tls_info *info, struct sf_error *err)
 {
-	handshake_failed(info, NULL, "the server did not finish the handshake in time");
+	handshake_failed(info, NULL, SF_TLS_FAIL_TIMEOUT, "the server did not finish the handshake in time");
 	sf_error_set(err, SF_E_TIMEOUT, "TLS handshake failed: the server did not finish it in time");
 }
 

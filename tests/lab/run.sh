@@ -43,6 +43,8 @@ expect "$(cell 587 none true) == \"auth-not-offered\" and $(cell 587 starttls tr
 expect "[.matrix[] | select(.port == 587 and .security == \"none\" and .auth == false)][0].message | test(\"SMTP AUTH is required for message submission on port 587\")"
 expect "$(cell 25 none false) == \"rejected\" and $(cell 465 tls true) == \"works\" and $(cell 587 tls true) == \"tls-handshake-fails\""
 expect ".targets[.login_target].login.outcome == \"ok\" and .recommended.port == 587 and .recommended.security == \"starttls\""
+# SSL/TLS tried on 587, which speaks plain text first: classed, not searched for in words.
+expect "[.targets[] | select(.port == 587 and .purpose == \"tls\")][0].tls.failure == \"not-tls\""
 expect ".diagnosis.findings[0].cause == \"auth-requires-tls\""
 printf 'wrong\n' | probe --user demo@lab.smtpfix.test --password-stdin
 expect ".targets[.login_target].login.outcome == \"refused\" and ([.diagnosis.findings[].cause] | index(\"wrong-credentials\")) != null"

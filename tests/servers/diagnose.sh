@@ -396,6 +396,8 @@ if start opensmtpd opensmtpd_start "$os"; then
 		expect '.healthy == false and .problem != null'
 		expect 'finding("server-tls-unavailable") | .severity == "problem" and (.evidence | any(test("internal error")))' \
 			"every TLS handshake fails on the server's side (alert 80, internal error)"
+		expect '[.targets[].tls.failure | select(. != null)] | index("server-error") != null' \
+			"the handshake failures are classed as the server's own error, not searched for in words"
 		expect '(causes | index("auth-not-offered")) == null' \
 			"no EHLO after TLS was ever seen, so nothing says login is not offered; the cause is the server's TLS"
 		expect '[works[] | select(.security == "starttls" or .security == "tls")] == [] and (works | length) == 0'

@@ -87,6 +87,7 @@ secure_part(struct sf_target_result *t, const struct state *s)
 	if (s->tls == TE_SERVER_FAILS) {
 		snprintf(t->tls.handshake_error, sizeof t->tls.handshake_error,
 			"tlsv1 alert internal error");
+		t->tls.failure = SF_TLS_FAIL_SERVER_ERROR;
 		t->tls.verdict = SF_CERT_HANDSHAKE_FAILED;
 		t->smtp.fail_code = SF_E_TLS;
 		t->smtp.fail_step = SF_STEP_TLS_HANDSHAKE;
