@@ -23,12 +23,15 @@ void sf_buf_free(struct sf_buf *b);
 void sf_buf_wipe(struct sf_buf *b);
 void sf_buf_reset(struct sf_buf *b);
 
-/* Append; on overflow nothing is appended and SF_E_TOO_LONG is returned. */
-int sf_buf_add(struct sf_buf *b, const void *data, size_t len, struct sf_error *err);
-int sf_buf_addstr(struct sf_buf *b, const char *s, struct sf_error *err);
-int sf_buf_printf(struct sf_buf *b, struct sf_error *err, const char *fmt, ...)
+/* Append; on overflow nothing is appended and SF_E_TOO_LONG is returned.
+ * The result must be looked at: text silently cut short is how a report
+ * loses its end. */
+#define SF_MUST_CHECK __attribute__((warn_unused_result))
+SF_MUST_CHECK int sf_buf_add(struct sf_buf *b, const void *data, size_t len, struct sf_error *err);
+SF_MUST_CHECK int sf_buf_addstr(struct sf_buf *b, const char *s, struct sf_error *err);
+SF_MUST_CHECK int sf_buf_printf(struct sf_buf *b, struct sf_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-int sf_buf_vprintf(struct sf_buf *b, struct sf_error *err, const char *fmt, va_list ap)
+SF_MUST_CHECK int sf_buf_vprintf(struct sf_buf *b, struct sf_error *err, const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
 /* Drop the first n bytes. */
 void sf_buf_consume(struct sf_buf *b, size_t n);
@@ -39,7 +42,6 @@ void sf_buf_consume_wipe(struct sf_buf *b, size_t n);
 void sf_memwipe(void *p, size_t n);
 
 /* strdup that returns NULL on NULL input. */
-char *sf_strdup(const char *s);
 char *sf_strndup(const char *s, size_t n);
 
 #endif

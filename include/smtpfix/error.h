@@ -42,8 +42,6 @@ struct sf_error {
 int sf_error_set(struct sf_error *err, enum sf_errcode code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-void sf_error_clear(struct sf_error *err);
-
 /* Stable short name of a code: "refused", "timeout", ... */
 const char *sf_errcode_name(enum sf_errcode code);
 

@@ -150,7 +150,6 @@ int sf_exim_parse_text(const char *text, size_t len, const char *root, const cha
 void sf_exim_model_from_bp(const char *out, struct sf_exim_model *m);
 /* The AUTH-before-TLS verdict from a model. */
 void sf_exim_verdict(const struct sf_exim_model *m, const char *source, struct sf_setting *s);
-const char *sf_tri_json(enum sf_tri t); /* "true", "false", "null" */
 
 /* A note; the same note twice is kept once. */
 void sf_policy_note(struct sf_policy *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -345,7 +345,6 @@ bool sf_runner_busy(const struct sf_runner *r);
 void sf_runner_cancel(struct sf_runner *r);
 /* Loop until every target is done or the cancel flag is set. */
 void sf_runner_run(struct sf_runner *r);
-size_t sf_runner_count(const struct sf_runner *r);
 const struct sf_target_result *sf_runner_result(const struct sf_runner *r, size_t i);
 /* Move the results out (the caller frees them with sf_probe_result_free). */
 void sf_runner_take(struct sf_runner *r, struct sf_target_result **targets, size_t *n);

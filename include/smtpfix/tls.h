@@ -80,11 +80,6 @@ struct sf_tls;
 /* Check that a CA file exists and holds at least one certificate. */
 int sf_tls_check_ca_file(const char *path, struct sf_error *err);
 
-/* Run a client handshake on the connected non-blocking socket fd, finished
- * by deadline. Fills *info in every case. On success *out is the session. */
-int sf_tls_connect(int fd, const struct sf_tls_config *cfg, int64_t deadline,
-	struct sf_tls **out, struct sf_tls_info *info, struct sf_error *err);
-
 /* The handshake in steps, for a poll loop. start sets up the session on
  * the connected non-blocking socket; step returns 1 when the handshake is
  * done (info filled), 0 when it must wait for *want (POLLIN or POLLOUT),

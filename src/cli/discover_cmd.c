@@ -74,7 +74,8 @@ sf_cli_discover(int argc, char **argv)
 		sf_json_init(&j, &out, 2);
 		sf_report_discovery_json(&j, &d);
 		rc = sf_json_finish(&j, &err);
-		sf_buf_addstr(&out, "\n", &err);
+		if (rc == 0)
+			rc = sf_buf_addstr(&out, "\n", &err);
 	} else {
 		if (d.domain_typed[0] != '\0')
 			sf_cli_print_idn(stdout, d.domain_typed, d.domain);

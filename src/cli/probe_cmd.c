@@ -306,7 +306,8 @@ append_guide(const struct probe_args *a, const struct sf_probe_result *res, stru
 		: r->security == SF_SEC_STARTTLS ? SF_GUIDE_STARTTLS : SF_GUIDE_NONE;
 	v.auth = r->auth;
 	v.user = r->username;
-	sf_buf_addstr(out, "\n", err);
+	if (sf_buf_addstr(out, "\n", err) < 0)
+		return -1;
 	return sf_guide_render(text, len, &v, out, err);
 }
 

@@ -133,12 +133,6 @@ sf_buf_consume(struct sf_buf *b, size_t n)
 }
 
 char *
-sf_strdup(const char *s)
-{
-	return s ? sf_strndup(s, strlen(s)) : NULL;
-}
-
-char *
 sf_strndup(const char *s, size_t n)
 {
 	char *d;

@@ -17,15 +17,6 @@ sf_error_set(struct sf_error *err, enum sf_errcode code, const char *fmt, ...)
 	return -1;
 }
 
-void
-sf_error_clear(struct sf_error *err)
-{
-	if (err == NULL)
-		return;
-	err->code = SF_OK;
-	err->message[0] = '\0';
-}
-
 const char *
 sf_errcode_name(enum sf_errcode code)
 {

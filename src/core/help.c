@@ -1,29 +1,25 @@
 #include "smtpfix/help.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *override_dir;
-
-/* Override files read so far (a few dozen at most; kept for the run). */
+/* Override files read so far (a few dozen at most; kept for the run, so
+ * a text handed out stays valid). The probe thread and the front end
+ * both read help, hence the lock. */
 struct loaded {
 	char path[256];
 	struct sf_buf text;
 };
 static struct loaded loaded[64];
 static size_t nloaded;
-
-void
-sf_help_set_dir(const char *dir)
-{
-	override_dir = dir;
-}
+static pthread_mutex_t loaded_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *
-from_override(const char *path, size_t *len)
+from_override_locked(const char *path, size_t *len)
 {
-	const char *dir = override_dir ? override_dir : getenv("SMTPFIX_HELP_DIR");
+	const char *dir = getenv("SMTPFIX_HELP_DIR");
 	char full[1024], chunk[8192];
 	struct sf_buf b;
 	struct sf_error err;
@@ -49,12 +45,25 @@ from_override(const char *path, size_t *len)
 		if (sf_buf_add(&b, chunk, n, &err) < 0)
 			break;
 	fclose(f);
-	if (b.data == NULL)
-		sf_buf_add(&b, "", 0, &err);
+	if (b.data == NULL && sf_buf_add(&b, "", 0, &err) < 0) {
+		sf_buf_free(&b);
+		return NULL; /* out of memory: the built-in copy is used */
+	}
 	snprintf(loaded[nloaded].path, sizeof loaded[nloaded].path, "%s", path);
 	loaded[nloaded].text = b;
 	*len = b.len;
 	return loaded[nloaded++].text.data;
+}
+
+static const char *
+from_override(const char *path, size_t *len)
+{
+	const char *text;
+
+	pthread_mutex_lock(&loaded_lock);
+	text = from_override_locked(path, len);
+	pthread_mutex_unlock(&loaded_lock);
+	return text;
 }
 
 const char *
@@ -73,18 +82,6 @@ sf_help_get(const char *path, size_t *len)
 	}
 	*len = 0;
 	return NULL;
-}
-
-size_t
-sf_help_list(const char *folder, const char **paths, size_t max)
-{
-	const struct sf_help_file *f;
-	size_t n = 0, fl = strlen(folder);
-
-	for (f = sf_help_files; f->path != NULL && n < max; f++)
-		if (strncmp(f->path, folder, fl) == 0)
-			paths[n++] = f->path;
-	return n;
 }
 
 /* One "KEY: text" line of a help file, with {name} filled from facts. */

@@ -224,12 +224,12 @@ wrapped(struct render_ctx *c, const char *first, const char *text, size_t indent
 				;
 			take = cut > 0 ? cut : width;
 		}
-		if (head)
-			sf_buf_printf(c->out, c->err, "%-*s", (int)indent, first);
-		else
-			sf_buf_printf(c->out, c->err, "%*s", (int)indent, "");
-		sf_buf_add(c->out, t, take, c->err);
-		sf_buf_add(c->out, "\n", 1, c->err);
+		if ((head ? sf_buf_printf(c->out, c->err, "%-*s", (int)indent, first)
+			  : sf_buf_printf(c->out, c->err, "%*s", (int)indent, "")) < 0 ||
+			sf_buf_add(c->out, t, take, c->err) < 0 || sf_buf_add(c->out, "\n", 1, c->err) < 0) {
+			c->failed = true;
+			return;
+		}
 		head = false;
 		t += take;
 		len -= take;
@@ -276,7 +276,8 @@ render_line(void *p, const char *line)
 			v++;
 		if (fill(c, v, filled, sizeof filled) < 0)
 			return -1;
-		sf_buf_addstr(c->out, "\n", c->err);
+		if (sf_buf_addstr(c->out, "\n", c->err) < 0)
+			return -1;
 		wrapped(c, line[0] == 't' ? "Test it:" : "Note:", filled, 10);
 	}
 	return 0;
@@ -306,7 +307,8 @@ sf_guide_render(const char *text, size_t len, const struct sf_guide_values *v, s
 	snprintf(titled, sizeof titled, "Fix the outgoing server in %s: %s, port %d, %s, authentication %s.",
 		name, host, v->port, c.label, v->auth ? "on" : "off");
 	wrapped(&c, "", titled, 0);
-	sf_buf_addstr(out, "\n", err);
+	if (c.failed || sf_buf_addstr(out, "\n", err) < 0)
+		return -1;
 	if (each_line(text, len, render_line, &c) != 0)
 		return -1;
 	c.pass = 1;

@@ -466,8 +466,3 @@ sf_exim_verdict(const struct sf_exim_model *m, const char *source, struct sf_set
 		"authenticator %s offers AUTH without a TLS condition", open_one);
 }
 
-const char *
-sf_tri_json(enum sf_tri t)
-{
-	return t == SF_TRI_YES ? "true" : t == SF_TRI_NO ? "false" : "null";
-}

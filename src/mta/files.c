@@ -523,8 +523,10 @@ sf_mta_read(struct sf_policy *p, const char *root, const char *path, const char 
 	}
 	close(fd);
 	p->bytes_read += out->len;
-	if (out->data == NULL)
-		sf_buf_add(out, "", 0, &err);
+	if (out->data == NULL && sf_buf_add(out, "", 0, &err) < 0) {
+		sf_policy_unreadable(p, path, "out of memory", hides);
+		return -2;
+	}
 	for (i = 0; i < p->nfiles && strcmp(p->files[i], path) != 0; i++)
 		; /* a file included more than once is listed once */
 	if (i == p->nfiles && p->nfiles < SF_MTA_MAX_NOTES)
@@ -587,8 +589,8 @@ sf_mta_run(char *const argv[], char *const envp[], struct sf_buf *out, struct sf
 	}
 	close(pipefd[0]);
 	waitpid(pid, &status, 0);
-	if (out->data == NULL)
-		sf_buf_add(out, "", 0, NULL);
+	if (out->data == NULL && sf_buf_add(out, "", 0, err) < 0)
+		return -1;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return sf_error_set(err, SF_E_SYSTEM, "%s failed (status %d)", argv[0],
 			WIFEXITED(status) ? WEXITSTATUS(status) : -1);

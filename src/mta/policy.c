@@ -344,8 +344,8 @@ debian_read(struct sf_policy *p, const char *root, char *used, size_t usedsz)
 		}
 		rc = sf_mta_read(p, root, "/etc/exim4/exim4.conf.localmacros", "local Exim macros", &b);
 		if (rc == 0) {
-			sf_buf_add(&all, b.data, b.len, &err);
-			sf_buf_add(&all, "\n", 1, &err);
+			if (sf_buf_add(&all, b.data, b.len, &err) < 0 || sf_buf_add(&all, "\n", 1, &err) < 0)
+				exim_gap(p, "/etc/exim4/exim4.conf.localmacros is too large to read whole");
 			sf_buf_free(&b);
 		} else if (rc == -2) {
 			exim_gap(p, "/etc/exim4/exim4.conf.localmacros was not read (%.200s)",

@@ -8,7 +8,6 @@
 #include "smtpfix/help.h"
 #include "smtpfix/probe.h"
 
-#define CELLS_PER_PORT 6
 
 const char *
 sf_security_id(enum sf_security s)

@@ -645,12 +645,6 @@ sf_runner_run(struct sf_runner *r)
 	}
 }
 
-size_t
-sf_runner_count(const struct sf_runner *r)
-{
-	return r->count;
-}
-
 const struct sf_target_result *
 sf_runner_result(const struct sf_runner *r, size_t i)
 {

@@ -94,91 +94,99 @@ log_json(struct sf_json *j, const struct sf_log_scan *scan)
 	sf_json_object_end(j);
 }
 
+void
+sf_report_policy_json_members(struct sf_json *j, const struct sf_policy *p, const struct sf_log_scan *scan)
+{
+	size_t i;
+
+	sf_json_kv_string_or_null(j, "mta", p->mta != SF_MTA_NONE ? sf_mta_id(p->mta) : NULL);
+	sf_json_kv_string_or_null(j, "panel", p->cpanel ? "cpanel" : NULL);
+	sf_json_kv_string_or_null(j, "flavour",
+		p->flavour != SF_EXIM_FLAVOUR_NONE ? sf_exim_flavour_id(p->flavour) : NULL);
+	setting(j, "auth_requires_tls", &p->auth_requires_tls);
+	setting(j, "auth_requires_tls_files", &p->auth_requires_tls_files);
+	sf_json_key(j, "intent");
+	sf_json_object_begin(j);
+	tri(j, "require_secure_auth", p->intent.value);
+	sf_json_kv_string_or_null(j, "source", p->intent.source[0] ? p->intent.source : NULL);
+	sf_json_kv_string_or_null(j, "evidence", p->intent.evidence[0] ? p->intent.evidence : NULL);
+	sf_json_object_end(j);
+	tri(j, "pop_before_smtp", p->pop_before_smtp.value);
+	tri(j, "submission_587_rule", p->submission_rule.value);
+	setting(j, "dovecot_plaintext_allowed", &p->dovecot_plaintext);
+	sf_json_kv_string_or_null(j, "relay_refusal_text",
+		p->relay_refusal_text[0] ? p->relay_refusal_text : NULL);
+	sf_json_key(j, "ports");
+	sf_json_array_begin(j);
+	for (i = 0; i < p->nports; i++) {
+		sf_json_object_begin(j);
+		sf_json_kv_int(j, "port", p->ports[i].port);
+		sf_json_kv_bool(j, "implicit_tls", p->ports[i].implicit_tls);
+		sf_json_kv_string(j, "source", p->ports[i].source);
+		sf_json_object_end(j);
+	}
+	sf_json_array_end(j);
+	sf_json_key(j, "services");
+	sf_json_array_begin(j);
+	for (i = 0; i < p->nservices; i++) {
+		const struct sf_postfix_service *s = &p->services[i];
+
+		sf_json_object_begin(j);
+		sf_json_kv_string(j, "name", s->name);
+		sf_json_kv_int(j, "port", s->port);
+		sf_json_kv_bool(j, "sasl", s->sasl);
+		sf_json_kv_bool(j, "tls_auth_only", s->tls_auth_only);
+		sf_json_kv_string(j, "security_level", s->security_level);
+		sf_json_kv_bool(j, "wrappermode", s->wrappermode);
+		tri(j, "auth_requires_tls", s->auth_requires_tls);
+		sf_json_object_end(j);
+	}
+	sf_json_array_end(j);
+	log_json(j, scan);
+	sf_json_key(j, "unreadable");
+	sf_json_array_begin(j);
+	for (i = 0; i < p->nunreadable; i++) {
+		sf_json_object_begin(j);
+		sf_json_kv_string(j, "path", p->unreadable[i].path);
+		sf_json_kv_string(j, "why", p->unreadable[i].why);
+		sf_json_kv_string(j, "hides", p->unreadable[i].hides);
+		sf_json_object_end(j);
+	}
+	sf_json_array_end(j);
+	sf_json_key(j, "files");
+	sf_json_array_begin(j);
+	for (i = 0; i < p->nfiles; i++)
+		sf_json_string(j, p->files[i]);
+	sf_json_array_end(j);
+	sf_json_key(j, "notes");
+	sf_json_array_begin(j);
+	for (i = 0; i < p->nnotes; i++)
+		sf_json_string(j, p->notes[i]);
+	sf_json_array_end(j);
+	sf_json_key(j, "findings");
+	sf_json_array_begin(j);
+	for (i = 0; i < p->nfindings; i++) {
+		sf_json_object_begin(j);
+		sf_json_kv_string(j, "id", p->findings[i].id);
+		sf_json_kv_string(j, "severity", sf_severity_id(p->findings[i].severity));
+		sf_json_kv_string(j, "text", p->findings[i].text);
+		sf_json_object_end(j);
+	}
+	sf_json_array_end(j);
+}
+
 int
 sf_report_policy_json(const struct sf_policy *p, const struct sf_log_scan *scan, struct sf_buf *out,
 	struct sf_error *err)
 {
 	struct sf_json j;
-	size_t i;
 
 	sf_json_init(&j, out, 2);
 	sf_json_object_begin(&j);
-	sf_json_kv_string_or_null(&j, "mta", p->mta != SF_MTA_NONE ? sf_mta_id(p->mta) : NULL);
-	sf_json_kv_string_or_null(&j, "panel", p->cpanel ? "cpanel" : NULL);
-	sf_json_kv_string_or_null(&j, "flavour",
-		p->flavour != SF_EXIM_FLAVOUR_NONE ? sf_exim_flavour_id(p->flavour) : NULL);
-	setting(&j, "auth_requires_tls", &p->auth_requires_tls);
-	setting(&j, "auth_requires_tls_files", &p->auth_requires_tls_files);
-	sf_json_key(&j, "intent");
-	sf_json_object_begin(&j);
-	tri(&j, "require_secure_auth", p->intent.value);
-	sf_json_kv_string_or_null(&j, "source", p->intent.source[0] ? p->intent.source : NULL);
-	sf_json_kv_string_or_null(&j, "evidence", p->intent.evidence[0] ? p->intent.evidence : NULL);
+	sf_report_policy_json_members(&j, p, scan);
 	sf_json_object_end(&j);
-	tri(&j, "pop_before_smtp", p->pop_before_smtp.value);
-	tri(&j, "submission_587_rule", p->submission_rule.value);
-	setting(&j, "dovecot_plaintext_allowed", &p->dovecot_plaintext);
-	sf_json_kv_string_or_null(&j, "relay_refusal_text",
-		p->relay_refusal_text[0] ? p->relay_refusal_text : NULL);
-	sf_json_key(&j, "ports");
-	sf_json_array_begin(&j);
-	for (i = 0; i < p->nports; i++) {
-		sf_json_object_begin(&j);
-		sf_json_kv_int(&j, "port", p->ports[i].port);
-		sf_json_kv_bool(&j, "implicit_tls", p->ports[i].implicit_tls);
-		sf_json_kv_string(&j, "source", p->ports[i].source);
-		sf_json_object_end(&j);
-	}
-	sf_json_array_end(&j);
-	sf_json_key(&j, "services");
-	sf_json_array_begin(&j);
-	for (i = 0; i < p->nservices; i++) {
-		const struct sf_postfix_service *s = &p->services[i];
-
-		sf_json_object_begin(&j);
-		sf_json_kv_string(&j, "name", s->name);
-		sf_json_kv_int(&j, "port", s->port);
-		sf_json_kv_bool(&j, "sasl", s->sasl);
-		sf_json_kv_bool(&j, "tls_auth_only", s->tls_auth_only);
-		sf_json_kv_string(&j, "security_level", s->security_level);
-		sf_json_kv_bool(&j, "wrappermode", s->wrappermode);
-		tri(&j, "auth_requires_tls", s->auth_requires_tls);
-		sf_json_object_end(&j);
-	}
-	sf_json_array_end(&j);
-	log_json(&j, scan);
-	sf_json_key(&j, "unreadable");
-	sf_json_array_begin(&j);
-	for (i = 0; i < p->nunreadable; i++) {
-		sf_json_object_begin(&j);
-		sf_json_kv_string(&j, "path", p->unreadable[i].path);
-		sf_json_kv_string(&j, "why", p->unreadable[i].why);
-		sf_json_kv_string(&j, "hides", p->unreadable[i].hides);
-		sf_json_object_end(&j);
-	}
-	sf_json_array_end(&j);
-	sf_json_key(&j, "files");
-	sf_json_array_begin(&j);
-	for (i = 0; i < p->nfiles; i++)
-		sf_json_string(&j, p->files[i]);
-	sf_json_array_end(&j);
-	sf_json_key(&j, "notes");
-	sf_json_array_begin(&j);
-	for (i = 0; i < p->nnotes; i++)
-		sf_json_string(&j, p->notes[i]);
-	sf_json_array_end(&j);
-	sf_json_key(&j, "findings");
-	sf_json_array_begin(&j);
-	for (i = 0; i < p->nfindings; i++) {
-		sf_json_object_begin(&j);
-		sf_json_kv_string(&j, "id", p->findings[i].id);
-		sf_json_kv_string(&j, "severity", sf_severity_id(p->findings[i].severity));
-		sf_json_kv_string(&j, "text", p->findings[i].text);
-		sf_json_object_end(&j);
-	}
-	sf_json_array_end(&j);
-	sf_json_object_end(&j);
-	sf_buf_addstr(out, "\n", &j.err);
+	if (!j.failed && sf_buf_addstr(out, "\n", &j.err) < 0)
+		j.failed = true;
 	return sf_json_finish(&j, err);
 }
 

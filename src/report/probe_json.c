@@ -420,36 +420,44 @@ diagnosis_object(struct sf_json *j, const struct sf_diagnosis *d)
 	sf_json_object_end(j);
 }
 
+void
+sf_report_probe_json_members(struct sf_json *j, const struct sf_probe_result *res,
+	const struct sf_discovery *discovery, const struct sf_diagnosis *diag, bool with_transcript)
+{
+	size_t i;
+
+	sf_json_kv_string(j, "host", res->host);
+	sf_json_key(j, "discovery");
+	if (discovery == NULL)
+		sf_json_null(j);
+	else
+		sf_report_discovery_json(j, discovery);
+	sf_json_key(j, "resolve");
+	sf_json_object_begin(j);
+	sf_json_kv_bool(j, "ok", res->resolved);
+	sf_json_kv_string_or_null(j, "error", res->resolved ? NULL : sf_errcode_name(res->resolve_err.code));
+	sf_json_kv_string_or_null(j, "message", res->resolved ? NULL : res->resolve_err.message);
+	sf_json_object_end(j);
+	sf_json_key(j, "targets");
+	sf_json_array_begin(j);
+	for (i = 0; i < res->ntargets; i++)
+		target_object(j, &res->targets[i], with_transcript);
+	sf_json_array_end(j);
+	host_objects(j, res, diag);
+	diagnosis_object(j, diag);
+}
+
 int
 sf_report_probe_json(const struct sf_probe_result *res, const struct sf_discovery *discovery,
 	const struct sf_diagnosis *diag, bool with_transcript, struct sf_buf *out, struct sf_error *err)
 {
 	struct sf_json j;
-	size_t i;
 
 	sf_json_init(&j, out, 2);
 	sf_json_object_begin(&j);
-	sf_json_kv_string(&j, "host", res->host);
-	sf_json_key(&j, "discovery");
-	if (discovery == NULL)
-		sf_json_null(&j);
-	else
-		sf_report_discovery_json(&j, discovery);
-	sf_json_key(&j, "resolve");
-	sf_json_object_begin(&j);
-	sf_json_kv_bool(&j, "ok", res->resolved);
-	sf_json_kv_string_or_null(&j, "error", res->resolved ? NULL : sf_errcode_name(res->resolve_err.code));
-	sf_json_kv_string_or_null(&j, "message", res->resolved ? NULL : res->resolve_err.message);
+	sf_report_probe_json_members(&j, res, discovery, diag, with_transcript);
 	sf_json_object_end(&j);
-	sf_json_key(&j, "targets");
-	sf_json_array_begin(&j);
-	for (i = 0; i < res->ntargets; i++)
-		target_object(&j, &res->targets[i], with_transcript);
-	sf_json_array_end(&j);
-	host_objects(&j, res, diag);
-	diagnosis_object(&j, diag);
-	sf_json_object_end(&j);
-	if (!j.failed)
-		sf_buf_add(out, "\n", 1, &j.err);
+	if (!j.failed && sf_buf_add(out, "\n", 1, &j.err) < 0)
+		j.failed = true;
 	return sf_json_finish(&j, err);
 }

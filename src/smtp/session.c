@@ -368,9 +368,8 @@ send_message(struct sf_session *s)
 			break;
 		line_start = *m == '\n';
 	}
-	if (!line_start)
-		sf_buf_add(&s->out, "\r\n", 2, &err);
-	if (sf_buf_add(&s->out, ".\r\n", 3, &err) < 0) {
+	if ((!line_start && sf_buf_add(&s->out, "\r\n", 2, &err) < 0) ||
+		sf_buf_add(&s->out, ".\r\n", 3, &err) < 0) {
 		fail(s, err.code, "the test message is too long");
 		return;
 	}

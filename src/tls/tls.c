@@ -500,32 +500,6 @@ sf_tls_handshake_timeout(struct sf_tls_info *info, struct sf_error *err)
 }
 
 int
-sf_tls_connect(int fd, const struct sf_tls_config *cfg, int64_t deadline, struct sf_tls **out,
-	struct sf_tls_info *info, struct sf_error *err)
-{
-	struct sf_tls *t;
-	short want;
-	int rc;
-
-	if (sf_tls_start(fd, cfg, &t, info, err) < 0)
-		return -1;
-	for (;;) {
-		rc = sf_tls_handshake_step(t, &want, info, err);
-		if (rc == 1)
-			break;
-		if (rc < 0 || sf_wait_fd(fd, want, deadline, NULL) <= 0) {
-			if (rc == 0)
-				sf_tls_handshake_timeout(info, err);
-			sf_tls_close(t);
-			*out = NULL;
-			return -1;
-		}
-	}
-	*out = t;
-	return 0;
-}
-
-int
 sf_tls_hmac_md5(const void *key, size_t keylen, const void *msg, size_t msglen,
 	unsigned char out[16])
 {

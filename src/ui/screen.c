@@ -281,19 +281,18 @@ draw(struct screen *sc, const struct sf_wizard *w, const struct sf_wiz_question 
 			extra = sc->ss.guide_steps[w->fix_step];
 		else if (w->step == SF_WIZ_FIX)
 			extra = "There are no steps for this mail program; see the diagnosis.\n";
-		sf_buf_addstr(&joined, b, &err);
-		if (b[0] != '\0')
-			sf_buf_addstr(&joined, "\n", &err);
-		sf_buf_addstr(&joined, q->prompt ? q->prompt : "", &err);
-		if (q->current != NULL) {
-			sf_buf_addstr(&joined, "\nEnter keeps: ", &err);
-			sf_buf_addstr(&joined, q->current, &err);
-		}
-		if (extra[0] != '\0') {
-			sf_buf_addstr(&joined, "\n\n", &err);
-			sf_buf_addstr(&joined, extra, &err);
-		}
-		text = joined.data != NULL ? joined.data : "";
+		/* The page: body, question, the value kept, the step. A page
+		 * too long for its buffer shows what fitted, with a note. */
+		if (sf_buf_addstr(&joined, b, &err) < 0 ||
+			(b[0] != '\0' && sf_buf_addstr(&joined, "\n", &err) < 0) ||
+			sf_buf_addstr(&joined, q->prompt ? q->prompt : "", &err) < 0 ||
+			(q->current != NULL && (sf_buf_addstr(&joined, "\nEnter keeps: ", &err) < 0 ||
+						       sf_buf_addstr(&joined, q->current, &err) < 0)) ||
+			(extra[0] != '\0' && (sf_buf_addstr(&joined, "\n\n", &err) < 0 ||
+						      sf_buf_addstr(&joined, extra, &err) < 0)))
+			text = joined.data != NULL ? joined.data : "This page is too long to show; save the report to read it.";
+		else
+			text = joined.data != NULL ? joined.data : "";
 	}
 	choice_rows = (int)q->nchoices + (q->free_text ? 1 : 0);
 	bottom = rows - 2 - choice_rows;

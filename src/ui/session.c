@@ -505,30 +505,65 @@ sf_ui_prepare_fix(struct sf_ui_session *s, struct sf_wizard *w)
 	w->fix_step = 0;
 }
 
-/* The probe's JSON object gains a "server" member: the policy report of
- * smtpfix policy --json, so a ticket holds both in one file. */
-static void
-add_server_json(const struct sf_ui_session *s, struct sf_buf *json)
+/* The saved JSON report: one document from the JSON writer, the probe's
+ * members with the local server's policy report beside them ("server"),
+ * so a ticket holds both in one file. */
+static int
+report_json(const struct sf_ui_session *s, struct sf_buf *out, struct sf_error *err)
 {
-	struct sf_buf server;
-	struct sf_error err;
-	size_t end = json->len;
+	struct sf_json j;
 
-	while (end > 0 && json->data[end - 1] != '}')
-		end--;
-	if (end == 0)
-		return;
-	sf_buf_init(&server, SF_REPORT_MAX);
-	if (sf_report_policy_json(s->policy, s->log, &server, &err) == 0 && server.data != NULL) {
-		json->len = end - 1;
-		json->data[json->len] = '\0';
-		sf_buf_addstr(json, s->policy_applies ? ",\"server_is_tested\":true" : ",\"server_is_tested\":false",
-			&err);
-		sf_buf_addstr(json, ",\"server\":", &err);
-		sf_buf_add(json, server.data, server.len, &err);
-		sf_buf_addstr(json, "}\n", &err);
+	sf_json_init(&j, out, 2);
+	sf_json_object_begin(&j);
+	sf_report_probe_json_members(&j, &s->res, s->discovery, &s->diag, true);
+	if (s->policy != NULL) {
+		sf_json_kv_bool(&j, "server_is_tested", s->policy_applies);
+		sf_json_key(&j, "server");
+		sf_json_object_begin(&j);
+		sf_report_policy_json_members(&j, s->policy, s->log);
+		sf_json_object_end(&j);
 	}
-	sf_buf_free(&server);
+	sf_json_object_end(&j);
+	if (!j.failed && sf_buf_addstr(out, "\n", &j.err) < 0)
+		j.failed = true;
+	return sf_json_finish(&j, err);
+}
+
+/* The saved text report: the wizard's answers, the probe's report, the
+ * local server's, and the steps. Any part that does not fit ends it with
+ * an error, never silently short. */
+static int
+report_text(const struct sf_ui_session *s, const struct sf_wizard *w, const char *stamp,
+	struct sf_buf *text, struct sf_error *err)
+{
+	int port, security;
+
+	if (sf_buf_printf(text, err, "smtpfix report, %s\nMail program: %s\nServer: ", stamp,
+		    sf_wiz_client_id(w)) < 0 ||
+		sf_sanitize_append(text, w->server, strlen(w->server), SHOWN_MAX, err) < 0 ||
+		sf_buf_addstr(text, "\n", err) < 0)
+		return -1;
+	if (sf_wiz_current_setting(w, &port, &security) &&
+		sf_buf_printf(text, err, "Set now: port %d, security %s\n", port,
+			security_label(security == 2 ? SF_SEC_TLS : security == 1 ? SF_SEC_STARTTLS : SF_SEC_NONE)) < 0)
+		return -1;
+	if (sf_buf_addstr(text, "\n", err) < 0)
+		return -1;
+	if (s->have_res) {
+		if (sf_report_probe_text(&s->res, &s->diag, true, true, text, err) < 0)
+			return -1;
+		if (s->policy != NULL &&
+			(sf_buf_addstr(text, s->policy_applies
+					? "\nThis mail server's own settings and log\n"
+					: "\nThis machine's own mail server (not the server tested, so not used in "
+					  "the diagnosis)\n", err) < 0 ||
+				sf_report_policy_text(s->policy, s->log, text, err) < 0))
+			return -1;
+	}
+	if (s->guide.len > 0 &&
+		(sf_buf_addstr(text, "\n", err) < 0 || sf_buf_add(text, s->guide.data, s->guide.len, err) < 0))
+		return -1;
+	return 0;
 }
 
 /* Creates DIR/smtpfix-report-STAMP.txt and .json, readable by the owner
@@ -578,36 +613,19 @@ sf_ui_save_report(struct sf_ui_session *s, const struct sf_wizard *w)
 	struct tm tm;
 	struct sf_buf text, json;
 	struct sf_error err;
-	int k, port, security, fds[2];
+	int k, fds[2];
 
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
 	sf_buf_init(&text, SF_REPORT_MAX);
 	sf_buf_init(&json, SF_REPORT_MAX);
-	sf_buf_printf(&text, &err, "smtpfix report, %s\nMail program: %s\nServer: ", stamp,
-		sf_wiz_client_id(w));
-	sf_sanitize_append(&text, w->server, strlen(w->server), SHOWN_MAX, &err);
-	sf_buf_addstr(&text, "\n", &err);
-	if (sf_wiz_current_setting(w, &port, &security))
-		sf_buf_printf(&text, &err, "Set now: port %d, security %s\n", port,
-			security_label(security == 2 ? SF_SEC_TLS : security == 1 ? SF_SEC_STARTTLS : SF_SEC_NONE));
-	sf_buf_addstr(&text, "\n", &err);
-	if (s->have_res) {
-		sf_report_probe_text(&s->res, &s->diag, true, true, &text, &err);
-		if (s->policy != NULL) {
-			sf_buf_addstr(&text, s->policy_applies
-					? "\nThis mail server's own settings and log\n"
-					: "\nThis machine's own mail server (not the server tested, so not used in "
-					  "the diagnosis)\n", &err);
-			sf_report_policy_text(s->policy, s->log, &text, &err);
-		}
-		sf_report_probe_json(&s->res, s->discovery, &s->diag, true, &json, &err);
-		if (s->policy != NULL)
-			add_server_json(s, &json);
-	}
-	if (s->guide.len > 0) {
-		sf_buf_addstr(&text, "\n", &err);
-		sf_buf_add(&text, s->guide.data, s->guide.len, &err);
+	if (report_text(s, w, stamp, &text, &err) < 0 || (s->have_res && report_json(s, &json, &err) < 0)) {
+		fputs("Could not write the report: ", s->out);
+		sf_ui_print_safe(s->out, err.message);
+		fputs("\n", s->out);
+		sf_buf_free(&text);
+		sf_buf_free(&json);
+		return;
 	}
 	if (open_pair(dir, stamp, path, fds) < 0) {
 		int e = errno;
