@@ -47,8 +47,7 @@ PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS_LIB) $(PKGS_UI) 2>/dev/null)
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
-CPPFLAGS += -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
-	-DSMTPFIX_DATADIR='"$(DATADIR)"'
+CPPFLAGS += -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 CFLAGS   ?=
 CFLAGS   += -std=c11 $(OPTFLAGS) $(WARNINGS) -fstack-protector-strong $(SANFLAGS) \
 	$(PKG_CFLAGS) -MMD -MP

@@ -324,8 +324,9 @@ struct sf_target_spec {
 
 /* The runner: many targets at once over one poll loop. Each target owns
  * one socket; the loop waits on all of them with the nearest deadline.
- * A caller with its own loop (the curses front end) uses fill/dispatch;
- * everyone else calls sf_runner_run. */
+ * sf_runner_run is that loop (the front ends call it through
+ * sf_probe_run, the full screen from a thread of its own); fill and
+ * dispatch are its two halves, for a caller with a loop of its own. */
 struct sf_runner;
 
 /* on_done is called as each target finishes; it may add targets. */

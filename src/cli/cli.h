@@ -29,6 +29,9 @@ extern const char *const sf_client_ids[];
 #define sf_client_ids_cli sf_client_ids
 /* Strict number parsing: whole string, within [min, max]. */
 int sf_cli_parse_int(const char *s, long min, long max, long *out);
+/* "PORT=REALPORT" (--port-map); -1 when it is not that. */
+struct sf_port_map;
+int sf_cli_parse_port_map(const char *s, struct sf_port_map *m);
 int sf_cli_parse_seconds(const char *s, double min, double max, double *out);
 
 /* The longest complaint, in bytes before escaping; more is cut. */

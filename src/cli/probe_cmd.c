@@ -103,24 +103,6 @@ struct probe_args {
 	char host_ascii[SF_HOST_MAX + 1]; /* its A-label form, probed instead */
 };
 
-static int
-parse_port_map(const char *s, struct sf_port_map *m)
-{
-	const char *eq = strchr(s, '=');
-	char left[16];
-	long p, r;
-
-	if (eq == NULL || (size_t)(eq - s) >= sizeof left)
-		return -1;
-	memcpy(left, s, (size_t)(eq - s));
-	left[eq - s] = '\0';
-	if (sf_cli_parse_int(left, 1, 65535, &p) < 0 || sf_cli_parse_int(eq + 1, 1, 65535, &r) < 0)
-		return -1;
-	m->port = (int)p;
-	m->real = (int)r;
-	return 0;
-}
-
 /* Returns -1 after printing a usage error, 1 for --help, 0 to go on. */
 static int
 parse_args(int argc, char **argv, struct probe_args *a)
@@ -171,7 +153,7 @@ parse_args(int argc, char **argv, struct probe_args *a)
 		case OPT_NO_RCPT: a->opt.rcpt_test = false; break;
 		case OPT_PORT_MAP:
 			if (a->opt.nmaps >= SF_PROBE_MAX_MAPS ||
-				parse_port_map(optarg, &a->opt.maps[a->opt.nmaps]) < 0) {
+				sf_cli_parse_port_map(optarg, &a->opt.maps[a->opt.nmaps]) < 0) {
 				sf_cli_usage_error("port map '%s' is not PORT=REALPORT (both 1-65535)", optarg);
 				return -1;
 			}

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "smtpfix/dns.h"
+#include "smtpfix/probe.h"
 #include "smtpfix/text.h"
 
 int
@@ -145,4 +146,23 @@ sf_cli_dns_server_ok(const char *s)
 	sf_cli_usage_error("--dns-server '%s' is not ADDR or ADDR:PORT (such as 192.0.2.53 or "
 			   "[2001:db8::53]:53)", s);
 	return false;
+}
+
+/* "PORT=REALPORT", read without writing into argv. */
+int
+sf_cli_parse_port_map(const char *s, struct sf_port_map *m)
+{
+	const char *eq = strchr(s, '=');
+	char left[16];
+	long p, r;
+
+	if (eq == NULL || (size_t)(eq - s) >= sizeof left)
+		return -1;
+	memcpy(left, s, (size_t)(eq - s));
+	left[eq - s] = '\0';
+	if (sf_cli_parse_int(left, 1, 65535, &p) < 0 || sf_cli_parse_int(eq + 1, 1, 65535, &r) < 0)
+		return -1;
+	m->port = (int)p;
+	m->real = (int)r;
+	return 0;
 }

@@ -117,19 +117,13 @@ sf_cli_wizard(int argc, char **argv)
 			}
 			o.prefill.role = optarg;
 			break;
-		case 'm': {
-			long p, r;
-			char *eq = strchr(optarg, '=');
-
-			if (eq == NULL || o.nmaps >= SF_PROBE_MAX_MAPS || (*eq = '\0', sf_cli_parse_int(optarg, 1, 65535, &p)) < 0 ||
-				sf_cli_parse_int(eq + 1, 1, 65535, &r) < 0) {
+		case 'm':
+			if (o.nmaps >= SF_PROBE_MAX_MAPS || sf_cli_parse_port_map(optarg, &o.maps[o.nmaps]) < 0) {
 				sf_cli_usage_error("--port-map takes PORT=REALPORT");
 				return SF_EXIT_USAGE;
 			}
-			o.maps[o.nmaps].port = (int)p;
-			o.maps[o.nmaps++].real = (int)r;
+			o.nmaps++;
 			break;
-		}
 		case 'X':
 			if (o.nhost_maps >= SF_PROBE_MAX_MAPS - 2 ||
 				sf_host_map_parse(optarg, &o.host_maps[o.nhost_maps]) < 0) {
@@ -176,6 +170,13 @@ sf_cli_wizard(int argc, char **argv)
 	 * demo's practice server is not this machine's, so only a --root
 	 * given on purpose is read there. */
 	o.read_server = o.policy_root != NULL || (!demo && o.prefill.on_mail_server);
+	/* The demo sets the ports and the CA to its practice server's: a
+	 * person's own would be silently replaced, so they are refused. */
+	if (demo && (o.nmaps > 0 || o.ca_file != NULL)) {
+		sf_cli_usage_error("--demo runs its own practice server: leave out %s",
+			o.nmaps > 0 ? "--port-map" : "--ca-file");
+		return SF_EXIT_USAGE;
+	}
 	if (demo) {
 		/* The practice server, in this process, on free ports, shown to the
 		 * person as ports 25, 465 and 587. */

@@ -68,7 +68,9 @@ plan_follow_ups(void *ctx, struct sf_runner *r, size_t index)
 		add_follow_up(r, t, &one.addrs[0], SF_MODE_PLAIN, SF_PURPOSE_PLAIN, p->o->rcpt_test);
 }
 
-static void
+/* Move the runner's results into res. False (and the results dropped)
+ * when out of memory. */
+static bool
 take_into(struct sf_runner *r, struct sf_probe_result *res)
 {
 	struct sf_target_result *more;
@@ -78,7 +80,7 @@ take_into(struct sf_runner *r, struct sf_probe_result *res)
 	sf_runner_take(r, &more, &n);
 	if (n == 0) {
 		free(more);
-		return;
+		return false;
 	}
 	all = realloc(res->targets, (res->ntargets + n) * sizeof *all);
 	if (all == NULL) {
@@ -87,12 +89,13 @@ take_into(struct sf_runner *r, struct sf_probe_result *res)
 			sf_transcript_free(&more[i].transcript);
 		}
 		free(more);
-		return;
+		return false;
 	}
 	memcpy(all + res->ntargets, more, n * sizeof *more);
 	res->targets = all;
 	res->ntargets += n;
 	free(more);
+	return true;
 }
 
 /* A name's addresses (A and AAAA only) from the DNS server the person
@@ -271,8 +274,9 @@ run_login(const struct sf_probe_options *o, struct sf_probe_result *res,
 		return;
 	sf_runner_add(r, &spec);
 	sf_runner_run(r);
-	res->login_index = (long)res->ntargets;
-	take_into(r, res);
+	/* The index is set only once the result is really there. */
+	if (take_into(r, res))
+		res->login_index = (long)res->ntargets - 1;
 	sf_runner_free(r);
 	if (cancelled(o))
 		res->cancelled = true;

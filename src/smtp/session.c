@@ -32,8 +32,8 @@ exchange_for(struct sf_session *s, enum sf_step step)
 	return NULL;
 }
 
-/* The only place the step changes (curl's single state setter), so the
- * transcript and the "closed right after" bookkeeping stay consistent. */
+/* The only place the step changes (curl's single state setter): a change
+ * of step can be traced, or checked, in this one place. */
 static void
 set_step(struct sf_session *s, enum sf_step step)
 {

@@ -60,8 +60,9 @@ void sf_ui_session_free(struct sf_ui_session *s);
 void sf_ui_print_safe(FILE *out, const char *text);
 void sf_ui_show_help(FILE *out, const char *topic);
 void sf_ui_explain(struct sf_ui_session *s, const struct sf_wizard *w);
-/* Probes the wizard's server (logging in once if a password was given,
- * then wiping it) and prints the diagnosis. Returns true when healthy.
+/* Probes the wizard's server (logging in once if a password was given)
+ * and prints the diagnosis. The password stays, locked in memory, for a
+ * re-test, and is wiped by sf_ui_session_free. Returns true when healthy.
  * s->cancel is only read: the caller clears it first. */
 bool sf_ui_run_probe(struct sf_ui_session *s, struct sf_wizard *w);
 /* The cause in one sentence, its evidence and the setting to use. */

@@ -33,7 +33,6 @@ sf_wiz_client_id(const struct sf_wizard *w)
 	return sf_client_ids[w->client];
 }
 
-/* The single place the step changes, remembering the way back. */
 static const char *const login_choices[] = {
 	"No, just look at the server", "Yes, test my user name and password", NULL
 };
@@ -92,6 +91,9 @@ set_choices(struct sf_wiz_question *q, const char *const *list)
 		q->choices[q->nchoices] = list[q->nchoices];
 }
 
+/* Forward to the next question, remembering the way back (Esc). Going
+ * back, ending, and the steps after a probe (no way back into it) set
+ * the step directly. */
 static void
 go(struct sf_wizard *w, enum sf_wiz_step next)
 {

@@ -93,6 +93,9 @@ for opt in --report-dir --ca-file --root --dns-server --client --email --host --
 	status 2 "wizard $opt missing" -- --plain --demo "$opt"
 done
 status 2 "wizard --report-dir then an option" -- --plain --demo --report-dir --plain
+# The demo sets its own ports and CA: a person's own are refused, not dropped.
+status 2 "demo with --port-map" -- --plain --demo --port-map 587=2587
+status 2 "demo with --ca-file" -- --plain --demo --ca-file /etc/hostname
 for opt in --ca-file --dns-server --client --ehlo --rcpt --user --timeout --port-map; do
 	status 2 "probe $opt empty" -- probe 127.0.0.1 "$opt" ""
 	status 2 "probe $opt missing" -- probe 127.0.0.1 "$opt"
