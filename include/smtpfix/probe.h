@@ -347,6 +347,8 @@ void sf_runner_cancel(struct sf_runner *r);
 /* Loop until every target is done or the cancel flag is set. */
 void sf_runner_run(struct sf_runner *r);
 const struct sf_target_result *sf_runner_result(const struct sf_runner *r, size_t i);
+/* The address target i connects to (already resolved: follow-ups reuse it). */
+const struct sf_addr *sf_runner_addr(const struct sf_runner *r, size_t i);
 /* Move the results out (the caller frees them with sf_probe_result_free). */
 void sf_runner_take(struct sf_runner *r, struct sf_target_result **targets, size_t *n);
 void sf_runner_free(struct sf_runner *r);

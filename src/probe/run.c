@@ -45,19 +45,15 @@ plan_follow_ups(void *ctx, struct sf_runner *r, size_t index)
 {
 	struct plan *p = ctx;
 	const struct sf_target_result *t = sf_runner_result(r, index);
-	struct sf_addr_list one;
-	struct sf_error err;
+	const struct sf_addr *addr = sf_runner_addr(r, index);
 
-	if (!p->follow_ups || t->purpose != SF_PURPOSE_MAIN || !t->connect_ok)
-		return;
-	/* The address is a literal here; resolving it is instant. */
-	if (sf_resolve(t->address, sf_now_ms() + 1000, &one, &err) < 0 || one.count == 0)
+	if (!p->follow_ups || t->purpose != SF_PURPOSE_MAIN || !t->connect_ok || addr == NULL)
 		return;
 	if (t->mode == SF_MODE_TLS) {
 		/* If implicit TLS failed, does the port speak plain SMTP? */
 		if (!t->tls.handshake_ok && t->tls.verdict == SF_CERT_HANDSHAKE_FAILED &&
 			t->smtp.fail_code != SF_E_TIMEOUT)
-			add_follow_up(r, t, &one.addrs[0], SF_MODE_PLAIN, SF_PURPOSE_PLAIN,
+			add_follow_up(r, t, addr, SF_MODE_PLAIN, SF_PURPOSE_PLAIN,
 				p->o->rcpt_test);
 		return;
 	}
@@ -65,7 +61,7 @@ plan_follow_ups(void *ctx, struct sf_runner *r, size_t index)
 	 * on under STARTTLS. (The SSL/TLS follow-up started with the main
 	 * probe: see sf_probe_run.) */
 	if (greeted(t) && (t->smtp.tls_active || t->smtp.starttls.sent))
-		add_follow_up(r, t, &one.addrs[0], SF_MODE_PLAIN, SF_PURPOSE_PLAIN, p->o->rcpt_test);
+		add_follow_up(r, t, addr, SF_MODE_PLAIN, SF_PURPOSE_PLAIN, p->o->rcpt_test);
 }
 
 /* Move the runner's results into res. False (and the results dropped)

@@ -651,6 +651,12 @@ sf_runner_result(const struct sf_runner *r, size_t i)
 	return i < r->count ? &r->results[i] : NULL;
 }
 
+const struct sf_addr *
+sf_runner_addr(const struct sf_runner *r, size_t i)
+{
+	return i < r->count ? &r->targets[i].spec.addr : NULL;
+}
+
 void
 sf_runner_take(struct sf_runner *r, struct sf_target_result **targets, size_t *n)
 {
