@@ -24,8 +24,36 @@ struct sf_guide_values {
 /* Every client id (help/clients/ID.txt), NULL-terminated. */
 extern const char *const sf_client_ids[];
 
-/* Render a client guide into out. Placeholders: {host} {port} {security}
- * {auth} {user}. Unknown placeholders are an error (SF_E_USAGE). */
+#define SF_GUIDE_MAX_PARTS 64
+#define SF_GUIDE_TEXT_MAX  (256 * 1024)
+
+/* A guide as data: its parts in order, each a span of the rendered text
+ * (wrapped to SF_GUIDE_WIDTH, ending in a line break). A test or note
+ * part begins with the blank line that sets it apart. */
+enum sf_guide_part_kind { SF_GUIDE_TITLE, SF_GUIDE_STEP, SF_GUIDE_TEST, SF_GUIDE_NOTE };
+
+struct sf_guide_part {
+	enum sf_guide_part_kind kind;
+	size_t off, len; /* in text */
+};
+
+struct sf_guide {
+	struct sf_buf text;
+	struct sf_guide_part parts[SF_GUIDE_MAX_PARTS];
+	size_t nparts;
+	int nsteps;
+};
+
+void sf_guide_init(struct sf_guide *g);
+void sf_guide_free(struct sf_guide *g);
+
+/* Build a client guide for these values. Placeholders: {host} {port}
+ * {security} {auth} {user}. Unknown placeholders are an error
+ * (SF_E_USAGE). */
+int sf_guide_build(const char *text, size_t len, const struct sf_guide_values *v,
+	struct sf_guide *g, struct sf_error *err);
+
+/* The same guide as one text, appended to out. */
 int sf_guide_render(const char *text, size_t len, const struct sf_guide_values *v,
 	struct sf_buf *out, struct sf_error *err);
 

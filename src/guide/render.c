@@ -128,11 +128,34 @@ struct render_ctx {
 	size_t len;
 	char label[128], auth[128];
 	struct sf_buf *out;
+	struct sf_guide *g; /* the parts, as they are written into out */
 	struct sf_error *err;
 	int pass;   /* 0: count the steps, 1: write them */
 	int nsteps, step;
 	bool failed;
 };
+
+/* A part of the guide starts at the end of what is written so far. */
+static void
+part_begin(struct render_ctx *c, enum sf_guide_part_kind kind)
+{
+	if (c->g->nparts >= SF_GUIDE_MAX_PARTS) {
+		c->failed = true;
+		sf_error_set(c->err, SF_E_TOO_LONG, "the guide has more than %d parts", SF_GUIDE_MAX_PARTS);
+		return;
+	}
+	c->g->parts[c->g->nparts].kind = kind;
+	c->g->parts[c->g->nparts].off = c->out->len;
+}
+
+static void
+part_end(struct render_ctx *c)
+{
+	if (c->failed)
+		return;
+	c->g->parts[c->g->nparts].len = c->out->len - c->g->parts[c->g->nparts].off;
+	c->g->nparts++;
+}
 
 enum placeholder { PH_HOST, PH_PORT, PH_SECURITY, PH_AUTH, PH_USER };
 
@@ -266,8 +289,10 @@ render_line(void *p, const char *line)
 			return -1;
 		c->step++;
 		snprintf(head, sizeof head, "Step %d of %d:", c->step, c->nsteps);
+		part_begin(c, SF_GUIDE_STEP);
 		wrapped(c, head, filled, strlen(head) + 1);
-		return 0;
+		part_end(c);
+		return c->failed ? -1 : 0;
 	}
 	if (c->pass == 1 && (strncmp(line, "test:", 5) == 0 || strncmp(line, "note:", 5) == 0)) {
 		const char *v = line + 5;
@@ -276,25 +301,32 @@ render_line(void *p, const char *line)
 			v++;
 		if (fill(c, v, filled, sizeof filled) < 0)
 			return -1;
-		if (sf_buf_addstr(c->out, "\n", c->err) < 0)
+		part_begin(c, line[0] == 't' ? SF_GUIDE_TEST : SF_GUIDE_NOTE);
+		if (!c->failed && sf_buf_addstr(c->out, "\n", c->err) < 0)
 			return -1;
 		wrapped(c, line[0] == 't' ? "Test it:" : "Note:", filled, 10);
+		part_end(c);
+		return c->failed ? -1 : 0;
 	}
 	return 0;
 }
 
 int
-sf_guide_render(const char *text, size_t len, const struct sf_guide_values *v, struct sf_buf *out,
+sf_guide_build(const char *text, size_t len, const struct sf_guide_values *v, struct sf_guide *g,
 	struct sf_error *err)
 {
 	struct render_ctx c;
 	char name[128], titled[2000], host[1100];
 
 	memset(&c, 0, sizeof c);
+	g->nparts = 0;
+	g->nsteps = 0;
+	sf_buf_reset(&g->text);
 	c.v = v;
 	c.text = text;
 	c.len = len;
-	c.out = out;
+	c.out = &g->text;
+	c.g = g;
 	c.err = err;
 	if (!lookup(text, len, "name", name, sizeof name))
 		return sf_error_set(err, SF_E_USAGE, "the guide has no name: line");
@@ -306,13 +338,45 @@ sf_guide_render(const char *text, size_t len, const struct sf_guide_values *v, s
 	safe_value(v->host, 256, host, sizeof host);
 	snprintf(titled, sizeof titled, "Fix the outgoing server in %s: %s, port %d, %s, authentication %s.",
 		name, host, v->port, c.label, v->auth ? "on" : "off");
+	part_begin(&c, SF_GUIDE_TITLE);
 	wrapped(&c, "", titled, 0);
-	if (c.failed || sf_buf_addstr(out, "\n", err) < 0)
+	if (c.failed || sf_buf_addstr(c.out, "\n", err) < 0)
 		return -1;
+	part_end(&c);
 	if (each_line(text, len, render_line, &c) != 0)
 		return -1;
 	c.pass = 1;
 	if (each_line(text, len, render_line, &c) != 0)
 		return -1;
-	return 0;
+	g->nsteps = c.nsteps;
+	return c.failed ? -1 : 0;
+}
+
+void
+sf_guide_init(struct sf_guide *g)
+{
+	memset(g, 0, sizeof *g);
+	sf_buf_init(&g->text, SF_GUIDE_TEXT_MAX);
+}
+
+void
+sf_guide_free(struct sf_guide *g)
+{
+	sf_buf_free(&g->text);
+	g->nparts = 0;
+}
+
+int
+sf_guide_render(const char *text, size_t len, const struct sf_guide_values *v, struct sf_buf *out,
+	struct sf_error *err)
+{
+	struct sf_guide g;
+	int rc;
+
+	sf_guide_init(&g);
+	rc = sf_guide_build(text, len, v, &g, err);
+	if (rc == 0 && g.text.len > 0)
+		rc = sf_buf_add(out, g.text.data, g.text.len, err);
+	sf_guide_free(&g);
+	return rc;
 }

@@ -22,7 +22,7 @@ sf_ui_session_init(struct sf_ui_session *s, const struct sf_ui_options *o, FILE 
 	memset(s, 0, sizeof *s);
 	s->o = o;
 	s->out = out;
-	sf_buf_init(&s->guide, 1 << 20);
+	sf_guide_init(&s->guide);
 }
 
 void
@@ -68,7 +68,7 @@ sf_ui_session_free(struct sf_ui_session *s)
 	if (s->have_res)
 		sf_probe_result_free(&s->res);
 	s->have_res = false;
-	sf_buf_free(&s->guide);
+	sf_guide_free(&s->guide);
 }
 
 /* The server's settings and its mail log of the last week, read once, the
@@ -466,12 +466,11 @@ sf_ui_prepare_fix(struct sf_ui_session *s, struct sf_wizard *w)
 	struct sf_guide_values v;
 	struct sf_error err;
 	char path[128];
-	const char *text, *p;
+	const char *text;
 	char host[256], user[256]; /* the renderer keeps 255 bytes of each */
 	size_t len, i;
 
 	s->nsteps = 0;
-	sf_buf_reset(&s->guide);
 	snprintf(path, sizeof path, "clients/%s.txt", sf_wiz_client_id(w));
 	text = sf_help_get(path, &len);
 	/* What the person typed goes into the steps as plain text only: no
@@ -485,15 +484,24 @@ sf_ui_prepare_fix(struct sf_ui_session *s, struct sf_wizard *w)
 		: r->security == SF_SEC_TLS ? SF_GUIDE_TLS : SF_GUIDE_NONE;
 	v.auth = true;
 	v.user = user;
-	if (text == NULL || sf_guide_render(text, len, &v, &s->guide, &err) < 0)
-		sf_buf_reset(&s->guide);
-	/* Each "Step n of m:" block is one screenful in the flow. */
-	for (p = s->guide.data ? strstr(s->guide.data, "Step ") : NULL; p != NULL && s->nsteps < SF_UI_MAX_STEPS;) {
-		const char *next = strstr(p + 5, "\nStep ");
-		const char *end = next ? next + 1 : p + strlen(p);
+	if (text == NULL || sf_guide_build(text, len, &v, &s->guide, &err) < 0) {
+		sf_guide_free(&s->guide);
+		sf_guide_init(&s->guide);
+	}
+	/* Each step is one screenful in the flow; the test and the note after
+	 * the last step stay with it. */
+	for (i = 0; i < s->guide.nparts; i++) {
+		const struct sf_guide_part *part = &s->guide.parts[i];
+		const char *t = s->guide.text.data + part->off;
 
-		snprintf(s->guide_steps[s->nsteps++], sizeof s->guide_steps[0], "%.*s", (int)(end - p), p);
-		p = next ? next + 1 : NULL;
+		if (part->kind == SF_GUIDE_STEP && s->nsteps < SF_UI_MAX_STEPS)
+			snprintf(s->guide_steps[s->nsteps++], sizeof s->guide_steps[0], "%.*s", (int)part->len, t);
+		else if (part->kind != SF_GUIDE_TITLE && s->nsteps > 0) {
+			char *last = s->guide_steps[s->nsteps - 1];
+			size_t used = strlen(last);
+
+			snprintf(last + used, sizeof s->guide_steps[0] - used, "%.*s", (int)part->len, t);
+		}
 	}
 	/* An admin also gets the server's side, safe options first; the ones
 	 * that weaken security say so. */
@@ -560,8 +568,9 @@ report_text(const struct sf_ui_session *s, const struct sf_wizard *w, const char
 				sf_report_policy_text(s->policy, s->log, text, err) < 0))
 			return -1;
 	}
-	if (s->guide.len > 0 &&
-		(sf_buf_addstr(text, "\n", err) < 0 || sf_buf_add(text, s->guide.data, s->guide.len, err) < 0))
+	if (s->guide.text.len > 0 &&
+		(sf_buf_addstr(text, "\n", err) < 0 ||
+			sf_buf_add(text, s->guide.text.data, s->guide.text.len, err) < 0))
 		return -1;
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include "smtpfix/diagnose.h"
 #include "smtpfix/dns.h"
 #include "smtpfix/explain.h"
+#include "smtpfix/guide.h"
 #include "smtpfix/mta.h"
 #include "smtpfix/mta_log.h"
 #include "smtpfix/probe.h"
@@ -37,7 +38,7 @@ struct sf_ui_session {
 	struct sf_policy *policy;
 	struct sf_log_scan *log;
 	bool policy_applies; /* they are the tested server's (sf_diag_policy_applies) */
-	struct sf_buf guide;
+	struct sf_guide guide; /* the client guide, as parts */
 	char guide_steps[SF_UI_MAX_STEPS][SF_UI_STEP_MAX];
 	size_t nsteps;
 	/* The full-screen front end watches the probe (to redraw and to read

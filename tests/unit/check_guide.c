@@ -126,6 +126,44 @@ START_TEST(values_cannot_forge_steps)
 }
 END_TEST
 
+/* The guide as data: a title, then its steps in order ("Step n of m"),
+ * then the test and the note; the parts laid end to end are exactly the
+ * rendered text, so front ends that page by step show what the text has. */
+START_TEST(guide_parts_are_the_steps_in_order)
+{
+	static const char text[] = "name: Prog\nlabel starttls: STARTTLS\nlabel tls: SSL\nlabel none: None\n"
+				   "auth on: Yes\nauth off: No\nstep: Open {host}.\nstep[tls]: Only for SSL.\n"
+				   "step: Set port {port} and {security}.\ntest: Send one.\nnote: A note.\n";
+	struct sf_guide_values v = { "mail.example.test", 587, SF_GUIDE_STARTTLS, true, "a@example.test" };
+	struct sf_guide g;
+	struct sf_buf flat;
+	struct sf_error err;
+	size_t i;
+
+	sf_guide_init(&g);
+	sf_buf_init(&flat, 1 << 16);
+	ck_assert_int_eq(sf_guide_build(text, sizeof text - 1, &v, &g, &err), 0);
+	ck_assert_int_eq(g.nsteps, 2);
+	ck_assert_uint_eq(g.nparts, 5);
+	ck_assert_int_eq(g.parts[0].kind, SF_GUIDE_TITLE);
+	ck_assert_int_eq(g.parts[1].kind, SF_GUIDE_STEP);
+	ck_assert_int_eq(g.parts[2].kind, SF_GUIDE_STEP);
+	ck_assert_int_eq(g.parts[3].kind, SF_GUIDE_TEST);
+	ck_assert_int_eq(g.parts[4].kind, SF_GUIDE_NOTE);
+	ck_assert_int_eq(strncmp(g.text.data + g.parts[2].off, "Step 2 of 2: Set port 587 and STARTTLS.", 39), 0);
+	for (i = 0; i < g.nparts; i++) {
+		ck_assert_uint_eq(g.parts[i].off, flat.len);
+		ck_assert_int_eq(sf_buf_add(&flat, g.text.data + g.parts[i].off, g.parts[i].len, &err), 0);
+	}
+	ck_assert_uint_eq(flat.len, g.text.len);
+	sf_buf_reset(&flat);
+	ck_assert_int_eq(sf_guide_render(text, sizeof text - 1, &v, &flat, &err), 0);
+	ck_assert_int_eq(memcmp(flat.data, g.text.data, g.text.len), 0);
+	sf_buf_free(&flat);
+	sf_guide_free(&g);
+}
+END_TEST
+
 Suite *
 guide_suite(void)
 {
@@ -138,6 +176,7 @@ guide_suite(void)
 	tcase_add_loop_test(tc, every_client_renders_for_587_and_465, 0, (int)n);
 	tcase_add_test(tc, mode_specific_steps_and_errors);
 	tcase_add_test(tc, values_cannot_forge_steps);
+	tcase_add_test(tc, guide_parts_are_the_steps_in_order);
 	suite_add_tcase(s, tc);
 	return s;
 }
