@@ -96,6 +96,20 @@ ask(struct plain *s, const struct sf_ui_session *ss, const struct sf_wiz_questio
 	fflush(s->out);
 }
 
+/* Line by line, the probe runs in this thread and prints as it goes. */
+struct plain_probe {
+	struct sf_ui_session *ss;
+	struct sf_wizard *w;
+};
+
+static bool
+plain_probe_run(void *ctx)
+{
+	struct plain_probe *job = ctx;
+
+	return sf_ui_run_probe(job->ss, job->w);
+}
+
 int
 sf_ui_plain_run(const struct sf_ui_options *o)
 {
@@ -111,6 +125,7 @@ sf_ui_plain_run(const struct sf_ui_options *o)
 	s.in = o->in ? o->in : stdin;
 	s.out = o->out ? o->out : stdout;
 	sf_ui_session_init(&ss, o, s.out);
+	ss.line_by_line = true;
 	sf_wiz_init(&w, &o->prefill);
 	if (o->banner != NULL)
 		fprintf(s.out, "%s\n", o->banner);
@@ -119,12 +134,9 @@ sf_ui_plain_run(const struct sf_ui_options *o)
 
 		memset(&ev, 0, sizeof ev);
 		if (w.step == SF_WIZ_PROBING) {
-			ev.kind = SF_WIZ_EV_PROBE_DONE;
-			ss.cancel = 0; /* the probe only reads it */
-			ev.ok = sf_ui_run_probe(&ss, &w);
-			sf_wiz_handle(&w, &ev);
-			if (w.step == SF_WIZ_RESULT || w.step == SF_WIZ_RETEST)
-				sf_ui_prepare_fix(&ss, &w);
+			struct plain_probe job = { &ss, &w };
+
+			sf_ui_probe_step(&ss, &w, plain_probe_run, &job);
 			continue;
 		}
 		sf_wiz_question(&w, &q);
@@ -179,20 +191,7 @@ sf_ui_plain_run(const struct sf_ui_options *o)
 			ev.kind = SF_WIZ_EV_CHOOSE;
 			ev.index = (size_t)(n - 1);
 		}
-		switch (sf_wiz_handle(&w, &ev)) {
-		case SF_WIZ_FX_EXPLAIN:
-			fputs("\n", s.out);
-			sf_ui_explain(&ss, &w);
-			break;
-		case SF_WIZ_FX_SAVE_REPORT:
-			sf_ui_save_report(&ss, &w);
-			break;
-		case SF_WIZ_FX_START_PROBE:
-		case SF_WIZ_FX_CANCEL_PROBE:
-		case SF_WIZ_FX_NONE:
-		case SF_WIZ_FX_QUIT:
-			break;
-		}
+		sf_ui_apply(&ss, &w, &ev);
 	}
 	rc = sf_ui_exit_status(&ss, &w);
 	sf_ui_session_free(&ss);

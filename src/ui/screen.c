@@ -582,6 +582,31 @@ key_to_event(struct screen *sc, const struct sf_wiz_question *q, int ch, struct 
 	}
 }
 
+/* The probe with the live screen; what it leaves in the body is the
+ * report, or the word that the test was cancelled. */
+struct screen_probe {
+	struct screen *sc;
+	struct sf_wizard *w;
+	const struct sf_wiz_question *q;
+};
+
+static bool
+screen_probe_run(void *ctx)
+{
+	struct screen_probe *job = ctx;
+	struct screen *sc = job->sc;
+	bool ok = probe_with_screen(sc, job->w, job->q);
+
+	if (atomic_load(&sc->ss.cancel)) {
+		/* A cancelled test concludes nothing: say so, not half a report. */
+		body_reset(sc);
+		fputs("The test was cancelled; nothing was concluded.\n", sc->body_file);
+	} else {
+		snprintf(sc->report, sizeof sc->report, "%s", body_text(sc));
+	}
+	return ok;
+}
+
 int
 sf_ui_screen_run(const struct sf_ui_options *o)
 {
@@ -631,20 +656,9 @@ sf_ui_screen_run(const struct sf_ui_options *o)
 			sc->input_len = 0;
 		}
 		if (w.step == SF_WIZ_PROBING) {
-			memset(&ev, 0, sizeof ev);
-			ev.kind = SF_WIZ_EV_PROBE_DONE;
-			ev.ok = probe_with_screen(sc, &w, &q);
-			if (sc->ss.cancel) {
-				/* A cancelled test concludes nothing: say so, not half a report. */
-				ev.kind = SF_WIZ_EV_CANCEL;
-				body_reset(sc);
-				fputs("The test was cancelled; nothing was concluded.\n", sc->body_file);
-			} else {
-				snprintf(sc->report, sizeof sc->report, "%s", body_text(sc));
-			}
-			sf_wiz_handle(&w, &ev);
-			if (w.step == SF_WIZ_RESULT || w.step == SF_WIZ_RETEST)
-				sf_ui_prepare_fix(&sc->ss, &w);
+			struct screen_probe job = { sc, &w, &q };
+
+			sf_ui_probe_step(&sc->ss, &w, screen_probe_run, &job);
 			continue;
 		}
 		draw(sc, &w, &q);
@@ -661,16 +675,7 @@ sf_ui_screen_run(const struct sf_ui_options *o)
 			sc->input_len = 0;
 			ev.text = "";
 		}
-		switch (sf_wiz_handle(&w, &ev)) {
-		case SF_WIZ_FX_EXPLAIN:
-			sf_ui_explain(&sc->ss, &w);
-			break;
-		case SF_WIZ_FX_SAVE_REPORT:
-			sf_ui_save_report(&sc->ss, &w);
-			break;
-		default:
-			break;
-		}
+		sf_ui_apply(&sc->ss, &w, &ev);
 		if (w.step == shown) /* the same question again (the next fix step, a refused answer) */
 			shown = SF_WIZ_DONE; /* makes the loop start it afresh */
 	}

@@ -126,6 +126,8 @@ sf_ui_explain(struct sf_ui_session *s, const struct sf_wizard *w)
 	if (cat == NULL || sf_explain(w->paste, strlen(w->paste), cat, catlen, &s->explained, NULL) < 0)
 		return;
 	s->have_explained = true;
+	if (s->line_by_line)
+		fputs("\n", s->out); /* apart from the answer typed above it */
 	if (s->explained.ncauses > 0) {
 		fprintf(s->out, "That message most likely means: ");
 		sf_ui_print_safe(s->out, s->explained.causes[0].means);
@@ -511,6 +513,45 @@ sf_ui_prepare_fix(struct sf_ui_session *s, struct sf_wizard *w)
 			 s->diag.server[i].text);
 	w->fix_steps = s->nsteps;
 	w->fix_step = 0;
+}
+
+enum sf_wiz_effect
+sf_ui_apply(struct sf_ui_session *s, struct sf_wizard *w, const struct sf_wiz_event *ev)
+{
+	enum sf_wiz_effect fx = sf_wiz_handle(w, ev);
+
+	switch (fx) {
+	case SF_WIZ_FX_EXPLAIN:
+		sf_ui_explain(s, w);
+		break;
+	case SF_WIZ_FX_SAVE_REPORT:
+		sf_ui_save_report(s, w);
+		break;
+	case SF_WIZ_FX_CANCEL_PROBE:
+		atomic_store(&s->cancel, true);
+		break;
+	case SF_WIZ_FX_START_PROBE: /* the loop's next turn is the probe step */
+	case SF_WIZ_FX_QUIT:        /* the step is now SF_WIZ_DONE */
+	case SF_WIZ_FX_NONE:
+		break;
+	}
+	return fx;
+}
+
+void
+sf_ui_probe_step(struct sf_ui_session *s, struct sf_wizard *w, bool (*run)(void *ctx), void *ctx)
+{
+	struct sf_wiz_event ev;
+
+	memset(&ev, 0, sizeof ev);
+	/* Cleared before the probe starts: the probe only reads it. */
+	atomic_store(&s->cancel, false);
+	ev.ok = run(ctx);
+	/* A cancelled test concludes nothing. */
+	ev.kind = atomic_load(&s->cancel) ? SF_WIZ_EV_CANCEL : SF_WIZ_EV_PROBE_DONE;
+	sf_wiz_handle(w, &ev);
+	if (w->step == SF_WIZ_RESULT || w->step == SF_WIZ_RETEST)
+		sf_ui_prepare_fix(s, w);
 }
 
 /* The saved JSON report: one document from the JSON writer, the probe's

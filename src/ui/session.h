@@ -49,6 +49,7 @@ struct sf_ui_session {
 	sf_progress_fn watch;
 	void *watch_ctx;
 	atomic_bool cancel;
+	bool line_by_line; /* --plain: output follows typed answers, a blank line apart */
 };
 
 void sf_ui_session_init(struct sf_ui_session *s, const struct sf_ui_options *o, FILE *out);
@@ -66,6 +67,17 @@ void sf_ui_explain(struct sf_ui_session *s, const struct sf_wizard *w);
  * re-test, and is wiped by sf_ui_session_free. Returns true when healthy.
  * s->cancel is only read: the caller clears it first. */
 bool sf_ui_run_probe(struct sf_ui_session *s, struct sf_wizard *w);
+/* The wizard's driver, one for both front ends: they turn keys into
+ * events and show things; what an event's effect asks for (explain the
+ * paste, save the report, cancel the test) is carried out here. Returns
+ * the effect, for a front end that also shows something for it. */
+enum sf_wiz_effect sf_ui_apply(struct sf_ui_session *s, struct sf_wizard *w, const struct sf_wiz_event *ev);
+/* The probe step (w->step is SF_WIZ_PROBING, after SF_WIZ_FX_START_PROBE
+ * or a wizard started with every answer given): run(ctx) runs the probe
+ * the front end's way (sf_ui_run_probe, with or without a live screen)
+ * and returns whether the server is healthy; its result goes to the
+ * wizard (a cancelled test as a cancel), and the fix steps are made. */
+void sf_ui_probe_step(struct sf_ui_session *s, struct sf_wizard *w, bool (*run)(void *ctx), void *ctx);
 /* The cause in one sentence, its evidence and the setting to use. */
 void sf_ui_print_summary(struct sf_ui_session *s, const struct sf_wizard *w, bool report_follows);
 void sf_ui_prepare_fix(struct sf_ui_session *s, struct sf_wizard *w);
