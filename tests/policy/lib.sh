@@ -3,6 +3,9 @@
 # counters, and fail / ok / expect / finish. $out is the JSON an expect
 # reads; $expect_show is the jq filter shown when one fails.
 
+# shellcheck source=../lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+
 # policy_setup NAME
 policy_setup() {
 	dir=$(mktemp -d "${TMPDIR:-/tmp}/smtpfix-$1.XXXXXX")

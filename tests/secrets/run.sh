@@ -31,10 +31,17 @@ for pad in x xx; do
 	b=$(printf '%s%s' "$pad" "$marker" | base64 -w0)
 	forms+=("${b:4:12}")
 done
-clean() { # clean FILE...: none of the forms in any of them
-	local f
+clean() { # clean FILE...: every FILE exists, and none of the forms is in any
+	local f rc
+	[ $# -gt 0 ] || { echo "  clean: no file to look in" >&2; return 1; }
+	for f in "$@"; do
+		[ -r "$f" ] || { echo "  clean: $f does not exist" >&2; return 1; }
+	done
 	for f in "${forms[@]}"; do
-		grep -qaF -- "$f" "$@" && { echo "  found '$f' in: $(grep -laF -- "$f" "$@" | tr '\n' ' ')" >&2; return 1; }
+		grep -qaF -- "$f" "$@"
+		rc=$?
+		[ "$rc" -eq 0 ] && { echo "  found '$f' in: $(grep -laF -- "$f" "$@" | tr '\n' ' ')" >&2; return 1; }
+		[ "$rc" -eq 1 ] || { echo "  clean: grep failed ($rc)" >&2; return 1; }
 	done
 	return 0
 }

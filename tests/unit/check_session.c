@@ -52,6 +52,10 @@ run(struct sf_session *s, const char *const *script)
 		case 'D':
 			ck_assert_msg(sf_session_want(s) == SF_WANT_DONE, "step %zu: not done", i);
 			break;
+		default:
+			/* A step the runner does not know is a broken test, not one
+			 * to skip: it would check nothing. */
+			ck_abort_msg("step %zu: unknown kind '%c' in \"%s\"", i, st[0], st);
 		}
 	}
 }
