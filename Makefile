@@ -78,7 +78,7 @@ UNIT_BIN  := $(BUILD)/tests/unit-tests
 HELP_FILES := $(shell find help -type f 2>/dev/null)
 
 .DEFAULT_GOAL := all
-.PHONY: all bench check check-corpus check-servers check-unit check-cli check-exim check-policy check-lab check-wizard check-secrets check-valgrind fuzz fuzz-run test deps exim lint install uninstall clean FORCE
+.PHONY: all bench check check-integration check-wizard-exim check-corpus check-servers check-unit check-cli check-exim check-policy check-lab check-wizard check-secrets check-valgrind fuzz fuzz-run test deps exim lint install uninstall clean FORCE
 
 # Objects depend on the compiler flags, so switching WERROR or SAN (or CC)
 # rebuilds instead of reusing objects built another way.
@@ -127,9 +127,19 @@ $(UNIT_BIN): $(UNIT_OBJ) $(LIB)
 	$(quiet) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJ) $(LIB) $(CHECK_LIBS) $(LDLIBS)
 
-# valgrind and AddressSanitizer cannot watch the same process: the SAN=1
-# pass has ASan and UBSan, the plain pass has memcheck.
-check: check-unit check-cli check-exim check-policy check-lab check-wizard check-secrets check-corpus check-servers $(if $(filter 1,$(SAN)),,check-valgrind)
+# make check needs nothing but this machine: the unit tests (with their
+# scripted fake servers and dnsmasq), the command line, the practice
+# server, the wizard against it, the policy reader on fixture trees and
+# the corpora. make check-integration runs the real servers unpacked from
+# Debian's packages: Exim, Postfix, Dovecot, OpenSMTPD (make deps fetches
+# them). valgrind and AddressSanitizer cannot watch the same process: the
+# SAN=1 pass has ASan and UBSan, the plain pass has memcheck.
+check: check-unit check-cli check-policy check-lab check-wizard check-corpus
+
+check-integration: check-exim check-wizard-exim check-secrets check-servers $(if $(filter 1,$(SAN)),,check-valgrind)
+
+check-wizard-exim: $(BIN)
+	$(Q)tests/wizard/exim.sh $(abspath $(BIN))
 
 # Real Postfix (with Dovecot SASL), Dovecot's submission service and
 # OpenSMTPD, each in its own namespaces on loopback: what smtpfix concludes
@@ -199,8 +209,8 @@ bench: $(BIN)
 # Everything the README's test command needs, from a fresh Debian 12.
 test:
 	$(Q)$(MAKE) --no-print-directory deps
-	$(Q)$(MAKE) --no-print-directory WERROR=1 lint check
-	$(Q)$(MAKE) --no-print-directory WERROR=1 SAN=1 check
+	$(Q)$(MAKE) --no-print-directory WERROR=1 lint check check-integration
+	$(Q)$(MAKE) --no-print-directory WERROR=1 SAN=1 check check-integration
 	$(Q)$(MAKE) --no-print-directory WERROR=1 FUZZ_SECONDS=5 fuzz
 
 deps:
