@@ -15,6 +15,7 @@ packages=(
 	time
 	valgrind
 	clang
+	clang-format
 	dnsmasq-base
 	ca-certificates
 )

@@ -111,8 +111,19 @@ for f in help/clients/*.txt; do
 	done
 done
 
+# The C sources follow .clang-format (clang-format -i FILE fixes one).
+if command -v clang-format >/dev/null; then
+	while IFS= read -r f; do
+		clang-format --dry-run --Werror "$f" >/dev/null 2>&1 ||
+			report "$f is not formatted as .clang-format says (clang-format -i $f)"
+	done < <(git ls-files 'src/*.c' 'src/*.h' 'include/*.h' 'tests/unit/*.c' 'tests/unit/*.h' \
+		'tests/support/*.c' 'tests/support/*.h' 'tests/fuzz/*.c' 2>/dev/null || find src include tests/unit tests/support tests/fuzz -name '*.[ch]')
+else
+	report "clang-format is missing (make deps installs it)"
+fi
+
 if [ "$problems" -ne 0 ]; then
 	echo "lint: $problems problem(s)" >&2
 	exit 1
 fi
-echo "lint: layering, output and unsafe-function rules hold (${#all_src[@]} files)"
+echo "lint: layering, output, unsafe-function and format rules hold (${#all_src[@]} files)"

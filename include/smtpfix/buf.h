@@ -31,8 +31,8 @@ SF_MUST_CHECK int sf_buf_add(struct sf_buf *b, const void *data, size_t len, str
 SF_MUST_CHECK int sf_buf_addstr(struct sf_buf *b, const char *s, struct sf_error *err);
 SF_MUST_CHECK int sf_buf_printf(struct sf_buf *b, struct sf_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-SF_MUST_CHECK int sf_buf_vprintf(struct sf_buf *b, struct sf_error *err, const char *fmt, va_list ap)
-	__attribute__((format(printf, 3, 0)));
+SF_MUST_CHECK int sf_buf_vprintf(struct sf_buf *b, struct sf_error *err, const char *fmt,
+	va_list ap) __attribute__((format(printf, 3, 0)));
 /* Drop the first n bytes. */
 void sf_buf_consume(struct sf_buf *b, size_t n);
 /* The same, overwriting the bytes left behind (buffers that held secrets). */

@@ -16,14 +16,13 @@
 
 #define SF_DIAG_MAX_FINDINGS 16
 #define SF_DIAG_MAX_EVIDENCE 6
-#define SF_DIAG_TEXT_MAX     480
-#define SF_DIAG_MAX_SERVER   8
-
+#define SF_DIAG_TEXT_MAX 480
+#define SF_DIAG_MAX_SERVER 8
 
 struct sf_diag_finding {
 	enum sf_cause cause;
 	enum sf_severity severity;
-	double confidence;   /* 0..1 */
+	double confidence;           /* 0..1 */
 	char text[SF_DIAG_TEXT_MAX]; /* the cause in one or two sentences */
 	char evidence[SF_DIAG_MAX_EVIDENCE][SF_DIAG_TEXT_MAX];
 	size_t nevidence;
@@ -86,8 +85,8 @@ int sf_diag_text(const char *key, const char *const *facts, char *out, size_t ou
  * configuration has (a loopback test server on another port, or a probe
  * of another host, is not it). A copy given on purpose (--root) is taken
  * as the server's: copy_given. */
-bool sf_diag_policy_applies(const struct sf_policy *pol, const struct sf_probe_result *p,
-	bool copy_given);
+bool sf_diag_policy_applies(
+	const struct sf_policy *pol, const struct sf_probe_result *p, bool copy_given);
 
 /* The one verdict every front end shows and the exit status follows:
  * healthy only when the probe found the server serving mail programs
@@ -95,10 +94,10 @@ bool sf_diag_policy_applies(const struct sf_policy *pol, const struct sf_probe_r
  * reason otherwise. */
 /* The setting to use, as the diagnosis words it (its why names what to
  * change after a refused login); the probe's own when d has none. */
-const struct sf_recommendation *sf_diag_settings(const struct sf_diagnosis *d,
-	const struct sf_probe_result *p);
+const struct sf_recommendation *sf_diag_settings(
+	const struct sf_diagnosis *d, const struct sf_probe_result *p);
 
-bool sf_diag_healthy(const struct sf_diagnosis *d, const struct sf_probe_result *p, char *why,
-	size_t whysz);
+bool sf_diag_healthy(
+	const struct sf_diagnosis *d, const struct sf_probe_result *p, char *why, size_t whysz);
 
 #endif

@@ -11,11 +11,11 @@
 #include "smtpfix/error.h"
 #include "smtpfix/net.h"
 
-#define SF_DNS_MAX_LOOKUPS    48
-#define SF_DNS_MAX_ANSWERS    8
+#define SF_DNS_MAX_LOOKUPS 48
+#define SF_DNS_MAX_ANSWERS 8
 #define SF_DNS_MAX_CANDIDATES 16
-#define SF_DNS_ANSWER_MAX     300
-#define SF_DNS_DETAIL_MAX     512
+#define SF_DNS_ANSWER_MAX 300
+#define SF_DNS_DETAIL_MAX 512
 /* Aliases (CNAME) followed in one answer before it counts as broken;
  * real chains have one or two. */
 #define SF_DNS_MAX_CNAME_CHAIN 8
@@ -50,9 +50,9 @@ struct sf_candidate {
 
 struct sf_discovery {
 	char input[SF_HOST_TYPED_MAX + 80];
-	char domain[SF_HOST_MAX + 1];      /* as DNS holds it (A-labels for an international name) */
+	char domain[SF_HOST_MAX + 1]; /* as DNS holds it (A-labels for an international name) */
 	char domain_typed[SF_HOST_TYPED_MAX + 1]; /* as typed, when that was Unicode; else "" */
-	bool input_is_address; /* the input was an email address */
+	bool input_is_address;                    /* the input was an email address */
 	struct sf_dns_lookup lookups[SF_DNS_MAX_LOOKUPS];
 	size_t nlookups;
 	struct sf_candidate candidates[SF_DNS_MAX_CANDIDATES];

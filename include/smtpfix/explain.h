@@ -20,13 +20,13 @@
 
 #include "smtpfix/error.h"
 
-#define SF_EXPLAIN_MAX_CAUSES   12
-#define SF_EXPLAIN_TEXT_MAX     (64 * 1024) /* longest paste considered */
-#define SF_EXPLAIN_FIELD_MAX    400
-#define SF_EXPLAIN_MAX_EVIDENCE 6           /* per cause, strongest first */
-#define SF_EXPLAIN_MATCH_MAX    160         /* the span an evidence rests on */
-#define SF_EXPLAIN_LAYER_MAX    16
-#define SF_EXPLAIN_ENHANCED_MAX 16          /* "5.7.139" and the like */
+#define SF_EXPLAIN_MAX_CAUSES 12
+#define SF_EXPLAIN_TEXT_MAX (64 * 1024) /* longest paste considered */
+#define SF_EXPLAIN_FIELD_MAX 400
+#define SF_EXPLAIN_MAX_EVIDENCE 6 /* per cause, strongest first */
+#define SF_EXPLAIN_MATCH_MAX 160  /* the span an evidence rests on */
+#define SF_EXPLAIN_LAYER_MAX 16
+#define SF_EXPLAIN_ENHANCED_MAX 16 /* "5.7.139" and the like */
 
 /* Every cause smtpfix knows, one list (tig's habit): the enum below and
  * the id table sf_cause_ids are made from it, so a cause named in code
@@ -70,10 +70,12 @@
 	X(OPEN_RELAY, "open-relay")
 
 enum sf_cause {
+// clang-format off
 #define SF_CAUSE_ENUM(name, id) SF_CAUSE_##name,
 	SF_CAUSE_LIST(SF_CAUSE_ENUM)
 #undef SF_CAUSE_ENUM
 	SF_CAUSE_COUNT
+	// clang-format on
 };
 
 /* The id of a cause ("auth-requires-tls"). */
@@ -93,7 +95,7 @@ struct sf_explain_evidence {
 
 struct sf_explain_cause {
 	enum sf_cause cause;
-	char title[SF_EXPLAIN_FIELD_MAX];   /* the cause in words (help/causes) */
+	char title[SF_EXPLAIN_FIELD_MAX]; /* the cause in words (help/causes) */
 	double score;
 	char entry[64];                     /* the strongest entry that gave it */
 	char matched[SF_EXPLAIN_FIELD_MAX]; /* the part of the text it rests on */
@@ -130,11 +132,12 @@ struct sf_explain_kb;
 /* Build from sources. NULL with err set when out of memory. Entries that
  * fail sf_explain_check_file are skipped, not fatal: the checker (run by the
  * unit tests over every built-in file) is what keeps the data right. */
-struct sf_explain_kb *sf_explain_kb_new(const struct sf_explain_source *src, size_t nsrc,
-	struct sf_error *err);
+struct sf_explain_kb *sf_explain_kb_new(
+	const struct sf_explain_source *src, size_t nsrc, struct sf_error *err);
 /* Built from the copy of help/ compiled into the program, with catalog
  * (when not NULL) in place of the built-in errors/catalog.txt. */
-struct sf_explain_kb *sf_explain_kb_builtin(const char *catalog, size_t catlen, struct sf_error *err);
+struct sf_explain_kb *sf_explain_kb_builtin(
+	const char *catalog, size_t catlen, struct sf_error *err);
 void sf_explain_kb_free(struct sf_explain_kb *kb);
 
 /* Recognize text (at most SF_EXPLAIN_TEXT_MAX bytes are looked at). */
@@ -159,11 +162,10 @@ int sf_explain_reply(const struct sf_explain_kb *kb, int code, const char *enhan
  * (NULL-terminated), has weights in (0, 1], well-formed codes, and a bare
  * reply code never claims more than 0.5; catalog entries also need means
  * and next. The first problem goes to err. */
-int sf_explain_check_file(const char *text, size_t len, const char *const *known,
-	struct sf_error *err);
+int sf_explain_check_file(
+	const char *text, size_t len, const char *const *known, struct sf_error *err);
 /* The catalog's checker (the same rules). */
-int sf_explain_check_catalog(const char *catalog, size_t catlen, const char *const *known,
-	struct sf_error *err);
-
+int sf_explain_check_catalog(
+	const char *catalog, size_t catlen, const char *const *known, struct sf_error *err);
 
 #endif

@@ -25,7 +25,7 @@ struct sf_guide_values {
 extern const char *const sf_client_ids[];
 
 #define SF_GUIDE_MAX_PARTS 64
-#define SF_GUIDE_TEXT_MAX  (256 * 1024)
+#define SF_GUIDE_TEXT_MAX (256 * 1024)
 
 /* A guide as data: its parts in order, each a span of the rendered text
  * (wrapped to SF_GUIDE_WIDTH, ending in a line break). A test or note

@@ -27,6 +27,7 @@ const char *sf_help_get(const char *path, size_t *len);
  * filled from facts (name, value pairs; NULL ends them; NULL for none); a
  * {name} with no fact is left as it is. Returns -1, with "(KEY)" in out,
  * when the file has no such line. */
-int sf_help_fill(const char *path, const char *key, const char *const *facts, char *out, size_t outsz);
+int sf_help_fill(
+	const char *path, const char *key, const char *const *facts, char *out, size_t outsz);
 
 #endif

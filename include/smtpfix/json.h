@@ -19,7 +19,7 @@ struct sf_json {
 	int depth;
 	bool first[SF_JSON_MAX_DEPTH];
 	bool after_key;
-	int indent; /* spaces per level; 0 for compact */
+	int indent;          /* spaces per level; 0 for compact */
 	struct sf_error err; /* first error, sticky */
 	bool failed;
 };

@@ -9,9 +9,9 @@
 
 #include "smtpfix/error.h"
 
-#define SF_LAB_USER     "demo@lab.smtpfix.test"
+#define SF_LAB_USER "demo@lab.smtpfix.test"
 #define SF_LAB_PASSWORD "practice-2026"
-#define SF_LAB_HOST     "mail.lab.smtpfix.test"
+#define SF_LAB_HOST "mail.lab.smtpfix.test"
 /* The name on the certificate of cert-name-mismatch: a hosting company's
  * machine name, as shared hosting often has. */
 #define SF_LAB_OTHER_HOST "server42.hosting.smtpfix.test"

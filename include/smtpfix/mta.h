@@ -15,22 +15,22 @@
 #include "smtpfix/error.h"
 #include "smtpfix/vocab.h"
 
-#define SF_MTA_FILE_MAX      (8u << 20) /* largest config file read */
-#define SF_MTA_TOTAL_MAX     (32u << 20) /* all config files read in one run, together */
+#define SF_MTA_FILE_MAX (8u << 20)   /* largest config file read */
+#define SF_MTA_TOTAL_MAX (32u << 20) /* all config files read in one run, together */
 #define SF_MTA_INCLUDE_DEPTH 8
-#define SF_MTA_INCLUDES_MAX  100 /* Exim .include files followed in one run, repeats counted */
-#define SF_MTA_LINK_HOPS     32  /* symbolic links followed while finding one path under a root */
-#define SF_MTA_DIR_MAX       512 /* names taken from one settings folder (conf.d, chkserv.d) */
-#define SF_MTA_MAX_AUTH      16
-#define SF_MTA_MAX_PORTS     16
-#define SF_MTA_MAX_SERVICES  16
-#define SF_MTA_MAX_NOTES     48
-#define SF_MTA_MAX_MACROS    128
-#define SF_MTA_VALUE_MAX     512
-#define SF_MTA_TEXT_MAX      320
-#define SF_MTA_PATH_MAX      1024
+#define SF_MTA_INCLUDES_MAX 100 /* Exim .include files followed in one run, repeats counted */
+#define SF_MTA_LINK_HOPS 32     /* symbolic links followed while finding one path under a root */
+#define SF_MTA_DIR_MAX 512      /* names taken from one settings folder (conf.d, chkserv.d) */
+#define SF_MTA_MAX_AUTH 16
+#define SF_MTA_MAX_PORTS 16
+#define SF_MTA_MAX_SERVICES 16
+#define SF_MTA_MAX_NOTES 48
+#define SF_MTA_MAX_MACROS 128
+#define SF_MTA_VALUE_MAX 512
+#define SF_MTA_TEXT_MAX 320
+#define SF_MTA_PATH_MAX 1024
 #define SF_MTA_CMD_TIMEOUT_MS 5000
-#define SF_MTA_CMD_OUT_MAX   (1u << 20)
+#define SF_MTA_CMD_OUT_MAX (1u << 20)
 
 enum sf_tri { SF_TRI_UNKNOWN = -1, SF_TRI_NO = 0, SF_TRI_YES = 1 };
 
@@ -76,13 +76,14 @@ struct sf_exim_model {
 
 /* Postfix: one smtpd service of master.cf with its effective settings. */
 struct sf_postfix_service {
-	char name[64];   /* smtp, submission, submissions, 127.0.0.1:587 ... */
+	char name[64]; /* smtp, submission, submissions, 127.0.0.1:587 ... */
 	int port;
 	bool wrappermode;
 	bool sasl;
 	bool tls_auth_only;
 	char security_level[16];
-	enum sf_tri auth_requires_tls; /* NO: AUTH in clear; YES: only under TLS; UNKNOWN: no AUTH */
+	enum sf_tri
+		auth_requires_tls; /* NO: AUTH in clear; YES: only under TLS; UNKNOWN: no AUTH */
 };
 
 struct sf_mta_port {
@@ -99,14 +100,15 @@ struct sf_finding {
 
 struct sf_policy {
 	enum sf_mta mta;
-	bool cpanel;                  /* the server runs cPanel & WHM */
-	enum sf_exim_flavour flavour; /* for Exim */
-	struct sf_setting auth_requires_tls; /* what the server really does */
+	bool cpanel;                               /* the server runs cPanel & WHM */
+	enum sf_exim_flavour flavour;              /* for Exim */
+	struct sf_setting auth_requires_tls;       /* what the server really does */
 	struct sf_setting auth_requires_tls_files; /* from parsing the files alone */
-	struct sf_setting intent;       /* cPanel's require_secure_auth */
+	struct sf_setting intent;                  /* cPanel's require_secure_auth */
 	struct sf_setting pop_before_smtp;
 	struct sf_setting submission_rule; /* the port-587 drop is in the config */
-	struct sf_setting dovecot_plaintext; /* YES: Dovecot accepts plain-text logins without TLS */
+	struct sf_setting
+		dovecot_plaintext; /* YES: Dovecot accepts plain-text logins without TLS */
 	char relay_refusal_text[SF_MTA_TEXT_MAX];
 	int alwaysrelay_entries;
 	struct sf_mta_port ports[SF_MTA_MAX_PORTS];
@@ -152,9 +154,10 @@ void sf_exim_model_from_bp(const char *out, struct sf_exim_model *m);
 void sf_exim_verdict(const struct sf_exim_model *m, const char *source, struct sf_setting *s);
 
 /* A note; the same note twice is kept once. */
-void sf_policy_note(struct sf_policy *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void sf_policy_unreadable(struct sf_policy *p, const char *path, const char *why,
-	const char *hides);
+void sf_policy_note(struct sf_policy *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void sf_policy_unreadable(
+	struct sf_policy *p, const char *path, const char *why, const char *hides);
 void sf_policy_finding(struct sf_policy *p, const char *id, enum sf_severity severity,
 	const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 

@@ -13,21 +13,21 @@
 
 struct sf_policy; /* smtpfix/mta.h */
 
-#define SF_LOG_MAX_GROUPS   4096      /* distinct (kind, address, user, port) kept */
-#define SF_LOG_MAX_FILES    32
-#define SF_LOG_CHUNK        (4u << 20) /* bytes read at a time */
-#define SF_LOG_LINE_MAX     (64u << 10) /* longer lines are cut for classifying */
-#define SF_LOG_ADDR_MAX     64
-#define SF_LOG_USER_MAX     128
-#define SF_LOG_SAMPLE_MAX   240
-#define SF_LOG_ERROR_MAX    200
+#define SF_LOG_MAX_GROUPS 4096 /* distinct (kind, address, user, port) kept */
+#define SF_LOG_MAX_FILES 32
+#define SF_LOG_CHUNK (4u << 20)     /* bytes read at a time */
+#define SF_LOG_LINE_MAX (64u << 10) /* longer lines are cut for classifying */
+#define SF_LOG_ADDR_MAX 64
+#define SF_LOG_USER_MAX 128
+#define SF_LOG_SAMPLE_MAX 240
+#define SF_LOG_ERROR_MAX 200
 
 /* Runs of NUL bytes (what a crash leaves in a log) of at least this many
  * bytes are stepped over without being searched; shorter ones are turned
  * into line ends. Either way a NUL ends a line, as GNU grep treats NULs in
  * binary files: no real log line holds one, and what follows a run is
  * what the logger wrote next. */
-#define SF_LOG_NUL_SKIP     4096
+#define SF_LOG_NUL_SKIP 4096
 
 /* A compressed log is read to at most SF_LOG_GZ_MAX_OUT bytes, and to at
  * most SF_LOG_GZ_RATIO times its size on disk once past the first
@@ -38,9 +38,9 @@ struct sf_policy; /* smtpfix/mta.h */
  * crash, and stops every bomb early; the free start keeps small files
  * from being judged by the ratio at all, and 1 GiB keeps one file to a
  * few seconds of work. */
-#define SF_LOG_GZ_MAX_OUT   (1ull << 30)
-#define SF_LOG_GZ_RATIO     100u
-#define SF_LOG_GZ_FREE      (16ull << 20)
+#define SF_LOG_GZ_MAX_OUT (1ull << 30)
+#define SF_LOG_GZ_RATIO 100u
+#define SF_LOG_GZ_FREE (16ull << 20)
 
 enum sf_log_kind {
 	SF_LOG_SUBMISSION_AUTH_REQUIRED,
@@ -123,8 +123,8 @@ enum {
 	SF_LOG_HINT_ESMTPA = 1u << 7,
 	SF_LOG_HINT_ANY = 0xffu
 };
-bool sf_log_classify_hint(const char *line, size_t len, time_t now, unsigned hint,
-	struct sf_log_hit *hit);
+bool sf_log_classify_hint(
+	const char *line, size_t len, time_t now, unsigned hint, struct sf_log_hit *hit);
 
 /* Parse the time at the start of a log line: Exim's "2026-11-29 10:00:00",
  * RFC 3339 "2026-11-29T10:00:00.123+01:00", or syslog "Nov 29 10:00:00".
@@ -143,8 +143,8 @@ int sf_log_scan_file(struct sf_log_scan *s, const char *path, struct sf_error *e
  * about the log may rest on. */
 size_t sf_log_scan_files_read(const struct sf_log_scan *s);
 /* Add one line's hit (used by the scanner and by tests). */
-void sf_log_scan_add(struct sf_log_scan *s, const struct sf_log_hit *hit, const char *line,
-	size_t len);
+void sf_log_scan_add(
+	struct sf_log_scan *s, const struct sf_log_hit *hit, const char *line, size_t len);
 
 /* Scan one log file for a policy report: a file that cannot be read is
  * listed as unreadable with what it hides, one read only in part gets a

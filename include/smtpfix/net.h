@@ -10,8 +10,8 @@
 
 #include "smtpfix/error.h"
 
-#define SF_HOST_MAX      253 /* longest DNS name, RFC 1035 */
-#define SF_ADDR_MAX      16  /* addresses kept per name */
+#define SF_HOST_MAX 253 /* longest DNS name, RFC 1035 */
+#define SF_ADDR_MAX 16  /* addresses kept per name */
 #define SF_ADDR_TEXT_MAX 64
 
 struct sf_addr {
@@ -46,14 +46,13 @@ int sf_host_to_ascii(const char *in, char *out, size_t outsz, struct sf_error *e
 
 /* Resolve host to every IPv4 and IPv6 address, finishing by deadline. A
  * resolver that does not answer in time leaves SF_E_TIMEOUT. */
-int sf_resolve(const char *host, int64_t deadline, struct sf_addr_list *out,
-	struct sf_error *err);
+int sf_resolve(const char *host, int64_t deadline, struct sf_addr_list *out, struct sf_error *err);
 
 /* Non-blocking connect finished by deadline. On success *fd is a
  * non-blocking socket with TCP_NODELAY. Failures are classified:
  * SF_E_REFUSED, SF_E_TIMEOUT, SF_E_UNREACHABLE, SF_E_NOROUTE. */
-int sf_connect(const struct sf_addr *addr, int port, int64_t deadline, int *fd,
-	struct sf_error *err);
+int sf_connect(
+	const struct sf_addr *addr, int port, int64_t deadline, int *fd, struct sf_error *err);
 
 /* The same in two halves, for a poll loop: start returns 0 with *fd set
  * (the connection may still be in progress: wait for POLLOUT), finish

@@ -16,9 +16,9 @@
 #include "smtpfix/tls.h"
 #include "smtpfix/transcript.h"
 
-#define SF_PROBE_MAX_PORTS    16
-#define SF_PROBE_MAX_TARGETS  256 /* every probe of one run, follow-ups included */
-#define SF_PROBE_MAX_MAPS     16
+#define SF_PROBE_MAX_PORTS 16
+#define SF_PROBE_MAX_TARGETS 256 /* every probe of one run, follow-ups included */
+#define SF_PROBE_MAX_MAPS 16
 #define SF_PROBE_DEFAULT_PORT 587
 #define SF_PROBE_DEFAULT_TIMEOUT_MS 10000
 /* Reserved names (RFC 2606): never a real mailbox, never a real relay. */
@@ -26,7 +26,7 @@
 #define SF_PROBE_DEFAULT_RCPT "smtpfix-relay-test@example.net"
 
 enum sf_probe_mode {
-	SF_MODE_AUTO,     /* implicit TLS on 465, STARTTLS if offered elsewhere */
+	SF_MODE_AUTO, /* implicit TLS on 465, STARTTLS if offered elsewhere */
 	SF_MODE_PLAIN,
 	SF_MODE_STARTTLS,
 	SF_MODE_TLS
@@ -42,14 +42,14 @@ enum sf_purpose {
 
 /* A progress event: a target moved to a new step. */
 struct sf_progress {
-	size_t index;   /* target number in this run */
+	size_t index; /* target number in this run */
 	const char *address;
 	int port;
 	enum sf_purpose purpose;
 	const char *step; /* connecting, banner, ehlo, tls, login, rcpt-test, done */
 	double elapsed_ms;
 	bool done;
-	bool ok;        /* with done: the target answered as expected */
+	bool ok; /* with done: the target answered as expected */
 };
 
 typedef void (*sf_progress_fn)(void *ctx, const struct sf_progress *ev);
@@ -74,18 +74,18 @@ struct sf_host_map {
 #define SF_CERT_NAME_SHOWN_MAX 160 /* a refused name is kept this long, sanitized later */
 
 enum sf_cert_name_check {
-	SF_CERT_NAME_LEADS_HERE,   /* resolves to the address that was probed */
-	SF_CERT_NAME_ELSEWHERE,    /* resolves, but not to that address */
-	SF_CERT_NAME_NO_ADDRESS,   /* does not resolve */
-	SF_CERT_NAME_NOT_HOST      /* not a host name (a wildcard, spaces, control bytes ...) */
+	SF_CERT_NAME_LEADS_HERE, /* resolves to the address that was probed */
+	SF_CERT_NAME_ELSEWHERE,  /* resolves, but not to that address */
+	SF_CERT_NAME_NO_ADDRESS, /* does not resolve */
+	SF_CERT_NAME_NOT_HOST    /* not a host name (a wildcard, spaces, control bytes ...) */
 };
 
 struct sf_cert_name {
 	char name[SF_CERT_NAME_SHOWN_MAX + 1];
 	enum sf_cert_name_check check;
-	char probed[SF_ADDR_TEXT_MAX];  /* the address it was held against */
-	char found[SF_ADDR_TEXT_MAX];   /* its first address, when elsewhere */
-	long source;                    /* the target whose certificate named it */
+	char probed[SF_ADDR_TEXT_MAX]; /* the address it was held against */
+	char found[SF_ADDR_TEXT_MAX];  /* its first address, when elsewhere */
+	long source;                   /* the target whose certificate named it */
 };
 
 const char *sf_cert_name_check_id(enum sf_cert_name_check c);
@@ -131,8 +131,8 @@ struct sf_probe_options {
 struct sf_target_result {
 	enum sf_purpose purpose;
 	char address[SF_ADDR_TEXT_MAX];
-	int port;      /* logical (after --port-map) */
-	int real_port; /* connected to */
+	int port;                /* logical (after --port-map) */
+	int real_port;           /* connected to */
 	enum sf_probe_mode mode; /* resolved: never AUTO */
 	bool connect_ok;
 	double connect_ms;
@@ -219,9 +219,9 @@ enum sf_auth_policy {
 	SF_AUTHP_LISTED_REFUSED
 };
 
-const char *sf_port_status_id(enum sf_port_status s);   /* "open", "no-greeting" ... */
+const char *sf_port_status_id(enum sf_port_status s); /* "open", "no-greeting" ... */
 const char *sf_port_status_words(enum sf_port_status s);
-const char *sf_auth_policy_id(enum sf_auth_policy a);   /* "after-starttls-only" ... */
+const char *sf_auth_policy_id(enum sf_auth_policy a); /* "after-starttls-only" ... */
 const char *sf_auth_policy_words(enum sf_auth_policy a);
 
 /* The server's policy on one port, read from the wire. */
@@ -229,10 +229,10 @@ struct sf_port_policy {
 	int port;
 	char address[SF_ADDR_TEXT_MAX]; /* the address the evidence comes from */
 	enum sf_port_status status;
-	bool implicit_tls;              /* TLS from the first byte works */
-	bool starttls;                  /* STARTTLS offered and working */
+	bool implicit_tls; /* TLS from the first byte works */
+	bool starttls;     /* STARTTLS offered and working */
 	enum sf_auth_policy auth;
-	bool unauth_refused;            /* mail without login to an outside address refused */
+	bool unauth_refused; /* mail without login to an outside address refused */
 	int unauth_code;
 	char unauth_text[SF_MESSAGE_MAX];
 	long main_index, plain_index, tls_index; /* targets used, -1 if none */
@@ -240,10 +240,10 @@ struct sf_port_policy {
 
 struct sf_recommendation {
 	bool found;
-	bool as_typed;   /* works with the host name the person typed */
+	bool as_typed;         /* works with the host name the person typed */
 	bool from_certificate; /* host is a certificate name that leads to the same server */
 	bool cert_decision;    /* the program will question the certificate: see why */
-	bool insecure;   /* only a setting without encryption works */
+	bool insecure;         /* only a setting without encryption works */
 	char host[SF_HOST_MAX + 1];
 	int port;
 	enum sf_security security;
@@ -271,7 +271,7 @@ struct sf_probe_result {
 	 * before any is recommended (see sf_cert_name). */
 	struct sf_cert_name cert_names[SF_CERT_NAMES_MAX];
 	size_t ncert_names;
-	long login_index;  /* the login test target, or -1 */
+	long login_index; /* the login test target, or -1 */
 	bool cancelled;
 
 	/* The loopback trap: probing the server from itself. */
@@ -282,7 +282,10 @@ struct sf_probe_result {
 /* The ports probed when none are named: SMTP, cPanel's alternate, the
  * submission ports with implicit TLS and STARTTLS, and the common
  * alternative port. */
-#define SF_PROBE_DEFAULT_PORTS { 25, 26, 465, 587, 2525 }
+#define SF_PROBE_DEFAULT_PORTS \
+	{ \
+		25, 26, 465, 587, 2525 \
+	}
 
 const char *sf_security_id(enum sf_security s);
 /* Build policies, the matrix and the recommendation from the targets of
@@ -304,8 +307,8 @@ int sf_probe_options_check(const struct sf_probe_options *o, struct sf_error *er
 
 /* Probe every address of the host on every port. Fills res even when
  * nothing could be reached; returns -1 only for usage errors. */
-int sf_probe_run(const struct sf_probe_options *o, struct sf_probe_result *res,
-	struct sf_error *err);
+int sf_probe_run(
+	const struct sf_probe_options *o, struct sf_probe_result *res, struct sf_error *err);
 void sf_probe_result_free(struct sf_probe_result *res);
 
 /* Probe one address and port (exposed for tests). */
@@ -315,11 +318,11 @@ void sf_probe_target(const struct sf_probe_options *o, const struct sf_addr *add
 /* What to probe: one connection. */
 struct sf_target_spec {
 	struct sf_addr addr;
-	int port;                 /* logical */
-	enum sf_probe_mode mode;  /* requested; AUTO resolves by port */
+	int port;                /* logical */
+	enum sf_probe_mode mode; /* requested; AUTO resolves by port */
 	enum sf_purpose purpose;
 	bool rcpt_test;
-	bool login;               /* run the login test on this connection */
+	bool login; /* run the login test on this connection */
 };
 
 /* The runner: many targets at once over one poll loop. Each target owns
@@ -332,8 +335,8 @@ struct sf_runner;
 /* on_done is called as each target finishes; it may add targets. */
 typedef void (*sf_target_done_fn)(void *ctx, struct sf_runner *r, size_t index);
 
-struct sf_runner *sf_runner_new(const struct sf_probe_options *o, sf_target_done_fn on_done,
-	void *ctx);
+struct sf_runner *sf_runner_new(
+	const struct sf_probe_options *o, sf_target_done_fn on_done, void *ctx);
 /* Start a target now. Returns its index, or -1 when the run is full. */
 long sf_runner_add(struct sf_runner *r, const struct sf_target_spec *spec);
 /* Fill pollfds for every target waiting on its socket; *timeout_ms is the

@@ -34,8 +34,8 @@ struct sf_redactor {
 /* Build the forms of secret (secret_len bytes); user is the login name
  * (for the AUTH PLAIN string) and may be NULL. An empty secret gives a
  * redactor that matches nothing. */
-int sf_redactor_init(struct sf_redactor *r, const char *user, const char *secret,
-	size_t secret_len, struct sf_error *err);
+int sf_redactor_init(struct sf_redactor *r, const char *user, const char *secret, size_t secret_len,
+	struct sf_error *err);
 /* Wipe and free the forms (they are secrets themselves). */
 void sf_redactor_free(struct sf_redactor *r);
 

@@ -23,11 +23,13 @@ int sf_report_probe_json(const struct sf_probe_result *res, const struct sf_disc
 /* The same document's members, written into an object the caller has
  * begun (a saved report adds its own members beside them). */
 void sf_report_probe_json_members(struct sf_json *j, const struct sf_probe_result *res,
-	const struct sf_discovery *discovery, const struct sf_diagnosis *diag, bool with_transcript);
+	const struct sf_discovery *discovery, const struct sf_diagnosis *diag,
+	bool with_transcript);
 
 /* Discovery: every lookup with what it found, and the candidates. */
 void sf_report_discovery_json(struct sf_json *j, const struct sf_discovery *d);
-int sf_report_discovery_text(const struct sf_discovery *d, struct sf_buf *out, struct sf_error *err);
+int sf_report_discovery_text(
+	const struct sf_discovery *d, struct sf_buf *out, struct sf_error *err);
 
 /* A short human summary: what works, what does not, in plain words. Every
  * string that came from the server is sanitized. */
@@ -37,8 +39,8 @@ int sf_report_probe_text(const struct sf_probe_result *res, const struct sf_diag
 /* The local server's policy and its mail log (scan may be NULL). */
 int sf_report_policy_json(const struct sf_policy *p, const struct sf_log_scan *scan,
 	struct sf_buf *out, struct sf_error *err);
-void sf_report_policy_json_members(struct sf_json *j, const struct sf_policy *p,
-	const struct sf_log_scan *scan);
+void sf_report_policy_json_members(
+	struct sf_json *j, const struct sf_policy *p, const struct sf_log_scan *scan);
 int sf_report_policy_text(const struct sf_policy *p, const struct sf_log_scan *scan,
 	struct sf_buf *out, struct sf_error *err);
 

@@ -8,8 +8,8 @@
 #include "smtpfix/smtp_reply.h"
 
 #define SF_EHLO_MAX_EXTENSIONS 64
-#define SF_AUTH_MAX_MECHS      16
-#define SF_AUTH_MECH_MAX       32
+#define SF_AUTH_MAX_MECHS 16
+#define SF_AUTH_MECH_MAX 32
 
 struct sf_ehlo {
 	/* Every extension line as the server wrote it (keyword and params). */
@@ -24,8 +24,8 @@ struct sf_ehlo {
 	 * form, merged without duplicates. */
 	char auth[SF_AUTH_MAX_MECHS][SF_AUTH_MECH_MAX];
 	size_t nauth;
-	bool auth_offered;   /* an AUTH line was present at all */
-	bool auth_old_form;  /* the pre-RFC "AUTH=" form was used */
+	bool auth_offered;  /* an AUTH line was present at all */
+	bool auth_old_form; /* the pre-RFC "AUTH=" form was used */
 };
 
 /* Fill e from an EHLO reply (first line is the greeting, not an extension). */

@@ -13,17 +13,17 @@
 #include "smtpfix/buf.h"
 #include "smtpfix/error.h"
 
-#define SF_SMTP_LINE_MAX        4096   /* RFC says 512; real servers exceed it */
+#define SF_SMTP_LINE_MAX 4096 /* RFC says 512; real servers exceed it */
 #define SF_SMTP_REPLY_MAX_LINES 256
 #define SF_SMTP_REPLY_MAX_BYTES (64 * 1024)
-#define SF_SMTP_ENHANCED_MAX    16
+#define SF_SMTP_ENHANCED_MAX 16
 
 struct sf_reply {
-	int code;                              /* 200..599 */
-	char enhanced[SF_SMTP_ENHANCED_MAX];   /* "5.7.1", or "" */
-	char *text;                            /* lines after the code, joined by \n */
+	int code;                            /* 200..599 */
+	char enhanced[SF_SMTP_ENHANCED_MAX]; /* "5.7.1", or "" */
+	char *text;                          /* lines after the code, joined by \n */
 	size_t nlines;
-	bool bare_lf;                          /* some line ended in LF without CR */
+	bool bare_lf; /* some line ended in LF without CR */
 };
 
 struct sf_reply_parser {
@@ -39,16 +39,15 @@ void sf_reply_parser_init(struct sf_reply_parser *p);
 void sf_reply_parser_free(struct sf_reply_parser *p);
 
 /* Add bytes from the server. Bounded: SF_E_TOO_LONG if they do not fit. */
-int sf_reply_parser_feed(struct sf_reply_parser *p, const char *data, size_t len,
-	struct sf_error *err);
+int sf_reply_parser_feed(
+	struct sf_reply_parser *p, const char *data, size_t len, struct sf_error *err);
 
 /* Take the next complete reply out of the fed bytes.
  * Returns 1 and fills *out (caller frees with sf_reply_free) when a reply is
  * complete, 0 when more bytes are needed, -1 on a protocol error. Each line
  * seen is reported through on_line (may be NULL) as it is parsed. */
 int sf_reply_parser_next(struct sf_reply_parser *p, struct sf_reply *out,
-	void (*on_line)(void *ctx, const char *line, size_t len), void *ctx,
-	struct sf_error *err);
+	void (*on_line)(void *ctx, const char *line, size_t len), void *ctx, struct sf_error *err);
 
 /* Bytes fed but not yet part of a complete reply. */
 size_t sf_reply_parser_pending(const struct sf_reply_parser *p);

@@ -29,10 +29,10 @@
 #define SF_QUIT_GRACE_MS 50
 
 enum sf_tls_policy {
-	SF_TLS_NEVER,       /* plain: do not upgrade even if offered */
-	SF_TLS_IF_OFFERED,  /* STARTTLS when offered, else go on in plain */
-	SF_TLS_REQUIRED,    /* STARTTLS or stop */
-	SF_TLS_IMPLICIT     /* the driver completed TLS before the greeting */
+	SF_TLS_NEVER,      /* plain: do not upgrade even if offered */
+	SF_TLS_IF_OFFERED, /* STARTTLS when offered, else go on in plain */
+	SF_TLS_REQUIRED,   /* STARTTLS or stop */
+	SF_TLS_IMPLICIT    /* the driver completed TLS before the greeting */
 };
 
 enum sf_step {
@@ -43,7 +43,7 @@ enum sf_step {
 	SF_STEP_TLS_HANDSHAKE,
 	SF_STEP_EHLO_TLS,
 	SF_STEP_AUTH,
-	SF_STEP_AUTH_CHECK,  /* AUTH started without a password, then cancelled */
+	SF_STEP_AUTH_CHECK, /* AUTH started without a password, then cancelled */
 	SF_STEP_MAIL,
 	SF_STEP_RCPT,
 	SF_STEP_DATA,
@@ -55,12 +55,12 @@ enum sf_step {
 
 /* How the login test went. */
 enum sf_auth_outcome {
-	SF_AUTH_NOT_TRIED,       /* no login was asked for */
-	SF_AUTH_OK,              /* 235 */
-	SF_AUTH_REFUSED,         /* the server said no (535, 534, 538, 454 ...) */
-	SF_AUTH_NOT_OFFERED,     /* no AUTH in EHLO on this connection */
-	SF_AUTH_NO_TLS,          /* held back: no TLS, and plain-text login not allowed */
-	SF_AUTH_NO_MECHANISM     /* only mechanisms smtpfix does not speak (SCRAM, XOAUTH2 ...) */
+	SF_AUTH_NOT_TRIED,   /* no login was asked for */
+	SF_AUTH_OK,          /* 235 */
+	SF_AUTH_REFUSED,     /* the server said no (535, 534, 538, 454 ...) */
+	SF_AUTH_NOT_OFFERED, /* no AUTH in EHLO on this connection */
+	SF_AUTH_NO_TLS,      /* held back: no TLS, and plain-text login not allowed */
+	SF_AUTH_NO_MECHANISM /* only mechanisms smtpfix does not speak (SCRAM, XOAUTH2 ...) */
 };
 
 enum sf_session_want {
@@ -75,7 +75,7 @@ struct sf_session_config {
 	const char *ehlo_name;
 	const char *mail_from;
 	const char *rcpt_to;
-	bool rcpt_test;                  /* MAIL FROM + RCPT TO without login */
+	bool rcpt_test; /* MAIL FROM + RCPT TO without login */
 	/* On a connection with no login to try that lists AUTH (in the EHLO
 	 * reply in force: under TLS once it is on): start it (LOGIN, else
 	 * PLAIN) and cancel at the first challenge with "*", to see whether
@@ -92,11 +92,11 @@ struct sf_session_config {
 	 * then MAIL FROM and RCPT TO (mail_from, rcpt_to), then RSET, or DATA
 	 * with `message` when send_test is set. */
 	const char *auth_user;
-	const char *auth_password;        /* not copied; never recorded */
+	const char *auth_password; /* not copied; never recorded */
 	size_t auth_password_len;
-	bool allow_plaintext_auth;        /* log in even without TLS */
+	bool allow_plaintext_auth; /* log in even without TLS */
 	bool send_test;
-	const char *message;              /* headers and body, CRLF lines, no final dot */
+	const char *message; /* headers and body, CRLF lines, no final dot */
 	/* HMAC-MD5 for CRAM-MD5 (provided by the TLS layer); NULL: no CRAM-MD5. */
 	int (*hmac_md5)(const void *key, size_t keylen, const void *msg, size_t msglen,
 		unsigned char out[16]);
@@ -104,34 +104,34 @@ struct sf_session_config {
 
 /* One command and its reply. */
 struct sf_exchange {
-	bool sent;         /* the command was written (greeting: connection made) */
-	bool replied;      /* a complete reply arrived */
+	bool sent;    /* the command was written (greeting: connection made) */
+	bool replied; /* a complete reply arrived */
 	struct sf_reply reply;
 	bool disconnected; /* the server closed the connection right after it */
 };
 
 struct sf_session_result {
-	struct sf_exchange greeting, ehlo, helo, starttls, ehlo_tls, auth, mail, rcpt, data, message,
-		rset, quit;
+	struct sf_exchange greeting, ehlo, helo, starttls, ehlo_tls, auth, mail, rcpt, data,
+		message, rset, quit;
 	/* The password-free check (auth_check): the reply to "AUTH MECH", and
 	 * whether the server refused it although EHLO listed it. */
 	struct sf_exchange auth_check;
 	char auth_check_mech[SF_AUTH_MECH_MAX];
 	bool auth_check_refused;
 	bool auth_check_under_tls; /* the check ran under TLS */
-	struct sf_ehlo caps;     /* from EHLO before TLS (valid if ehlo.replied 2xx) */
-	struct sf_ehlo caps_tls; /* from EHLO under TLS */
+	struct sf_ehlo caps;       /* from EHLO before TLS (valid if ehlo.replied 2xx) */
+	struct sf_ehlo caps_tls;   /* from EHLO under TLS */
 	bool caps_valid, caps_tls_valid;
 	bool tls_active;
-	bool starttls_offered;   /* STARTTLS listed in the plain EHLO */
-	bool starttls_trailing;  /* bytes followed the 220 reply to STARTTLS */
+	bool starttls_offered;  /* STARTTLS listed in the plain EHLO */
+	bool starttls_trailing; /* bytes followed the 220 reply to STARTTLS */
 
 	enum sf_auth_outcome auth_outcome;
 	char auth_mechanism[SF_AUTH_MECH_MAX]; /* the one used */
-	bool plaintext_auth;     /* the password went over a connection without TLS */
+	bool plaintext_auth;                   /* the password went over a connection without TLS */
 
 	/* Why the session stopped early, if it did. */
-	enum sf_errcode fail_code;   /* SF_OK when the conversation completed */
+	enum sf_errcode fail_code; /* SF_OK when the conversation completed */
 	enum sf_step fail_step;
 	char fail_message[SF_ERROR_MSG_MAX];
 };
@@ -139,7 +139,7 @@ struct sf_session_result {
 struct sf_session {
 	struct sf_session_config cfg;
 	enum sf_step step;
-	int auth_round;           /* continuation lines sent in the AUTH exchange */
+	int auth_round;            /* continuation lines sent in the AUTH exchange */
 	bool auth_check_cancelled; /* "*" sent in the password-free check */
 	bool awaiting_tls;
 	struct sf_reply_parser parser;

@@ -15,14 +15,14 @@
  * sf_unicode_hidden) is shown by its code point, such as <U+202E>. At most
  * max_in bytes of input are rendered; a longer input ends with "..." and
  * the number of bytes left out. */
-int sf_sanitize_append(struct sf_buf *out, const char *data, size_t len, size_t max_in,
-	struct sf_error *err);
+int sf_sanitize_append(
+	struct sf_buf *out, const char *data, size_t len, size_t max_in, struct sf_error *err);
 
 /* The same for a message that may already quote a value escaped by
  * sf_sanitize_append (an error message): a backslash is kept as it is, so
  * an escape made once is not escaped again. Everything else as above. */
-int sf_sanitize_message_append(struct sf_buf *out, const char *data, size_t len, size_t max_in,
-	struct sf_error *err);
+int sf_sanitize_message_append(
+	struct sf_buf *out, const char *data, size_t len, size_t max_in, struct sf_error *err);
 
 /* True for a character that changes how the text around it reads while
  * showing nothing itself: the bidirectional controls (U+202A-202E,

@@ -13,9 +13,9 @@
 
 #include "smtpfix/error.h"
 
-#define SF_TLS_SAN_MAX   32
-#define SF_TLS_NAME_MAX  256
-#define SF_TLS_TEXT_MAX  512
+#define SF_TLS_SAN_MAX 32
+#define SF_TLS_NAME_MAX 256
+#define SF_TLS_TEXT_MAX 512
 
 /* In the order they are chosen when several apply: a certificate outside
  * its dates or not from a trusted issuer is the deeper problem; a name
@@ -40,14 +40,16 @@ enum sf_cert_verdict {
 	X(NO_COMMON_CIPHER, "no-common-cipher")   /* no cipher or parameters in common */ \
 	X(CLOSED, "closed")                       /* closed or reset during the handshake */ \
 	X(TIMEOUT, "timeout") \
-	X(LOCAL, "local")                         /* smtpfix could not set TLS up */ \
+	X(LOCAL, "local") /* smtpfix could not set TLS up */ \
 	X(OTHER, "other")
 
 enum sf_tls_failure {
+// clang-format off
 #define SF_TLS_FAILURE_ENUM(name, id) SF_TLS_FAIL_##name,
 	SF_TLS_FAILURE_LIST(SF_TLS_FAILURE_ENUM)
 #undef SF_TLS_FAILURE_ENUM
 	SF_TLS_FAIL_COUNT
+	// clang-format on
 };
 
 const char *sf_tls_failure_id(enum sf_tls_failure f); /* "not-tls", "server-error" ... */
@@ -65,7 +67,7 @@ struct sf_tls_info {
 	size_t nsan;
 	char not_before[32]; /* ISO 8601, UTC */
 	char not_after[32];
-	char sha256[96];     /* AA:BB:... */
+	char sha256[96]; /* AA:BB:... */
 	enum sf_cert_verdict verdict;
 	char verify_detail[SF_TLS_TEXT_MAX]; /* every problem found, in words */
 };
@@ -87,19 +89,19 @@ int sf_tls_check_ca_file(const char *path, struct sf_error *err);
  * passed mid-handshake. */
 int sf_tls_start(int fd, const struct sf_tls_config *cfg, struct sf_tls **out,
 	struct sf_tls_info *info, struct sf_error *err);
-int sf_tls_handshake_step(struct sf_tls *t, short *want, struct sf_tls_info *info,
-	struct sf_error *err);
+int sf_tls_handshake_step(
+	struct sf_tls *t, short *want, struct sf_tls_info *info, struct sf_error *err);
 void sf_tls_handshake_timeout(struct sf_tls_info *info, struct sf_error *err);
 
 /* HMAC-MD5, for CRAM-MD5 logins; 0 on success. */
-int sf_tls_hmac_md5(const void *key, size_t keylen, const void *msg, size_t msglen,
-	unsigned char out[16]);
+int sf_tls_hmac_md5(
+	const void *key, size_t keylen, const void *msg, size_t msglen, unsigned char out[16]);
 
 /* Non-blocking record I/O. On "would block", return -1 with *want set to
  * POLLIN or POLLOUT and err untouched; 0 from read is end of stream. */
 ssize_t sf_tls_read(struct sf_tls *t, void *buf, size_t len, short *want, struct sf_error *err);
-ssize_t sf_tls_write(struct sf_tls *t, const void *buf, size_t len, short *want,
-	struct sf_error *err);
+ssize_t sf_tls_write(
+	struct sf_tls *t, const void *buf, size_t len, short *want, struct sf_error *err);
 
 /* Send close_notify if possible (never waits) and free. */
 void sf_tls_close(struct sf_tls *t);
@@ -114,22 +116,23 @@ struct sf_tls_cert {
 
 struct sf_tls_cert_request {
 	const char *common_name;
-	const char *san;      /* "DNS:a,IP:127.0.0.1" or NULL */
-	long valid_from_s;    /* from now, in seconds (negative: in the past) */
+	const char *san;   /* "DNS:a,IP:127.0.0.1" or NULL */
+	long valid_from_s; /* from now, in seconds (negative: in the past) */
 	long valid_to_s;
 	bool is_ca;
 	const struct sf_tls_cert *issuer; /* NULL: self-signed */
 };
 
-int sf_tls_make_cert(const struct sf_tls_cert_request *rq, struct sf_tls_cert *out,
-	struct sf_error *err);
+int sf_tls_make_cert(
+	const struct sf_tls_cert_request *rq, struct sf_tls_cert *out, struct sf_error *err);
 void sf_tls_cert_free(struct sf_tls_cert *c);
 
 /* Server-side TLS, for the practice server. */
 struct sf_tls_server;
 struct sf_tls_server *sf_tls_server_new(const struct sf_tls_cert *c, struct sf_error *err);
 void sf_tls_server_free(struct sf_tls_server *s);
-int sf_tls_accept_start(struct sf_tls_server *srv, int fd, struct sf_tls **out, struct sf_error *err);
+int sf_tls_accept_start(
+	struct sf_tls_server *srv, int fd, struct sf_tls **out, struct sf_error *err);
 /* 1 done, 0 wait for *want, -1 failed. */
 int sf_tls_accept_step(struct sf_tls *t, short *want, struct sf_error *err);
 

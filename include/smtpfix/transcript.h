@@ -9,8 +9,8 @@
 
 #include "smtpfix/error.h"
 
-#define SF_TRANSCRIPT_MAX_ENTRIES 400   /* later entries are counted, not kept */
-#define SF_TRANSCRIPT_MAX_LINE    1024  /* longer lines are cut, with a note */
+#define SF_TRANSCRIPT_MAX_ENTRIES 400 /* later entries are counted, not kept */
+#define SF_TRANSCRIPT_MAX_LINE 1024   /* longer lines are cut, with a note */
 
 enum sf_dir {
 	SF_DIR_CLIENT, /* C: what smtpfix sent */

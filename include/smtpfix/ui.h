@@ -25,7 +25,7 @@ struct sf_ui_options {
 	 * this machine. */
 	bool read_server;
 	const char *policy_root;
-	const char *banner;     /* a line shown first (the demo explains itself) */
+	const char *banner; /* a line shown first (the demo explains itself) */
 	/* Called from the full screen's handler of a fatal signal (a kill, a
 	 * crash) before the default action: only async-signal-safe work, such
 	 * as unlink(2). May be NULL. */

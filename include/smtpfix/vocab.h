@@ -11,10 +11,12 @@
 	X(PROBLEM, "problem")
 
 enum sf_severity {
+// clang-format off
 #define SF_SEVERITY_ENUM(name, id) SF_SEV_##name,
 	SF_SEVERITY_LIST(SF_SEVERITY_ENUM)
 #undef SF_SEVERITY_ENUM
 	SF_SEV_COUNT
+	// clang-format on
 };
 
 /* "info", "warning", "problem"; "problem" for a value not in the list. */
@@ -27,10 +29,12 @@ const char *sf_severity_id(enum sf_severity s);
 	X(POSTFIX, "postfix")
 
 enum sf_mta {
+// clang-format off
 #define SF_MTA_ENUM(name, id) SF_MTA_##name,
 	SF_MTA_LIST(SF_MTA_ENUM)
 #undef SF_MTA_ENUM
 	SF_MTA_COUNT
+	// clang-format on
 };
 
 /* "exim", "postfix"; "" for none. */
@@ -45,10 +49,12 @@ const char *sf_mta_id(enum sf_mta m);
 	X(UPSTREAM, "upstream")
 
 enum sf_exim_flavour {
+// clang-format off
 #define SF_EXIM_FLAVOUR_ENUM(name, id) SF_EXIM_FLAVOUR_##name,
 	SF_EXIM_FLAVOUR_LIST(SF_EXIM_FLAVOUR_ENUM)
 #undef SF_EXIM_FLAVOUR_ENUM
 	SF_EXIM_FLAVOUR_COUNT
+	// clang-format on
 };
 
 const char *sf_exim_flavour_id(enum sf_exim_flavour f);

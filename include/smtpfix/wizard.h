@@ -8,33 +8,33 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define SF_WIZ_TEXT_MAX    256
-#define SF_WIZ_PASTE_MAX   4096
+#define SF_WIZ_TEXT_MAX 256
+#define SF_WIZ_PASTE_MAX 4096
 #define SF_WIZ_MAX_CHOICES 20
-#define SF_WIZ_HISTORY     32
+#define SF_WIZ_HISTORY 32
 
 enum sf_wiz_step {
-	SF_WIZ_ROLE,         /* who is running it */
-	SF_WIZ_PROBLEM,      /* what happens */
-	SF_WIZ_PASTE,        /* the error text */
-	SF_WIZ_CLIENT,       /* which mail program */
-	SF_WIZ_SERVER,       /* the address or server */
-	SF_WIZ_CURRENT,      /* what the program is set to now (may be skipped) */
-	SF_WIZ_LOGIN_ASK,    /* test the login too? */
+	SF_WIZ_ROLE,      /* who is running it */
+	SF_WIZ_PROBLEM,   /* what happens */
+	SF_WIZ_PASTE,     /* the error text */
+	SF_WIZ_CLIENT,    /* which mail program */
+	SF_WIZ_SERVER,    /* the address or server */
+	SF_WIZ_CURRENT,   /* what the program is set to now (may be skipped) */
+	SF_WIZ_LOGIN_ASK, /* test the login too? */
 	SF_WIZ_LOGIN_USER,
 	SF_WIZ_LOGIN_PASSWORD,
-	SF_WIZ_PROBING,      /* waiting for the probe */
-	SF_WIZ_RESULT,       /* the cause, the evidence, the matrix */
-	SF_WIZ_FIX,          /* the steps, one at a time */
-	SF_WIZ_RETEST,       /* changed the settings? probe again */
-	SF_WIZ_SAVE,         /* save the report? */
+	SF_WIZ_PROBING, /* waiting for the probe */
+	SF_WIZ_RESULT,  /* the cause, the evidence, the matrix */
+	SF_WIZ_FIX,     /* the steps, one at a time */
+	SF_WIZ_RETEST,  /* changed the settings? probe again */
+	SF_WIZ_SAVE,    /* save the report? */
 	SF_WIZ_DONE
 };
 
 enum sf_wiz_event_kind {
-	SF_WIZ_EV_CHOOSE,     /* choice `index` */
-	SF_WIZ_EV_TEXT,       /* free text */
-	SF_WIZ_EV_DEFAULT,    /* accept the default (Enter, or end of input) */
+	SF_WIZ_EV_CHOOSE,  /* choice `index` */
+	SF_WIZ_EV_TEXT,    /* free text */
+	SF_WIZ_EV_DEFAULT, /* accept the default (Enter, or end of input) */
 	SF_WIZ_EV_BACK,
 	SF_WIZ_EV_PROBE_DONE, /* `ok`: the server now works for the chosen program */
 	SF_WIZ_EV_CANCEL      /* Esc during a probe, or quit */
@@ -49,8 +49,8 @@ struct sf_wiz_event {
 
 enum sf_wiz_effect {
 	SF_WIZ_FX_NONE,
-	SF_WIZ_FX_EXPLAIN,      /* recognize the pasted text now */
-	SF_WIZ_FX_START_PROBE,  /* probe the server (with login if asked) */
+	SF_WIZ_FX_EXPLAIN,     /* recognize the pasted text now */
+	SF_WIZ_FX_START_PROBE, /* probe the server (with login if asked) */
 	SF_WIZ_FX_CANCEL_PROBE,
 	SF_WIZ_FX_SAVE_REPORT,
 	SF_WIZ_FX_QUIT
@@ -62,17 +62,17 @@ struct sf_wiz_question {
 	const char *choices[SF_WIZ_MAX_CHOICES];
 	size_t nchoices;
 	size_t default_choice;
-	bool free_text;  /* text is the answer (choices, if any, are shortcuts) */
+	bool free_text;      /* text is the answer (choices, if any, are shortcuts) */
 	const char *current; /* the answer so far, which Enter keeps (or NULL) */
-	bool secret;     /* do not echo */
-	const char *help; /* help topic path in help/ */
+	bool secret;         /* do not echo */
+	const char *help;    /* help topic path in help/ */
 };
 
 struct sf_wiz_prefill {
-	const char *role;   /* user, admin, tech */
-	const char *client; /* a client id */
-	const char *server; /* email address or host */
-	const char *user;   /* login user name (the demo's account) */
+	const char *role;    /* user, admin, tech */
+	const char *client;  /* a client id */
+	const char *server;  /* email address or host */
+	const char *user;    /* login user name (the demo's account) */
 	const char *current; /* the program's setting now: "PORT:none|starttls|tls" */
 	bool on_mail_server; /* detected: an MTA configuration is here */
 };
@@ -82,19 +82,19 @@ struct sf_wizard {
 	enum sf_wiz_step history[SF_WIZ_HISTORY];
 	size_t depth;
 	size_t role, problem, client;
-	size_t current;      /* index into the current-setting choices; 0: not known */
+	size_t current; /* index into the current-setting choices; 0: not known */
 	bool client_set, role_set, current_set;
 	char server[SF_WIZ_TEXT_MAX];
 	char user[SF_WIZ_TEXT_MAX];
 	char paste[SF_WIZ_PASTE_MAX];
-	bool login;          /* the person gave a password (the front end holds it) */
+	bool login; /* the person gave a password (the front end holds it) */
 	bool on_mail_server;
 	size_t fix_step, fix_steps;
 	bool retested, fixed_now;
 	bool save;
 };
 
-extern const char *const sf_wiz_roles[];    /* user, admin, tech */
+extern const char *const sf_wiz_roles[]; /* user, admin, tech */
 extern const char *const sf_wiz_problems[];
 
 void sf_wiz_init(struct sf_wizard *w, const struct sf_wiz_prefill *pre);

@@ -7,10 +7,10 @@
 
 /* Exit statuses, documented in the README and the man page. */
 enum {
-	SF_EXIT_OK = 0,       /* healthy */
-	SF_EXIT_PROBLEM = 1,  /* a problem was found */
-	SF_EXIT_USAGE = 2,    /* bad usage */
-	SF_EXIT_NOTHING = 3,  /* nothing could be probed */
+	SF_EXIT_OK = 0,         /* healthy */
+	SF_EXIT_PROBLEM = 1,    /* a problem was found */
+	SF_EXIT_USAGE = 2,      /* bad usage */
+	SF_EXIT_NOTHING = 3,    /* nothing could be probed */
 	SF_EXIT_CANCELLED = 130 /* interrupted (Ctrl-C), as shells report SIGINT */
 };
 

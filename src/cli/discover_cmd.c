@@ -7,7 +7,8 @@
 #include "smtpfix/report.h"
 
 static const char discover_usage[] =
-	"usage: smtpfix discover EMAIL|DOMAIN|HOST [--dns-server ADDR[:PORT]] [--timeout S] [--json]\n"
+	"usage: smtpfix discover EMAIL|DOMAIN|HOST [--dns-server ADDR[:PORT]] [--timeout S] "
+	"[--json]\n"
 	"\n"
 	"Finds the outgoing mail servers for an address or a domain: the submission\n"
 	"SRV records, the usual mail. and smtp. names, the MX hosts and the name\n"
@@ -18,13 +19,9 @@ static const char discover_usage[] =
 int
 sf_cli_discover(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "dns-server", required_argument, NULL, 's' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	static const struct option opts[] = { { "dns-server", required_argument, NULL, 's' },
+		{ "timeout", required_argument, NULL, 't' }, { "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	static struct sf_discovery d;
 	struct sf_dns_options o = { NULL, 5000, NULL, false };
 	struct sf_error err;
@@ -46,7 +43,8 @@ sf_cli_discover(int argc, char **argv)
 			break;
 		case 't':
 			if (sf_cli_parse_seconds(optarg, 0.1, 300, &secs) < 0) {
-				sf_cli_usage_error("timeout '%s' is not a number of seconds from 0.1 to 300",
+				sf_cli_usage_error(
+					"timeout '%s' is not a number of seconds from 0.1 to 300",
 					optarg);
 				return SF_EXIT_USAGE;
 			}
@@ -55,7 +53,8 @@ sf_cli_discover(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'h': fputs(discover_usage, stdout); return SF_EXIT_OK;
 		default:
-			sf_cli_usage_error("discover: unknown or incomplete option '%s'", argv[optind - 1]);
+			sf_cli_usage_error(
+				"discover: unknown or incomplete option '%s'", argv[optind - 1]);
 			return SF_EXIT_USAGE;
 		}
 	}

@@ -28,8 +28,9 @@ print_text(const struct sf_explain_result *r)
 		size_t len;
 		const char *next = sf_help_get("explain/unrecognized.txt", &len);
 
-		printf("Not recognized.%s%s%s\n", r->family[0] ? " It looks like a problem of the \"" : "",
-			r->family, r->family[0] ? "\" kind." : "");
+		printf("Not recognized.%s%s%s\n",
+			r->family[0] ? " It looks like a problem of the \"" : "", r->family,
+			r->family[0] ? "\" kind." : "");
 		if (next != NULL)
 			printf("%.*s", (int)len, next);
 		return;
@@ -41,7 +42,8 @@ print_text(const struct sf_explain_result *r)
 		sf_buf_reset(&b);
 		sf_sanitize_append(&b, c->matched, strlen(c->matched), 200, &err);
 		printf("%zu. %s [%s] (%.0f%%)\n   because of: \"%s\"\n   %s\n   Next: %s\n", i + 1,
-			c->title[0] ? c->title : sf_cause_id(c->cause), sf_cause_id(c->cause), c->score * 100, b.data ? b.data : "", c->means, c->next);
+			c->title[0] ? c->title : sf_cause_id(c->cause), sf_cause_id(c->cause),
+			c->score * 100, b.data ? b.data : "", c->means, c->next);
 		if (c->nevidence > 1) {
 			size_t k;
 
@@ -51,7 +53,8 @@ print_text(const struct sf_explain_result *r)
 				size_t seen;
 
 				for (seen = 0; seen < k; seen++)
-					if (strcmp(c->evidence[seen].layer, c->evidence[k].layer) == 0)
+					if (strcmp(c->evidence[seen].layer, c->evidence[k].layer) ==
+						0)
 						break;
 				if (seen == k)
 					printf("%s %s", k ? "," : "", c->evidence[k].layer);
@@ -109,11 +112,13 @@ print_json(const struct sf_explain_result *r)
 	for (i = 0; i < r->nwarnings; i++)
 		sf_json_string(&j, r->warnings[i]);
 	sf_json_array_end(&j);
-	sf_json_kv_string_or_null(&j, "closest_family", r->ncauses == 0 && r->family[0] ? r->family : NULL);
+	sf_json_kv_string_or_null(
+		&j, "closest_family", r->ncauses == 0 && r->family[0] ? r->family : NULL);
 	{
 		/* Nothing recognized: what to do next, from help/. */
 		size_t len;
-		const char *next = r->ncauses == 0 ? sf_help_get("explain/unrecognized.txt", &len) : NULL;
+		const char *next =
+			r->ncauses == 0 ? sf_help_get("explain/unrecognized.txt", &len) : NULL;
 		char words[1024];
 
 		if (next != NULL)
@@ -129,11 +134,8 @@ print_json(const struct sf_explain_result *r)
 int
 sf_cli_explain(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	static const struct option opts[] = { { "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	static char text[SF_EXPLAIN_TEXT_MAX + 1];
 	static struct sf_explain_result r;
 	struct sf_error err;

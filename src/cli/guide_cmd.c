@@ -32,8 +32,10 @@ check_value(const char *option, const char *in)
 		return -1;
 	}
 	if (!sf_cli_text_clean(in)) {
-		sf_cli_usage_error("%s '%s' holds a line break, a control character or an invisible "
-				   "character", option, in);
+		sf_cli_usage_error(
+			"%s '%s' holds a line break, a control character or an invisible "
+			"character",
+			option, in);
 		return -1;
 	}
 	return 0;
@@ -42,13 +44,12 @@ check_value(const char *option, const char *in)
 int
 sf_cli_guide(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "client", required_argument, NULL, 'c' }, { "host", required_argument, NULL, 'H' },
-		{ "port", required_argument, NULL, 'p' }, { "security", required_argument, NULL, 's' },
+	static const struct option opts[] = { { "client", required_argument, NULL, 'c' },
+		{ "host", required_argument, NULL, 'H' }, { "port", required_argument, NULL, 'p' },
+		{ "security", required_argument, NULL, 's' },
 		{ "auth", required_argument, NULL, 'a' }, { "user", required_argument, NULL, 'u' },
 		{ "list", no_argument, NULL, 'l' }, { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+		{ NULL, 0, NULL, 0 } };
 	struct sf_guide_values v = { "your outgoing mail server", 0, SF_GUIDE_STARTTLS, true,
 		"your full email address" };
 	const char *client = NULL, *text;
@@ -77,7 +78,8 @@ sf_cli_guide(int argc, char **argv)
 			break;
 		case 'p':
 			if (sf_cli_parse_int(optarg, 1, 65535, &port) < 0) {
-				sf_cli_usage_error("port '%s' is not a number from 1 to 65535", optarg);
+				sf_cli_usage_error(
+					"port '%s' is not a number from 1 to 65535", optarg);
 				return SF_EXIT_USAGE;
 			}
 			v.port = (int)port;
@@ -90,7 +92,8 @@ sf_cli_guide(int argc, char **argv)
 			else if (strcmp(optarg, "none") == 0)
 				v.security = SF_GUIDE_NONE;
 			else {
-				sf_cli_usage_error("security '%s' is not one of starttls, tls, none", optarg);
+				sf_cli_usage_error(
+					"security '%s' is not one of starttls, tls, none", optarg);
 				return SF_EXIT_USAGE;
 			}
 			break;
@@ -107,7 +110,8 @@ sf_cli_guide(int argc, char **argv)
 			return SF_EXIT_OK;
 		case 'h': fputs(guide_usage, stdout); return SF_EXIT_OK;
 		default:
-			sf_cli_usage_error("guide: unknown or incomplete option '%s'", argv[optind - 1]);
+			sf_cli_usage_error(
+				"guide: unknown or incomplete option '%s'", argv[optind - 1]);
 			return SF_EXIT_USAGE;
 		}
 	}
@@ -120,7 +124,8 @@ sf_cli_guide(int argc, char **argv)
 	for (i = 0; sf_client_ids[i] != NULL && strcmp(sf_client_ids[i], client) != 0; i++)
 		;
 	if (sf_client_ids[i] == NULL) {
-		sf_cli_usage_error("unknown mail program '%.60s' (smtpfix guide --list shows them)", client);
+		sf_cli_usage_error(
+			"unknown mail program '%.60s' (smtpfix guide --list shows them)", client);
 		return SF_EXIT_USAGE;
 	}
 	snprintf(path, sizeof path, "clients/%s.txt", client);

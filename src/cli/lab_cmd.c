@@ -34,12 +34,9 @@ usage(void)
 int
 sf_cli_lab(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "scenario", required_argument, NULL, 's' },
-		{ "listen", required_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	static const struct option opts[] = { { "scenario", required_argument, NULL, 's' },
+		{ "listen", required_argument, NULL, 'l' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 } };
 	struct sf_lab_options o = { NULL, "127.0.0.1", 0 };
 	static char addr[64];
 	struct sf_lab *lab;
@@ -59,7 +56,8 @@ sf_cli_lab(int argc, char **argv)
 
 			if (colon == NULL || (size_t)(colon - optarg) >= sizeof addr ||
 				sf_cli_parse_int(colon + 1, 0, 65533, &port) < 0) {
-				sf_cli_usage_error("--listen takes ADDR:PORT, such as 127.0.0.1:2525");
+				sf_cli_usage_error(
+					"--listen takes ADDR:PORT, such as 127.0.0.1:2525");
 				return SF_EXIT_USAGE;
 			}
 			memcpy(addr, optarg, (size_t)(colon - optarg));
@@ -70,7 +68,8 @@ sf_cli_lab(int argc, char **argv)
 		}
 		case 'h': usage(); return SF_EXIT_OK;
 		default:
-			sf_cli_usage_error("lab: unknown or incomplete option '%s'", argv[optind - 1]);
+			sf_cli_usage_error(
+				"lab: unknown or incomplete option '%s'", argv[optind - 1]);
 			return SF_EXIT_USAGE;
 		}
 	}
@@ -85,12 +84,13 @@ sf_cli_lab(int argc, char **argv)
 	printf("smtpfix practice server, scenario %s\n"
 	       "  port 25  -> %s:%d\n  port 465 -> %s:%d\n  port 587 -> %s:%d\n"
 	       "  CA file: %s\n  demo account: %s, password %s\n"
-	       "Try: smtpfix probe %s --ca-file %s --port-map 25=%d --port-map 465=%d --port-map 587=%d\n"
+	       "Try: smtpfix probe %s --ca-file %s --port-map 25=%d --port-map 465=%d --port-map "
+	       "587=%d\n"
 	       "Ctrl-C stops it.\n",
 		sf_lab_scenario_name(lab), o.listen_addr, sf_lab_port(lab, 25), o.listen_addr,
-		sf_lab_port(lab, 465), o.listen_addr, sf_lab_port(lab, 587), sf_lab_ca_file(lab), SF_LAB_USER,
-		SF_LAB_PASSWORD, o.listen_addr, sf_lab_ca_file(lab), sf_lab_port(lab, 25),
-		sf_lab_port(lab, 465), sf_lab_port(lab, 587));
+		sf_lab_port(lab, 465), o.listen_addr, sf_lab_port(lab, 587), sf_lab_ca_file(lab),
+		SF_LAB_USER, SF_LAB_PASSWORD, o.listen_addr, sf_lab_ca_file(lab),
+		sf_lab_port(lab, 25), sf_lab_port(lab, 465), sf_lab_port(lab, 587));
 	fflush(stdout);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;

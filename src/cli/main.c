@@ -36,8 +36,8 @@ main(int argc, char **argv)
 {
 	/* A peer that closes early must not kill the process. */
 	signal(SIGPIPE, SIG_IGN);
-	if (argc < 2 || (argv[1][0] == '-' && strcmp(argv[1], "--help") != 0 && strcmp(argv[1], "-h") != 0 &&
-		strcmp(argv[1], "--version") != 0))
+	if (argc < 2 || (argv[1][0] == '-' && strcmp(argv[1], "--help") != 0 &&
+				strcmp(argv[1], "-h") != 0 && strcmp(argv[1], "--version") != 0))
 		return sf_cli_wizard(argc, argv);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		fputs(main_usage, stdout);

@@ -28,16 +28,11 @@ static const char policy_usage[] =
 int
 sf_cli_policy(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "root", required_argument, NULL, 'r' },
-		{ "since", required_argument, NULL, 's' },
-		{ "log", required_argument, NULL, 'l' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "exim", required_argument, NULL, 'e' },
-		{ "postconf", required_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	static const struct option opts[] = { { "root", required_argument, NULL, 'r' },
+		{ "since", required_argument, NULL, 's' }, { "log", required_argument, NULL, 'l' },
+		{ "json", no_argument, NULL, 'j' }, { "exim", required_argument, NULL, 'e' },
+		{ "postconf", required_argument, NULL, 'p' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 } };
 	static struct sf_policy pol;
 	static char paths[SF_LOG_MAX_FILES][SF_MTA_PATH_MAX];
 	struct sf_policy_options o = { NULL, true, NULL, NULL };
@@ -58,7 +53,9 @@ sf_cli_policy(int argc, char **argv)
 		case 'r': o.root = optarg; break;
 		case 's':
 			if (sf_parse_duration(optarg, &since) < 0) {
-				sf_cli_usage_error("--since '%s' is not a period such as 7d, 12h or 2w", optarg);
+				sf_cli_usage_error(
+					"--since '%s' is not a period such as 7d, 12h or 2w",
+					optarg);
 				return SF_EXIT_USAGE;
 			}
 			break;
@@ -74,12 +71,14 @@ sf_cli_policy(int argc, char **argv)
 		case 'p': o.postconf_bin = optarg; break;
 		case 'h': fputs(policy_usage, stdout); return SF_EXIT_OK;
 		default:
-			sf_cli_usage_error("policy: unknown or incomplete option '%s'", argv[optind - 1]);
+			sf_cli_usage_error(
+				"policy: unknown or incomplete option '%s'", argv[optind - 1]);
 			return SF_EXIT_USAGE;
 		}
 	}
 	if (optind != argc) {
-		sf_cli_usage_error("policy takes no arguments, only options (see smtpfix policy --help)");
+		sf_cli_usage_error(
+			"policy takes no arguments, only options (see smtpfix policy --help)");
 		return SF_EXIT_USAGE;
 	}
 	/* A copy of someone's server: read it, run nothing of theirs. */

@@ -62,14 +62,30 @@ static const char probe_usage[] =
 	"130 cancelled (Ctrl-C).\n";
 
 enum {
-	OPT_PORT = 256, OPT_MODE, OPT_TIMEOUT, OPT_JSON, OPT_TRANSCRIPT, OPT_CA_FILE, OPT_EHLO,
-	OPT_FROM, OPT_RCPT, OPT_NO_RCPT, OPT_PORT_MAP, OPT_HELP, OPT_USER, OPT_PASSWORD_STDIN,
-	OPT_PLAINTEXT_AUTH, OPT_SEND_TEST, OPT_DETAILS, OPT_PROGRESS, OPT_DNS_SERVER, OPT_CLIENT,
+	OPT_PORT = 256,
+	OPT_MODE,
+	OPT_TIMEOUT,
+	OPT_JSON,
+	OPT_TRANSCRIPT,
+	OPT_CA_FILE,
+	OPT_EHLO,
+	OPT_FROM,
+	OPT_RCPT,
+	OPT_NO_RCPT,
+	OPT_PORT_MAP,
+	OPT_HELP,
+	OPT_USER,
+	OPT_PASSWORD_STDIN,
+	OPT_PLAINTEXT_AUTH,
+	OPT_SEND_TEST,
+	OPT_DETAILS,
+	OPT_PROGRESS,
+	OPT_DNS_SERVER,
+	OPT_CLIENT,
 	OPT_RESOLVE
 };
 
-static const struct option probe_options[] = {
-	{ "port", required_argument, NULL, OPT_PORT },
+static const struct option probe_options[] = { { "port", required_argument, NULL, OPT_PORT },
 	{ "mode", required_argument, NULL, OPT_MODE },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "json", no_argument, NULL, OPT_JSON },
@@ -80,8 +96,7 @@ static const struct option probe_options[] = {
 	{ "rcpt", required_argument, NULL, OPT_RCPT },
 	{ "no-rcpt-test", no_argument, NULL, OPT_NO_RCPT },
 	{ "port-map", required_argument, NULL, OPT_PORT_MAP },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ "user", required_argument, NULL, OPT_USER },
+	{ "help", no_argument, NULL, OPT_HELP }, { "user", required_argument, NULL, OPT_USER },
 	{ "password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN },
 	{ "allow-plaintext-auth", no_argument, NULL, OPT_PLAINTEXT_AUTH },
 	{ "send-test", no_argument, NULL, OPT_SEND_TEST },
@@ -89,17 +104,15 @@ static const struct option probe_options[] = {
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "dns-server", required_argument, NULL, OPT_DNS_SERVER },
 	{ "client", required_argument, NULL, OPT_CLIENT },
-	{ "resolve", required_argument, NULL, OPT_RESOLVE },
-	{ NULL, 0, NULL, 0 }
-};
+	{ "resolve", required_argument, NULL, OPT_RESOLVE }, { NULL, 0, NULL, 0 } };
 
 struct probe_args {
 	struct sf_probe_options opt;
 	bool json, transcript, rcpt_given, password_stdin, details, progress;
 	const char *dns_server;
-	const char *client; /* print this program's fix steps at the end */
-	const char *email; /* HOST was an email address: discover first */
-	const char *typed; /* HOST as typed, when it was an international name */
+	const char *client;               /* print this program's fix steps at the end */
+	const char *email;                /* HOST was an email address: discover first */
+	const char *typed;                /* HOST as typed, when it was an international name */
 	char host_ascii[SF_HOST_MAX + 1]; /* its A-label form, probed instead */
 };
 
@@ -117,11 +130,11 @@ parse_args(int argc, char **argv, struct probe_args *a)
 	/* --from "" is the null sender, a test of its own. */
 	while ((c = sf_cli_getopt(argc, argv, probe_options, "from")) != -1) {
 		switch (c) {
-		case SF_CLI_BAD_VALUE:
-			return -1;
+		case SF_CLI_BAD_VALUE: return -1;
 		case OPT_PORT:
 			if (sf_cli_parse_int(optarg, 1, 65535, &v) < 0) {
-				sf_cli_usage_error("port '%s' is not a number from 1 to 65535", optarg);
+				sf_cli_usage_error(
+					"port '%s' is not a number from 1 to 65535", optarg);
 				return -1;
 			}
 			if (a->opt.nports >= SF_PROBE_MAX_PORTS) {
@@ -132,13 +145,16 @@ parse_args(int argc, char **argv, struct probe_args *a)
 			break;
 		case OPT_MODE:
 			if (sf_probe_mode_parse(optarg, &a->opt.mode) < 0) {
-				sf_cli_usage_error("mode '%s' is not one of auto, plain, starttls, tls", optarg);
+				sf_cli_usage_error(
+					"mode '%s' is not one of auto, plain, starttls, tls",
+					optarg);
 				return -1;
 			}
 			break;
 		case OPT_TIMEOUT:
 			if (sf_cli_parse_seconds(optarg, 0.1, 300, &secs) < 0) {
-				sf_cli_usage_error("timeout '%s' is not a number of seconds from 0.1 to 300",
+				sf_cli_usage_error(
+					"timeout '%s' is not a number of seconds from 0.1 to 300",
 					optarg);
 				return -1;
 			}
@@ -149,28 +165,34 @@ parse_args(int argc, char **argv, struct probe_args *a)
 		case OPT_CA_FILE: a->opt.ca_file = optarg; break;
 		case OPT_EHLO: a->opt.ehlo_name = optarg; break;
 		case OPT_FROM: a->opt.mail_from = optarg; break;
-		case OPT_RCPT: a->opt.rcpt_to = optarg; a->rcpt_given = true; break;
+		case OPT_RCPT:
+			a->opt.rcpt_to = optarg;
+			a->rcpt_given = true;
+			break;
 		case OPT_NO_RCPT: a->opt.rcpt_test = false; break;
 		case OPT_PORT_MAP:
 			if (a->opt.nmaps >= SF_PROBE_MAX_MAPS ||
 				sf_cli_parse_port_map(optarg, &a->opt.maps[a->opt.nmaps]) < 0) {
-				sf_cli_usage_error("port map '%s' is not PORT=REALPORT (both 1-65535)", optarg);
+				sf_cli_usage_error(
+					"port map '%s' is not PORT=REALPORT (both 1-65535)",
+					optarg);
 				return -1;
 			}
 			a->opt.nmaps++;
 			break;
 		case OPT_RESOLVE:
 			if (a->opt.nhost_maps >= SF_PROBE_MAX_MAPS ||
-				sf_host_map_parse(optarg, &a->opt.host_maps[a->opt.nhost_maps]) < 0) {
-				sf_cli_usage_error("--resolve '%s' is not NAME:ADDRESS (a host name and an "
-						   "IP address)", optarg);
+				sf_host_map_parse(optarg, &a->opt.host_maps[a->opt.nhost_maps]) <
+					0) {
+				sf_cli_usage_error(
+					"--resolve '%s' is not NAME:ADDRESS (a host name and an "
+					"IP address)",
+					optarg);
 				return -1;
 			}
 			a->opt.nhost_maps++;
 			break;
-		case OPT_HELP:
-			fputs(probe_usage, stdout);
-			return 1;
+		case OPT_HELP: fputs(probe_usage, stdout); return 1;
 		case OPT_USER: a->opt.user = optarg; break;
 		case OPT_PASSWORD_STDIN: a->password_stdin = true; break;
 		case OPT_PLAINTEXT_AUTH: a->opt.allow_plaintext_auth = true; break;
@@ -185,14 +207,16 @@ parse_args(int argc, char **argv, struct probe_args *a)
 			break;
 		case OPT_CLIENT: a->client = optarg; break;
 		default:
-			sf_cli_usage_error("probe: unknown or incomplete option '%s' (see smtpfix probe --help)",
+			sf_cli_usage_error("probe: unknown or incomplete option '%s' (see smtpfix "
+					   "probe --help)",
 				argv[optind - 1]);
 			return -1;
 		}
 	}
 	if (optind != argc - 1) {
 		sf_cli_usage_error(optind >= argc ? "probe: which server? (smtpfix probe HOST)"
-						  : "probe: one HOST only, got '%s' too", argv[argc - 1]);
+						  : "probe: one HOST only, got '%s' too",
+			argv[argc - 1]);
 		return -1;
 	}
 	a->opt.host = argv[optind];
@@ -208,8 +232,8 @@ parse_args(int argc, char **argv, struct probe_args *a)
 
 		/* A name typed in Unicode is probed by the name DNS holds. */
 		if (rc < 0) {
-			sf_cli_usage_error("'%s' is not a valid host name or address: %s", a->opt.host,
-				idn.message);
+			sf_cli_usage_error("'%s' is not a valid host name or address: %s",
+				a->opt.host, idn.message);
 			return -1;
 		}
 		if (rc == 1) {
@@ -222,9 +246,10 @@ parse_args(int argc, char **argv, struct probe_args *a)
 		return -1;
 	}
 	if ((a->opt.user != NULL) != a->password_stdin) {
-		sf_cli_usage_error(a->opt.user ? "--user needs --password-stdin (the password is never "
-						 "taken from the command line)"
-					       : "--password-stdin needs --user");
+		sf_cli_usage_error(a->opt.user
+					   ? "--user needs --password-stdin (the password is never "
+					     "taken from the command line)"
+					   : "--password-stdin needs --user");
 		return -1;
 	}
 	if ((a->opt.send_test || a->opt.allow_plaintext_auth) && a->opt.user == NULL) {
@@ -233,18 +258,22 @@ parse_args(int argc, char **argv, struct probe_args *a)
 		return -1;
 	}
 	if (a->opt.user != NULL && (a->opt.user[0] == '\0' || strlen(a->opt.user) > 254 ||
-		strpbrk(a->opt.user, " \t\r\n<>") != NULL || !sf_cli_text_clean(a->opt.user))) {
-		sf_cli_usage_error("the user name is empty, too long, or holds spaces, brackets or control "
-				   "characters");
+					   strpbrk(a->opt.user, " \t\r\n<>") != NULL ||
+					   !sf_cli_text_clean(a->opt.user))) {
+		sf_cli_usage_error(
+			"the user name is empty, too long, or holds spaces, brackets or control "
+			"characters");
 		return -1;
 	}
 	if (a->client != NULL) {
 		size_t k;
 
-		for (k = 0; sf_client_ids[k] != NULL && strcmp(sf_client_ids[k], a->client) != 0; k++)
+		for (k = 0; sf_client_ids[k] != NULL && strcmp(sf_client_ids[k], a->client) != 0;
+			k++)
 			;
 		if (sf_client_ids[k] == NULL) {
-			sf_cli_usage_error("unknown mail program '%.60s' (smtpfix guide --list shows them)",
+			sf_cli_usage_error(
+				"unknown mail program '%.60s' (smtpfix guide --list shows them)",
 				a->client);
 			return -1;
 		}
@@ -276,16 +305,19 @@ append_guide(const struct probe_args *a, const struct sf_probe_result *res, stru
 	size_t len;
 
 	if (!r->found)
-		return sf_buf_addstr(out, "\nNo setting works as it is, so there are no steps to "
-					  "give yet; see the diagnosis above.\n", err);
+		return sf_buf_addstr(out,
+			"\nNo setting works as it is, so there are no steps to "
+			"give yet; see the diagnosis above.\n",
+			err);
 	snprintf(path, sizeof path, "clients/%s.txt", a->client);
 	text = sf_help_get(path, &len);
 	if (text == NULL)
 		return sf_error_set(err, SF_E_IO, "no guide for %s", a->client);
 	v.host = r->host;
 	v.port = r->port;
-	v.security = r->security == SF_SEC_TLS ? SF_GUIDE_TLS
-		: r->security == SF_SEC_STARTTLS ? SF_GUIDE_STARTTLS : SF_GUIDE_NONE;
+	v.security = r->security == SF_SEC_TLS        ? SF_GUIDE_TLS
+		     : r->security == SF_SEC_STARTTLS ? SF_GUIDE_STARTTLS
+						      : SF_GUIDE_NONE;
 	v.auth = r->auth;
 	v.user = r->username;
 	if (sf_buf_addstr(out, "\n", err) < 0)
@@ -387,8 +419,9 @@ static void
 print_progress(void *ctx, const struct sf_progress *ev)
 {
 	(void)ctx;
-	fprintf(stderr, "  %7.1f ms  %s port %d (%s): %s%s\n", ev->elapsed_ms, ev->address, ev->port,
-		sf_purpose_id(ev->purpose), ev->step, ev->done ? (ev->ok ? ", ok" : ", failed") : "");
+	fprintf(stderr, "  %7.1f ms  %s port %d (%s): %s%s\n", ev->elapsed_ms, ev->address,
+		ev->port, sf_purpose_id(ev->purpose), ev->step,
+		ev->done ? (ev->ok ? ", ok" : ", failed") : "");
 }
 
 int
@@ -458,11 +491,11 @@ sf_cli_probe(int argc, char **argv)
 	}
 	sf_buf_init(&out, SF_REPORT_MAX);
 	if (a.json)
-		rc = sf_report_probe_json(&res, a.email ? &discovery : NULL, &diagnosis, a.transcript, &out,
-			&err);
+		rc = sf_report_probe_json(
+			&res, a.email ? &discovery : NULL, &diagnosis, a.transcript, &out, &err);
 	else
-		rc = sf_report_probe_text(&res, &diagnosis, a.transcript || a.details, a.transcript, &out,
-			&err);
+		rc = sf_report_probe_text(
+			&res, &diagnosis, a.transcript || a.details, a.transcript, &out, &err);
 	if (rc == 0 && !a.json && a.client != NULL)
 		rc = append_guide(&a, &res, &out, &err);
 	if (rc < 0) {

@@ -59,7 +59,8 @@ sf_cli_usage_error(const char *fmt, ...)
 		snprintf(msg, sizeof msg, "bad usage");
 	sf_buf_init(&b, 16 * SF_CLI_MESSAGE_MAX);
 	fputs("smtpfix: ", stderr);
-	if (sf_sanitize_message_append(&b, msg, strlen(msg), SF_CLI_MESSAGE_MAX, &err) == 0 && b.data != NULL)
+	if (sf_sanitize_message_append(&b, msg, strlen(msg), SF_CLI_MESSAGE_MAX, &err) == 0 &&
+		b.data != NULL)
 		fputs(b.data, stderr);
 	else
 		fputs("bad usage (the message could not be shown)", stderr);
@@ -107,8 +108,10 @@ sf_cli_getopt(int argc, char **argv, const struct option *opts, const char *may_
 	if (strncmp(optarg, "--", 2) == 0) {
 		/* "--report-dir --plain": the value was left off and the next
 		 * option taken instead. */
-		sf_cli_usage_error("--%s needs a value, not the option '%s' (for a name starting with "
-				   "--, write ./%s)", name, optarg, optarg);
+		sf_cli_usage_error(
+			"--%s needs a value, not the option '%s' (for a name starting with "
+			"--, write ./%s)",
+			name, optarg, optarg);
 		return SF_CLI_BAD_VALUE;
 	}
 	return c;
@@ -121,7 +124,8 @@ sf_cli_print_idn(FILE *out, const char *typed, const char *ascii)
 	struct sf_error err;
 
 	sf_buf_init(&b, 16 * SF_CLI_MESSAGE_MAX);
-	if (sf_sanitize_append(&b, typed, strlen(typed), SF_CLI_MESSAGE_MAX, &err) == 0 && b.data != NULL)
+	if (sf_sanitize_append(&b, typed, strlen(typed), SF_CLI_MESSAGE_MAX, &err) == 0 &&
+		b.data != NULL)
 		fprintf(out, "International name: %s is looked up as %s.\n", b.data, ascii);
 	sf_buf_free(&b);
 }
@@ -133,7 +137,8 @@ sf_cli_print_safe(FILE *out, const char *text)
 	struct sf_error err;
 
 	sf_buf_init(&b, 16 * SF_CLI_MESSAGE_MAX);
-	if (sf_sanitize_append(&b, text, strlen(text), SF_CLI_MESSAGE_MAX, &err) == 0 && b.data != NULL)
+	if (sf_sanitize_append(&b, text, strlen(text), SF_CLI_MESSAGE_MAX, &err) == 0 &&
+		b.data != NULL)
 		fputs(b.data, out);
 	sf_buf_free(&b);
 }
@@ -144,7 +149,8 @@ sf_cli_dns_server_ok(const char *s)
 	if (sf_dns_server_valid(s))
 		return true;
 	sf_cli_usage_error("--dns-server '%s' is not ADDR or ADDR:PORT (such as 192.0.2.53 or "
-			   "[2001:db8::53]:53)", s);
+			   "[2001:db8::53]:53)",
+		s);
 	return false;
 }
 

@@ -46,22 +46,25 @@ static bool
 on_mail_server(void)
 {
 	return access("/etc/exim.conf", F_OK) == 0 || access("/etc/exim4", F_OK) == 0 ||
-		access("/etc/postfix/main.cf", F_OK) == 0 || access("/usr/local/cpanel", F_OK) == 0;
+	       access("/etc/postfix/main.cf", F_OK) == 0 || access("/usr/local/cpanel", F_OK) == 0;
 }
 
 int
 sf_cli_wizard(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "plain", no_argument, NULL, 'p' }, { "demo", no_argument, NULL, 'd' },
-		{ "client", required_argument, NULL, 'c' }, { "email", required_argument, NULL, 'e' },
-		{ "host", required_argument, NULL, 'H' }, { "role", required_argument, NULL, 'r' },
-		{ "port-map", required_argument, NULL, 'm' }, { "report-dir", required_argument, NULL, 'R' },
-		{ "scenario", required_argument, NULL, 's' }, { "ca-file", required_argument, NULL, 'C' },
-		{ "timeout", required_argument, NULL, 'T' }, { "root", required_argument, NULL, 'o' },
-		{ "dns-server", required_argument, NULL, 'D' }, { "now", required_argument, NULL, 'N' },
-		{ "resolve", required_argument, NULL, 'X' }, { NULL, 0, NULL, 0 }
-	};
+	static const struct option opts[] = { { "plain", no_argument, NULL, 'p' },
+		{ "demo", no_argument, NULL, 'd' }, { "client", required_argument, NULL, 'c' },
+		{ "email", required_argument, NULL, 'e' }, { "host", required_argument, NULL, 'H' },
+		{ "role", required_argument, NULL, 'r' },
+		{ "port-map", required_argument, NULL, 'm' },
+		{ "report-dir", required_argument, NULL, 'R' },
+		{ "scenario", required_argument, NULL, 's' },
+		{ "ca-file", required_argument, NULL, 'C' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "root", required_argument, NULL, 'o' },
+		{ "dns-server", required_argument, NULL, 'D' },
+		{ "now", required_argument, NULL, 'N' },
+		{ "resolve", required_argument, NULL, 'X' }, { NULL, 0, NULL, 0 } };
 	struct sf_ui_options o;
 	struct sf_lab *lab = NULL;
 	struct sf_lab_options lo = { NULL, "127.0.0.1", 0 };
@@ -86,8 +89,11 @@ sf_cli_wizard(int argc, char **argv)
 			break;
 		case 'N':
 			if (sf_wiz_current_parse(optarg) == 0) {
-				sf_cli_usage_error("--now '%s' is not one of 587:none, 587:starttls, 465:tls, 25:none, "
-					"25:starttls, 465:starttls, 587:tls, 2525:starttls, 2525:none", optarg);
+				sf_cli_usage_error("--now '%s' is not one of 587:none, "
+						   "587:starttls, 465:tls, 25:none, "
+						   "25:starttls, 465:starttls, 587:tls, "
+						   "2525:starttls, 2525:none",
+					optarg);
 				return SF_EXIT_USAGE;
 			}
 			o.prefill.current = optarg;
@@ -104,21 +110,24 @@ sf_cli_wizard(int argc, char **argv)
 		case 'e':
 		case 'H':
 			if (strlen(optarg) >= SF_WIZ_TEXT_MAX || !sf_cli_text_clean(optarg)) {
-				sf_cli_usage_error("%s '%s' is too long or holds control characters",
+				sf_cli_usage_error(
+					"%s '%s' is too long or holds control characters",
 					c == 'e' ? "--email" : "--host", optarg);
 				return SF_EXIT_USAGE;
 			}
 			o.prefill.server = optarg;
 			break;
 		case 'r':
-			if (strcmp(optarg, "user") != 0 && strcmp(optarg, "admin") != 0 && strcmp(optarg, "tech") != 0) {
+			if (strcmp(optarg, "user") != 0 && strcmp(optarg, "admin") != 0 &&
+				strcmp(optarg, "tech") != 0) {
 				sf_cli_usage_error("--role takes user, admin or tech");
 				return SF_EXIT_USAGE;
 			}
 			o.prefill.role = optarg;
 			break;
 		case 'm':
-			if (o.nmaps >= SF_PROBE_MAX_MAPS || sf_cli_parse_port_map(optarg, &o.maps[o.nmaps]) < 0) {
+			if (o.nmaps >= SF_PROBE_MAX_MAPS ||
+				sf_cli_parse_port_map(optarg, &o.maps[o.nmaps]) < 0) {
 				sf_cli_usage_error("--port-map takes PORT=REALPORT");
 				return SF_EXIT_USAGE;
 			}
@@ -127,8 +136,10 @@ sf_cli_wizard(int argc, char **argv)
 		case 'X':
 			if (o.nhost_maps >= SF_PROBE_MAX_MAPS - 2 ||
 				sf_host_map_parse(optarg, &o.host_maps[o.nhost_maps]) < 0) {
-				sf_cli_usage_error("--resolve '%s' is not NAME:ADDRESS (a host name and an IP "
-						   "address)", optarg);
+				sf_cli_usage_error(
+					"--resolve '%s' is not NAME:ADDRESS (a host name and an IP "
+					"address)",
+					optarg);
 				return SF_EXIT_USAGE;
 			}
 			o.nhost_maps++;
@@ -140,14 +151,17 @@ sf_cli_wizard(int argc, char **argv)
 			double secs;
 
 			if (sf_cli_parse_seconds(optarg, 0.1, 300, &secs) < 0) {
-				sf_cli_usage_error("timeout '%s' is not a number of seconds from 0.1 to 300", optarg);
+				sf_cli_usage_error(
+					"timeout '%s' is not a number of seconds from 0.1 to 300",
+					optarg);
 				return SF_EXIT_USAGE;
 			}
 			o.timeout_ms = (int)(secs * 1000.0 + 0.5);
 			break;
 		}
 		default:
-			sf_cli_usage_error("unknown or incomplete option '%s' (see smtpfix --help)", argv[optind - 1]);
+			sf_cli_usage_error("unknown or incomplete option '%s' (see smtpfix --help)",
+				argv[optind - 1]);
 			return SF_EXIT_USAGE;
 		}
 	}
@@ -158,10 +172,13 @@ sf_cli_wizard(int argc, char **argv)
 	if (o.prefill.client != NULL) {
 		size_t k;
 
-		for (k = 0; sf_client_ids_cli[k] != NULL && strcmp(sf_client_ids_cli[k], o.prefill.client) != 0; k++)
+		for (k = 0; sf_client_ids_cli[k] != NULL &&
+			    strcmp(sf_client_ids_cli[k], o.prefill.client) != 0;
+			k++)
 			;
 		if (sf_client_ids_cli[k] == NULL) {
-			sf_cli_usage_error("unknown mail program '%.60s' (smtpfix guide --list shows them)",
+			sf_cli_usage_error(
+				"unknown mail program '%.60s' (smtpfix guide --list shows them)",
 				o.prefill.client);
 			return SF_EXIT_USAGE;
 		}
@@ -195,10 +212,12 @@ sf_cli_wizard(int argc, char **argv)
 		signal(SIGHUP, demo_killed);
 		/* The practice server's names lead to it, as a real server's
 		 * names lead to that server through DNS. */
-		snprintf(o.host_maps[o.nhost_maps].name, sizeof o.host_maps[0].name, "%s", SF_LAB_HOST);
+		snprintf(o.host_maps[o.nhost_maps].name, sizeof o.host_maps[0].name, "%s",
+			SF_LAB_HOST);
 		snprintf(o.host_maps[o.nhost_maps++].address, sizeof o.host_maps[0].address, "%s",
 			lo.listen_addr);
-		snprintf(o.host_maps[o.nhost_maps].name, sizeof o.host_maps[0].name, "%s", SF_LAB_OTHER_HOST);
+		snprintf(o.host_maps[o.nhost_maps].name, sizeof o.host_maps[0].name, "%s",
+			SF_LAB_OTHER_HOST);
 		snprintf(o.host_maps[o.nhost_maps++].address, sizeof o.host_maps[0].address, "%s",
 			lo.listen_addr);
 		if (o.timeout_ms <= 0)

@@ -113,7 +113,8 @@ sf_help_fill(const char *path, const char *key, const char *const *facts, char *
 		const char *close = *p == '{' ? memchr(p, '}', (size_t)(end - p)) : NULL;
 
 		if (close != NULL) {
-			for (k = 0; facts != NULL && facts[k] != NULL && facts[k + 1] != NULL; k += 2)
+			for (k = 0; facts != NULL && facts[k] != NULL && facts[k + 1] != NULL;
+				k += 2)
 				if (strlen(facts[k]) == (size_t)(close - p - 1) &&
 					memcmp(facts[k], p + 1, (size_t)(close - p - 1)) == 0)
 					break;

@@ -85,10 +85,26 @@ close_(struct sf_json *j, const char *c)
 	puts_(j, c);
 }
 
-void sf_json_object_begin(struct sf_json *j) { open_(j, "{"); }
-void sf_json_object_end(struct sf_json *j) { close_(j, "}"); }
-void sf_json_array_begin(struct sf_json *j) { open_(j, "["); }
-void sf_json_array_end(struct sf_json *j) { close_(j, "]"); }
+void
+sf_json_object_begin(struct sf_json *j)
+{
+	open_(j, "{");
+}
+void
+sf_json_object_end(struct sf_json *j)
+{
+	close_(j, "}");
+}
+void
+sf_json_array_begin(struct sf_json *j)
+{
+	open_(j, "[");
+}
+void
+sf_json_array_end(struct sf_json *j)
+{
+	close_(j, "]");
+}
 
 static void
 string_body(struct sf_json *j, const char *s, size_t len)
@@ -116,13 +132,15 @@ string_body(struct sf_json *j, const char *s, size_t len)
 			puts_(j, "\\r");
 		} else if (cp == '\t') {
 			puts_(j, "\\t");
-		} else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) || sf_unicode_hidden(cp)) {
+		} else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) ||
+			   sf_unicode_hidden(cp)) {
 			/* Escaped, the same text to any JSON reader, and nothing a
 			 * terminal showing the file, or JavaScript reading U+2028 and
 			 * U+2029 as line ends, can trip on. Above U+FFFF as a
 			 * surrogate pair, as JSON writes those. */
 			if (cp > 0xffff)
-				snprintf(esc, sizeof esc, "\\u%04x\\u%04x", 0xd800 + ((cp - 0x10000) >> 10),
+				snprintf(esc, sizeof esc, "\\u%04x\\u%04x",
+					0xd800 + ((cp - 0x10000) >> 10),
 					0xdc00 + ((cp - 0x10000) & 0x3ff));
 			else
 				snprintf(esc, sizeof esc, "\\u%04x", cp);

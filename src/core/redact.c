@@ -89,8 +89,8 @@ by_length(const void *a, const void *b)
 }
 
 int
-sf_redactor_init(struct sf_redactor *r, const char *user, const char *secret, size_t n,
-	struct sf_error *err)
+sf_redactor_init(
+	struct sf_redactor *r, const char *user, const char *secret, size_t n, struct sf_error *err)
 {
 	size_t align, flen, ulen = user ? strlen(user) : 0;
 	char *f, *plain;

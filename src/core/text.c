@@ -125,15 +125,15 @@ sanitize(struct sf_buf *out, const char *data, size_t len, size_t max_in, bool e
 }
 
 int
-sf_sanitize_append(struct sf_buf *out, const char *data, size_t len, size_t max_in,
-	struct sf_error *err)
+sf_sanitize_append(
+	struct sf_buf *out, const char *data, size_t len, size_t max_in, struct sf_error *err)
 {
 	return sanitize(out, data, len, max_in, true, err);
 }
 
 int
-sf_sanitize_message_append(struct sf_buf *out, const char *data, size_t len, size_t max_in,
-	struct sf_error *err)
+sf_sanitize_message_append(
+	struct sf_buf *out, const char *data, size_t len, size_t max_in, struct sf_error *err)
 {
 	return sanitize(out, data, len, max_in, false, err);
 }

@@ -10,9 +10,8 @@
 
 typedef bool (*rule_fn)(const struct sf_diag_input *in, struct sf_diag_finding *f);
 
-static void
-say(struct sf_diag_finding *f, enum sf_cause cause, enum sf_severity severity, double confidence,
-	const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void say(struct sf_diag_finding *f, enum sf_cause cause, enum sf_severity severity,
+	double confidence, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 static void
 say(struct sf_diag_finding *f, enum sf_cause cause, enum sf_severity severity, double confidence,
@@ -29,14 +28,12 @@ say(struct sf_diag_finding *f, enum sf_cause cause, enum sf_severity severity, d
 }
 
 /* Every sentence a finding can carry, by key (help/diagnosis/findings.txt). */
-const char *const sf_diag_text_keys[] = {
-	"auth-requires-tls", "auth-requires-tls-rcpt", "wrong-credentials", "login-refused-other",
-	"refused-after-login", "greeting-refused", "never-greets", "no-login-anywhere",
-	"login-refused-when-started",
-	"starttls-stripped", "server-tls-broken", "drops-after-tls", "starttls-refused", "open-relay", "certificate",
+const char *const sf_diag_text_keys[] = { "auth-requires-tls", "auth-requires-tls-rcpt",
+	"wrong-credentials", "login-refused-other", "refused-after-login", "greeting-refused",
+	"never-greets", "no-login-anywhere", "login-refused-when-started", "starttls-stripped",
+	"server-tls-broken", "drops-after-tls", "starttls-refused", "open-relay", "certificate",
 	"unreachable-filtered", "unreachable-refused", "dns-failure", "no-starttls",
-	"relay-without-login", "policy-not-rebuilt", "log-plaintext", "no-words", NULL
-};
+	"relay-without-login", "policy-not-rebuilt", "log-plaintext", "no-words", NULL };
 
 /* The facts a sentence may name. */
 const char *const sf_diag_text_facts[] = { "port", "step", "reply", "means", "detail", "count",
@@ -50,8 +47,8 @@ sf_diag_text(const char *key, const char *const *facts, char *out, size_t outsz)
 
 /* A finding whose sentence comes from help/, filled with facts. */
 static void
-say_key(struct sf_diag_finding *f, enum sf_cause cause, enum sf_severity severity, double confidence,
-	const char *key, const char *const *facts)
+say_key(struct sf_diag_finding *f, enum sf_cause cause, enum sf_severity severity,
+	double confidence, const char *key, const char *const *facts)
 {
 	f->cause = cause;
 	f->severity = severity;
@@ -69,8 +66,8 @@ means_or_words(const char *means, char *buf, size_t bufsz)
 	return buf;
 }
 
-static void
-evidence(struct sf_diag_finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void evidence(struct sf_diag_finding *f, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 static void
 evidence(struct sf_diag_finding *f, const char *fmt, ...)
@@ -115,8 +112,9 @@ reply_line(const struct sf_reply *r, char *out, size_t outsz)
  * taken when it is one of `allowed` (nallowed of them); else `fallback`.
  * *means gets the recognizer's plain words, or "" when it had none. */
 static enum sf_cause
-classify_reply(const struct sf_diag_input *in, const struct sf_reply *r, const enum sf_cause *allowed, size_t nallowed,
-	enum sf_cause fallback, char *means, size_t meanssz)
+classify_reply(const struct sf_diag_input *in, const struct sf_reply *r,
+	const enum sf_cause *allowed, size_t nallowed, enum sf_cause fallback, char *means,
+	size_t meanssz)
 {
 	struct sf_explain_result *res = malloc(sizeof *res);
 	enum sf_cause found = fallback;
@@ -146,7 +144,8 @@ classify_reply(const struct sf_diag_input *in, const struct sf_reply *r, const e
 static bool
 greeted_or_tls(const struct sf_target_result *t)
 {
-	return t->mode == SF_MODE_TLS || (t->smtp.greeting.replied && t->smtp.greeting.reply.code / 100 == 2);
+	return t->mode == SF_MODE_TLS ||
+	       (t->smtp.greeting.replied && t->smtp.greeting.reply.code / 100 == 2);
 }
 
 /* Where a submission problem is best shown: the submission port mail
@@ -238,7 +237,8 @@ program_meets_plain_refusal(const struct sf_diag_input *in)
 	if (in->text == NULL || in->text->ncauses == 0)
 		return false;
 	pasted = in->text->causes[0].cause;
-	return (pasted == SF_CAUSE_AUTH_REQUIRES_TLS || pasted == SF_CAUSE_CLIENT_NOT_AUTHENTICATING);
+	return (pasted == SF_CAUSE_AUTH_REQUIRES_TLS ||
+		pasted == SF_CAUSE_CLIENT_NOT_AUTHENTICATING);
 }
 
 static bool
@@ -253,8 +253,10 @@ rule_auth_requires_tls(const struct sf_diag_input *in, struct sf_diag_finding *f
 	/* A server that asks for encryption before login is doing right: the
 	 * finding explains what a program set to no encryption meets, and is
 	 * a problem only when the person's program is set that way. */
-	say_key(f, SF_CAUSE_AUTH_REQUIRES_TLS, r != NULL && program_meets_plain_refusal(in) ? SF_SEV_PROBLEM : SF_SEV_INFO,
-		t != NULL ? 0.95 : 0.8, r != NULL ? "auth-requires-tls-rcpt" : "auth-requires-tls", NULL);
+	say_key(f, SF_CAUSE_AUTH_REQUIRES_TLS,
+		r != NULL && program_meets_plain_refusal(in) ? SF_SEV_PROBLEM : SF_SEV_INFO,
+		t != NULL ? 0.95 : 0.8, r != NULL ? "auth-requires-tls-rcpt" : "auth-requires-tls",
+		NULL);
 	if (t != NULL) {
 		const struct sf_target_result *refusal = plain_auth_refusal(in->probe, t->port);
 
@@ -262,10 +264,13 @@ rule_auth_requires_tls(const struct sf_diag_input *in, struct sf_diag_finding *f
 			char line[SF_DIAG_TEXT_MAX];
 
 			reply_line(&refusal->smtp.auth_check.reply, line, sizeof line);
-			evidence(f, "before TLS (port %d), EHLO lists AUTH but \"AUTH %s\" is refused: %.300s",
+			evidence(f,
+				"before TLS (port %d), EHLO lists AUTH but \"AUTH %s\" is refused: "
+				"%.300s",
 				t->port, refusal->smtp.auth_check_mech, line);
 		} else if (t->smtp.caps.auth_offered) {
-			evidence(f, "before TLS (port %d), EHLO lists AUTH with no mechanism", t->port);
+			evidence(f, "before TLS (port %d), EHLO lists AUTH with no mechanism",
+				t->port);
 		} else {
 			evidence(f, "before TLS (port %d), EHLO lists no AUTH", t->port);
 		}
@@ -275,8 +280,9 @@ rule_auth_requires_tls(const struct sf_diag_input *in, struct sf_diag_finding *f
 		char line[SF_DIAG_TEXT_MAX];
 
 		reply_line(&r->smtp.rcpt.reply, line, sizeof line);
-		evidence(f, "without encryption and login (port %d), RCPT TO was refused: %.300s%s", r->port,
-			line, r->smtp.rcpt.disconnected ? " (and the server hung up)" : "");
+		evidence(f, "without encryption and login (port %d), RCPT TO was refused: %.300s%s",
+			r->port, line,
+			r->smtp.rcpt.disconnected ? " (and the server hung up)" : "");
 	}
 	if (policy)
 		evidence(f, "server setting: %.300s (%s)", in->policy->auth_requires_tls.evidence,
@@ -289,9 +295,10 @@ rule_wrong_credentials(const struct sf_diag_input *in, struct sf_diag_finding *f
 {
 	/* What a refused login can mean besides a wrong password. */
 	static const enum sf_cause login_causes[] = { SF_CAUSE_WRONG_CREDENTIALS,
-		SF_CAUSE_BASIC_AUTH_DISABLED, SF_CAUSE_APP_PASSWORD_REQUIRED, SF_CAUSE_AUTH_BACKEND_FAILURE,
-		SF_CAUSE_ACCOUNT_SUSPENDED, SF_CAUSE_IP_BLOCKED, SF_CAUSE_RATE_LIMITED,
-		SF_CAUSE_AUTH_MECHANISM_MISMATCH, SF_CAUSE_AUTH_REQUIRES_TLS };
+		SF_CAUSE_BASIC_AUTH_DISABLED, SF_CAUSE_APP_PASSWORD_REQUIRED,
+		SF_CAUSE_AUTH_BACKEND_FAILURE, SF_CAUSE_ACCOUNT_SUSPENDED, SF_CAUSE_IP_BLOCKED,
+		SF_CAUSE_RATE_LIMITED, SF_CAUSE_AUTH_MECHANISM_MISMATCH,
+		SF_CAUSE_AUTH_REQUIRES_TLS };
 	const struct sf_target_result *l;
 	char line[SF_DIAG_TEXT_MAX], means[SF_DIAG_TEXT_MAX], words[SF_DIAG_TEXT_MAX];
 	enum sf_cause cause;
@@ -302,8 +309,9 @@ rule_wrong_credentials(const struct sf_diag_input *in, struct sf_diag_finding *f
 	if (l->smtp.auth_outcome != SF_AUTH_REFUSED)
 		return false;
 	reply_line(&l->smtp.auth.reply, line, sizeof line);
-	cause = classify_reply(in, &l->smtp.auth.reply, login_causes, sizeof login_causes / sizeof login_causes[0],
-		SF_CAUSE_WRONG_CREDENTIALS, means, sizeof means);
+	cause = classify_reply(in, &l->smtp.auth.reply, login_causes,
+		sizeof login_causes / sizeof login_causes[0], SF_CAUSE_WRONG_CREDENTIALS, means,
+		sizeof means);
 	if (cause == SF_CAUSE_WRONG_CREDENTIALS)
 		say_key(f, cause, SF_SEV_PROBLEM, 0.9, "wrong-credentials", NULL);
 	else {
@@ -323,7 +331,8 @@ rule_refused_after_login(const struct sf_diag_input *in, struct sf_diag_finding 
 {
 	static const enum sf_cause causes[] = { SF_CAUSE_GREYLISTED, SF_CAUSE_RATE_LIMITED,
 		SF_CAUSE_MESSAGE_TOO_LARGE, SF_CAUSE_SENDER_REJECTED, SF_CAUSE_RECIPIENT_REJECTED,
-		SF_CAUSE_IP_BLOCKED, SF_CAUSE_ACCOUNT_SUSPENDED, SF_CAUSE_CLIENT_NOT_AUTHENTICATING };
+		SF_CAUSE_IP_BLOCKED, SF_CAUSE_ACCOUNT_SUSPENDED,
+		SF_CAUSE_CLIENT_NOT_AUTHENTICATING };
 	const struct sf_target_result *l;
 	const struct sf_exchange *x;
 	char line[SF_DIAG_TEXT_MAX], means[SF_DIAG_TEXT_MAX], words[SF_DIAG_TEXT_MAX];
@@ -334,21 +343,21 @@ rule_refused_after_login(const struct sf_diag_input *in, struct sf_diag_finding 
 	l = &in->probe->targets[in->probe->login_index];
 	if (l->smtp.auth_outcome != SF_AUTH_OK)
 		return false;
-	x = l->smtp.mail.replied && l->smtp.mail.reply.code / 100 != 2 ? &l->smtp.mail
-		: l->smtp.rcpt.replied && l->smtp.rcpt.reply.code / 100 != 2 ? &l->smtp.rcpt
+	x = l->smtp.mail.replied && l->smtp.mail.reply.code / 100 != 2   ? &l->smtp.mail
+	    : l->smtp.rcpt.replied && l->smtp.rcpt.reply.code / 100 != 2 ? &l->smtp.rcpt
 									 : NULL;
 	if (x == NULL)
 		return false;
 	/* A temporary refusal (4xx) is a wait, not a wrong setting. */
 	fallback = x->reply.code / 100 == 4
-		? (x->reply.code == 421 ? SF_CAUSE_RATE_LIMITED : SF_CAUSE_GREYLISTED)
-		: SF_CAUSE_SENDER_REJECTED;
-	cause = classify_reply(in, &x->reply, causes, sizeof causes / sizeof causes[0], fallback, means,
-		sizeof means);
+			   ? (x->reply.code == 421 ? SF_CAUSE_RATE_LIMITED : SF_CAUSE_GREYLISTED)
+			   : SF_CAUSE_SENDER_REJECTED;
+	cause = classify_reply(in, &x->reply, causes, sizeof causes / sizeof causes[0], fallback,
+		means, sizeof means);
 	reply_line(&x->reply, line, sizeof line);
 	{
-		const char *facts[] = { "refused", x->reply.code / 100 == 4 ? "put off" : "refused", "step",
-			x == &l->smtp.mail ? "MAIL FROM" : "RCPT TO", "means",
+		const char *facts[] = { "refused", x->reply.code / 100 == 4 ? "put off" : "refused",
+			"step", x == &l->smtp.mail ? "MAIL FROM" : "RCPT TO", "means",
 			means_or_words(means, words, sizeof words), NULL };
 
 		say_key(f, cause, SF_SEV_PROBLEM, 0.8, "refused-after-login", facts);
@@ -374,19 +383,21 @@ rule_greeting_refused(const struct sf_diag_input *in, struct sf_diag_finding *f)
 		const struct sf_target_result *t = &p->targets[i];
 		const struct sf_reply *g = &t->smtp.greeting.reply;
 
-		if (t->purpose != SF_PURPOSE_MAIN || !t->smtp.greeting.replied || g->code / 100 == 2)
+		if (t->purpose != SF_PURPOSE_MAIN || !t->smtp.greeting.replied ||
+			g->code / 100 == 2)
 			continue;
 		cause = classify_reply(in, g, causes, sizeof causes / sizeof causes[0],
-			g->code / 100 == 4 ? SF_CAUSE_RATE_LIMITED : SF_CAUSE_IP_BLOCKED, means, sizeof means);
+			g->code / 100 == 4 ? SF_CAUSE_RATE_LIMITED : SF_CAUSE_IP_BLOCKED, means,
+			sizeof means);
 		reply_line(g, line, sizeof line);
 		{
 			char port[16];
-			const char *facts[] = { "port", port, "means", means_or_words(means, words, sizeof words),
-				NULL };
+			const char *facts[] = { "port", port, "means",
+				means_or_words(means, words, sizeof words), NULL };
 
 			snprintf(port, sizeof port, "%d", t->port);
-			say_key(f, cause, p->recommended.found ? SF_SEV_WARNING : SF_SEV_PROBLEM, 0.75, "greeting-refused",
-				facts);
+			say_key(f, cause, p->recommended.found ? SF_SEV_WARNING : SF_SEV_PROBLEM,
+				0.75, "greeting-refused", facts);
 		}
 		evidence(f, "greeting on port %d: %.300s", t->port, line);
 		return true;
@@ -414,8 +425,8 @@ rule_never_greets(const struct sf_diag_input *in, struct sf_diag_finding *f)
 		if (t->purpose != SF_PURPOSE_MAIN || !t->connect_ok)
 			continue;
 		for (k = 0; k < i; k++)
-			if (p->targets[k].purpose == SF_PURPOSE_MAIN && p->targets[k].port == t->port &&
-				p->targets[k].connect_ok)
+			if (p->targets[k].purpose == SF_PURPOSE_MAIN &&
+				p->targets[k].port == t->port && p->targets[k].connect_ok)
 				first = false;
 		if (!first)
 			continue;
@@ -426,11 +437,13 @@ rule_never_greets(const struct sf_diag_input *in, struct sf_diag_finding *f)
 			if (o->port != t->port || !o->connect_ok)
 				continue;
 			greeted |= o->smtp.greeting.replied;
-			waited |= o->smtp.fail_code == SF_E_TIMEOUT && o->smtp.fail_step == SF_STEP_GREETING;
+			waited |= o->smtp.fail_code == SF_E_TIMEOUT &&
+				  o->smtp.fail_step == SF_STEP_GREETING;
 		}
 		if (!greeted && waited) {
 			silent++;
-			evidence(f, "port %d: connected, then no greeting within the time allowed", t->port);
+			evidence(f, "port %d: connected, then no greeting within the time allowed",
+				t->port);
 		}
 	}
 	if (ports == 0 || silent != ports)
@@ -466,7 +479,8 @@ rule_no_login_anywhere(const struct sf_diag_input *in, struct sf_diag_finding *f
 		if (p->policies[i].auth != SF_AUTHP_NOT_OFFERED)
 			return false;
 		seen++;
-		evidence(f, "port %d: EHLO lists no AUTH, with or without TLS", p->policies[i].port);
+		evidence(
+			f, "port %d: EHLO lists no AUTH, with or without TLS", p->policies[i].port);
 	}
 	if (seen == 0)
 		return false;
@@ -510,20 +524,25 @@ rule_login_refused_when_started(const struct sf_diag_input *in, struct sf_diag_f
 
 		if (!refused_where_used(s))
 			continue;
-		cause = classify_reply(in, &s->auth_check.reply, causes, sizeof causes / sizeof causes[0],
-			SF_CAUSE_AUTH_NOT_OFFERED, means, sizeof means);
+		cause = classify_reply(in, &s->auth_check.reply, causes,
+			sizeof causes / sizeof causes[0], SF_CAUSE_AUTH_NOT_OFFERED, means,
+			sizeof means);
 		reply_line(&s->auth_check.reply, line, sizeof line);
 		snprintf(port, sizeof port, "%d", t->port);
 		{
-			const char *facts[] = { "port", port, "means", means_or_words(means, words, sizeof words),
-				NULL };
+			const char *facts[] = { "port", port, "means",
+				means_or_words(means, words, sizeof words), NULL };
 
 			/* A problem when no other port takes a login either. */
-			say_key(f, cause, login_taken_somewhere(p) ? SF_SEV_WARNING : SF_SEV_PROBLEM, 0.8,
+			say_key(f, cause,
+				login_taken_somewhere(p) ? SF_SEV_WARNING : SF_SEV_PROBLEM, 0.8,
 				"login-refused-when-started", facts);
 		}
-		evidence(f, "port %d%s: EHLO lists AUTH, but \"AUTH %s\" is refused before any password: %.300s",
-			t->port, s->auth_check_under_tls ? " (under TLS)" : "", s->auth_check_mech, line);
+		evidence(f,
+			"port %d%s: EHLO lists AUTH, but \"AUTH %s\" is refused before any "
+			"password: %.300s",
+			t->port, s->auth_check_under_tls ? " (under TLS)" : "", s->auth_check_mech,
+			line);
 		return true;
 	}
 	return false;
@@ -546,7 +565,8 @@ rule_starttls_stripped(const struct sf_diag_input *in, struct sf_diag_finding *f
 			const char *x = s->caps.extensions[k];
 
 			if (strspn(x, "X") >= 6 && strlen(x) == 8) {
-				say_key(f, SF_CAUSE_STARTTLS_STRIPPED, SF_SEV_PROBLEM, 0.85, "starttls-stripped", NULL);
+				say_key(f, SF_CAUSE_STARTTLS_STRIPPED, SF_SEV_PROBLEM, 0.85,
+					"starttls-stripped", NULL);
 				evidence(f, "port %d: EHLO lists \"%.40s\" where STARTTLS would be",
 					p->targets[i].port, x);
 				return true;
@@ -604,7 +624,8 @@ rule_open_relay(const struct sf_diag_input *in, struct sf_diag_finding *f)
 			continue;
 		reply_line(&t->smtp.rcpt.reply, line, sizeof line);
 		say_key(f, SF_CAUSE_OPEN_RELAY, SF_SEV_PROBLEM, 0.9, "open-relay", NULL);
-		evidence(f, "without login (port %d), RCPT TO an outside address was accepted: %.300s",
+		evidence(f,
+			"without login (port %d), RCPT TO an outside address was accepted: %.300s",
 			t->port, line);
 		return true;
 	}
@@ -626,9 +647,11 @@ rule_starttls_refused(const struct sf_diag_input *in, struct sf_diag_finding *f)
 		if (!x->replied || x->reply.code == 220)
 			continue;
 		reply_line(&x->reply, line, sizeof line);
-		say_key(f, SF_CAUSE_SERVER_TLS_UNAVAILABLE, p->recommended.found ? SF_SEV_WARNING : SF_SEV_PROBLEM, 0.8,
+		say_key(f, SF_CAUSE_SERVER_TLS_UNAVAILABLE,
+			p->recommended.found ? SF_SEV_WARNING : SF_SEV_PROBLEM, 0.8,
 			"starttls-refused", NULL);
-		evidence(f, "port %d: STARTTLS is listed, and refused: %.300s", p->targets[i].port, line);
+		evidence(f, "port %d: STARTTLS is listed, and refused: %.300s", p->targets[i].port,
+			line);
 		return true;
 	}
 	return false;
@@ -657,7 +680,8 @@ rule_drops_after_tls(const struct sf_diag_input *in, struct sf_diag_finding *f)
 		if (!t->tls.handshake_ok || (submission && t->port == 25))
 			continue;
 		secured++;
-		if (!s->caps_tls_valid && (s->fail_code == SF_E_RESET || s->fail_code == SF_E_CLOSED) &&
+		if (!s->caps_tls_valid &&
+			(s->fail_code == SF_E_RESET || s->fail_code == SF_E_CLOSED) &&
 			(s->fail_step == SF_STEP_EHLO_TLS || s->fail_step == SF_STEP_GREETING)) {
 			dropped++;
 			evidence(f, "port %d: TLS started, then %.300s", t->port, s->fail_message);
@@ -697,7 +721,9 @@ rule_certificate(const struct sf_diag_input *in, struct sf_diag_finding *f)
 
 				say_key(f, map[k].cause, SF_SEV_PROBLEM, 0.9, "certificate", facts);
 			}
-			evidence(f, "certificate on port %d: subject %.200s, issuer %.200s, valid until %s",
+			evidence(f,
+				"certificate on port %d: subject %.200s, issuer %.200s, valid "
+				"until %s",
 				t->port, t->tls.subject, t->tls.issuer, t->tls.not_after);
 			return true;
 		}
@@ -726,9 +752,11 @@ rule_unreachable(const struct sf_diag_input *in, struct sf_diag_finding *f)
 	if (mains == 0)
 		return false;
 	if (timeouts > 0)
-		say_key(f, SF_CAUSE_PORT_BLOCKED, SF_SEV_PROBLEM, 0.8, "unreachable-filtered", NULL);
+		say_key(f, SF_CAUSE_PORT_BLOCKED, SF_SEV_PROBLEM, 0.8, "unreachable-filtered",
+			NULL);
 	else
-		say_key(f, SF_CAUSE_SERVER_UNREACHABLE, SF_SEV_PROBLEM, 0.8, "unreachable-refused", NULL);
+		say_key(f, SF_CAUSE_SERVER_UNREACHABLE, SF_SEV_PROBLEM, 0.8, "unreachable-refused",
+			NULL);
 	(void)refused;
 	return true;
 }
@@ -786,11 +814,12 @@ rule_relay_without_login(const struct sf_diag_input *in, struct sf_diag_finding 
 		char line[SF_DIAG_TEXT_MAX];
 
 		if (t->smtp.tls_active || !t->smtp.caps_valid || t->smtp.caps.nauth == 0 ||
-			t->smtp.auth_check_refused ||
-			!t->smtp.rcpt.replied || t->smtp.rcpt.reply.code / 100 != 5)
+			t->smtp.auth_check_refused || !t->smtp.rcpt.replied ||
+			t->smtp.rcpt.reply.code / 100 != 5)
 			continue;
 		reply_line(&t->smtp.rcpt.reply, line, sizeof line);
-		say_key(f, SF_CAUSE_CLIENT_NOT_AUTHENTICATING, SF_SEV_INFO, 0.7, "relay-without-login", NULL);
+		say_key(f, SF_CAUSE_CLIENT_NOT_AUTHENTICATING, SF_SEV_INFO, 0.7,
+			"relay-without-login", NULL);
 		evidence(f, "without login (port %d), RCPT TO was refused: %.300s", t->port, line);
 		return true;
 	}
@@ -803,9 +832,11 @@ rule_policy_not_rebuilt(const struct sf_diag_input *in, struct sf_diag_finding *
 	const struct sf_policy *pol = in->policy;
 
 	if (pol == NULL || pol->intent.value == SF_TRI_UNKNOWN ||
-		pol->auth_requires_tls.value == SF_TRI_UNKNOWN || pol->intent.value == pol->auth_requires_tls.value)
+		pol->auth_requires_tls.value == SF_TRI_UNKNOWN ||
+		pol->intent.value == pol->auth_requires_tls.value)
 		return false;
-	say_key(f, SF_CAUSE_SERVER_CONFIG_NOT_APPLIED, SF_SEV_WARNING, 0.9, "policy-not-rebuilt", NULL);
+	say_key(f, SF_CAUSE_SERVER_CONFIG_NOT_APPLIED, SF_SEV_WARNING, 0.9, "policy-not-rebuilt",
+		NULL);
 	evidence(f, "%s: %s", pol->intent.source, pol->intent.evidence);
 	evidence(f, "%s: %s", pol->auth_requires_tls.source, pol->auth_requires_tls.evidence);
 	return true;
@@ -826,10 +857,12 @@ rule_log_plaintext(const struct sf_diag_input *in, struct sf_diag_finding *f)
 		return false;
 	{
 		char count[32];
-		const char *facts[] = { "count", count, "messages", n == 1 ? "message" : "messages", NULL };
+		const char *facts[] = { "count", count, "messages", n == 1 ? "message" : "messages",
+			NULL };
 
 		snprintf(count, sizeof count, "%lu", n);
-		say_key(f, SF_CAUSE_AUTH_WITHOUT_TLS_ACCEPTED, SF_SEV_WARNING, 0.85, "log-plaintext", facts);
+		say_key(f, SF_CAUSE_AUTH_WITHOUT_TLS_ACCEPTED, SF_SEV_WARNING, 0.85,
+			"log-plaintext", facts);
 	}
 	return true;
 }
@@ -897,7 +930,8 @@ static const struct {
 		{ "We do not authorize the use of this system", NULL, NULL } },
 	{ SF_SERVER_MICROSOFT365, "microsoft365", "Microsoft 365 (Exchange Online)",
 		{ "Microsoft ESMTP MAIL Service", "outlook.com", NULL } },
-	{ SF_SERVER_GOOGLE, "google", "Google (Gmail, Workspace)", { "gsmtp", "smtp.gmail.com", NULL } },
+	{ SF_SERVER_GOOGLE, "google", "Google (Gmail, Workspace)",
+		{ "gsmtp", "smtp.gmail.com", NULL } },
 	{ SF_SERVER_EXIM, "exim", "Exim", { "Exim", NULL, NULL } },
 	{ SF_SERVER_POSTFIX, "postfix", "Postfix", { "Postfix", NULL, NULL } },
 	{ SF_SERVER_DOVECOT, "dovecot", "Dovecot's submission service", { "Dovecot", NULL, NULL } },
@@ -936,13 +970,15 @@ server_kind(const struct sf_diag_input *in)
 	size_t i, k, w;
 
 	/* WHM's stored setting exists only on cPanel. */
-	if (in->policy != NULL && (in->policy->cpanel || in->policy->intent.value != SF_TRI_UNKNOWN))
+	if (in->policy != NULL &&
+		(in->policy->cpanel || in->policy->intent.value != SF_TRI_UNKNOWN))
 		return SF_SERVER_CPANEL;
 	for (k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
 		for (i = 0; p != NULL && i < p->ntargets; i++) {
 			const char *banner = p->targets[i].smtp.greeting.reply.text;
 
-			for (w = 0; banner != NULL && w < 3 && kinds[k].banner_words[w] != NULL; w++)
+			for (w = 0; banner != NULL && w < 3 && kinds[k].banner_words[w] != NULL;
+				w++)
 				if (strstr(banner, kinds[k].banner_words[w]) != NULL)
 					return kinds[k].kind;
 		}
@@ -977,12 +1013,13 @@ advice_block(const char *text, size_t len, const char *kind, const char *cause, 
 			bool is_safe = n > 6 && memcmp(p, "safe: ", 6) == 0;
 
 			found = true;
-			if (use && (is_weak || is_safe) && is_weak == weakens && d->nserver < SF_DIAG_MAX_SERVER) {
+			if (use && (is_weak || is_safe) && is_weak == weakens &&
+				d->nserver < SF_DIAG_MAX_SERVER) {
 				size_t skip = is_weak ? 9 : 6;
 
 				d->server[d->nserver].weakens = is_weak;
-				snprintf(d->server[d->nserver++].text, SF_DIAG_TEXT_MAX, "%.*s", (int)(n - skip),
-					p + skip);
+				snprintf(d->server[d->nserver++].text, SF_DIAG_TEXT_MAX, "%.*s",
+					(int)(n - skip), p + skip);
 			}
 		}
 		p = nl ? nl + 1 : end;
@@ -1012,9 +1049,9 @@ static void
 settings_why(struct sf_diagnosis *d, const struct sf_probe_result *p)
 {
 	static const enum sf_cause login_causes[] = { SF_CAUSE_WRONG_CREDENTIALS,
-		SF_CAUSE_BASIC_AUTH_DISABLED, SF_CAUSE_APP_PASSWORD_REQUIRED, SF_CAUSE_AUTH_BACKEND_FAILURE,
-		SF_CAUSE_ACCOUNT_SUSPENDED, SF_CAUSE_IP_BLOCKED, SF_CAUSE_RATE_LIMITED,
-		SF_CAUSE_AUTH_MECHANISM_MISMATCH };
+		SF_CAUSE_BASIC_AUTH_DISABLED, SF_CAUSE_APP_PASSWORD_REQUIRED,
+		SF_CAUSE_AUTH_BACKEND_FAILURE, SF_CAUSE_ACCOUNT_SUSPENDED, SF_CAUSE_IP_BLOCKED,
+		SF_CAUSE_RATE_LIMITED, SF_CAUSE_AUTH_MECHANISM_MISMATCH };
 	const struct sf_target_result *l;
 	char key[96], line[SF_DIAG_TEXT_MAX], why[sizeof d->settings.why];
 	size_t i, k;
@@ -1031,7 +1068,8 @@ settings_why(struct sf_diagnosis *d, const struct sf_probe_result *p)
 
 			if (d->findings[i].cause != login_causes[k])
 				continue;
-			snprintf(key, sizeof key, "why-login-refused-%s", sf_cause_id(login_causes[k]));
+			snprintf(key, sizeof key, "why-login-refused-%s",
+				sf_cause_id(login_causes[k]));
 			if (sf_help_fill("diagnosis/matrix.txt", key, facts, why, sizeof why) == 0)
 				snprintf(d->settings.why, sizeof d->settings.why, "%s", why);
 			return;
@@ -1057,7 +1095,8 @@ sf_diagnose(const struct sf_diag_input *given, struct sf_diagnosis *d)
 	 * each reply then builds its own, or keeps its fallback cause). */
 	if (run.kb == NULL)
 		run.kb = own = sf_explain_kb_builtin(NULL, 0, NULL);
-	for (i = 0; i < sizeof rules / sizeof rules[0] && d->nfindings < SF_DIAG_MAX_FINDINGS; i++) {
+	for (i = 0; i < sizeof rules / sizeof rules[0] && d->nfindings < SF_DIAG_MAX_FINDINGS;
+		i++) {
 		struct sf_diag_finding f;
 
 		memset(&f, 0, sizeof f);
@@ -1069,8 +1108,11 @@ sf_diagnose(const struct sf_diag_input *given, struct sf_diagnosis *d)
 
 			for (k = 0; k < d->nfindings; k++)
 				if (d->findings[k].cause == f.cause)
-					for (e = 0; e < f.nevidence && d->findings[k].nevidence < SF_DIAG_MAX_EVIDENCE; e++)
-						snprintf(d->findings[k].evidence[d->findings[k].nevidence++],
+					for (e = 0; e < f.nevidence &&
+						    d->findings[k].nevidence < SF_DIAG_MAX_EVIDENCE;
+						e++)
+						snprintf(d->findings[k].evidence
+								 [d->findings[k].nevidence++],
 							SF_DIAG_TEXT_MAX, "%s", f.evidence[e]);
 			continue;
 		}
@@ -1091,8 +1133,8 @@ sf_diagnose(const struct sf_diag_input *given, struct sf_diagnosis *d)
 }
 
 bool
-sf_diag_healthy(const struct sf_diagnosis *d, const struct sf_probe_result *p, char *why,
-	size_t whysz)
+sf_diag_healthy(
+	const struct sf_diagnosis *d, const struct sf_probe_result *p, char *why, size_t whysz)
 {
 	size_t i;
 
@@ -1111,7 +1153,8 @@ sf_diag_healthy(const struct sf_diagnosis *d, const struct sf_probe_result *p, c
 }
 
 bool
-sf_diag_policy_applies(const struct sf_policy *pol, const struct sf_probe_result *p, bool copy_given)
+sf_diag_policy_applies(
+	const struct sf_policy *pol, const struct sf_probe_result *p, bool copy_given)
 {
 	size_t i, k;
 
@@ -1125,7 +1168,8 @@ sf_diag_policy_applies(const struct sf_policy *pol, const struct sf_probe_result
 		return true; /* the ports are not known: the target is this machine */
 	for (i = 0; i < p->ntargets; i++)
 		for (k = 0; k < pol->nports; k++)
-			if (p->targets[i].connect_ok && p->targets[i].real_port == pol->ports[k].port)
+			if (p->targets[i].connect_ok &&
+				p->targets[i].real_port == pol->ports[k].port)
 				return true;
 	return false;
 }

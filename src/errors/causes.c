@@ -4,10 +4,12 @@
 #include "smtpfix/explain.h"
 
 const char *const sf_cause_ids[] = {
+// clang-format off
 #define SF_CAUSE_ID(name, id) id,
 	SF_CAUSE_LIST(SF_CAUSE_ID)
 #undef SF_CAUSE_ID
 	NULL
+	// clang-format on
 };
 
 const char *

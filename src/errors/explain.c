@@ -16,23 +16,28 @@
 #include "smtpfix/explain.h"
 #include "smtpfix/help.h"
 
-#define MAX_PATTERNS     80 /* match/any/unless lines of one entry */
-#define MAX_HINTS        8
-#define MAX_RULE_CODES   16
-#define MAX_RULE_CAUSES  6
-#define MAX_TEXT_CODES   48 /* codes collected from one text */
-#define KB_SOURCES_MAX   128 /* built-in errors/ and causes/ files */
-#define WEIGHT_BARE_MAX  0.5  /* a reply code with nothing else */
-#define AGREE_BONUS      0.02 /* per other layer that agrees */
-#define AGREE_MAX        0.04
-#define AGREE_MIN_WEIGHT 0.5  /* weaker evidence does not count as agreement */
-#define LITERAL_STAR     '\x01' /* a pattern's "\\*": a star in the text */
-#define SCORE_MAX        0.99
+#define MAX_PATTERNS 80 /* match/any/unless lines of one entry */
+#define MAX_HINTS 8
+#define MAX_RULE_CODES 16
+#define MAX_RULE_CAUSES 6
+#define MAX_TEXT_CODES 48   /* codes collected from one text */
+#define KB_SOURCES_MAX 128  /* built-in errors/ and causes/ files */
+#define WEIGHT_BARE_MAX 0.5 /* a reply code with nothing else */
+#define AGREE_BONUS 0.02    /* per other layer that agrees */
+#define AGREE_MAX 0.04
+#define AGREE_MIN_WEIGHT 0.5 /* weaker evidence does not count as agreement */
+#define LITERAL_STAR '\x01'  /* a pattern's "\\*": a star in the text */
+#define SCORE_MAX 0.99
 
 enum layer { L_CODE, L_NETWORK, L_TLS, L_CLIENT, L_LOG, L_CATALOG, L_COUNT };
 
 static const char *const layer_names[L_COUNT] = {
-	"code", "network", "tls", "client", "log", "catalog",
+	"code",
+	"network",
+	"tls",
+	"client",
+	"log",
+	"catalog",
 };
 /* When two causes tie on score, the one resting on the more specific layer
  * comes first: a known whole message, then a runtime's or a log's own
@@ -47,7 +52,7 @@ enum pat_kind { P_ALL, P_ANY, P_ALSO, P_UNLESS };
 #define CAUSE_NONE SF_CAUSE_COUNT
 
 struct rule_cause {
-	char id[48];        /* as written, for the checker's messages */
+	char id[48];         /* as written, for the checker's messages */
 	enum sf_cause cause; /* or CAUSE_NONE */
 	double weight;
 };
@@ -117,7 +122,8 @@ normalise(const char *in, size_t len, char *out, size_t outsz)
 			line_start = true;
 		/* A quoted byte string's "\n", "\r", "\t" (two characters) is
 		 * the line break the server sent. */
-		if (c == '\\' && i + 1 < len && (in[i + 1] == 'n' || in[i + 1] == 'r' || in[i + 1] == 't')) {
+		if (c == '\\' && i + 1 < len &&
+			(in[i + 1] == 'n' || in[i + 1] == 'r' || in[i + 1] == 't')) {
 			if (!space)
 				out[o++] = ' ';
 			space = true;
@@ -287,15 +293,17 @@ find_codes(const char *t, size_t len, struct text_codes *c)
 		if (!isdigit((unsigned char)t[i]) || isalnum(prev) || prev == '.' || prev == '_')
 			continue;
 		/* x.y.z: 4.7.0, 5.7.139 */
-		if ((t[i] == '2' || t[i] == '4' || t[i] == '5') && i + 4 < len + 0 && t[i + 1] == '.' &&
-			t[i + 2] >= '0' && t[i + 2] <= '7' && t[i + 3] == '.' && isdigit((unsigned char)t[i + 4])) {
+		if ((t[i] == '2' || t[i] == '4' || t[i] == '5') && i + 4 < len + 0 &&
+			t[i + 1] == '.' && t[i + 2] >= '0' && t[i + 2] <= '7' && t[i + 3] == '.' &&
+			isdigit((unsigned char)t[i + 4])) {
 			size_t j = i + 4, n;
 
 			while (j < len && j < i + 7 && isdigit((unsigned char)t[j]))
 				j++;
 			if ((j >= len || !isdigit((unsigned char)t[j])) &&
 				!(j + 1 < len && t[j] == '.' && isdigit((unsigned char)t[j + 1])) &&
-				!isalpha((unsigned char)(j < len ? t[j] : ' ')) && c->nstatus < MAX_TEXT_CODES) {
+				!isalpha((unsigned char)(j < len ? t[j] : ' ')) &&
+				c->nstatus < MAX_TEXT_CODES) {
 				n = j - i;
 				memcpy(c->status[c->nstatus], t + i, n);
 				c->status[c->nstatus][n] = '\0';
@@ -304,18 +312,21 @@ find_codes(const char *t, size_t len, struct text_codes *c)
 			i = j;
 			continue;
 		}
-		if (prev == ':' || prev == '=' || prev == '-' || prev == '/' || prev == '$' || prev == '%' ||
-			prev == '+')
+		if (prev == ':' || prev == '=' || prev == '-' || prev == '/' || prev == '$' ||
+			prev == '%' || prev == '+')
 			continue;
 		if (t[i] >= '2' && t[i] <= '5' && i + 2 < len && isdigit((unsigned char)t[i + 1]) &&
 			isdigit((unsigned char)t[i + 2])) {
 			char after = i + 3 < len ? t[i + 3] : ' ';
 
 			if (!isalnum((unsigned char)after) && after != '_' &&
-				!(after == '.' && i + 4 < len && isdigit((unsigned char)t[i + 4])) &&
-				!(after == ':' && i + 4 < len && isdigit((unsigned char)t[i + 4])) &&
+				!(after == '.' && i + 4 < len &&
+					isdigit((unsigned char)t[i + 4])) &&
+				!(after == ':' && i + 4 < len &&
+					isdigit((unsigned char)t[i + 4])) &&
 				!after_counting_word(t, i) && c->nreply < MAX_TEXT_CODES) {
-				c->reply[c->nreply] = (t[i] - '0') * 100 + (t[i + 1] - '0') * 10 + (t[i + 2] - '0');
+				c->reply[c->nreply] = (t[i] - '0') * 100 + (t[i + 1] - '0') * 10 +
+						      (t[i + 2] - '0');
 				c->reply_at[c->nreply++] = i;
 			}
 		}
@@ -458,24 +469,29 @@ parse_codes(const char *v, size_t n, struct rule *r, bool enhanced)
 		if (enhanced) {
 			size_t k, dots = 0, dashes = 0, tl = strlen(tok);
 
-			if (tl >= SF_EXPLAIN_ENHANCED_MAX || (tok[0] != '2' && tok[0] != '4' && tok[0] != '5'))
+			if (tl >= SF_EXPLAIN_ENHANCED_MAX ||
+				(tok[0] != '2' && tok[0] != '4' && tok[0] != '5'))
 				return false;
 			for (k = 0; k < tl; k++) {
 				if (tok[k] == '.')
 					dots++;
-				else if (tok[k] == '-' && dots == 2 && k > 0 && isdigit((unsigned char)tok[k - 1]) &&
-					 k + 1 < tl && isdigit((unsigned char)tok[k + 1]))
+				else if (tok[k] == '-' && dots == 2 && k > 0 &&
+					 isdigit((unsigned char)tok[k - 1]) && k + 1 < tl &&
+					 isdigit((unsigned char)tok[k + 1]))
 					dashes++;
-				else if (!isdigit((unsigned char)tok[k]) && !(tok[k] == '*' && k == tl - 1))
+				else if (!isdigit((unsigned char)tok[k]) &&
+					 !(tok[k] == '*' && k == tl - 1))
 					return false;
 			}
 			if ((dots != 2 && !(dots >= 1 && tok[tl - 1] == '*')) || dashes > 1 ||
 				(dashes == 1 && tok[tl - 1] == '*'))
 				return false;
-			if (dashes == 1 && strtol(strrchr(tok, '.') + 1, NULL, 10) > strtol(strchr(tok, '-') + 1, NULL, 10))
+			if (dashes == 1 && strtol(strrchr(tok, '.') + 1, NULL, 10) >
+						   strtol(strchr(tok, '-') + 1, NULL, 10))
 				return false;
 			if (r->nstatus < MAX_RULE_CODES)
-				snprintf(r->status[r->nstatus++], SF_EXPLAIN_ENHANCED_MAX, "%s", tok);
+				snprintf(r->status[r->nstatus++], SF_EXPLAIN_ENHANCED_MAX, "%s",
+					tok);
 		} else {
 			char *e;
 			long c = strtol(tok, &e, 10);
@@ -522,8 +538,7 @@ arena_add(struct sf_explain_kb *kb, const char *s, size_t n, bool norm)
 		}
 		a[w] = '\0';
 		n = w;
-	}
-	else {
+	} else {
 		memcpy(kb->arena + at, s, n);
 		kb->arena[at + n] = '\0';
 		while (n > 0 && isspace((unsigned char)kb->arena[at + n - 1]))
@@ -558,20 +573,22 @@ parse_rule(struct sf_explain_kb *kb, const struct block_line *l, size_t n, enum 
 			}
 			if (kb != NULL && (at = arena_add(kb, v, vl, true)) == SIZE_MAX)
 				return false;
-			r->kind[r->npat] = key_is(&l[i], "match") ? P_ALL :
-					   key_is(&l[i], "any")   ? P_ANY :
-					   key_is(&l[i], "also")  ? P_ALSO :
-								    P_UNLESS;
+			r->kind[r->npat] = key_is(&l[i], "match")  ? P_ALL
+					   : key_is(&l[i], "any")  ? P_ANY
+					   : key_is(&l[i], "also") ? P_ALSO
+								   : P_UNLESS;
 			r->pat[r->npat++] = kb != NULL ? at : 1;
 		} else if (key_is(&l[i], "hint")) {
 			if (r->nhint < MAX_HINTS && kb != NULL &&
-				(r->hint[r->nhint++] = arena_add(kb, v, vl < 63 ? vl : 63, true)) == SIZE_MAX)
+				(r->hint[r->nhint++] = arena_add(kb, v, vl < 63 ? vl : 63, true)) ==
+					SIZE_MAX)
 				return false;
 			if (kb == NULL && r->nhint < MAX_HINTS)
 				r->hint[r->nhint++] = 1;
 		} else if (key_is(&l[i], "reply") || key_is(&l[i], "status")) {
 			if (!parse_codes(v, vl, r, key_is(&l[i], "status"))) {
-				snprintf(why, whysz, "malformed code list \"%.*s\"", (int)(vl < 40 ? vl : 40), v);
+				snprintf(why, whysz, "malformed code list \"%.*s\"",
+					(int)(vl < 40 ? vl : 40), v);
 				return false;
 			}
 		} else if (key_is(&l[i], "cause")) {
@@ -579,17 +596,25 @@ parse_rule(struct sf_explain_kb *kb, const struct block_line *l, size_t n, enum 
 				snprintf(why, whysz, "malformed cause list");
 				return false;
 			}
-		} else if (key_is(&l[i], "means") || key_is(&l[i], "next") || key_is(&l[i], "warning")) {
-			size_t *dst = key_is(&l[i], "means") ? &r->means : key_is(&l[i], "next") ? &r->next : &r->warning;
+		} else if (key_is(&l[i], "means") || key_is(&l[i], "next") ||
+			   key_is(&l[i], "warning")) {
+			size_t *dst = key_is(&l[i], "means")  ? &r->means
+				      : key_is(&l[i], "next") ? &r->next
+							      : &r->warning;
 
-			if (kb != NULL && (*dst = arena_add(kb, v, vl < SF_EXPLAIN_FIELD_MAX - 1 ? vl : SF_EXPLAIN_FIELD_MAX - 1, false)) == SIZE_MAX)
+			if (kb != NULL &&
+				(*dst = arena_add(kb, v,
+					 vl < SF_EXPLAIN_FIELD_MAX - 1 ? vl
+								       : SF_EXPLAIN_FIELD_MAX - 1,
+					 false)) == SIZE_MAX)
 				return false;
 			if (kb == NULL)
 				*dst = 1;
 		} else if (key_is(&l[i], "family"))
 			copy_value(r->family, sizeof r->family, v, vl);
 		else if (!key_is(&l[i], "layer")) {
-			snprintf(why, whysz, "unknown key \"%.*s\"", (int)(l[i].klen < 20 ? l[i].klen : 20), l[i].key);
+			snprintf(why, whysz, "unknown key \"%.*s\"",
+				(int)(l[i].klen < 20 ? l[i].klen : 20), l[i].key);
 			return false;
 		}
 	}
@@ -629,15 +654,18 @@ check_rule(const struct rule *r, const char *const *known, char *why, size_t why
 			if (strcmp(known[k], r->causes[i].id) == 0)
 				found = true;
 		if (!found && strcmp(r->causes[i].id, "none") != 0) {
-			snprintf(why, whysz, "entry %s names unknown cause %s", r->id, r->causes[i].id);
+			snprintf(why, whysz, "entry %s names unknown cause %s", r->id,
+				r->causes[i].id);
 			return;
 		}
 		if (!(r->causes[i].weight > 0 && r->causes[i].weight <= 1)) {
-			snprintf(why, whysz, "entry %s gives %s a weight outside (0, 1]", r->id, r->causes[i].id);
+			snprintf(why, whysz, "entry %s gives %s a weight outside (0, 1]", r->id,
+				r->causes[i].id);
 			return;
 		}
 		if (only_reply && r->causes[i].weight > WEIGHT_BARE_MAX) {
-			snprintf(why, whysz, "entry %s: a bare reply code may not claim more than %.1f", r->id,
+			snprintf(why, whysz,
+				"entry %s: a bare reply code may not claim more than %.1f", r->id,
 				WEIGHT_BARE_MAX);
 			return;
 		}
@@ -664,7 +692,8 @@ load_file(struct sf_explain_kb *kb, const char *text, size_t len, bool is_catalo
 
 		if (n > BLOCK_MAX) {
 			if (kb == NULL)
-				return sf_error_set(err, SF_E_USAGE, "an entry has more than %d lines", BLOCK_MAX);
+				return sf_error_set(err, SF_E_USAGE,
+					"an entry has more than %d lines", BLOCK_MAX);
 			continue;
 		}
 		for (i = 0; i < n; i++) {
@@ -677,18 +706,21 @@ load_file(struct sf_explain_kb *kb, const char *text, size_t len, bool is_catalo
 		if (!has_id && first && n == 1 && key_is(&lines[0], "layer")) {
 			if (lay < 0)
 				return sf_error_set(err, SF_E_USAGE, "unknown layer \"%.*s\"",
-					(int)(lines[0].vlen < 20 ? lines[0].vlen : 20), lines[0].val);
+					(int)(lines[0].vlen < 20 ? lines[0].vlen : 20),
+					lines[0].val);
 			layer = (enum layer)lay;
 			first = false;
 			continue;
 		}
 		first = false;
 		why[0] = '\0';
-		if (!parse_rule(kb, lines, n, lay >= 0 ? (enum layer)lay : layer, &r, why, sizeof why)) {
+		if (!parse_rule(kb, lines, n, lay >= 0 ? (enum layer)lay : layer, &r, why,
+			    sizeof why)) {
 			if (why[0] == '\0')
 				return sf_error_set(err, SF_E_NOMEM, "out of memory");
 			if (kb == NULL)
-				return sf_error_set(err, SF_E_USAGE, "entry %s: %s", r.id[0] ? r.id : "?", why);
+				return sf_error_set(
+					err, SF_E_USAGE, "entry %s: %s", r.id[0] ? r.id : "?", why);
 			continue;
 		}
 		check_rule(&r, known, why, sizeof why);
@@ -763,7 +795,8 @@ load_cause(struct sf_explain_kb *kb, const char *path, const char *text, size_t 
 		char tmp[SF_EXPLAIN_FIELD_MAX];
 		size_t o = 0;
 
-		while (dot < stop && !(*dot == '.' && (dot + 1 == stop || isspace((unsigned char)dot[1]))))
+		while (dot < stop &&
+			!(*dot == '.' && (dot + 1 == stop || isspace((unsigned char)dot[1]))))
 			dot++;
 		for (; s < stop && s <= dot && o + 1 < sizeof tmp; s++)
 			tmp[o++] = *s == '\n' ? ' ' : *s;
@@ -804,8 +837,8 @@ sf_explain_kb_new(const struct sf_explain_source *src, size_t nsrc, struct sf_er
 			continue;
 		if (strncmp(p, "causes/", 7) == 0)
 			load_cause(kb, p, src[i].text, src[i].len);
-		else if (load_file(kb, src[i].text, src[i].len, strstr(p, "catalog") != NULL, sf_cause_ids,
-				 err) < 0 &&
+		else if (load_file(kb, src[i].text, src[i].len, strstr(p, "catalog") != NULL,
+				 sf_cause_ids, err) < 0 &&
 			 err != NULL && err->code == SF_E_NOMEM) {
 			sf_explain_kb_free(kb);
 			return NULL;
@@ -1051,11 +1084,12 @@ sf_explain_kb_run(const struct sf_explain_kb *kb, const char *text, size_t len,
 				if (strcmp(out->warnings[k], kb->arena + r->warning) == 0)
 					dup = true;
 			if (!dup)
-				snprintf(out->warnings[out->nwarnings++], SF_EXPLAIN_FIELD_MAX, "%s",
-					kb->arena + r->warning);
+				snprintf(out->warnings[out->nwarnings++], SF_EXPLAIN_FIELD_MAX,
+					"%s", kb->arena + r->warning);
 		}
 		for (k = 0; k < r->ncauses; k++)
-			add_evidence(out, kb, r, r->causes[k].cause, r->causes[k].weight, ms, me, rank);
+			add_evidence(
+				out, kb, r, r->causes[k].cause, r->causes[k].weight, ms, me, rank);
 	}
 	/* Agreement: each other layer that points at the same cause raises it
 	 * a little; "none" (text that names a situation no cause fits) is
@@ -1149,8 +1183,8 @@ sf_explain_reply(const struct sf_explain_kb *kb, int code, const char *enhanced,
 		free(line);
 		return -1;
 	}
-	rc = sf_explain_kb_run(kb, line, (size_t)n < SF_EXPLAIN_TEXT_MAX ? (size_t)n : SF_EXPLAIN_TEXT_MAX,
-		out, err);
+	rc = sf_explain_kb_run(kb, line,
+		(size_t)n < SF_EXPLAIN_TEXT_MAX ? (size_t)n : SF_EXPLAIN_TEXT_MAX, out, err);
 	sf_explain_kb_free(own);
 	free(line);
 	return rc;
@@ -1163,8 +1197,8 @@ sf_explain_check_file(const char *text, size_t len, const char *const *known, st
 }
 
 int
-sf_explain_check_catalog(const char *catalog, size_t catlen, const char *const *known,
-	struct sf_error *err)
+sf_explain_check_catalog(
+	const char *catalog, size_t catlen, const char *const *known, struct sf_error *err)
 {
 	return load_file(NULL, catalog, catlen, true, known, err);
 }

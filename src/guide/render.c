@@ -16,11 +16,10 @@
 
 #define LINE_MAX_GUIDE 2048
 
-const char *const sf_client_ids[] = {
-	"outlook-classic", "outlook-new", "outlook-mac", "windows-mail", "thunderbird", "apple-mail",
-	"ios-mail", "gmail-android", "samsung-email", "em-client", "phpmailer", "wp-mail-smtp",
-	"python-smtplib", "nodemailer", "msmtp", "postfix-relay", "generic", NULL
-};
+const char *const sf_client_ids[] = { "outlook-classic", "outlook-new", "outlook-mac",
+	"windows-mail", "thunderbird", "apple-mail", "ios-mail", "gmail-android", "samsung-email",
+	"em-client", "phpmailer", "wp-mail-smtp", "python-smtplib", "nodemailer", "msmtp",
+	"postfix-relay", "generic", NULL };
 
 const char *
 sf_guide_security_id(enum sf_guide_security s)
@@ -130,7 +129,7 @@ struct render_ctx {
 	struct sf_buf *out;
 	struct sf_guide *g; /* the parts, as they are written into out */
 	struct sf_error *err;
-	int pass;   /* 0: count the steps, 1: write them */
+	int pass; /* 0: count the steps, 1: write them */
 	int nsteps, step;
 	bool failed;
 };
@@ -141,7 +140,8 @@ part_begin(struct render_ctx *c, enum sf_guide_part_kind kind)
 {
 	if (c->g->nparts >= SF_GUIDE_MAX_PARTS) {
 		c->failed = true;
-		sf_error_set(c->err, SF_E_TOO_LONG, "the guide has more than %d parts", SF_GUIDE_MAX_PARTS);
+		sf_error_set(c->err, SF_E_TOO_LONG, "the guide has more than %d parts",
+			SF_GUIDE_MAX_PARTS);
 		return;
 	}
 	c->g->parts[c->g->nparts].kind = kind;
@@ -163,7 +163,10 @@ static const struct {
 	const char *name;
 	enum placeholder id;
 } placeholders[] = {
-	{ "host", PH_HOST }, { "port", PH_PORT }, { "security", PH_SECURITY }, { "auth", PH_AUTH },
+	{ "host", PH_HOST },
+	{ "port", PH_PORT },
+	{ "security", PH_SECURITY },
+	{ "auth", PH_AUTH },
 	{ "user", PH_USER },
 };
 
@@ -207,8 +210,9 @@ fill(struct render_ctx *c, const char *in, char *out, size_t outsz)
 					memcmp(placeholders[k].name, in + 1, n) == 0)
 					break;
 			if (k == sizeof placeholders / sizeof placeholders[0])
-				return sf_error_set(c->err, SF_E_USAGE, "unknown placeholder {%.*s}",
-					(int)(n > 30 ? 30 : n), in + 1);
+				return sf_error_set(c->err, SF_E_USAGE,
+					"unknown placeholder {%.*s}", (int)(n > 30 ? 30 : n),
+					in + 1);
 			switch (placeholders[k].id) {
 			case PH_HOST: snprintf(raw, sizeof raw, "%s", c->v->host); break;
 			case PH_PORT: snprintf(raw, sizeof raw, "%d", c->v->port); break;
@@ -249,7 +253,8 @@ wrapped(struct render_ctx *c, const char *first, const char *text, size_t indent
 		}
 		if ((head ? sf_buf_printf(c->out, c->err, "%-*s", (int)indent, first)
 			  : sf_buf_printf(c->out, c->err, "%*s", (int)indent, "")) < 0 ||
-			sf_buf_add(c->out, t, take, c->err) < 0 || sf_buf_add(c->out, "\n", 1, c->err) < 0) {
+			sf_buf_add(c->out, t, take, c->err) < 0 ||
+			sf_buf_add(c->out, "\n", 1, c->err) < 0) {
 			c->failed = true;
 			return;
 		}
@@ -334,10 +339,12 @@ sf_guide_build(const char *text, size_t len, const struct sf_guide_values *v, st
 		return sf_error_set(err, SF_E_USAGE, "%s has no label for %s", name,
 			sf_guide_security_id(v->security));
 	if (!lookup(text, len, v->auth ? "auth on" : "auth off", c.auth, sizeof c.auth))
-		return sf_error_set(err, SF_E_USAGE, "%s has no \"auth %s\" line", name, v->auth ? "on" : "off");
+		return sf_error_set(err, SF_E_USAGE, "%s has no \"auth %s\" line", name,
+			v->auth ? "on" : "off");
 	safe_value(v->host, 256, host, sizeof host);
-	snprintf(titled, sizeof titled, "Fix the outgoing server in %s: %s, port %d, %s, authentication %s.",
-		name, host, v->port, c.label, v->auth ? "on" : "off");
+	snprintf(titled, sizeof titled,
+		"Fix the outgoing server in %s: %s, port %d, %s, authentication %s.", name, host,
+		v->port, c.label, v->auth ? "on" : "off");
 	part_begin(&c, SF_GUIDE_TITLE);
 	wrapped(&c, "", titled, 0);
 	if (c.failed || sf_buf_addstr(c.out, "\n", err) < 0)

@@ -21,45 +21,59 @@
 #include "smtpfix/tls.h"
 
 const struct sf_lab_scenario sf_lab_scenarios[] = {
-	{ "cpanel-default", "cPanel's defaults: login only after STARTTLS on 25/587, SSL/TLS on 465, "
-			    "587 refuses mail without login and hangs up" },
+	{ "cpanel-default",
+		"cPanel's defaults: login only after STARTTLS on 25/587, SSL/TLS on 465, "
+		"587 refuses mail without login and hangs up" },
 	{ "plain-auth", "login offered even without encryption" },
 	{ "no-tls", "no encryption at all; nothing on 465" },
-	{ "cert-name-mismatch", "the certificate carries the server's own name, not the one you type" },
+	{ "cert-name-mismatch",
+		"the certificate carries the server's own name, not the one you type" },
 	{ "cert-expired", "the certificate has expired" },
 	{ "self-signed", "a certificate the server made itself" },
 	{ "starttls-stripped", "something on the way removes STARTTLS from the server's offer" },
 	{ "silent", "connections are accepted but never greeted" },
 	{ "wrong-password", "the demo account's password was changed: the old one is refused" },
-	{ "broken-replies", "25 answers with binary garbage, 587 resets the connection in the middle of "
-			    "its greeting, 465 answers the TLS handshake with plain text" },
-	{ "slow-and-endless", "25 drips its greeting a byte every 100 ms, 587 answers EHLO with lines that "
-			      "never end, 465 sends one line that never ends" },
-	{ "starttls-tricks", "25 hangs up right after agreeing to STARTTLS, 587 slips a reply in after its "
-			     "220 to STARTTLS, 465 greets with a reply code out of range" },
-	{ "hostile-text", "cPanel's defaults, with terminal escape sequences (title, screen clear, "
-			  "clipboard write, colour) in the greeting, the EHLO reply and 587's refusal" },
-	{ "echo-password", "cPanel's defaults, but the login is refused with the password quoted back "
-			   "(in clear and in base64), and each greeting repeats the last password tried" },
-	{ "mail-stage-failures", "greets and lists its extensions, then breaks at MAIL or RCPT: 25 "
-				 "stops answering, 465 sends garbage, 587 resets under TLS; a login "
-				 "is taken, then the server hangs up at MAIL" },
-	{ "forged-cert-names", "the certificate's names hold terminal escapes, line breaks and fake "
-			       "instructions instead of a host name" },
-	{ "auth-listed-before-tls", "lists login before encryption too, but refuses it there with 538 "
-				    "(Exchange's way): only after STARTTLS or on 465 does it work" },
-	{ "provider-refusals", "what big providers answer: 25 turns the connection away (421, too many "
-			       "connections), 587 refuses the login because SMTP AUTH is switched off "
-			       "for the account, 465 logs in and then greylists the mail (451)" },
-	{ "auth-backend-down", "Postfix whose login service (Dovecot's auth) is down: the login is "
-			       "listed where it should be, but every AUTH is answered 454 before any "
-			       "password is asked" },
-	{ "gmail-like", "answers as Google's submission server does: mail before STARTTLS is refused "
-			"(530 5.7.0), and a login with the account's own password is refused because "
-			"the account needs an app password (534 5.7.9)" },
-	{ "microsoft365-like", "answers as Microsoft 365 does: mail without login is refused (530 "
-			       "5.7.57), and every login is refused because SMTP AUTH is disabled for "
-			       "the organisation (535 5.7.139)" },
+	{ "broken-replies",
+		"25 answers with binary garbage, 587 resets the connection in the middle of "
+		"its greeting, 465 answers the TLS handshake with plain text" },
+	{ "slow-and-endless",
+		"25 drips its greeting a byte every 100 ms, 587 answers EHLO with lines that "
+		"never end, 465 sends one line that never ends" },
+	{ "starttls-tricks",
+		"25 hangs up right after agreeing to STARTTLS, 587 slips a reply in after its "
+		"220 to STARTTLS, 465 greets with a reply code out of range" },
+	{ "hostile-text",
+		"cPanel's defaults, with terminal escape sequences (title, screen clear, "
+		"clipboard write, colour) in the greeting, the EHLO reply and 587's refusal" },
+	{ "echo-password",
+		"cPanel's defaults, but the login is refused with the password quoted back "
+		"(in clear and in base64), and each greeting repeats the last password tried" },
+	{ "mail-stage-failures",
+		"greets and lists its extensions, then breaks at MAIL or RCPT: 25 "
+		"stops answering, 465 sends garbage, 587 resets under TLS; a login "
+		"is taken, then the server hangs up at MAIL" },
+	{ "forged-cert-names",
+		"the certificate's names hold terminal escapes, line breaks and fake "
+		"instructions instead of a host name" },
+	{ "auth-listed-before-tls",
+		"lists login before encryption too, but refuses it there with 538 "
+		"(Exchange's way): only after STARTTLS or on 465 does it work" },
+	{ "provider-refusals",
+		"what big providers answer: 25 turns the connection away (421, too many "
+		"connections), 587 refuses the login because SMTP AUTH is switched off "
+		"for the account, 465 logs in and then greylists the mail (451)" },
+	{ "auth-backend-down",
+		"Postfix whose login service (Dovecot's auth) is down: the login is "
+		"listed where it should be, but every AUTH is answered 454 before any "
+		"password is asked" },
+	{ "gmail-like",
+		"answers as Google's submission server does: mail before STARTTLS is refused "
+		"(530 5.7.0), and a login with the account's own password is refused because "
+		"the account needs an app password (534 5.7.9)" },
+	{ "microsoft365-like",
+		"answers as Microsoft 365 does: mail without login is refused (530 "
+		"5.7.57), and every login is refused because SMTP AUTH is disabled for "
+		"the organisation (535 5.7.139)" },
 	{ NULL, NULL }
 };
 
@@ -68,19 +82,25 @@ const struct sf_lab_scenario sf_lab_scenarios[] = {
 static const struct persona {
 	const char *scenario;
 	const char *greeting;
-	const char *plain_mail; /* the answer to MAIL FROM before TLS, or NULL */
+	const char *plain_mail;  /* the answer to MAIL FROM before TLS, or NULL */
 	const char *unauth_mail; /* the answer to MAIL FROM without login, or NULL */
 	const char *login;       /* the answer to every login */
 } personas[] = {
 	{ "gmail-like", "220 smtp.gmail.com ESMTP a1sm4242207wrb.12 - gsmtp\r\n",
-		"530 5.7.0 Must issue a STARTTLS command first. a1sm4242207wrb.12 - gsmtp\r\n", NULL,
+		"530 5.7.0 Must issue a STARTTLS command first. a1sm4242207wrb.12 - gsmtp\r\n",
+		NULL,
 		"534-5.7.9 Application-specific password required. For more information, go to\r\n"
-		"534 5.7.9  https://support.google.com/mail/?p=InvalidSecondFactor a1sm4242207wrb.12 - gsmtp\r\n" },
+		"534 5.7.9  https://support.google.com/mail/?p=InvalidSecondFactor "
+		"a1sm4242207wrb.12 - gsmtp\r\n" },
 	{ "microsoft365-like",
-		"220 AM0PR01CA0042.outlook.office365.com Microsoft ESMTP MAIL Service ready at Tue, 1 Dec "
+		"220 AM0PR01CA0042.outlook.office365.com Microsoft ESMTP MAIL Service ready at "
+		"Tue, 1 Dec "
 		"2026 07:00:00 +0000\r\n",
-		NULL, "530 5.7.57 Client not authenticated to send mail. [AM0PR01CA0042.eurprd01.prod.outlook.com]\r\n",
-		"535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the "
+		NULL,
+		"530 5.7.57 Client not authenticated to send mail. "
+		"[AM0PR01CA0042.eurprd01.prod.outlook.com]\r\n",
+		"535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for "
+		"the "
 		"Tenant. Visit https://aka.ms/smtp_auth_disabled for more information.\r\n" },
 };
 
@@ -164,7 +184,8 @@ static void
 broken_reply(struct conn *c)
 {
 	static const char junk[] = "\x00\xff\xfe garbage \xc3\x28 \x1b[2J 999 not smtp\r\n";
-	static const char half[] = "220-" SF_LAB_HOST " the first line of a greeting that never ends\r\n";
+	static const char half[] =
+		"220-" SF_LAB_HOST " the first line of a greeting that never ends\r\n";
 	static const char http[] = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
 	struct linger reset = { 1, 0 };
 
@@ -172,7 +193,8 @@ broken_reply(struct conn *c)
 		(void)!send(c->fd, junk, sizeof junk - 1, MSG_NOSIGNAL);
 	} else if (c->role == ROLE_SUBMISSION) {
 		(void)!send(c->fd, half, sizeof half - 1, MSG_NOSIGNAL);
-		setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset); /* close sends RST */
+		setsockopt(
+			c->fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset); /* close sends RST */
 	} else {
 		(void)!send(c->fd, http, sizeof http - 1, MSG_NOSIGNAL);
 	}
@@ -190,7 +212,7 @@ static bool
 tls_offered(const struct sf_lab *lab, const struct conn *c)
 {
 	return c->tls == NULL && c->role != ROLE_SUBMISSIONS && !is(lab, "no-tls") &&
-		!is(lab, "starttls-stripped");
+	       !is(lab, "starttls-stripped");
 }
 
 static bool
@@ -211,16 +233,19 @@ ehlo(struct sf_lab *lab, struct conn *c, const char *arg)
 {
 	char reply[512];
 
-	snprintf(reply, sizeof reply, "250-%s Hello %.60s%s\r\n250-SIZE 52428800\r\n250-8BITMIME\r\n"
-				      "250-PIPELINING\r\n%s%s250 HELP\r\n",
+	snprintf(reply, sizeof reply,
+		"250-%s Hello %.60s%s\r\n250-SIZE 52428800\r\n250-8BITMIME\r\n"
+		"250-PIPELINING\r\n%s%s250 HELP\r\n",
 		SF_LAB_HOST, arg[0] ? arg : "there", is(lab, "hostile-text") ? HOSTILE_TEXT : "",
 		!auth_listed(lab, c) ? ""
 		/* echo-password: LOGIN alone on 587, so its password echo is met */
-		: is(lab, "echo-password") && c->role == ROLE_SUBMISSION ? "250-AUTH LOGIN\r\n"
-									  : "250-AUTH PLAIN LOGIN\r\n",
+		: is(lab, "echo-password") && c->role == ROLE_SUBMISSION
+			? "250-AUTH LOGIN\r\n"
+			: "250-AUTH PLAIN LOGIN\r\n",
 		tls_offered(lab, c) ? "250-STARTTLS\r\n"
-		: is(lab, "starttls-stripped") && c->tls == NULL && c->role != ROLE_SUBMISSIONS ? "250-XXXXXXXA\r\n"
-											   : "");
+		: is(lab, "starttls-stripped") && c->tls == NULL && c->role != ROLE_SUBMISSIONS
+			? "250-XXXXXXXA\r\n"
+			: "");
 	say(c, reply);
 }
 
@@ -240,7 +265,8 @@ auth_result(struct sf_lab *lab, struct conn *c, bool ok)
 	}
 	if (is(lab, "provider-refusals") && c->role == ROLE_SUBMISSION) {
 		/* The account may not use SMTP AUTH at all, whatever the password. */
-		say(c, "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled "
+		say(c, "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is "
+		       "disabled "
 		       "for the Tenant.\r\n");
 		return;
 	}
@@ -290,7 +316,8 @@ auth_plain(struct sf_lab *lab, struct conn *c, const char *b64)
 		return;
 	}
 	raw[n] = '\0';
-	user = memchr(raw, '\0', (size_t)n) ? (const char *)raw + strlen((const char *)raw) + 1 : "";
+	user = memchr(raw, '\0', (size_t)n) ? (const char *)raw + strlen((const char *)raw) + 1
+					    : "";
 	pass = (const unsigned char *)user < raw + n ? user + strlen(user) + 1 : "";
 	if ((const unsigned char *)pass > raw + n)
 		pass = "";
@@ -335,11 +362,8 @@ mail_stage_failure(struct conn *c, bool at_rcpt)
 		return true;
 	}
 	switch (c->role) {
-	case ROLE_SMTP:
-		return true; /* no reply at all: the client's deadline must end it */
-	case ROLE_SUBMISSIONS:
-		say(c, garbage);
-		return true;
+	case ROLE_SMTP: return true; /* no reply at all: the client's deadline must end it */
+	case ROLE_SUBMISSIONS: say(c, garbage); return true;
 	case ROLE_SUBMISSION:
 		if (!at_rcpt) {
 			say(c, "250 OK\r\n");
@@ -347,8 +371,7 @@ mail_stage_failure(struct conn *c, bool at_rcpt)
 		}
 		setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
 		return false; /* closing now sends a reset */
-	case NROLES:
-		break;
+	case NROLES: break;
 	}
 	return true;
 }
@@ -450,9 +473,11 @@ command(struct sf_lab *lab, struct conn *c, char *line)
 		return !c->dead;
 	} else if (strcasecmp(line, "AUTH") == 0) {
 		if (auth_listed(lab, c) && !auth_offered(lab, c))
-			say(c, "538 5.7.11 Encryption required for requested authentication mechanism\r\n");
+			say(c, "538 5.7.11 Encryption required for requested authentication "
+			       "mechanism\r\n");
 		else if (auth_offered(lab, c) && is(lab, "auth-backend-down"))
-			say(c, "454 4.7.0 Temporary authentication failure: Connection lost to authentication "
+			say(c, "454 4.7.0 Temporary authentication failure: Connection lost to "
+			       "authentication "
 			       "server\r\n");
 		else if (!auth_offered(lab, c))
 			say(c, "503 AUTH command used when not advertised\r\n");
@@ -461,8 +486,7 @@ command(struct sf_lab *lab, struct conn *c, char *line)
 		else if (strcasecmp(arg, "PLAIN") == 0) {
 			c->auth_login_step = 3;
 			say(c, "334 \r\n");
-		}
-		else if (strcasecmp(arg, "LOGIN") == 0) {
+		} else if (strcasecmp(arg, "LOGIN") == 0) {
 			c->auth_login_step = 1;
 			say(c, "334 VXNlcm5hbWU6\r\n");
 		} else
@@ -480,16 +504,19 @@ command(struct sf_lab *lab, struct conn *c, char *line)
 		if (is(lab, "mail-stage-failures"))
 			return mail_stage_failure(c, true);
 		if (is(lab, "provider-refusals") && c->authed) {
-			say(c, "451 4.7.1 Greylisted: this sender is new here, please try again in 5 minutes\r\n");
+			say(c, "451 4.7.1 Greylisted: this sender is new here, please try again in "
+			       "5 minutes\r\n");
 			return true;
 		}
 		if (c->authed) {
 			say(c, "250 Accepted\r\n");
 		} else if (c->role == ROLE_SUBMISSION && !is(lab, "plain-auth")) {
 			/* cPanel's rule: refuse and hang up. */
-			say(c, is(lab, "hostile-text")
-				       ? "550 SMTP AUTH is required for message submission on port 587 " HOSTILE_TEXT "\r\n"
-				       : "550 SMTP AUTH is required for message submission on port 587\r\n");
+			say(c, is(lab, "hostile-text") ? "550 SMTP AUTH is required for message "
+							 "submission on port 587 " HOSTILE_TEXT
+							 "\r\n"
+						       : "550 SMTP AUTH is required for message "
+							 "submission on port 587\r\n");
 			return false;
 		} else {
 			say(c, "550-Please turn on SMTP Authentication in your mail client.\r\n"
@@ -609,7 +636,8 @@ accept_on(struct sf_lab *lab, enum role r)
 		return;
 	}
 	if (is(lab, "provider-refusals") && r == ROLE_SMTP) {
-		say(c, "421 4.7.0 " SF_LAB_HOST " Too many concurrent SMTP connections; please try again "
+		say(c, "421 4.7.0 " SF_LAB_HOST
+		       " Too many concurrent SMTP connections; please try again "
 		       "later.\r\n");
 		close_conn(lab, c);
 		return;
@@ -618,7 +646,8 @@ accept_on(struct sf_lab *lab, enum role r)
 		char greeting[SF_LAB_LINE_MAX + 96];
 
 		snprintf(greeting, sizeof greeting,
-			"220 " SF_LAB_HOST " ESMTP the last password tried here was %.900s\r\n", lab->heard);
+			"220 " SF_LAB_HOST " ESMTP the last password tried here was %.900s\r\n",
+			lab->heard);
 		say(c, greeting);
 		return;
 	}
@@ -630,7 +659,8 @@ accept_on(struct sf_lab *lab, enum role r)
 		/* The greeting a cPanel server's Exim gives, its own notice
 		 * included: mail programs and smtpfix see it first. */
 		say(c, "220-" SF_LAB_HOST " ESMTP Exim 4.98 #2 smtpfix practice server\r\n"
-		       "220-We do not authorize the use of this system to transport unsolicited,\r\n"
+		       "220-We do not authorize the use of this system to transport "
+		       "unsolicited,\r\n"
 		       "220 and/or bulk e-mail.\r\n");
 		return;
 	}
@@ -649,7 +679,8 @@ listen_on(const char *addr, int port, int *fd, int *bound, struct sf_error *err)
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((uint16_t)port);
 	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
-		return sf_error_set(err, SF_E_USAGE, "'%s' is not an IPv4 address to listen on", addr);
+		return sf_error_set(
+			err, SF_E_USAGE, "'%s' is not an IPv4 address to listen on", addr);
 	*fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (*fd < 0)
 		return sf_error_set(err, SF_E_SYSTEM, "socket: %s", strerror(errno));
@@ -660,7 +691,8 @@ listen_on(const char *addr, int port, int *fd, int *bound, struct sf_error *err)
 
 		close(*fd);
 		*fd = -1;
-		return sf_error_set(err, SF_E_SYSTEM, "cannot listen on %s port %d: %s", addr, port, strerror(e));
+		return sf_error_set(err, SF_E_SYSTEM, "cannot listen on %s port %d: %s", addr, port,
+			strerror(e));
 	}
 	*bound = ntohs(sa.sin_port);
 	return 0;
@@ -669,9 +701,10 @@ listen_on(const char *addr, int port, int *fd, int *bound, struct sf_error *err)
 static int
 make_certs(struct sf_lab *lab, struct sf_error *err)
 {
-	struct sf_tls_cert_request ca = { "smtpfix practice CA", NULL, -86400, 30 * 86400, true, NULL };
-	struct sf_tls_cert_request leaf = { SF_LAB_HOST, "DNS:" SF_LAB_HOST ",DNS:localhost,IP:127.0.0.1",
-		-86400, 30 * 86400, false, NULL };
+	struct sf_tls_cert_request ca = { "smtpfix practice CA", NULL, -86400, 30 * 86400, true,
+		NULL };
+	struct sf_tls_cert_request leaf = { SF_LAB_HOST,
+		"DNS:" SF_LAB_HOST ",DNS:localhost,IP:127.0.0.1", -86400, 30 * 86400, false, NULL };
 	FILE *f;
 
 	if (sf_tls_make_cert(&ca, &lab->ca, err) < 0)
@@ -699,7 +732,8 @@ make_certs(struct sf_lab *lab, struct sf_error *err)
 	lab->tls = sf_tls_server_new(&lab->leaf, err);
 	if (lab->tls == NULL)
 		return -1;
-	snprintf(lab->dir, sizeof lab->dir, "%s/smtpfix-lab.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	snprintf(lab->dir, sizeof lab->dir, "%s/smtpfix-lab.XXXXXX",
+		getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (mkdtemp(lab->dir) == NULL)
 		return sf_error_set(err, SF_E_IO, "cannot make a folder for the practice CA");
 	snprintf(lab->ca_path, sizeof lab->ca_path, "%s/ca.pem", lab->dir);
@@ -721,10 +755,12 @@ sf_lab_start(const struct sf_lab_options *o, struct sf_lab **out, struct sf_erro
 	int r;
 
 	*out = NULL;
-	for (i = 0; sf_lab_scenarios[i].name != NULL && strcmp(sf_lab_scenarios[i].name, name) != 0; i++)
+	for (i = 0; sf_lab_scenarios[i].name != NULL && strcmp(sf_lab_scenarios[i].name, name) != 0;
+		i++)
 		;
 	if (sf_lab_scenarios[i].name == NULL)
-		return sf_error_set(err, SF_E_USAGE, "unknown scenario '%.60s' (smtpfix lab --help lists them)", name);
+		return sf_error_set(err, SF_E_USAGE,
+			"unknown scenario '%.60s' (smtpfix lab --help lists them)", name);
 	lab = calloc(1, sizeof *lab);
 	if (lab == NULL)
 		return sf_error_set(err, SF_E_NOMEM, "out of memory");
@@ -803,7 +839,8 @@ flood_tick(struct sf_lab *lab)
 			size_t n = 0;
 
 			while (n + 40 < sizeof burst)
-				n += (size_t)snprintf(burst + n, sizeof burst - n, "250-ENDLESS-%08zu\r\n", c->dripped++);
+				n += (size_t)snprintf(burst + n, sizeof burst - n,
+					"250-ENDLESS-%08zu\r\n", c->dripped++);
 			say(c, burst);
 		} else if (c->flood == FLOOD_LONG_LINE) {
 			memset(burst, c->dripped++ == 0 ? '2' : 'A', sizeof burst - 1);
@@ -845,7 +882,8 @@ sf_lab_run(struct sf_lab *lab, atomic_bool *stop)
 		for (i = n; i-- > NROLES;) {
 			size_t k = i - NROLES;
 
-			if (k >= lab->nconns || fds[i].revents == 0 || lab->conns[k].fd != fds[i].fd)
+			if (k >= lab->nconns || fds[i].revents == 0 ||
+				lab->conns[k].fd != fds[i].fd)
 				continue;
 			if (!serve(lab, &lab->conns[k]))
 				close_conn(lab, &lab->conns[k]);

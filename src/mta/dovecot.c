@@ -31,14 +31,17 @@ top_level_value(const char *text, const char *key, char *out, size_t outsz)
 					depth--;
 			}
 			if (depth == 0 && (size_t)(end - s) > klen && strncmp(s, key, klen) == 0 &&
-				(s[klen] == ' ' || s[klen] == '=' || s[klen] == ':' || s[klen] == '\t')) {
+				(s[klen] == ' ' || s[klen] == '=' || s[klen] == ':' ||
+					s[klen] == '\t')) {
 				const char *v = s + klen;
 				size_t n;
 
-				while (v < end && (*v == ' ' || *v == '\t' || *v == '=' || *v == ':' || *v == '\''))
+				while (v < end && (*v == ' ' || *v == '\t' || *v == '=' ||
+							  *v == ':' || *v == '\''))
 					v++;
 				n = (size_t)(end - v);
-				while (n > 0 && (isspace((unsigned char)v[n - 1]) || v[n - 1] == '\''))
+				while (n > 0 &&
+					(isspace((unsigned char)v[n - 1]) || v[n - 1] == '\''))
 					n--;
 				if (n >= outsz)
 					n = outsz - 1;
@@ -75,7 +78,8 @@ void
 sf_dovecot_read(struct sf_policy *p, const char *root, bool cpanel)
 {
 	static const char *const confd[] = {
-		"/etc/dovecot/conf.d/10-auth.conf", "/etc/dovecot/conf.d/10-ssl.conf",
+		"/etc/dovecot/conf.d/10-auth.conf",
+		"/etc/dovecot/conf.d/10-ssl.conf",
 		"/etc/dovecot/local.conf",
 	};
 	struct sf_buf b;
@@ -92,7 +96,8 @@ sf_dovecot_read(struct sf_policy *p, const char *root, bool cpanel)
 		if (p->dovecot_plaintext.value != SF_TRI_UNKNOWN)
 			return;
 	}
-	rc = sf_mta_read(p, root, "/etc/dovecot/dovecot.conf", "Dovecot's settings (plain-text logins)", &b);
+	rc = sf_mta_read(
+		p, root, "/etc/dovecot/dovecot.conf", "Dovecot's settings (plain-text logins)", &b);
 	if (rc == 0) {
 		judge(p, b.data, "/etc/dovecot/dovecot.conf");
 		sf_buf_free(&b);
@@ -113,7 +118,8 @@ sf_dovecot_read(struct sf_policy *p, const char *root, bool cpanel)
 	if (gap != NULL) {
 		memset(&p->dovecot_plaintext, 0, sizeof p->dovecot_plaintext);
 		p->dovecot_plaintext.value = SF_TRI_UNKNOWN;
-		snprintf(p->dovecot_plaintext.source, sizeof p->dovecot_plaintext.source, "%s", gap);
+		snprintf(
+			p->dovecot_plaintext.source, sizeof p->dovecot_plaintext.source, "%s", gap);
 		snprintf(p->dovecot_plaintext.evidence, sizeof p->dovecot_plaintext.evidence,
 			"not known: %s was not read", gap);
 	}

@@ -24,9 +24,9 @@ struct parser {
 	const char *root;
 	struct macro macros[SF_MTA_MAX_MACROS];
 	size_t nmacros;
-	bool active[32];  /* .ifdef nesting: is each level being read */
+	bool active[32]; /* .ifdef nesting: is each level being read */
 	int depth;
-	char section[32]; /* "" for main */
+	char section[32];          /* "" for main */
 	struct sf_exim_auth *auth; /* the authenticator block being read */
 };
 
@@ -36,7 +36,8 @@ find_macro(struct parser *ps, const char *name, size_t len)
 	size_t i;
 
 	for (i = 0; i < ps->nmacros; i++)
-		if (strlen(ps->macros[i].name) == len && strncmp(ps->macros[i].name, name, len) == 0)
+		if (strlen(ps->macros[i].name) == len &&
+			strncmp(ps->macros[i].name, name, len) == 0)
 			return &ps->macros[i];
 	return NULL;
 }
@@ -48,7 +49,8 @@ expand_macros(struct parser *ps, const char *in, char *out, size_t outsz)
 	size_t o = 0;
 
 	while (*in != '\0' && o + 1 < outsz) {
-		if (isupper((unsigned char)*in) && (o == 0 || !isalnum((unsigned char)out[o - 1]))) {
+		if (isupper((unsigned char)*in) &&
+			(o == 0 || !isalnum((unsigned char)out[o - 1]))) {
 			size_t n = 0;
 			struct macro *mc;
 
@@ -78,11 +80,12 @@ reading(const struct parser *ps)
 	return true;
 }
 
-static void parse_text(struct parser *ps, const char *text, size_t len, const char *path, int depth);
+static void parse_text(
+	struct parser *ps, const char *text, size_t len, const char *path, int depth);
 
 /* The first part of the configuration that was not read, in words. */
-static void
-gap(struct sf_exim_model *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void gap(struct sf_exim_model *m, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 static void
 gap(struct sf_exim_model *m, const char *fmt, ...)
@@ -117,7 +120,7 @@ directive(struct parser *ps, const char *line, const char *path, int depth)
 		if (ps->depth > 0)
 			ps->depth--;
 	} else if (reading(ps) && (strncmp(line, ".include_if_exists", 18) == 0 ||
-				   strncmp(line, ".include", 8) == 0)) {
+					  strncmp(line, ".include", 8) == 0)) {
 		bool optional = strncmp(line, ".include_if_exists", 18) == 0;
 		char file[512];
 		struct sf_buf b;
@@ -127,18 +130,24 @@ directive(struct parser *ps, const char *line, const char *path, int depth)
 			return;
 		if (depth >= SF_MTA_INCLUDE_DEPTH) {
 			sf_policy_note(ps->p, "%s: includes nested too deep at %s", path, file);
-			gap(ps->m, "%.150s has includes nested deeper than %d, which were not followed", path,
-				SF_MTA_INCLUDE_DEPTH);
+			gap(ps->m,
+				"%.150s has includes nested deeper than %d, which were not "
+				"followed",
+				path, SF_MTA_INCLUDE_DEPTH);
 			return;
 		}
 		/* A file that includes itself several times grows as N^depth:
 		 * the count over the whole run keeps that to a fixed amount. */
 		if (ps->p->includes >= SF_MTA_INCLUDES_MAX) {
 			if (!ps->p->includes_cap_hit)
-				sf_policy_note(ps->p, "Exim's configuration includes more than %d files (repeats "
-						      "counted); smtpfix stopped following .include there", SF_MTA_INCLUDES_MAX);
+				sf_policy_note(ps->p,
+					"Exim's configuration includes more than %d files (repeats "
+					"counted); smtpfix stopped following .include there",
+					SF_MTA_INCLUDES_MAX);
 			ps->p->includes_cap_hit = true;
-			gap(ps->m, "more than %d .include files (repeats counted); the rest was not read",
+			gap(ps->m,
+				"more than %d .include files (repeats counted); the rest was not "
+				"read",
 				SF_MTA_INCLUDES_MAX);
 			return;
 		}
@@ -146,10 +155,13 @@ directive(struct parser *ps, const char *line, const char *path, int depth)
 		rc = sf_mta_read(ps->p, ps->root, file, "part of the Exim configuration", &b);
 		if (rc < 0) {
 			if (rc == -2)
-				gap(ps->m, "%.150s (included from %.150s) was not read", file, path);
+				gap(ps->m, "%.150s (included from %.150s) was not read", file,
+					path);
 			else if (!optional) {
-				sf_policy_note(ps->p, "%s includes %s, which could not be read", path, file);
-				gap(ps->m, "%.150s (included from %.150s) is not there", file, path);
+				sf_policy_note(ps->p, "%s includes %s, which could not be read",
+					path, file);
+				gap(ps->m, "%.150s (included from %.150s) is not there", file,
+					path);
 			}
 			return;
 		}
@@ -386,7 +398,8 @@ sf_exim_model_from_bp(const char *out, struct sf_exim_model *m)
 		else if (strcmp(name, "public_name") == 0 && a != NULL)
 			snprintf(a->public_name, sizeof a->public_name, "%.31s", value);
 		else if (strcmp(name, "server_advertise_condition") == 0 && a != NULL)
-			snprintf(a->advertise_condition, sizeof a->advertise_condition, "%s", value);
+			snprintf(
+				a->advertise_condition, sizeof a->advertise_condition, "%s", value);
 		else
 			main_option(m, name, value);
 		/* exim -bP lists a client-only authenticator's server options
@@ -402,7 +415,7 @@ static bool
 mentions_tls(const char *s)
 {
 	return strstr(s, "tls_in_cipher") != NULL || strstr(s, "tls_cipher") != NULL ||
-		strstr(s, "tls_in_active") != NULL;
+	       strstr(s, "tls_in_active") != NULL;
 }
 
 void
@@ -425,7 +438,8 @@ sf_exim_verdict(const struct sf_exim_model *m, const char *source, struct sf_set
 
 		/* Only mechanisms where the password itself crosses the wire,
 		 * and only those offered to clients. */
-		if (strcasecmp(a->public_name, "PLAIN") != 0 && strcasecmp(a->public_name, "LOGIN") != 0)
+		if (strcasecmp(a->public_name, "PLAIN") != 0 &&
+			strcasecmp(a->public_name, "LOGIN") != 0)
 			continue;
 		if (!a->server_side)
 			continue;
@@ -436,12 +450,14 @@ sf_exim_verdict(const struct sf_exim_model *m, const char *source, struct sf_set
 			open_one = a->name;
 	}
 	if (m->auth_advertise_hosts_set && m->auth_advertise_hosts[0] == '\0') {
-		snprintf(s->evidence, sizeof s->evidence, "auth_advertise_hosts is empty: AUTH is offered to nobody");
+		snprintf(s->evidence, sizeof s->evidence,
+			"auth_advertise_hosts is empty: AUTH is offered to nobody");
 		return;
 	}
 	if (plaintext_capable == 0) {
 		snprintf(s->evidence, sizeof s->evidence,
-			"no PLAIN or LOGIN authenticator is configured: AUTH with a password is not offered");
+			"no PLAIN or LOGIN authenticator is configured: AUTH with a password is "
+			"not offered");
 		return;
 	}
 	if (m->auth_advertise_hosts_set && mentions_tls(m->auth_advertise_hosts)) {
@@ -465,4 +481,3 @@ sf_exim_verdict(const struct sf_exim_model *m, const char *source, struct sf_set
 	snprintf(s->evidence, sizeof s->evidence,
 		"authenticator %s offers AUTH without a TLS condition", open_one);
 }
-

@@ -61,8 +61,8 @@ kind_of(mode_t m)
 	return "not a regular file";
 }
 
-static int
-fail(int e, char *why, size_t whysz, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int fail(int e, char *why, size_t whysz, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 static int
 fail(int e, char *why, size_t whysz, const char *fmt, ...)
@@ -79,15 +79,15 @@ fail(int e, char *why, size_t whysz, const char *fmt, ...)
 /* One path being found under a root. */
 struct walk {
 	int rootfd;
-	int dirfd;                   /* the folder holding `name` */
-	char at[SF_MTA_PATH_MAX];    /* that folder inside the root: "" or "/etc/exim4" */
-	char name[NAME_MAX + 1];     /* the last name, never a link; "." for the folder itself */
-	struct stat st;              /* what `name` is */
-	int hops;                    /* links followed */
-	int steps;                   /* names looked at, against WALK_STEPS_MAX */
-	char link[SF_MTA_PATH_MAX];  /* the last link met, inside the root */
+	int dirfd;                    /* the folder holding `name` */
+	char at[SF_MTA_PATH_MAX];     /* that folder inside the root: "" or "/etc/exim4" */
+	char name[NAME_MAX + 1];      /* the last name, never a link; "." for the folder itself */
+	struct stat st;               /* what `name` is */
+	int hops;                     /* links followed */
+	int steps;                    /* names looked at, against WALK_STEPS_MAX */
+	char link[SF_MTA_PATH_MAX];   /* the last link met, inside the root */
 	char target[SF_MTA_PATH_MAX]; /* what that link says */
-	bool last_present;           /* the caller's own last name is there (maybe as a link) */
+	bool last_present;            /* the caller's own last name is there (maybe as a link) */
 };
 
 static void
@@ -108,7 +108,8 @@ reopen_at(struct walk *w)
 	int fd = fcntl(w->rootfd, F_DUPFD_CLOEXEC, 0);
 
 	snprintf(copy, sizeof copy, "%s", w->at);
-	for (name = strtok_r(copy, "/", &save); name != NULL && fd >= 0; name = strtok_r(NULL, "/", &save)) {
+	for (name = strtok_r(copy, "/", &save); name != NULL && fd >= 0;
+		name = strtok_r(NULL, "/", &save)) {
 		int next = -1;
 
 		if (++w->steps <= WALK_STEPS_MAX)
@@ -137,11 +138,13 @@ walk(const char *root, const char *path, struct walk *w, char *why, size_t whysz
 	w->rootfd = w->dirfd = -1;
 	why[0] = '\0';
 	if (snprintf(rest, sizeof rest, "%s", path) >= (int)sizeof rest)
-		return fail(ENAMETOOLONG, why, whysz, "the path is longer than %d bytes", SF_MTA_PATH_MAX);
+		return fail(ENAMETOOLONG, why, whysz, "the path is longer than %d bytes",
+			SF_MTA_PATH_MAX);
 	len = orig = strlen(rest);
 	w->rootfd = open(root, DIR_WALK_FLAGS & ~O_NOFOLLOW); /* the root itself may be a link */
 	if (w->rootfd < 0)
-		return fail(errno, why, whysz, "the --root folder %.200s: %s", root, strerror(errno));
+		return fail(
+			errno, why, whysz, "the --root folder %.200s: %s", root, strerror(errno));
 	w->dirfd = fcntl(w->rootfd, F_DUPFD_CLOEXEC, 0);
 	if (w->dirfd < 0) {
 		int e = errno;
@@ -175,7 +178,8 @@ walk(const char *root, const char *path, struct walk *w, char *why, size_t whysz
 		from_link = start < len - orig;
 		if (n > NAME_MAX) {
 			walk_close(w);
-			return fail(ENAMETOOLONG, why, whysz, "a name in the path is longer than %d bytes", NAME_MAX);
+			return fail(ENAMETOOLONG, why, whysz,
+				"a name in the path is longer than %d bytes", NAME_MAX);
 		}
 		memcpy(comp, rest + start, n);
 		comp[n] = '\0';
@@ -199,8 +203,10 @@ walk(const char *root, const char *path, struct walk *w, char *why, size_t whysz
 			walk_close(w);
 			if (e == ENOENT && from_link)
 				return fail(e, why, whysz,
-					"%.120s is a symbolic link to %.120s, which leads to nothing inside the copy "
-					"(links are followed inside it only)", w->link, w->target);
+					"%.120s is a symbolic link to %.120s, which leads to "
+					"nothing inside the copy "
+					"(links are followed inside it only)",
+					w->link, w->target);
 			if (e == ENOENT)
 				return fail(e, why, whysz, "%s", "");
 			return fail(e, why, whysz, "%s", strerror(e));
@@ -215,7 +221,8 @@ walk(const char *root, const char *path, struct walk *w, char *why, size_t whysz
 			if (++w->hops > SF_MTA_LINK_HOPS) {
 				walk_close(w);
 				return fail(ELOOP, why, whysz,
-					"refused: more than %d symbolic links in a row (a loop?), the last %.200s",
+					"refused: more than %d symbolic links in a row (a loop?), "
+					"the last %.200s",
 					SF_MTA_LINK_HOPS, w->link);
 			}
 			t = readlinkat(w->dirfd, comp, target, sizeof target);
@@ -223,7 +230,8 @@ walk(const char *root, const char *path, struct walk *w, char *why, size_t whysz
 				int e = t < 0 ? errno : t == 0 ? ENOENT : ENAMETOOLONG;
 
 				walk_close(w);
-				return fail(e, why, whysz, "refused: the symbolic link %.200s cannot be followed (%s)",
+				return fail(e, why, whysz,
+					"refused: the symbolic link %.200s cannot be followed (%s)",
 					w->link, strerror(e));
 			}
 			target[t] = '\0';
@@ -231,10 +239,12 @@ walk(const char *root, const char *path, struct walk *w, char *why, size_t whysz
 			/* What is left of the path now comes after the link's text. */
 			if (strlen(rest + pos) < orig)
 				orig = strlen(rest + pos);
-			if (snprintf(joined, sizeof joined, "%s/%s", target, rest + pos) >= (int)sizeof joined) {
+			if (snprintf(joined, sizeof joined, "%s/%s", target, rest + pos) >=
+				(int)sizeof joined) {
 				walk_close(w);
 				return fail(ENAMETOOLONG, why, whysz,
-					"refused: the symbolic link %.200s makes the path longer than %d bytes",
+					"refused: the symbolic link %.200s makes the path longer "
+					"than %d bytes",
 					w->link, SF_MTA_PATH_MAX);
 			}
 			memcpy(rest, joined, sizeof rest);
@@ -253,8 +263,8 @@ walk(const char *root, const char *path, struct walk *w, char *why, size_t whysz
 		}
 		if (!S_ISDIR(w->st.st_mode)) {
 			walk_close(w);
-			return fail(ENOTDIR, why, whysz, "%.200s/%s is %s, not a folder", w->at, comp,
-				kind_of(w->st.st_mode));
+			return fail(ENOTDIR, why, whysz, "%.200s/%s is %s, not a folder", w->at,
+				comp, kind_of(w->st.st_mode));
 		}
 		{
 			int fd = openat(w->dirfd, comp, DIR_WALK_FLAGS);
@@ -266,7 +276,8 @@ walk(const char *root, const char *path, struct walk *w, char *why, size_t whysz
 			w->dirfd = fd;
 			if (al + 1 + n >= sizeof w->at) {
 				walk_close(w);
-				return fail(ENAMETOOLONG, why, whysz, "the path is longer than %d bytes", SF_MTA_PATH_MAX);
+				return fail(ENAMETOOLONG, why, whysz,
+					"the path is longer than %d bytes", SF_MTA_PATH_MAX);
 			}
 			snprintf(w->at + al, sizeof w->at - al, "/%s", comp);
 		}
@@ -276,8 +287,10 @@ walk(const char *root, const char *path, struct walk *w, char *why, size_t whysz
 
 		walk_close(w);
 		if (w->steps > WALK_STEPS_MAX)
-			return fail(ELOOP, why, whysz, "refused: finding it took more than %d steps "
-				"(links and .. going round)", WALK_STEPS_MAX);
+			return fail(ELOOP, why, whysz,
+				"refused: finding it took more than %d steps "
+				"(links and .. going round)",
+				WALK_STEPS_MAX);
 		return fail(e, why, whysz, "%s", strerror(e));
 	}
 }
@@ -363,7 +376,8 @@ sf_mta_open(const char *root, const char *path, char *why, size_t whysz)
 			return fail(S_ISDIR(st.st_mode) ? EISDIR : EINVAL, why, whysz,
 				"skipped: it is %s, not a regular file", kind_of(st.st_mode));
 		}
-		fd = openat(w.dirfd, w.name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		fd = openat(
+			w.dirfd, w.name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 		if (fd < 0) {
 			int e = errno;
 
@@ -444,7 +458,8 @@ sf_policy_unreadable(struct sf_policy *p, const char *path, const char *why, con
 	size_t i;
 
 	for (i = 0; i < p->nunreadable; i++)
-		if (strcmp(p->unreadable[i].path, path) == 0 && strcmp(p->unreadable[i].why, why) == 0)
+		if (strcmp(p->unreadable[i].path, path) == 0 &&
+			strcmp(p->unreadable[i].why, why) == 0)
 			return; /* one file met again (an include repeated): said once */
 	if (p->nunreadable >= SF_MTA_MAX_NOTES)
 		return;
@@ -455,7 +470,8 @@ sf_policy_unreadable(struct sf_policy *p, const char *path, const char *why, con
 }
 
 void
-sf_policy_finding(struct sf_policy *p, const char *id, enum sf_severity severity, const char *fmt, ...)
+sf_policy_finding(
+	struct sf_policy *p, const char *id, enum sf_severity severity, const char *fmt, ...)
 {
 	struct sf_finding *f;
 	va_list ap;
@@ -503,13 +519,18 @@ sf_mta_read(struct sf_policy *p, const char *root, const char *path, const char 
 		close(fd);
 		sf_buf_free(out);
 		if (max == SF_MTA_FILE_MAX) {
-			sf_policy_unreadable(p, path, "skipped: larger than smtpfix reads (8 MiB)", hides);
+			sf_policy_unreadable(
+				p, path, "skipped: larger than smtpfix reads (8 MiB)", hides);
 		} else {
-			sf_policy_unreadable(p, path, "skipped: the limit on settings read in one run was reached",
+			sf_policy_unreadable(p, path,
+				"skipped: the limit on settings read in one run was reached",
 				hides);
 			if (!p->bytes_cap_hit)
-				sf_policy_note(p, "smtpfix reads at most %u MiB of settings in one run; the rest "
-						  "was not read", SF_MTA_TOTAL_MAX >> 20);
+				sf_policy_note(p,
+					"smtpfix reads at most %u MiB of settings in one run; the "
+					"rest "
+					"was not read",
+					SF_MTA_TOTAL_MAX >> 20);
 			p->bytes_cap_hit = true;
 		}
 		return -2;

@@ -11,12 +11,11 @@
 #include "smtpfix/mta_log.h"
 
 static const char *const bases[] = {
-	"/var/log/exim_mainlog",  /* cPanel */
-	"/var/log/exim4/mainlog", /* Debian */
-	"/var/log/exim/main.log", /* RHEL */
-	"/var/log/exim/mainlog",
-	"/var/log/maillog",       /* RHEL syslog: Postfix, Dovecot */
-	"/var/log/mail.log",      /* Debian syslog */
+	"/var/log/exim_mainlog",                     /* cPanel */
+	"/var/log/exim4/mainlog",                    /* Debian */
+	"/var/log/exim/main.log",                    /* RHEL */
+	"/var/log/exim/mainlog", "/var/log/maillog", /* RHEL syslog: Postfix, Dovecot */
+	"/var/log/mail.log",                         /* Debian syslog */
 };
 #define NBASES (sizeof bases / sizeof bases[0])
 #define MAX_ROTATED 256 /* rotated files listed per folder */
@@ -62,13 +61,20 @@ folder_hides(const char *dir, bool rotated_only, char *out, size_t outsz)
 	list[0] = '\0';
 	for (i = 0; i < n && used < sizeof list; i++)
 		used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
-			i == 0 ? "" : i + 1 == n ? " and " : ", ", names[i]);
+			i == 0       ? ""
+			: i + 1 == n ? " and "
+				     : ", ",
+			names[i]);
 	if (rotated_only)
-		snprintf(out, outsz, "the rotated files of %s in it: refusals, failed logins and TLS "
-			"errors in them are not counted", list);
+		snprintf(out, outsz,
+			"the rotated files of %s in it: refusals, failed logins and TLS "
+			"errors in them are not counted",
+			list);
 	else
-		snprintf(out, outsz, "the mail logs in it (%s and %s rotated files): refusals, failed "
-			"logins and TLS errors in them are not counted", list, n == 1 ? "its" : "their");
+		snprintf(out, outsz,
+			"the mail logs in it (%s and %s rotated files): refusals, failed "
+			"logins and TLS errors in them are not counted",
+			list, n == 1 ? "its" : "their");
 }
 
 /* Each folder is named once, however many bases it holds. */
@@ -78,8 +84,8 @@ struct folders {
 };
 
 static void
-folder_unreadable(struct sf_policy *p, struct folders *seen, const char *dir, int err,
-	bool rotated_only)
+folder_unreadable(
+	struct sf_policy *p, struct folders *seen, const char *dir, int err, bool rotated_only)
 {
 	char hides[SF_MTA_TEXT_MAX], why[128];
 	size_t i;
@@ -90,8 +96,8 @@ folder_unreadable(struct sf_policy *p, struct folders *seen, const char *dir, in
 	if (seen->n < NBASES)
 		snprintf(seen->done[seen->n++], sizeof seen->done[0], "%s", dir);
 	folder_hides(dir, rotated_only, hides, sizeof hides);
-	snprintf(why, sizeof why, "%s: %s", rotated_only ? "the folder cannot be listed"
-						     : "the folder cannot be read",
+	snprintf(why, sizeof why, "%s: %s",
+		rotated_only ? "the folder cannot be listed" : "the folder cannot be read",
 		strerror(err));
 	sf_policy_unreadable(p, dir, why, hides);
 }
@@ -218,12 +224,15 @@ sf_policy_log_paths(struct sf_policy *p, const char *root, time_t since,
 		}
 	}
 	if (skipped > 0)
-		sf_policy_note(p, "%zu mail log file%s changed in the period %s not read: smtpfix "
-			"reads at most %zu", skipped, skipped == 1 ? "" : "s",
-			skipped == 1 ? "was" : "were", max);
+		sf_policy_note(p,
+			"%zu mail log file%s changed in the period %s not read: smtpfix "
+			"reads at most %zu",
+			skipped, skipped == 1 ? "" : "s", skipped == 1 ? "was" : "were", max);
 	if (unlisted > 0)
-		sf_policy_note(p, "more than %d rotated mail logs in one folder: %zu of them were not "
-			"looked at", MAX_ROTATED, unlisted);
+		sf_policy_note(p,
+			"more than %d rotated mail logs in one folder: %zu of them were not "
+			"looked at",
+			MAX_ROTATED, unlisted);
 	return n;
 }
 
@@ -236,8 +245,8 @@ partial_note(struct sf_policy *p, const struct sf_log_file *f)
 		sf_policy_note(p, "stopped reading %s %s; the lines read before that are counted",
 			f->path, f->error + 8);
 	else
-		sf_policy_note(p, "%s is %s; the lines read before that are counted", f->path,
-			f->error);
+		sf_policy_note(
+			p, "%s is %s; the lines read before that are counted", f->path, f->error);
 }
 
 int
@@ -249,8 +258,8 @@ sf_policy_scan_log(struct sf_policy *p, struct sf_log_scan *s, const char *path)
 	const struct sf_log_file *f = s->nfiles > before ? &s->files[s->nfiles - 1] : NULL;
 
 	if (rc < 0)
-		sf_policy_unreadable(p, path, f != NULL && f->error[0] ? f->error : err.message,
-			log_hides);
+		sf_policy_unreadable(
+			p, path, f != NULL && f->error[0] ? f->error : err.message, log_hides);
 	else if (rc > 0 && f != NULL)
 		partial_note(p, f);
 	return rc;

@@ -104,9 +104,10 @@ sf_log_time(const char *l, size_t len, time_t now)
 	zone_for(now);
 	/* 2026-11-29 10:00:00 (Exim) or 2026-11-29T10:00:00... (RFC 3339) */
 	if (len >= 19 && l[4] == '-' && l[7] == '-' && (l[10] == ' ' || l[10] == 'T') &&
-		l[13] == ':' && l[16] == ':' && digits(l, 4, &y) == 0 && digits(l + 5, 2, &mo) == 0 &&
-		digits(l + 8, 2, &d) == 0 && digits(l + 11, 2, &h) == 0 &&
-		digits(l + 14, 2, &mi) == 0 && digits(l + 17, 2, &se) == 0) {
+		l[13] == ':' && l[16] == ':' && digits(l, 4, &y) == 0 &&
+		digits(l + 5, 2, &mo) == 0 && digits(l + 8, 2, &d) == 0 &&
+		digits(l + 11, 2, &h) == 0 && digits(l + 14, 2, &mi) == 0 &&
+		digits(l + 17, 2, &se) == 0) {
 		size_t i = 19;
 
 		t = civil(y, mo, d, h, mi, se);
@@ -119,8 +120,9 @@ sf_log_time(const char *l, size_t len, time_t now)
 				i++;
 			if (i < len && l[i] == 'Z') {
 				sign = 1;
-			} else if (i + 6 <= len && (l[i] == '+' || l[i] == '-') && l[i + 3] == ':' &&
-				digits(l + i + 1, 2, &oh) == 0 && digits(l + i + 4, 2, &om) == 0) {
+			} else if (i + 6 <= len && (l[i] == '+' || l[i] == '-') &&
+				   l[i + 3] == ':' && digits(l + i + 1, 2, &oh) == 0 &&
+				   digits(l + i + 4, 2, &om) == 0) {
 				sign = l[i] == '+' ? 1 : -1;
 				off = oh * 3600 + om * 60;
 			}
@@ -134,7 +136,8 @@ sf_log_time(const char *l, size_t len, time_t now)
 		if (m == NULL || (m - months) % 3 != 0)
 			return 0;
 		if (digits(l + 4 + (l[4] == ' '), l[4] == ' ' ? 1 : 2, &d) < 0 ||
-			digits(l + 7, 2, &h) < 0 || digits(l + 10, 2, &mi) < 0 || digits(l + 13, 2, &se) < 0)
+			digits(l + 7, 2, &h) < 0 || digits(l + 10, 2, &mi) < 0 ||
+			digits(l + 13, 2, &se) < 0)
 			return 0;
 		mo = (int)((m - months) / 3) + 1;
 		t = civil(zone.year, mo, d, h, mi, se);
@@ -194,7 +197,7 @@ dns_char(char c)
  * A HELO that copies a whole field with its continuation stays
  * ambiguous: nothing in the line tells its end apart. */
 #define HELO_SCAN_MAX 16384 /* Exim's SMTP command buffer: no HELO is longer */
-#define TLS_CALL "(call):" /* in conts: Exim's TLS error continuation, " (SSL_accept):" */
+#define TLS_CALL "(call):"  /* in conts: Exim's TLS error continuation, " (SSL_accept):" */
 
 static bool
 exim_goes_on(const char *p, const char *end, const char *const *conts)
@@ -298,15 +301,16 @@ last_key(const char *line, const char *limit, const char *key, size_t klen)
  * the key is tried from the last one back (from_last); elsewhere from the
  * first. Returns the end of the field, or NULL with out "". */
 static const char *
-exim_client(const char *line, size_t len, const char *key, bool from_last,
-	const char *const *conts, char *out, size_t outsz)
+exim_client(const char *line, size_t len, const char *key, bool from_last, const char *const *conts,
+	char *out, size_t outsz)
 {
 	const char *end = line + len, *p = line, *limit = end, *after;
 	size_t klen = strlen(key);
 	int tries;
 
 	for (tries = 0; tries < EXIM_KEYS_TRIED; tries++) {
-		p = from_last ? last_key(line, limit, key, klen) : memmem(p, (size_t)(end - p), key, klen);
+		p = from_last ? last_key(line, limit, key, klen)
+			      : memmem(p, (size_t)(end - p), key, klen);
 		if (p == NULL)
 			break;
 		out[0] = '\0';
@@ -325,7 +329,8 @@ exim_client(const char *line, size_t len, const char *key, bool from_last,
 static const char *const conts_rcpt[] = { " I=[", " U=", " F=<", " A=", NULL };
 static const char *const conts_drop[] = { " I=[", " U=", " D=", " closed by DROP", NULL };
 static const char *const conts_auth[] = { ": ", " I=[", " U=", NULL };
-static const char *const conts_unadv[] = { " I=[", " U=", " AUTH command used when not advertised", NULL };
+static const char *const conts_unadv[] = { " I=[", " U=", " AUTH command used when not advertised",
+	NULL };
 static const char *const conts_tls[] = { " I=[", " U=", TLS_CALL, ": ", NULL };
 static const char *const conts_msg[] = { " I=[", " U=", " P=", NULL };
 
@@ -375,7 +380,7 @@ exim_stamp(const char *l, size_t len)
 	int v;
 
 	return len >= 20 && l[4] == '-' && l[7] == '-' && l[10] == ' ' && l[13] == ':' &&
-		l[16] == ':' && digits(l, 4, &v) == 0 && digits(l + 11, 2, &v) == 0;
+	       l[16] == ':' && digits(l, 4, &v) == 0 && digits(l + 11, 2, &v) == 0;
 }
 
 static bool
@@ -427,8 +432,8 @@ word_after(const char *line, size_t len, const char *from, const char *key, cons
 	if (p == NULL)
 		return;
 	p += strlen(key);
-	while (p < end && n + 1 < outsz && strchr(stop, *p) == NULL &&
-		(unsigned char)*p > ' ' && (unsigned char)*p < 0x7f)
+	while (p < end && n + 1 < outsz && strchr(stop, *p) == NULL && (unsigned char)*p > ' ' &&
+		(unsigned char)*p < 0x7f)
 		out[n++] = *p++;
 	out[n] = '\0';
 }
@@ -477,7 +482,7 @@ static bool
 is_loopback(const char *ip)
 {
 	return strncmp(ip, "127.", 4) == 0 || strcmp(ip, "::1") == 0 ||
-		strncmp(ip, "::ffff:127.", 11) == 0;
+	       strncmp(ip, "::ffff:127.", 11) == 0;
 }
 
 static bool
@@ -544,7 +549,8 @@ sf_log_classify_hint(const char *line, size_t len, time_t now, unsigned hint, st
 	if ((hint & SF_LOG_HINT_SUBMISSION) && !postfix &&
 		find(line, len, "SMTP AUTH is required for message submission") != NULL &&
 		find(line, len, "rejected RCPT") != NULL) {
-		after = exim_client(line, len, " H=", false, conts_rcpt, h->address, sizeof h->address);
+		after = exim_client(
+			line, len, " H=", false, conts_rcpt, h->address, sizeof h->address);
 		h->port = server_port(line, len, after, &sh, 587);
 		if (after != NULL)
 			word_after(line, len, after, " A=", " ", h->user, sizeof h->user);
@@ -557,18 +563,21 @@ sf_log_classify_hint(const char *line, size_t len, time_t now, unsigned hint, st
 		(find(line, len, "is not permitted to relay") != NULL ||
 			find(line, len, "Rejected relay attempt") != NULL ||
 			find(line, len, "relay not permitted") != NULL)) {
-		after = exim_client(line, len, " H=", false, conts_rcpt, h->address, sizeof h->address);
+		after = exim_client(
+			line, len, " H=", false, conts_rcpt, h->address, sizeof h->address);
 		h->port = server_port(line, len, after, &sh, 0);
 		return hit(h, SF_LOG_RELAY_DENIED, line, len, now);
 	}
-	if ((hint & SF_LOG_HINT_RELAY) && postfix && find(line, len, "reject: RCPT from ") != NULL &&
+	if ((hint & SF_LOG_HINT_RELAY) && postfix &&
+		find(line, len, "reject: RCPT from ") != NULL &&
 		find(line, len, "Relay access denied") != NULL) {
 		postfix_client(sh.msg ? sh.msg : line, end, "reject: RCPT from ", h->address,
 			sizeof h->address);
 		h->port = server_port(line, len, NULL, &sh, 0);
 		return hit(h, SF_LOG_RELAY_DENIED, line, len, now);
 	}
-	if ((hint & SF_LOG_HINT_DROP) && !postfix && find(line, len, "closed by DROP in ACL") != NULL) {
+	if ((hint & SF_LOG_HINT_DROP) && !postfix &&
+		find(line, len, "closed by DROP in ACL") != NULL) {
 		after = exim_client(line, len, "connection from ", false, conts_drop, h->address,
 			sizeof h->address);
 		h->port = server_port(line, len, after, &sh, 0);
@@ -577,9 +586,10 @@ sf_log_classify_hint(const char *line, size_t len, time_t now, unsigned hint, st
 	/* Exim before 4.99: "authenticator failed for (helo) [ip]:port: 535 ...";
 	 * 4.99 on: "authenticator failed for H=(helo) [ip]:port: ...". The
 	 * set_id comes after the client, so a HELO cannot supply it. */
-	if ((hint & SF_LOG_HINT_AUTH) && !postfix && find(line, len, "authenticator failed for ") != NULL) {
-		after = exim_client(line, len, "authenticator failed for ", false, conts_auth, h->address,
-			sizeof h->address);
+	if ((hint & SF_LOG_HINT_AUTH) && !postfix &&
+		find(line, len, "authenticator failed for ") != NULL) {
+		after = exim_client(line, len, "authenticator failed for ", false, conts_auth,
+			h->address, sizeof h->address);
 		h->port = server_port(line, len, after, &sh, 0);
 		if (after != NULL)
 			word_after(line, len, after, "(set_id=", ")", h->user, sizeof h->user);
@@ -587,9 +597,11 @@ sf_log_classify_hint(const char *line, size_t len, time_t now, unsigned hint, st
 	}
 	/* Postfix: "warning: unknown[ip]: SASL LOGIN authentication failed: ...
 	 * [, sasl_username=user]" (the user part since 3.9). */
-	if ((hint & SF_LOG_HINT_AUTH) && postfix && find(line, len, " authentication failed") != NULL &&
+	if ((hint & SF_LOG_HINT_AUTH) && postfix &&
+		find(line, len, " authentication failed") != NULL &&
 		find(line, len, "SASL ") != NULL) {
-		postfix_client(sh.msg ? sh.msg : line, end, "warning: ", h->address, sizeof h->address);
+		postfix_client(
+			sh.msg ? sh.msg : line, end, "warning: ", h->address, sizeof h->address);
 		h->port = server_port(line, len, NULL, &sh, 0);
 		p = find(line, len, "SASL ");
 		word_after(line, len, p, "sasl_username=", ",; ", h->user, sizeof h->user);
@@ -601,11 +613,13 @@ sf_log_classify_hint(const char *line, size_t len, time_t now, unsigned hint, st
 	 * "AUTH ..." H=..."), so its H= is looked for from the last one. */
 	if ((hint & SF_LOG_HINT_UNADVERTISED) && !postfix &&
 		find(line, len, "AUTH command used when not advertised") != NULL) {
-		after = exim_client(line, len, " H=", true, conts_unadv, h->address, sizeof h->address);
+		after = exim_client(
+			line, len, " H=", true, conts_unadv, h->address, sizeof h->address);
 		h->port = server_port(line, len, after, &sh, 0);
 		return hit(h, SF_LOG_AUTH_NOT_ADVERTISED, line, len, now);
 	}
-	if ((hint & SF_LOG_HINT_TLS) && !postfix && find(line, len, "TLS error on connection from ") != NULL) {
+	if ((hint & SF_LOG_HINT_TLS) && !postfix &&
+		find(line, len, "TLS error on connection from ") != NULL) {
 		after = exim_client(line, len, "TLS error on connection from ", false, conts_tls,
 			h->address, sizeof h->address);
 		h->port = server_port(line, len, after, &sh, 0);
@@ -619,8 +633,9 @@ sf_log_classify_hint(const char *line, size_t len, time_t now, unsigned hint, st
 	}
 	/* Dovecot: "(tried to use disallowed plaintext auth)"; 2.2 and older
 	 * "(tried to use disabled plaintext auth)". */
-	if ((hint & SF_LOG_HINT_PLAINTEXT) && (find(line, len, "disallowed plaintext auth") != NULL ||
-		find(line, len, "disabled plaintext auth") != NULL)) {
+	if ((hint & SF_LOG_HINT_PLAINTEXT) &&
+		(find(line, len, "disallowed plaintext auth") != NULL ||
+			find(line, len, "disabled plaintext auth") != NULL)) {
 		dovecot_rip(line, len, h->address, sizeof h->address);
 		word_after(line, len, NULL, "user=<", ">", h->user, sizeof h->user);
 		if (find(line, len, "pop3-login") != NULL)
@@ -632,7 +647,8 @@ sf_log_classify_hint(const char *line, size_t len, time_t now, unsigned hint, st
 	/* Exim: a message accepted with AUTH but without TLS, from elsewhere. */
 	if ((hint & SF_LOG_HINT_ESMTPA) && !postfix && find(line, len, " P=esmtpa ") != NULL &&
 		find(line, len, " <= ") != NULL) {
-		after = exim_client(line, len, " H=", false, conts_msg, h->address, sizeof h->address);
+		after = exim_client(
+			line, len, " H=", false, conts_msg, h->address, sizeof h->address);
 		if (h->address[0] == '\0' || is_loopback(h->address))
 			return false;
 		h->port = server_port(line, len, after, &sh, 0);

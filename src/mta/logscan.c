@@ -76,8 +76,8 @@ sf_log_scan_add(struct sf_log_scan *s, const struct sf_log_hit *h, const char *l
 		return;
 	for (i = 0; i < s->ngroups; i++) {
 		g = &s->groups[i];
-		if (g->kind == h->kind && g->port == h->port && strcmp(g->address, h->address) == 0 &&
-			strcmp(g->user, h->user) == 0)
+		if (g->kind == h->kind && g->port == h->port &&
+			strcmp(g->address, h->address) == 0 && strcmp(g->user, h->user) == 0)
 			break;
 	}
 	if (i == s->ngroups) {
@@ -250,7 +250,8 @@ open_log(const char *path, struct stat *st, char *why, size_t whysz)
 
 	if (fd < 0) {
 		if (errno == ELOOP)
-			snprintf(why, whysz, "it is a symbolic link, which smtpfix does not follow");
+			snprintf(
+				why, whysz, "it is a symbolic link, which smtpfix does not follow");
 		else
 			snprintf(why, whysz, "%s", strerror(errno));
 		return -1;
@@ -339,8 +340,7 @@ gz_has_more(gzFile gz)
 	return gzread(gz, &c, 1) == 1;
 }
 
-static void
-stop(struct sf_log_file *f, enum sf_log_end end, const char *fmt, ...)
+static void stop(struct sf_log_file *f, enum sf_log_end end, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 static void
@@ -377,13 +377,17 @@ gz_ending(struct sf_log_file *f, gzFile gz, bool failed)
 
 	size_text(f->bytes, n, sizeof n);
 	if (code == Z_BUF_ERROR)
-		stop(f, SF_LOG_END_TRUNCATED, "truncated: the compressed data ends in the middle, "
-			"after %s", n);
+		stop(f, SF_LOG_END_TRUNCATED,
+			"truncated: the compressed data ends in the middle, "
+			"after %s",
+			n);
 	else if (failed && code == Z_ERRNO)
 		stop(f, SF_LOG_END_READ_ERROR, "stopped after %s: %s", n, strerror(errno));
 	else if (failed)
-		stop(f, SF_LOG_END_DAMAGED, "stopped after %s: the compressed data is damaged "
-			"(zlib: %.80s)", n, msg != NULL ? msg : "unknown error");
+		stop(f, SF_LOG_END_DAMAGED,
+			"stopped after %s: the compressed data is damaged "
+			"(zlib: %.80s)",
+			n, msg != NULL ? msg : "unknown error");
 }
 
 int
@@ -396,7 +400,8 @@ sf_log_scan_file(struct sf_log_scan *s, const char *path, struct sf_error *err)
 	char *buf;
 
 	if (s->nfiles >= SF_LOG_MAX_FILES)
-		return sf_error_set(err, SF_E_USAGE, "too many log files (at most %d)", SF_LOG_MAX_FILES);
+		return sf_error_set(
+			err, SF_E_USAGE, "too many log files (at most %d)", SF_LOG_MAX_FILES);
 	f = &s->files[s->nfiles++];
 	memset(f, 0, sizeof *f);
 	memset(&r, 0, sizeof r);
@@ -448,12 +453,15 @@ sf_log_scan_file(struct sf_log_scan *s, const char *path, struct sf_error *err)
 			if (!gz_has_more(r.gz))
 				gz_ending(f, r.gz, false);
 			else if (r.limit == SF_LOG_GZ_MAX_OUT)
-				stop(f, SF_LOG_END_CAPPED, "stopped after %s: smtpfix reads at most %llu "
-					"MiB out of one compressed log", done, SF_LOG_GZ_MAX_OUT >> 20);
+				stop(f, SF_LOG_END_CAPPED,
+					"stopped after %s: smtpfix reads at most %llu "
+					"MiB out of one compressed log",
+					done, SF_LOG_GZ_MAX_OUT >> 20);
 			else
-				stop(f, SF_LOG_END_RATIO, "stopped after %s: it expands to more than %u "
-					"times its %s on disk, as a compression bomb does", done,
-					SF_LOG_GZ_RATIO, disk);
+				stop(f, SF_LOG_END_RATIO,
+					"stopped after %s: it expands to more than %u "
+					"times its %s on disk, as a compression bomb does",
+					done, SF_LOG_GZ_RATIO, disk);
 			if (f->end != SF_LOG_END_WHOLE && f->end != SF_LOG_END_TRUNCATED)
 				carry = 0; /* a line cut by the limit is not a line */
 			break;

@@ -83,7 +83,8 @@ port_number(const char *name)
 		return 25;
 	if (strcmp(name, "submission") == 0)
 		return 587;
-	if (strcmp(name, "smtps") == 0 || strcmp(name, "submissions") == 0 || strcmp(name, "ssmtp") == 0)
+	if (strcmp(name, "smtps") == 0 || strcmp(name, "submissions") == 0 ||
+		strcmp(name, "ssmtp") == 0)
 		return 465;
 	return sf_mta_port_number(name);
 }
@@ -116,7 +117,8 @@ add_port_list(struct sf_policy *p, const char *list, bool implicit, const char *
 	char copy[SF_MTA_VALUE_MAX], *tok, *save = NULL;
 
 	snprintf(copy, sizeof copy, "%s", list);
-	for (tok = strtok_r(copy, ": \t,", &save); tok != NULL; tok = strtok_r(NULL, ": \t,", &save))
+	for (tok = strtok_r(copy, ": \t,", &save); tok != NULL;
+		tok = strtok_r(NULL, ": \t,", &save))
 		add_port(p, port_number(tok), implicit, source);
 }
 
@@ -129,7 +131,8 @@ exim_ports(struct sf_policy *p, const char *source)
 	 * changed by it, and Exim's default (25) is no fact: none are claimed. */
 	if (p->exim.unread[0] != '\0')
 		return;
-	add_port_list(p, p->exim.daemon_smtp_ports[0] ? p->exim.daemon_smtp_ports : "smtp", false, source);
+	add_port_list(p, p->exim.daemon_smtp_ports[0] ? p->exim.daemon_smtp_ports : "smtp", false,
+		source);
 	add_port_list(p, p->exim.tls_on_connect_ports, true, source);
 	for (i = 0; i < p->nports; i++) {
 		char one[16];
@@ -158,10 +161,12 @@ cpanel_read(struct sf_policy *p, const char *root)
 	if (rc == 0) {
 		if (kv_value(b.data, "require_secure_auth", v, sizeof v)) {
 			p->intent.value = strcmp(v, "0") == 0 ? SF_TRI_NO : SF_TRI_YES;
-			snprintf(p->intent.evidence, sizeof p->intent.evidence, "require_secure_auth=%s", v);
+			snprintf(p->intent.evidence, sizeof p->intent.evidence,
+				"require_secure_auth=%s", v);
 		} else {
 			snprintf(p->intent.evidence, sizeof p->intent.evidence,
-				"require_secure_auth is not set (buildeximconf then treats it as off)");
+				"require_secure_auth is not set (buildeximconf then treats it as "
+				"off)");
 			p->intent.value = SF_TRI_NO;
 		}
 		sf_buf_free(&b);
@@ -177,25 +182,32 @@ cpanel_read(struct sf_policy *p, const char *root)
 	snprintf(p->pop_before_smtp.source, sizeof p->pop_before_smtp.source, "/etc/popbeforesmtp");
 	if (sf_mta_stat(root, "/etc/popbeforesmtp", &st, why, sizeof why) == 0) {
 		p->pop_before_smtp.value = SF_TRI_YES;
-		snprintf(p->pop_before_smtp.evidence, sizeof p->pop_before_smtp.evidence, "the file exists");
+		snprintf(p->pop_before_smtp.evidence, sizeof p->pop_before_smtp.evidence,
+			"the file exists");
 	} else if (why[0] == '\0') {
 		p->pop_before_smtp.value = SF_TRI_NO;
-		snprintf(p->pop_before_smtp.evidence, sizeof p->pop_before_smtp.evidence, "the file does not exist");
+		snprintf(p->pop_before_smtp.evidence, sizeof p->pop_before_smtp.evidence,
+			"the file does not exist");
 	} else {
 		sf_policy_unreadable(p, "/etc/popbeforesmtp", why, "whether POP-before-SMTP is on");
 		snprintf(p->pop_before_smtp.evidence, sizeof p->pop_before_smtp.evidence,
 			"not known: /etc/popbeforesmtp could not be checked (%.220s)", why);
 	}
-	if (sf_mta_read(p, root, "/var/cpanel/cpanel.config", "cPanel's Tweak Settings (popbeforesmtp)",
-		    &b) == 0) {
-		if (p->pop_before_smtp.value != SF_TRI_UNKNOWN && kv_value(b.data, "popbeforesmtp", v, sizeof v) &&
+	if (sf_mta_read(p, root, "/var/cpanel/cpanel.config",
+		    "cPanel's Tweak Settings (popbeforesmtp)", &b) == 0) {
+		if (p->pop_before_smtp.value != SF_TRI_UNKNOWN &&
+			kv_value(b.data, "popbeforesmtp", v, sizeof v) &&
 			(strcmp(v, "1") == 0) != (p->pop_before_smtp.value == SF_TRI_YES))
-			sf_policy_note(p, "cpanel.config says popbeforesmtp=%s but /etc/popbeforesmtp %s; "
-					  "Exim follows the file", v,
-				p->pop_before_smtp.value == SF_TRI_YES ? "exists" : "does not exist");
+			sf_policy_note(p,
+				"cpanel.config says popbeforesmtp=%s but /etc/popbeforesmtp %s; "
+				"Exim follows the file",
+				v,
+				p->pop_before_smtp.value == SF_TRI_YES ? "exists"
+								       : "does not exist");
 		sf_buf_free(&b);
 	}
-	if (sf_mta_read(p, root, "/etc/eximrejects", "the relay refusal text cPanel shows", &b) == 0) {
+	if (sf_mta_read(p, root, "/etc/eximrejects", "the relay refusal text cPanel shows", &b) ==
+		0) {
 		const char *k = strstr(b.data, "host_accept_relay:");
 
 		if (k != NULL) {
@@ -223,17 +235,20 @@ cpanel_read(struct sf_policy *p, const char *root)
 	if (d != NULL) {
 		while ((e = readdir(d)) != NULL && seen++ < SF_MTA_DIR_MAX)
 			if (strncmp(e->d_name, "exim-", 5) == 0)
-				add_port_list(p, e->d_name + 5, false, "/etc/chkserv.d (alternate port)");
+				add_port_list(
+					p, e->d_name + 5, false, "/etc/chkserv.d (alternate port)");
 		if (e != NULL)
-			sf_policy_note(p, "/etc/chkserv.d has more than %d names; the rest were not looked at",
+			sf_policy_note(p,
+				"/etc/chkserv.d has more than %d names; the rest were not looked "
+				"at",
 				SF_MTA_DIR_MAX);
 		closedir(d);
 	}
 }
 
 /* The first part of the Exim configuration that was not read. */
-static void
-exim_gap(struct sf_policy *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void exim_gap(struct sf_policy *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 static void
 exim_gap(struct sf_policy *p, const char *fmt, ...)
@@ -278,8 +293,10 @@ debian_part(struct sf_policy *p, const char *root, const char *part, struct sf_b
 		if (e->d_name[0] == '.' || strchr(e->d_name, '.') != NULL)
 			continue;
 		if (n >= SF_MTA_DIR_MAX) {
-			sf_policy_note(p, "%s has more than %d files; the rest were not read", sub, SF_MTA_DIR_MAX);
-			exim_gap(p, "%s has more than %d files; the rest were not read", sub, SF_MTA_DIR_MAX);
+			sf_policy_note(p, "%s has more than %d files; the rest were not read", sub,
+				SF_MTA_DIR_MAX);
+			exim_gap(p, "%s has more than %d files; the rest were not read", sub,
+				SF_MTA_DIR_MAX);
 			break;
 		}
 		if ((names[n] = strdup(e->d_name)) != NULL)
@@ -295,8 +312,11 @@ debian_part(struct sf_policy *p, const char *root, const char *part, struct sf_b
 		rc = sf_mta_read(p, root, file, "part of the Exim configuration", &b);
 		if (rc == 0) {
 			*any = true;
-			if (sf_buf_add(all, b.data, b.len, &err) < 0 || sf_buf_add(all, "\n", 1, &err) < 0)
-				exim_gap(p, "the split configuration is larger than smtpfix reads (%u MiB)",
+			if (sf_buf_add(all, b.data, b.len, &err) < 0 ||
+				sf_buf_add(all, "\n", 1, &err) < 0)
+				exim_gap(p,
+					"the split configuration is larger than smtpfix reads (%u "
+					"MiB)",
 					SF_MTA_FILE_MAX >> 20);
 			sf_buf_free(&b);
 		} else if (rc == -2) {
@@ -311,7 +331,8 @@ debian_part(struct sf_policy *p, const char *root, const char *part, struct sf_b
 static void
 debian_read(struct sf_policy *p, const char *root, char *used, size_t usedsz)
 {
-	static const char *const parts[] = { "main", "acl", "router", "transport", "retry", "rewrite", "auth" };
+	static const char *const parts[] = { "main", "acl", "router", "transport", "retry",
+		"rewrite", "auth" };
 	struct sf_buf b, all;
 	struct sf_error err;
 	char v[32] = "";
@@ -322,7 +343,8 @@ debian_read(struct sf_policy *p, const char *root, char *used, size_t usedsz)
 	rc = sf_mta_read(p, root, "/var/lib/exim4/config.autogenerated",
 		"the Exim configuration Debian generated", &b);
 	if (rc == 0) {
-		sf_exim_parse_text(b.data, b.len, root, "/var/lib/exim4/config.autogenerated", &p->exim, p);
+		sf_exim_parse_text(
+			b.data, b.len, root, "/var/lib/exim4/config.autogenerated", &p->exim, p);
 		snprintf(used, usedsz, "/var/lib/exim4/config.autogenerated");
 		sf_buf_free(&b);
 	} else if (rc == -2) {
@@ -338,14 +360,18 @@ debian_read(struct sf_policy *p, const char *root, char *used, size_t usedsz)
 			kv_value(b.data, "dc_use_split_config", v, sizeof v);
 			sf_buf_free(&b);
 		} else if (rc == -2) {
-			exim_gap(p, "/etc/exim4/update-exim4.conf.conf was not read (%.200s), so which "
-				    "configuration is used is not known",
+			exim_gap(p,
+				"/etc/exim4/update-exim4.conf.conf was not read (%.200s), so which "
+				"configuration is used is not known",
 				why_unread(p, "/etc/exim4/update-exim4.conf.conf"));
 		}
-		rc = sf_mta_read(p, root, "/etc/exim4/exim4.conf.localmacros", "local Exim macros", &b);
+		rc = sf_mta_read(
+			p, root, "/etc/exim4/exim4.conf.localmacros", "local Exim macros", &b);
 		if (rc == 0) {
-			if (sf_buf_add(&all, b.data, b.len, &err) < 0 || sf_buf_add(&all, "\n", 1, &err) < 0)
-				exim_gap(p, "/etc/exim4/exim4.conf.localmacros is too large to read whole");
+			if (sf_buf_add(&all, b.data, b.len, &err) < 0 ||
+				sf_buf_add(&all, "\n", 1, &err) < 0)
+				exim_gap(p, "/etc/exim4/exim4.conf.localmacros is too large to "
+					    "read whole");
 			sf_buf_free(&b);
 		} else if (rc == -2) {
 			exim_gap(p, "/etc/exim4/exim4.conf.localmacros was not read (%.200s)",
@@ -362,7 +388,9 @@ debian_read(struct sf_policy *p, const char *root, char *used, size_t usedsz)
 			if (rc == 0) {
 				any = true;
 				if (sf_buf_add(&all, b.data, b.len, &err) < 0)
-					exim_gap(p, "the configuration is larger than smtpfix reads (%u MiB)",
+					exim_gap(p,
+						"the configuration is larger than smtpfix reads "
+						"(%u MiB)",
 						SF_MTA_FILE_MAX >> 20);
 				sf_buf_free(&b);
 			} else if (rc == -2) {
@@ -377,14 +405,16 @@ debian_read(struct sf_policy *p, const char *root, char *used, size_t usedsz)
 		sf_buf_free(&all);
 	}
 	/* Ports: SMTPLISTENEROPTIONS='-oX 465:25:587 ...' in /etc/default/exim4. */
-	if (sf_mta_read(p, root, "/etc/default/exim4", "the ports Debian's Exim listens on", &b) == 0) {
+	if (sf_mta_read(p, root, "/etc/default/exim4", "the ports Debian's Exim listens on", &b) ==
+		0) {
 		const char *x = strstr(b.data, "-oX");
 
 		if (x != NULL) {
 			char list[128];
 
 			if (sscanf(x + 3, " %127[0-9:]", list) == 1)
-				snprintf(p->exim.daemon_smtp_ports, sizeof p->exim.daemon_smtp_ports, "%s", list);
+				snprintf(p->exim.daemon_smtp_ports,
+					sizeof p->exim.daemon_smtp_ports, "%s", list);
 		}
 		sf_buf_free(&b);
 	}
@@ -423,21 +453,22 @@ exim_effective(struct sf_policy *p, const struct sf_policy_options *o, const cha
 	argv[i++] = (char *)(uintptr_t)bin;
 	if (o->root != NULL && strcmp(o->root, "/") != 0) {
 		sf_mta_path(o->root, config, cfg, sizeof cfg);
-		argv[i++] = (char *)(uintptr_t)"-C";
+		argv[i++] = (char *)(uintptr_t) "-C";
 		argv[i++] = cfg;
 	}
-	argv[i++] = (char *)(uintptr_t)"-bP";
-	argv[i] = (char *)(uintptr_t)"authenticators";
+	argv[i++] = (char *)(uintptr_t) "-bP";
+	argv[i] = (char *)(uintptr_t) "authenticators";
 	argv[i + 1] = NULL;
 	if (sf_mta_run(argv, NULL, &a, &err) < 0) {
-		sf_policy_note(p, "exim -bP could not run (%s); the verdict comes from the files", err.message);
+		sf_policy_note(p, "exim -bP could not run (%s); the verdict comes from the files",
+			err.message);
 		sf_buf_free(&a);
 		return;
 	}
-	argv[i++] = (char *)(uintptr_t)"daemon_smtp_ports";
-	argv[i++] = (char *)(uintptr_t)"tls_on_connect_ports";
-	argv[i++] = (char *)(uintptr_t)"auth_advertise_hosts";
-	argv[i++] = (char *)(uintptr_t)"tls_advertise_hosts";
+	argv[i++] = (char *)(uintptr_t) "daemon_smtp_ports";
+	argv[i++] = (char *)(uintptr_t) "tls_on_connect_ports";
+	argv[i++] = (char *)(uintptr_t) "auth_advertise_hosts";
+	argv[i++] = (char *)(uintptr_t) "tls_advertise_hosts";
 	argv[i] = NULL;
 	if (sf_mta_run(argv, NULL, &m, &err) == 0)
 		sf_exim_model_from_bp(m.data, &model);
@@ -460,34 +491,45 @@ findings(struct sf_policy *p)
 {
 	if (p->auth_requires_tls.value == SF_TRI_UNKNOWN && p->auth_unknown_why[0] != '\0')
 		sf_policy_finding(p, "auth-policy-unknown", SF_SEV_WARNING,
-			"whether login (AUTH) needs TLS on this server is not known, because %.200s; nothing "
-			"about it is guessed from the other files", p->auth_unknown_why);
+			"whether login (AUTH) needs TLS on this server is not known, because "
+			"%.200s; nothing "
+			"about it is guessed from the other files",
+			p->auth_unknown_why);
 	if (p->intent.value != SF_TRI_UNKNOWN && p->auth_requires_tls.value != SF_TRI_UNKNOWN &&
 		p->intent.value != p->auth_requires_tls.value)
 		sf_policy_finding(p, "config-not-rebuilt", SF_SEV_PROBLEM,
-			"WHM's setting says require_secure_auth=%d but Exim %s AUTH without TLS: the "
-			"configuration was not rebuilt (run /usr/local/cpanel/scripts/buildeximconf, then "
+			"WHM's setting says require_secure_auth=%d but Exim %s AUTH without TLS: "
+			"the "
+			"configuration was not rebuilt (run "
+			"/usr/local/cpanel/scripts/buildeximconf, then "
 			"/usr/local/cpanel/scripts/restartsrv_exim)",
-			p->intent.value == SF_TRI_YES, p->auth_requires_tls.value == SF_TRI_YES ? "refuses" : "offers");
+			p->intent.value == SF_TRI_YES,
+			p->auth_requires_tls.value == SF_TRI_YES ? "refuses" : "offers");
 	if (p->auth_requires_tls.value == SF_TRI_YES)
 		sf_policy_finding(p, "auth-requires-tls", SF_SEV_INFO,
-			"login (AUTH) is offered only after TLS: mail programs must use STARTTLS on 587 or "
-			"SSL/TLS on 465, with authentication on (%s)", p->auth_requires_tls.evidence);
+			"login (AUTH) is offered only after TLS: mail programs must use STARTTLS "
+			"on 587 or "
+			"SSL/TLS on 465, with authentication on (%s)",
+			p->auth_requires_tls.evidence);
 	else if (p->auth_requires_tls.value == SF_TRI_NO)
 		sf_policy_finding(p, "auth-without-tls", SF_SEV_WARNING,
-			"login (AUTH) is offered without TLS: passwords can cross the network readable (%s)",
+			"login (AUTH) is offered without TLS: passwords can cross the network "
+			"readable (%s)",
 			p->auth_requires_tls.evidence);
 	if (p->pop_before_smtp.value == SF_TRI_YES)
 		sf_policy_finding(p, "pop-before-smtp-on", SF_SEV_WARNING,
-			"POP-before-SMTP is on: a mail program that checked mail in the last hour may send "
+			"POP-before-SMTP is on: a mail program that checked mail in the last hour "
+			"may send "
 			"without logging in, which hides a missing SMTP login");
 	if (p->submission_rule.value == SF_TRI_YES)
 		sf_policy_finding(p, "submission-587-rule", SF_SEV_INFO,
-			"port 587 refuses mail without login (\"SMTP AUTH is required for message submission "
+			"port 587 refuses mail without login (\"SMTP AUTH is required for message "
+			"submission "
 			"on port 587\") and hangs up");
 	if (p->dovecot_plaintext.value == SF_TRI_YES)
 		sf_policy_finding(p, "dovecot-plaintext", SF_SEV_INFO,
-			"Dovecot accepts plain-text logins without TLS (%s)", p->dovecot_plaintext.evidence);
+			"Dovecot accepts plain-text logins without TLS (%s)",
+			p->dovecot_plaintext.evidence);
 }
 
 int
@@ -514,11 +556,14 @@ sf_policy_read(const struct sf_policy_options *o, struct sf_policy *p, struct sf
 			return sf_error_set(err, SF_E_USAGE, "%s is not a folder", root);
 	}
 
-	cpanel = present(p, root, "/usr/local/cpanel/cpanel") || present(p, root, "/var/cpanel/cpanel.config");
+	cpanel = present(p, root, "/usr/local/cpanel/cpanel") ||
+		 present(p, root, "/var/cpanel/cpanel.config");
 	exim_conf = present(p, root, "/etc/exim.conf");
-	debian = present(p, root, "/etc/exim4") || present(p, root, "/var/lib/exim4/config.autogenerated");
+	debian = present(p, root, "/etc/exim4") ||
+		 present(p, root, "/var/lib/exim4/config.autogenerated");
 	upstream_rhel = present(p, root, "/etc/exim/exim.conf");
-	postfix = present(p, root, "/etc/postfix/main.cf") || present(p, root, "/etc/postfix/master.cf");
+	postfix = present(p, root, "/etc/postfix/main.cf") ||
+		  present(p, root, "/etc/postfix/master.cf");
 	p->cpanel = cpanel;
 
 	if (exim_conf || debian || upstream_rhel) {
@@ -528,8 +573,10 @@ sf_policy_read(const struct sf_policy_options *o, struct sf_policy *p, struct sf
 			debian_read(p, root, used, sizeof used);
 		} else {
 			p->flavour = cpanel ? SF_EXIM_FLAVOUR_CPANEL : SF_EXIM_FLAVOUR_UPSTREAM;
-			snprintf(used, sizeof used, "%s", exim_conf ? "/etc/exim.conf" : "/etc/exim/exim.conf");
-			rc = sf_mta_read(p, root, used, "the Exim configuration: AUTH policy and ports", &b);
+			snprintf(used, sizeof used, "%s",
+				exim_conf ? "/etc/exim.conf" : "/etc/exim/exim.conf");
+			rc = sf_mta_read(
+				p, root, used, "the Exim configuration: AUTH policy and ports", &b);
 			if (rc == 0) {
 				sf_exim_parse_text(b.data, b.len, root, used, &p->exim, p);
 				sf_buf_free(&b);
@@ -540,23 +587,31 @@ sf_policy_read(const struct sf_policy_options *o, struct sf_policy *p, struct sf
 		sf_exim_verdict(&p->exim, used, &p->auth_requires_tls_files);
 		p->auth_requires_tls = p->auth_requires_tls_files;
 		if (p->exim.unread[0] != '\0')
-			snprintf(p->auth_unknown_why, sizeof p->auth_unknown_why, "%s", p->exim.unread);
+			snprintf(p->auth_unknown_why, sizeof p->auth_unknown_why, "%s",
+				p->exim.unread);
 		/* The drop rule seen is a fact; not seen, it may be in what was not read. */
 		p->submission_rule.value = p->exim.submission_587_rule ? SF_TRI_YES
-			: p->exim.unread[0] != '\0' ? SF_TRI_UNKNOWN : SF_TRI_NO;
-		snprintf(p->submission_rule.source, sizeof p->submission_rule.source, "%.300s", used);
+					   : p->exim.unread[0] != '\0' ? SF_TRI_UNKNOWN
+								       : SF_TRI_NO;
+		snprintf(p->submission_rule.source, sizeof p->submission_rule.source, "%.300s",
+			used);
 		if (cpanel)
 			cpanel_read(p, root);
 		exim_effective(p, o, used);
 		exim_ports(p, p->auth_requires_tls.source);
 		if (postfix)
-			sf_policy_note(p, "Postfix files are present too; Exim's were read as the MTA's");
+			sf_policy_note(
+				p, "Postfix files are present too; Exim's were read as the MTA's");
 	} else if (postfix) {
 		p->mta = SF_MTA_POSTFIX;
-		sf_postfix_read(p, root, o->postconf_bin != NULL ? o->postconf_bin
-			: (o->run_commands && sf_mta_exists(NULL, "/usr/sbin/postconf")) ? "/usr/sbin/postconf" : NULL);
+		sf_postfix_read(p, root,
+			o->postconf_bin != NULL ? o->postconf_bin
+			: (o->run_commands && sf_mta_exists(NULL, "/usr/sbin/postconf"))
+				? "/usr/sbin/postconf"
+				: NULL);
 		for (size_t i = 0; i < p->nservices; i++)
-			add_port(p, p->services[i].port, p->services[i].wrappermode, "/etc/postfix/master.cf");
+			add_port(p, p->services[i].port, p->services[i].wrappermode,
+				"/etc/postfix/master.cf");
 	} else {
 		sf_policy_note(p, "no Exim or Postfix configuration was found%s",
 			p->nunreadable ? " that could be read" : "");

@@ -117,7 +117,8 @@ master_line(void *ctx, char *line)
 	char *tok[64], *save = NULL, *t;
 	size_t n = 0, i;
 
-	for (t = strtok_r(line, " \t", &save); t != NULL && n < 64; t = strtok_r(NULL, " \t", &save))
+	for (t = strtok_r(line, " \t", &save); t != NULL && n < 64;
+		t = strtok_r(NULL, " \t", &save))
 		tok[n++] = t;
 	if (n < 8 || c->nsvc >= SF_MTA_MAX_SERVICES)
 		return;
@@ -152,12 +153,15 @@ apply_overrides(struct pf_conf *c, const char *text)
 		char *s1 = strchr(line, '/'), *s2, *eq;
 		size_t i;
 
-		if (s1 == NULL || (s2 = strchr(s1 + 1, '/')) == NULL || (eq = strchr(s2, '=')) == NULL)
+		if (s1 == NULL || (s2 = strchr(s1 + 1, '/')) == NULL ||
+			(eq = strchr(s2, '=')) == NULL)
 			continue;
 		*s1 = *s2 = *eq = '\0';
 		for (i = 0; i < c->nsvc; i++)
-			if (strcmp(c->svc[i].name, line) == 0 && strcmp(c->svc[i].type, s1 + 1) == 0)
-				set_param(c->svc[i].o, &c->svc[i].no, 32, sf_mta_trim(s2 + 1), sf_mta_trim(eq + 1));
+			if (strcmp(c->svc[i].name, line) == 0 &&
+				strcmp(c->svc[i].type, s1 + 1) == 0)
+				set_param(c->svc[i].o, &c->svc[i].no, 32, sf_mta_trim(s2 + 1),
+					sf_mta_trim(eq + 1));
 	}
 	free(copy);
 }
@@ -180,7 +184,8 @@ service_port(const char *name)
 static bool
 yes(const char *v)
 {
-	return v != NULL && (strcasecmp(v, "yes") == 0 || strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0);
+	return v != NULL &&
+	       (strcasecmp(v, "yes") == 0 || strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0);
 }
 
 /* A value, with one level of $name from main.cf resolved. */
@@ -225,7 +230,8 @@ services_from(const struct pf_conf *c, struct sf_policy *p, const char *source)
 		snprintf(s->security_level, sizeof s->security_level, "%s", level ? level : "");
 		if (!s->sasl)
 			s->auth_requires_tls = SF_TRI_UNKNOWN;
-		else if (s->wrappermode || s->tls_auth_only || strcmp(s->security_level, "encrypt") == 0)
+		else if (s->wrappermode || s->tls_auth_only ||
+			 strcmp(s->security_level, "encrypt") == 0)
 			s->auth_requires_tls = SF_TRI_YES;
 		else
 			s->auth_requires_tls = SF_TRI_NO;
@@ -252,18 +258,22 @@ postfix_verdict(struct sf_policy *p, const char *source, struct sf_setting *out)
 		if (s->auth_requires_tls == SF_TRI_NO) {
 			out->value = SF_TRI_NO;
 			snprintf(out->evidence, sizeof out->evidence,
-				"service %s: smtpd_sasl_auth_enable=yes without smtpd_tls_auth_only or "
-				"smtpd_tls_security_level=encrypt", s->name);
+				"service %s: smtpd_sasl_auth_enable=yes without "
+				"smtpd_tls_auth_only or "
+				"smtpd_tls_security_level=encrypt",
+				s->name);
 			return;
 		}
 	}
 	if (!any_sasl) {
-		snprintf(out->evidence, sizeof out->evidence, "no smtpd service has smtpd_sasl_auth_enable=yes");
+		snprintf(out->evidence, sizeof out->evidence,
+			"no smtpd service has smtpd_sasl_auth_enable=yes");
 		return;
 	}
 	out->value = SF_TRI_YES;
 	snprintf(out->evidence, sizeof out->evidence,
-		"every service with SASL needs TLS first (smtpd_tls_auth_only, encrypt or wrapper mode)");
+		"every service with SASL needs TLS first (smtpd_tls_auth_only, encrypt or wrapper "
+		"mode)");
 }
 
 void
@@ -276,7 +286,8 @@ sf_postfix_read(struct sf_policy *p, const char *root, const char *postconf_bin)
 
 	if (c == NULL)
 		return;
-	rc_main = sf_mta_read(p, root, "/etc/postfix/main.cf", "Postfix's main settings (SASL, TLS)", &mainb);
+	rc_main = sf_mta_read(
+		p, root, "/etc/postfix/main.cf", "Postfix's main settings (SASL, TLS)", &mainb);
 	rc_master = sf_mta_read(p, root, "/etc/postfix/master.cf",
 		"Postfix's services and their overrides (ports 25, 587, 465)", &masterb);
 	have_main = rc_main == 0;
@@ -293,18 +304,22 @@ sf_postfix_read(struct sf_policy *p, const char *root, const char *postconf_bin)
 
 		while (i-- > 0 && strcmp(p->unreadable[i].path, f) != 0)
 			;
-		snprintf(p->auth_unknown_why, sizeof p->auth_unknown_why, "%s was not read (%.200s)", f,
+		snprintf(p->auth_unknown_why, sizeof p->auth_unknown_why,
+			"%s was not read (%.200s)", f,
 			i < p->nunreadable ? p->unreadable[i].why : "");
 		p->nservices = 0;
 		memset(&p->auth_requires_tls_files, 0, sizeof p->auth_requires_tls_files);
 		p->auth_requires_tls_files.value = SF_TRI_UNKNOWN;
-		snprintf(p->auth_requires_tls_files.source, sizeof p->auth_requires_tls_files.source,
+		snprintf(p->auth_requires_tls_files.source,
+			sizeof p->auth_requires_tls_files.source,
 			"/etc/postfix/main.cf and master.cf");
-		snprintf(p->auth_requires_tls_files.evidence, sizeof p->auth_requires_tls_files.evidence,
-			"not known: %.250s", p->auth_unknown_why);
+		snprintf(p->auth_requires_tls_files.evidence,
+			sizeof p->auth_requires_tls_files.evidence, "not known: %.250s",
+			p->auth_unknown_why);
 	} else {
 		services_from(c, p, "/etc/postfix");
-		postfix_verdict(p, "/etc/postfix/main.cf and master.cf", &p->auth_requires_tls_files);
+		postfix_verdict(
+			p, "/etc/postfix/main.cf and master.cf", &p->auth_requires_tls_files);
 	}
 	p->auth_requires_tls = p->auth_requires_tls_files;
 	if (have_main)
@@ -324,20 +339,21 @@ sf_postfix_read(struct sf_policy *p, const char *root, const char *postconf_bin)
 		memcpy(saved, p->services, sizeof saved);
 		sf_mta_path(root, "/etc/postfix", confdir, sizeof confdir);
 		argv[0] = (char *)(uintptr_t)postconf_bin;
-		argv[1] = (char *)(uintptr_t)"-c";
+		argv[1] = (char *)(uintptr_t) "-c";
 		argv[2] = confdir;
 		argv[4] = NULL;
-		argv[3] = (char *)(uintptr_t)"-n";
+		argv[3] = (char *)(uintptr_t) "-n";
 		if (e != NULL && sf_mta_run(argv, NULL, &n, &err) == 0) {
-			argv[3] = (char *)(uintptr_t)"-M";
+			argv[3] = (char *)(uintptr_t) "-M";
 			if (sf_mta_run(argv, NULL, &m, &err) == 0) {
-				argv[3] = (char *)(uintptr_t)"-P";
+				argv[3] = (char *)(uintptr_t) "-P";
 				if (sf_mta_run(argv, NULL, &pp, &err) == 0) {
 					each_logical_line(n.data, main_line, e);
 					each_logical_line(m.data, master_line, e);
 					apply_overrides(e, pp.data);
 					services_from(e, p, "postconf");
-					postfix_verdict(p, "postconf -n/-M/-P", &p->auth_requires_tls);
+					postfix_verdict(
+						p, "postconf -n/-M/-P", &p->auth_requires_tls);
 				}
 				sf_buf_free(&pp);
 			}

@@ -15,12 +15,12 @@
 #include "smtpfix/clock.h"
 #include "smtpfix/text.h"
 
-#define T_A_    1
+#define T_A_ 1
 #define T_CNAME_ 5
-#define T_MX_   15
+#define T_MX_ 15
 #define T_AAAA_ 28
-#define T_SRV_  33
-#define C_IN_   1
+#define T_SRV_ 33
+#define C_IN_ 1
 
 /* A name we build: "mail." or "smtp." plus the longest domain. */
 #define NAME_BUF (SF_HOST_MAX + 8)
@@ -93,8 +93,8 @@ set_status(struct sf_dns_lookup *l, int ares_status)
 	}
 }
 
-static void
-add_answer(struct sf_dns_lookup *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add_answer(struct sf_dns_lookup *l, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 static void
 add_answer(struct sf_dns_lookup *l, const char *fmt, ...)
@@ -159,7 +159,8 @@ ldh_host(const char *s)
 			label = 0;
 			continue;
 		}
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'))
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			    c == '-'))
 			return false;
 		if (c == '-' && label == 0)
 			return false;
@@ -303,14 +304,18 @@ check_aliases(struct sf_dns_lookup *l, const unsigned char *abuf, int alen)
 	}
 	if (loop) {
 		l->status = SF_DNS_CNAME_LOOP;
-		snprintf(l->detail, sizeof l->detail, "CNAME loop: %s (these aliases lead back to each "
-						      "other, so the name has no address)", shown);
+		snprintf(l->detail, sizeof l->detail,
+			"CNAME loop: %s (these aliases lead back to each "
+			"other, so the name has no address)",
+			shown);
 	} else if (too_long) {
 		l->status = SF_DNS_ERROR;
-		snprintf(l->detail, sizeof l->detail, "more than %d aliases (CNAME) in a row: %s ...",
-			SF_DNS_MAX_CNAME_CHAIN, shown);
+		snprintf(l->detail, sizeof l->detail,
+			"more than %d aliases (CNAME) in a row: %s ...", SF_DNS_MAX_CNAME_CHAIN,
+			shown);
 	} else if (l->status == SF_DNS_NODATA) {
-		snprintf(l->detail, sizeof l->detail, "no %s records (through the aliases %s)", l->type, shown);
+		snprintf(l->detail, sizeof l->detail, "no %s records (through the aliases %s)",
+			l->type, shown);
 	}
 }
 
@@ -327,7 +332,8 @@ parse_answer(struct sf_dns_lookup *l, int type, unsigned char *abuf, int alen)
 		for (p = srv; rc == ARES_SUCCESS && p != NULL; p = p->next) {
 			char prefix[32];
 
-			snprintf(prefix, sizeof prefix, "%u %u %u", p->priority, p->weight, p->port);
+			snprintf(
+				prefix, sizeof prefix, "%u %u %u", p->priority, p->weight, p->port);
 			add_target(l, prefix, p->host);
 		}
 		ares_free_data(srv);
@@ -461,7 +467,9 @@ run_channel(ares_channel ch, int64_t deadline, atomic_bool *cancel, bool *cancel
 		if (poll(fds, (nfds_t)n, wait) < 0)
 			continue;
 		for (i = 0; i < n; i++)
-			ares_process_fd(ch, fds[i].revents & (POLLIN | POLLERR | POLLHUP) ? fds[i].fd : ARES_SOCKET_BAD,
+			ares_process_fd(ch,
+				fds[i].revents & (POLLIN | POLLERR | POLLHUP) ? fds[i].fd
+									      : ARES_SOCKET_BAD,
 				fds[i].revents & POLLOUT ? fds[i].fd : ARES_SOCKET_BAD);
 		/* Let c-ares handle its own per-try timeouts. */
 		ares_process_fd(ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
@@ -477,8 +485,8 @@ use_server(ares_channel ch, const char *server, struct sf_error *err)
 	snprintf(csv, sizeof csv, "%s", server);
 	if (!sf_dns_server_valid(server) || ares_set_servers_ports_csv(ch, csv) != ARES_SUCCESS) {
 		safe_name(server, shown, sizeof shown);
-		return sf_error_set(err, SF_E_USAGE, "'%s' is not a DNS server address (ADDR or ADDR:PORT)",
-			shown);
+		return sf_error_set(err, SF_E_USAGE,
+			"'%s' is not a DNS server address (ADDR or ADDR:PORT)", shown);
 	}
 	return 0;
 }
@@ -566,7 +574,8 @@ find_lookup(const struct sf_discovery *d, const char *name, const char *type)
 	size_t i;
 
 	for (i = 0; i < d->nlookups; i++)
-		if (strcasecmp(d->lookups[i].name, name) == 0 && strcmp(d->lookups[i].type, type) == 0)
+		if (strcasecmp(d->lookups[i].name, name) == 0 &&
+			strcmp(d->lookups[i].type, type) == 0)
 			return &d->lookups[i];
 	return NULL;
 }
@@ -584,7 +593,8 @@ fill_addresses(struct sf_discovery *d, struct sf_candidate *c)
 			struct sf_addr_list one;
 
 			if (c->addrs.count < SF_ADDR_MAX &&
-				sf_resolve(l->answers[i], sf_now_ms() + 1000, &one, NULL) == 0 && one.count > 0)
+				sf_resolve(l->answers[i], sf_now_ms() + 1000, &one, NULL) == 0 &&
+				one.count > 0)
 				c->addrs.addrs[c->addrs.count++] = one.addrs[0];
 		}
 	}
@@ -592,8 +602,8 @@ fill_addresses(struct sf_discovery *d, struct sf_candidate *c)
 
 /* Names from SRV and MX answers, in the order a client should prefer. */
 static void
-collect_targets(struct sf_discovery *d, char names[][NAME_BUF], const char **sources,
-	int *ports, size_t *n, size_t max)
+collect_targets(struct sf_discovery *d, char names[][NAME_BUF], const char **sources, int *ports,
+	size_t *n, size_t max)
 {
 	static const struct {
 		const char *prefix;
@@ -610,14 +620,15 @@ collect_targets(struct sf_discovery *d, char names[][NAME_BUF], const char **sou
 
 		snprintf(name, sizeof name, "%s%s", srv[s].prefix, d->domain);
 		l = find_lookup(d, name, "SRV");
-		for (i = 0; l != NULL && l->status == SF_DNS_OK && i < l->nanswers && *n < max; i++) {
+		for (i = 0; l != NULL && l->status == SF_DNS_OK && i < l->nanswers && *n < max;
+			i++) {
 			unsigned prio, weight, port;
 			int at = -1;
 
 			/* The whole rest is the target: a name with a space in it
 			 * is refused, never cut at the space. */
-			if (sscanf(l->answers[i], "%u %u %u %n", &prio, &weight, &port, &at) != 3 || at < 0 ||
-				!ldh_host(l->answers[i] + at))
+			if (sscanf(l->answers[i], "%u %u %u %n", &prio, &weight, &port, &at) != 3 ||
+				at < 0 || !ldh_host(l->answers[i] + at))
 				continue;
 			snprintf(names[*n], NAME_BUF, "%s", l->answers[i] + at);
 			sources[*n] = srv[s].source;
@@ -672,13 +683,15 @@ sf_discover(const char *input, const struct sf_dns_options *o, struct sf_discove
 
 	memset(d, 0, sizeof *d);
 	if (strlen(input) >= sizeof d->input)
-		return sf_error_set(err, SF_E_USAGE, "the address or name to look up is longer than %zu bytes",
+		return sf_error_set(err, SF_E_USAGE,
+			"the address or name to look up is longer than %zu bytes",
 			sizeof d->input - 1);
 	snprintf(d->input, sizeof d->input, "%s", input);
 	d->input_is_address = at != NULL;
 	/* A name typed in Unicode is asked for in the form DNS holds it. */
 	rc = sf_host_to_ascii(at ? at + 1 : input, d->domain, sizeof d->domain, &idn);
-	if (rc < 0 || !sf_host_valid(d->domain) || strchr(d->domain, ':') != NULL || d->domain[0] == '[')
+	if (rc < 0 || !sf_host_valid(d->domain) || strchr(d->domain, ':') != NULL ||
+		d->domain[0] == '[')
 		return sf_error_set(err, SF_E_USAGE,
 			"give an email address, a domain or a server name to look up%s%s",
 			rc < 0 ? ": " : "", rc < 0 ? idn.message : "");

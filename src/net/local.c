@@ -51,8 +51,9 @@ sf_local_addresses(struct sf_addr_list *out, struct sf_error *err)
 		memcpy(&a->sa, i->ifa_addr, len);
 		a->salen = (socklen_t)len;
 		a->family = fam;
-		raw = fam == AF_INET ? (const void *)&((struct sockaddr_in *)i->ifa_addr)->sin_addr
-				     : (const void *)&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
+		raw = fam == AF_INET
+			      ? (const void *)&((struct sockaddr_in *)i->ifa_addr)->sin_addr
+			      : (const void *)&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
 		inet_ntop(fam, raw, a->text, sizeof a->text);
 		if (sf_addr_is_loopback(a))
 			continue;

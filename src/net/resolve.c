@@ -104,8 +104,9 @@ copy_results(const struct addrinfo *res, struct sf_addr_list *out)
 		a->salen = ai->ai_addrlen;
 		a->family = ai->ai_family;
 		raw = ai->ai_family == AF_INET
-			? (const void *)&((const struct sockaddr_in *)ai->ai_addr)->sin_addr
-			: (const void *)&((const struct sockaddr_in6 *)ai->ai_addr)->sin6_addr;
+			      ? (const void *)&((const struct sockaddr_in *)ai->ai_addr)->sin_addr
+			      : (const void *)&((const struct sockaddr_in6 *)ai->ai_addr)
+					->sin6_addr;
 		inet_ntop(ai->ai_family, raw, a->text, sizeof a->text);
 		/* getaddrinfo lists an address once per socket type at most, but
 		 * some resolvers repeat; keep each address once. */
@@ -174,26 +175,31 @@ sf_resolve(const char *host, int64_t deadline, struct sf_addr_list *out, struct 
 	switch (rc) {
 	case 0:
 		if (out->count == 0)
-			return sf_error_set(err, SF_E_DNS, "'%s' has no IPv4 or IPv6 address", host);
+			return sf_error_set(
+				err, SF_E_DNS, "'%s' has no IPv4 or IPv6 address", host);
 		return 0;
 	case EAI_NONAME:
 #ifdef EAI_NODATA
 	case EAI_NODATA:
 #endif
-		return sf_error_set(err, SF_E_DNS, "'%s' does not exist in DNS (no such name)", host);
+		return sf_error_set(
+			err, SF_E_DNS, "'%s' does not exist in DNS (no such name)", host);
 	case EAI_AGAIN:
-		return sf_error_set(err, SF_E_DNS, "DNS could not answer for '%s' (temporary failure)", host);
+		return sf_error_set(
+			err, SF_E_DNS, "DNS could not answer for '%s' (temporary failure)", host);
 	case EAI_FAIL:
 		return sf_error_set(err, SF_E_DNS, "DNS failed for '%s' (server failure)", host);
 	default:
-		return sf_error_set(err, SF_E_DNS, "could not resolve '%s': %s", host, gai_strerror(rc));
+		return sf_error_set(
+			err, SF_E_DNS, "could not resolve '%s': %s", host, gai_strerror(rc));
 	}
 }
 
 static bool
 ldh_char(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '-';
 }
 
 int
@@ -209,22 +215,26 @@ sf_host_to_ascii(const char *in, char *out, size_t outsz, struct sf_error *err)
 			ascii = false;
 	if (ascii) {
 		if (len >= outsz)
-			return sf_error_set(err, SF_E_USAGE, "the name is longer than %zu characters", outsz - 1);
+			return sf_error_set(err, SF_E_USAGE,
+				"the name is longer than %zu characters", outsz - 1);
 		memcpy(out, in, len + 1);
 		return 0;
 	}
 	if (len > SF_HOST_TYPED_MAX)
-		return sf_error_set(err, SF_E_USAGE, "the name is longer than %d bytes", SF_HOST_TYPED_MAX);
+		return sf_error_set(
+			err, SF_E_USAGE, "the name is longer than %d bytes", SF_HOST_TYPED_MAX);
 	/* libidn2 drops a space or an underscore on the way ("b\u00fc cher"
 	 * comes out as "b\u00fccher"), so the ASCII in the name is checked
 	 * here first: a name that is not one must not become another. */
 	for (i = 0; i < len; i++)
 		if (!ldh_char(in[i]) && in[i] != '.' && (unsigned char)in[i] < 0x80)
-			return sf_error_set(err, SF_E_USAGE, "a domain name holds only letters, digits, "
-							     "hyphens and dots");
+			return sf_error_set(err, SF_E_USAGE,
+				"a domain name holds only letters, digits, "
+				"hyphens and dots");
 	/* Non-transitional, as browsers and mail programs now do (German
 	 * sharp s stays itself); STD3 rules refuse symbols. */
-	rc = idn2_to_ascii_8z(in, &a, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL | IDN2_USE_STD3_ASCII_RULES);
+	rc = idn2_to_ascii_8z(
+		in, &a, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL | IDN2_USE_STD3_ASCII_RULES);
 	if (rc != IDN2_OK)
 		return sf_error_set(err, SF_E_USAGE, "not a valid international domain name (%s)",
 			idn2_strerror(rc));

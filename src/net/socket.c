@@ -16,17 +16,17 @@ classify_connect_errno(int e, const struct sf_addr *addr, int port, struct sf_er
 	switch (e) {
 	case ECONNREFUSED:
 		return sf_error_set(err, SF_E_REFUSED,
-			"connection to %s port %d refused (nothing listens there, or a firewall rejects it)",
+			"connection to %s port %d refused (nothing listens there, or a firewall "
+			"rejects it)",
 			addr->text, port);
 	case ETIMEDOUT:
-		return sf_error_set(err, SF_E_TIMEOUT,
-			"connection to %s port %d timed out", addr->text, port);
+		return sf_error_set(
+			err, SF_E_TIMEOUT, "connection to %s port %d timed out", addr->text, port);
 	case ENETUNREACH:
-		return sf_error_set(err, SF_E_UNREACHABLE,
-			"network unreachable for %s", addr->text);
+		return sf_error_set(
+			err, SF_E_UNREACHABLE, "network unreachable for %s", addr->text);
 	case EHOSTUNREACH:
-	case EHOSTDOWN:
-		return sf_error_set(err, SF_E_NOROUTE, "no route to host %s", addr->text);
+	case EHOSTDOWN: return sf_error_set(err, SF_E_NOROUTE, "no route to host %s", addr->text);
 	case EADDRNOTAVAIL:
 	case EAFNOSUPPORT:
 		return sf_error_set(err, SF_E_UNREACHABLE,
@@ -108,7 +108,8 @@ sf_connect(const struct sf_addr *addr, int port, int64_t deadline, int *fdp, str
 	rc = sf_wait_fd(fd, POLLOUT, deadline, err);
 	if (rc == 0)
 		sf_error_set(err, SF_E_TIMEOUT,
-			"no answer from %s port %d within the time limit (a firewall may drop the traffic)",
+			"no answer from %s port %d within the time limit (a firewall may drop the "
+			"traffic)",
 			addr->text, port);
 	if (rc <= 0 || sf_connect_finish(fd, addr, port, err) < 0) {
 		close(fd);
@@ -158,7 +159,8 @@ sf_sock_write(int fd, const void *buf, size_t len, bool *again, struct sf_error 
 			return -1;
 		}
 		if (errno == ECONNRESET || errno == EPIPE)
-			return sf_error_set(err, SF_E_RESET, "the server closed or reset the connection");
+			return sf_error_set(
+				err, SF_E_RESET, "the server closed or reset the connection");
 		return sf_error_set(err, SF_E_SYSTEM, "write: %s", strerror(errno));
 	}
 }

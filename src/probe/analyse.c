@@ -8,7 +8,6 @@
 #include "smtpfix/help.h"
 #include "smtpfix/probe.h"
 
-
 const char *
 sf_security_id(enum sf_security s)
 {
@@ -75,10 +74,13 @@ static const struct {
 	{ SF_OUT_CERT_UNTRUSTED, "cert-untrusted", "certificate untrusted", true },
 	{ SF_OUT_WRONG_CREDENTIALS, "wrong-credentials", "login refused (password?)", false },
 	{ SF_OUT_SENDER_REJECTED, "sender-rejected", "sender refused after login", false },
-	{ SF_OUT_DEFERRED_AFTER_LOGIN, "deferred-after-login", "mail put off after login (try later)", false },
-	{ SF_OUT_AUTH_MECHANISM_MISMATCH, "auth-mechanism-mismatch", "no common login method", false },
+	{ SF_OUT_DEFERRED_AFTER_LOGIN, "deferred-after-login",
+		"mail put off after login (try later)", false },
+	{ SF_OUT_AUTH_MECHANISM_MISMATCH, "auth-mechanism-mismatch", "no common login method",
+		false },
 	{ SF_OUT_BREAKS_AT_MAIL, "breaks-at-mail", "breaks off when mail is sent", false },
-	{ SF_OUT_LOGIN_OFFERED, "login-offered", "login offered (the password was refused elsewhere)", false },
+	{ SF_OUT_LOGIN_OFFERED, "login-offered",
+		"login offered (the password was refused elsewhere)", false },
 };
 
 static const struct {
@@ -116,7 +118,8 @@ sf_port_status_id(enum sf_port_status s)
 const char *
 sf_port_status_words(enum sf_port_status s)
 {
-	return port_statuses[(size_t)s < sizeof port_statuses / sizeof port_statuses[0] ? s : 0].words;
+	return port_statuses[(size_t)s < sizeof port_statuses / sizeof port_statuses[0] ? s : 0]
+		.words;
 }
 
 const char *
@@ -128,7 +131,8 @@ sf_auth_policy_id(enum sf_auth_policy a)
 const char *
 sf_auth_policy_words(enum sf_auth_policy a)
 {
-	return auth_policies[(size_t)a < sizeof auth_policies / sizeof auth_policies[0] ? a : 0].words;
+	return auth_policies[(size_t)a < sizeof auth_policies / sizeof auth_policies[0] ? a : 0]
+		.words;
 }
 
 /* The table's row for o; the "error" row for a value not in it. */
@@ -307,14 +311,15 @@ static bool
 broke_at_mail(const struct sf_session_result *s)
 {
 	return s->fail_code != SF_OK &&
-		(s->fail_step == SF_STEP_MAIL || s->fail_step == SF_STEP_RCPT ||
-			s->fail_step == SF_STEP_DATA || s->fail_step == SF_STEP_MESSAGE);
+	       (s->fail_step == SF_STEP_MAIL || s->fail_step == SF_STEP_RCPT ||
+		       s->fail_step == SF_STEP_DATA || s->fail_step == SF_STEP_MESSAGE);
 }
 
 static void
 broke_cell(struct sf_matrix_cell *c, const struct sf_session_result *s, long src, bool logged_in)
 {
-	cell_say(c, SF_OUT_BREAKS_AT_MAIL, true, src, logged_in ? "login-then-breaks" : "breaks-at-mail",
+	cell_say(c, SF_OUT_BREAKS_AT_MAIL, true, src,
+		logged_in ? "login-then-breaks" : "breaks-at-mail",
 		FACTS("step", sf_step_name(s->fail_step), "detail", s->fail_message));
 }
 
@@ -334,7 +339,8 @@ conversation_cell(struct sf_matrix_cell *c, const struct sf_target_result *t, lo
 	}
 	if (!caps_valid) {
 		if (s->fail_code != SF_OK)
-			cell_say(c, SF_OUT_ERROR, true, src, "detail", FACTS("detail", s->fail_message));
+			cell_say(c, SF_OUT_ERROR, true, src, "detail",
+				FACTS("detail", s->fail_message));
 		else
 			cell_say(c, SF_OUT_NO_EXTENSIONS, true, src, "no-extensions", NULL);
 		return;
@@ -342,11 +348,13 @@ conversation_cell(struct sf_matrix_cell *c, const struct sf_target_result *t, lo
 	if (c->auth) {
 		if (s->auth_check_refused && (caps == &s->caps_tls) == s->auth_check_under_tls) {
 			first_line(&s->auth_check.reply, line, sizeof line);
-			cell_say(c, SF_OUT_AUTH_REFUSED, true, src, "auth-refused", FACTS("reply", line));
+			cell_say(c, SF_OUT_AUTH_REFUSED, true, src, "auth-refused",
+				FACTS("reply", line));
 		} else if (caps->auth_offered && caps->nauth > 0)
 			cell_say(c, SF_OUT_WORKS, observed, src, "login-offered", NULL);
 		else
-			cell_say(c, SF_OUT_AUTH_NOT_OFFERED, observed, src, "auth-not-offered", NULL);
+			cell_say(c, SF_OUT_AUTH_NOT_OFFERED, observed, src, "auth-not-offered",
+				NULL);
 		return;
 	}
 	if (s->mail.replied && s->mail.reply.code / 100 != 2) {
@@ -355,7 +363,8 @@ conversation_cell(struct sf_matrix_cell *c, const struct sf_target_result *t, lo
 	} else if (s->rcpt.replied && s->rcpt.reply.code / 100 != 2) {
 		first_line(&s->rcpt.reply, line, sizeof line);
 		cell_say(c, SF_OUT_REJECTED, observed, src,
-			s->rcpt.disconnected ? "rejected-hangs-up" : "rejected", FACTS("reply", line));
+			s->rcpt.disconnected ? "rejected-hangs-up" : "rejected",
+			FACTS("reply", line));
 	} else if (s->rcpt.replied) {
 		cell_say(c, SF_OUT_WORKS, observed, src, "relays", NULL);
 	} else {
@@ -401,7 +410,8 @@ none_cell(struct sf_matrix_cell *c, const struct evidence *ev)
 		return;
 	}
 	if (m->smtp.fail_message[0])
-		cell_say(c, SF_OUT_ERROR, true, ev->main_i, "detail", FACTS("detail", m->smtp.fail_message));
+		cell_say(c, SF_OUT_ERROR, true, ev->main_i, "detail",
+			FACTS("detail", m->smtp.fail_message));
 	else
 		cell_say(c, SF_OUT_ERROR, true, ev->main_i, "no-answer", NULL);
 }
@@ -422,9 +432,11 @@ starttls_cell(struct sf_matrix_cell *c, const struct evidence *ev)
 		if (ev->plain != NULL && greeted(ev->plain)) {
 			src = ev->plain;
 			si = ev->plain_i;
-		} else if (m->tls.handshake_ok || (ev->plain != NULL && !ev->plain->smtp.greeting.replied &&
-						   ev->plain->smtp.fail_code == SF_E_TIMEOUT)) {
-			cell_say(c, SF_OUT_HANGS_NO_GREETING, false, ev->main_i, "hangs-tls-not-starttls",
+		} else if (m->tls.handshake_ok ||
+			   (ev->plain != NULL && !ev->plain->smtp.greeting.replied &&
+				   ev->plain->smtp.fail_code == SF_E_TIMEOUT)) {
+			cell_say(c, SF_OUT_HANGS_NO_GREETING, false, ev->main_i,
+				"hangs-tls-not-starttls",
 				FACTS("port", port_text(m->port, port, sizeof port)));
 			return;
 		} else {
@@ -438,7 +450,8 @@ starttls_cell(struct sf_matrix_cell *c, const struct evidence *ev)
 		if (s->fail_code == SF_E_TIMEOUT)
 			cell_say(c, SF_OUT_HANGS_NO_GREETING, true, si, "hangs", NULL);
 		else if (s->fail_message[0])
-			cell_say(c, SF_OUT_ERROR, true, si, "detail", FACTS("detail", s->fail_message));
+			cell_say(c, SF_OUT_ERROR, true, si, "detail",
+				FACTS("detail", s->fail_message));
 		else
 			cell_say(c, SF_OUT_ERROR, true, si, "no-answer", NULL);
 		return;
@@ -453,7 +466,8 @@ starttls_cell(struct sf_matrix_cell *c, const struct evidence *ev)
 	}
 	if (s->starttls.replied && s->starttls.reply.code != 220) {
 		first_line(&s->starttls.reply, line, sizeof line);
-		cell_say(c, SF_OUT_STARTTLS_REFUSED, true, si, "starttls-refused", FACTS("reply", line));
+		cell_say(c, SF_OUT_STARTTLS_REFUSED, true, si, "starttls-refused",
+			FACTS("reply", line));
 		return;
 	}
 	if (!s->starttls.sent) {
@@ -467,7 +481,8 @@ starttls_cell(struct sf_matrix_cell *c, const struct evidence *ev)
 	}
 	if (!src->tls.handshake_ok) {
 		cell_say(c, SF_OUT_TLS_HANDSHAKE_FAILS, true, si, "tls-fails",
-			FACTS("detail", src->tls.handshake_error[0] ? src->tls.handshake_error : "no reason given"));
+			FACTS("detail", src->tls.handshake_error[0] ? src->tls.handshake_error
+								    : "no reason given"));
 		return;
 	}
 	if (cert_problem(c, src, si))
@@ -484,14 +499,16 @@ tls_cell(struct sf_matrix_cell *c, const struct evidence *ev)
 
 	if (t == NULL) {
 		if (greeted(ev->main))
-			cell_say(c, SF_OUT_TLS_HANDSHAKE_FAILS, false, ev->main_i, "tls-fails-plain",
+			cell_say(c, SF_OUT_TLS_HANDSHAKE_FAILS, false, ev->main_i,
+				"tls-fails-plain",
 				FACTS("port", port_text(ev->main->port, port, sizeof port)));
 		else
 			cell_say(c, SF_OUT_UNKNOWN, false, -1, "tls-not-tried", NULL);
 		return;
 	}
 	if (!t->connect_ok) {
-		cell_say(c, SF_OUT_ERROR, true, ti, "detail", FACTS("detail", t->connect_err.message));
+		cell_say(c, SF_OUT_ERROR, true, ti, "detail",
+			FACTS("detail", t->connect_err.message));
 		return;
 	}
 	if (!t->tls.handshake_ok) {
@@ -503,7 +520,8 @@ tls_cell(struct sf_matrix_cell *c, const struct evidence *ev)
 		return;
 	if (!greeted(t)) {
 		if (t->smtp.fail_message[0])
-			cell_say(c, SF_OUT_ERROR, true, ti, "detail", FACTS("detail", t->smtp.fail_message));
+			cell_say(c, SF_OUT_ERROR, true, ti, "detail",
+				FACTS("detail", t->smtp.fail_message));
 		else
 			cell_say(c, SF_OUT_ERROR, true, ti, "no-greeting-tls", NULL);
 		return;
@@ -523,7 +541,9 @@ apply_login(struct sf_matrix_cell *c, const struct evidence *ev)
 
 	if (l == NULL || !c->auth)
 		return;
-	sec = l->mode == SF_MODE_TLS ? SF_SEC_TLS : l->smtp.tls_active ? SF_SEC_STARTTLS : SF_SEC_NONE;
+	sec = l->mode == SF_MODE_TLS ? SF_SEC_TLS
+	      : l->smtp.tls_active   ? SF_SEC_STARTTLS
+				     : SF_SEC_NONE;
 	if (sec != c->security)
 		return;
 	s = &l->smtp;
@@ -534,8 +554,9 @@ apply_login(struct sf_matrix_cell *c, const struct evidence *ev)
 
 		if (s->auth_outcome == SF_AUTH_OK || s->auth_outcome == SF_AUTH_REFUSED)
 			sf_help_fill("diagnosis/matrix.txt",
-				s->auth_outcome == SF_AUTH_OK ? "past-login-ok" : "past-login-refused", NULL,
-				c->message + len, sizeof c->message - len);
+				s->auth_outcome == SF_AUTH_OK ? "past-login-ok"
+							      : "past-login-refused",
+				NULL, c->message + len, sizeof c->message - len);
 		return;
 	}
 	switch (s->auth_outcome) {
@@ -543,12 +564,14 @@ apply_login(struct sf_matrix_cell *c, const struct evidence *ev)
 		if (broke_at_mail(s)) {
 			broke_cell(c, s, ev->login_i, true);
 		} else if ((s->mail.replied && s->mail.reply.code / 100 != 2) ||
-			(s->rcpt.replied && s->rcpt.reply.code / 100 != 2)) {
-			const struct sf_exchange *x = s->mail.reply.code / 100 != 2 ? &s->mail : &s->rcpt;
+			   (s->rcpt.replied && s->rcpt.reply.code / 100 != 2)) {
+			const struct sf_exchange *x =
+				s->mail.reply.code / 100 != 2 ? &s->mail : &s->rcpt;
 			bool later = x->reply.code / 100 == 4;
 
 			first_line(&x->reply, line, sizeof line);
-			cell_say(c, later ? SF_OUT_DEFERRED_AFTER_LOGIN : SF_OUT_SENDER_REJECTED, true, ev->login_i,
+			cell_say(c, later ? SF_OUT_DEFERRED_AFTER_LOGIN : SF_OUT_SENDER_REJECTED,
+				true, ev->login_i,
 				x->disconnected ? "mail-after-login-hangs-up" : "mail-after-login",
 				FACTS("refused", later ? "puts off" : "refuses", "step",
 					x == &s->mail ? "MAIL FROM" : "RCPT TO", "reply", line));
@@ -559,15 +582,16 @@ apply_login(struct sf_matrix_cell *c, const struct evidence *ev)
 		return;
 	case SF_AUTH_REFUSED:
 		first_line(&s->auth.reply, line, sizeof line);
-		cell_say(c, SF_OUT_WRONG_CREDENTIALS, true, ev->login_i, "login-refused", FACTS("reply", line));
+		cell_say(c, SF_OUT_WRONG_CREDENTIALS, true, ev->login_i, "login-refused",
+			FACTS("reply", line));
 		return;
 	case SF_AUTH_NO_MECHANISM:
-		cell_say(c, SF_OUT_AUTH_MECHANISM_MISMATCH, true, ev->login_i, "no-common-mechanism", NULL);
+		cell_say(c, SF_OUT_AUTH_MECHANISM_MISMATCH, true, ev->login_i,
+			"no-common-mechanism", NULL);
 		return;
 	case SF_AUTH_NOT_OFFERED:
 	case SF_AUTH_NO_TLS:
-	case SF_AUTH_NOT_TRIED:
-		return;
+	case SF_AUTH_NOT_TRIED: return;
 	}
 }
 
@@ -590,9 +614,9 @@ port_policy(struct sf_port_policy *p, const struct evidence *ev)
 	p->port = m->port;
 	snprintf(p->address, sizeof p->address, "%s", m->address);
 	if (!m->connect_ok) {
-		p->status = m->connect_err.code == SF_E_REFUSED ? SF_PORT_CLOSED
-			: m->connect_err.code == SF_E_TIMEOUT   ? SF_PORT_FILTERED
-								: SF_PORT_UNREACHABLE;
+		p->status = m->connect_err.code == SF_E_REFUSED   ? SF_PORT_CLOSED
+			    : m->connect_err.code == SF_E_TIMEOUT ? SF_PORT_FILTERED
+								  : SF_PORT_UNREACHABLE;
 		return;
 	}
 	if (m->mode == SF_MODE_TLS) {
@@ -610,8 +634,8 @@ port_policy(struct sf_port_policy *p, const struct evidence *ev)
 			plain = ev->plain;
 	}
 	if (plain != NULL)
-		p->starttls = plain->smtp.starttls_offered &&
-			(plain == m ? m->smtp.tls_active : true);
+		p->starttls =
+			plain->smtp.starttls_offered && (plain == m ? m->smtp.tls_active : true);
 	if (plain == NULL && tls_conn == NULL) {
 		p->status = m->smtp.fail_code == SF_E_TIMEOUT ? SF_PORT_NO_GREETING : SF_PORT_ERROR;
 		return;
@@ -619,22 +643,23 @@ port_policy(struct sf_port_policy *p, const struct evidence *ev)
 	/* Greeted, then the conversation broke before EHLO or HELO was
 	 * answered (an endless or malformed reply): that is an error too, not
 	 * a port that offers nothing. */
-	if (tls_conn == NULL && plain != NULL && !plain->smtp.caps_valid && !plain->smtp.helo.replied &&
-		plain->smtp.fail_code != SF_OK) {
+	if (tls_conn == NULL && plain != NULL && !plain->smtp.caps_valid &&
+		!plain->smtp.helo.replied && plain->smtp.fail_code != SF_OK) {
 		p->status = SF_PORT_ERROR;
 		return;
 	}
 	p->status = SF_PORT_OPEN;
 	/* Listed before TLS but refused when used counts as not offered there. */
 	plain_auth = plain != NULL && plain->smtp.caps_valid && plain->smtp.caps.nauth > 0 &&
-		!(plain->smtp.auth_check_refused && !plain->smtp.auth_check_under_tls);
+		     !(plain->smtp.auth_check_refused && !plain->smtp.auth_check_under_tls);
 	tls_auth = tls_conn != NULL && tls_conn->smtp.caps_tls_valid &&
-		tls_conn->smtp.caps_tls.nauth > 0 &&
-		!(tls_conn->smtp.auth_check_refused && tls_conn->smtp.auth_check_under_tls);
+		   tls_conn->smtp.caps_tls.nauth > 0 &&
+		   !(tls_conn->smtp.auth_check_refused && tls_conn->smtp.auth_check_under_tls);
 	listed_refused = (tls_conn != NULL && tls_conn->smtp.auth_check_refused &&
 				 tls_conn->smtp.auth_check_under_tls) ||
-		(plain != NULL && plain->smtp.auth_check_refused && !plain->smtp.auth_check_under_tls &&
-			!plain->smtp.starttls_offered && !p->implicit_tls);
+			 (plain != NULL && plain->smtp.auth_check_refused &&
+				 !plain->smtp.auth_check_under_tls &&
+				 !plain->smtp.starttls_offered && !p->implicit_tls);
 	if (plain_auth)
 		p->auth = SF_AUTHP_WITHOUT_TLS;
 	else if (tls_auth && tls_conn->mode == SF_MODE_TLS && !p->starttls)
@@ -646,7 +671,8 @@ port_policy(struct sf_port_policy *p, const struct evidence *ev)
 	/* "Not offered" only where it is known: TLS got as far as EHLO, or
 	 * there is no TLS to get to. */
 	else if ((tls_conn != NULL && tls_conn->smtp.caps_tls_valid) ||
-		(plain != NULL && plain->smtp.caps_valid && !plain->smtp.starttls_offered && !p->implicit_tls))
+		 (plain != NULL && plain->smtp.caps_valid && !plain->smtp.starttls_offered &&
+			 !p->implicit_tls))
 		p->auth = SF_AUTHP_NOT_OFFERED;
 	/* Submission without login: the plain-text answer if there is one
 	 * (that is what a misconfigured program meets), else the TLS one. */
@@ -658,8 +684,8 @@ port_policy(struct sf_port_policy *p, const struct evidence *ev)
 		unauth = tls_conn;
 	if (unauth != NULL) {
 		const struct sf_exchange *x = unauth->smtp.mail.reply.code / 100 != 2
-			? &unauth->smtp.mail
-			: &unauth->smtp.rcpt;
+						      ? &unauth->smtp.mail
+						      : &unauth->smtp.rcpt;
 
 		p->unauth_code = x->reply.code;
 		p->unauth_refused = x->reply.code / 100 != 2;
@@ -675,8 +701,13 @@ static const struct {
 	int port;
 	enum sf_security sec;
 } preference[] = {
-	{ 587, SF_SEC_STARTTLS }, { 465, SF_SEC_TLS }, { 2525, SF_SEC_STARTTLS },
-	{ 26, SF_SEC_STARTTLS }, { 25, SF_SEC_STARTTLS }, { 2525, SF_SEC_TLS }, { 587, SF_SEC_TLS },
+	{ 587, SF_SEC_STARTTLS },
+	{ 465, SF_SEC_TLS },
+	{ 2525, SF_SEC_STARTTLS },
+	{ 26, SF_SEC_STARTTLS },
+	{ 25, SF_SEC_STARTTLS },
+	{ 2525, SF_SEC_TLS },
+	{ 587, SF_SEC_TLS },
 };
 
 static const int insecure_preference[] = { 587, 2525, 26, 25, 465 };
@@ -728,13 +759,16 @@ recommend_login_setting(struct sf_probe_result *res, const char *typed_host)
 	l = &res->targets[res->login_index];
 	if (l->smtp.auth_outcome != SF_AUTH_REFUSED && l->smtp.auth_outcome != SF_AUTH_OK)
 		return false;
-	sec = l->mode == SF_MODE_TLS ? SF_SEC_TLS : l->smtp.tls_active ? SF_SEC_STARTTLS : SF_SEC_NONE;
+	sec = l->mode == SF_MODE_TLS ? SF_SEC_TLS
+	      : l->smtp.tls_active   ? SF_SEC_STARTTLS
+				     : SF_SEC_NONE;
 	c = find_cell(res, l->port, sec, true);
 	/* Only a refused login or refused mail says "right setting, other
 	 * problem"; a working or certificate cell is said better by the other
 	 * passes, and a server that breaks is no setting to recommend. */
-	if (c == NULL || (c->outcome != SF_OUT_WRONG_CREDENTIALS && c->outcome != SF_OUT_SENDER_REJECTED &&
-			     c->outcome != SF_OUT_DEFERRED_AFTER_LOGIN))
+	if (c == NULL ||
+		(c->outcome != SF_OUT_WRONG_CREDENTIALS && c->outcome != SF_OUT_SENDER_REJECTED &&
+			c->outcome != SF_OUT_DEFERRED_AFTER_LOGIN))
 		return false;
 	set_recommended(r, c, typed_host);
 	r->as_typed = true;
@@ -780,7 +814,8 @@ recommend(struct sf_probe_result *res, const char *typed_host, const char *user)
 		if (pass == 0 && recommend_login_setting(res, typed_host))
 			break;
 		if (pass == 3) {
-			for (i = 0; i < sizeof insecure_preference / sizeof insecure_preference[0]; i++) {
+			for (i = 0; i < sizeof insecure_preference / sizeof insecure_preference[0];
+				i++) {
 				c = find_cell(res, insecure_preference[i], SF_SEC_NONE, true);
 				if (c == NULL || c->outcome != SF_OUT_WORKS)
 					continue;
@@ -800,11 +835,12 @@ recommend(struct sf_probe_result *res, const char *typed_host, const char *user)
 				r->as_typed = true;
 				snprintf(r->why, sizeof r->why, "%s", c->message);
 			} else if (pass == 1 && c->outcome == SF_OUT_CERT_NAME_MISMATCH &&
-				(name = verified_cert_name(res, c->source)) != NULL) {
+				   (name = verified_cert_name(res, c->source)) != NULL) {
 				set_recommended(r, c, name->name);
 				r->from_certificate = true;
 				why_say(r, "why-certificate-name",
-					FACTS("name", r->host, "typed", typed_host, "address", name->probed));
+					FACTS("name", r->host, "typed", typed_host, "address",
+						name->probed));
 			} else if (pass == 2 && sf_outcome_is_cert(c->outcome) && c->source >= 0) {
 				set_recommended(r, c, typed_host);
 				r->as_typed = true;
@@ -926,8 +962,7 @@ sf_probe_reached(const struct sf_probe_result *res)
 	return false;
 }
 
-static bool
-verdict(char *why, size_t whysz, bool ok, const char *fmt, ...)
+static bool verdict(char *why, size_t whysz, bool ok, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
 static bool
@@ -963,25 +998,30 @@ sf_probe_healthy(const struct sf_probe_result *res, char *why, size_t whysz)
 		for (i = 0; i < res->ntargets; i++)
 			if (res->targets[i].purpose == SF_PURPOSE_MAIN &&
 				!sf_target_healthy(&res->targets[i], one, sizeof one))
-				return verdict(why, whysz, false, "port %d: %s", res->targets[i].port, one);
+				return verdict(why, whysz, false, "port %d: %s",
+					res->targets[i].port, one);
 		return verdict(why, whysz, true, "%s", "");
 	}
 	for (i = 0; i < res->ntargets; i++) {
 		const struct sf_target_result *t = &res->targets[i];
 
 		if (broke_at_mail(&t->smtp))
-			return verdict(why, whysz, false, "port %d: the server breaks off at %s: %s",
-				t->port, sf_step_name(t->smtp.fail_step), t->smtp.fail_message);
+			return verdict(why, whysz, false,
+				"port %d: the server breaks off at %s: %s", t->port,
+				sf_step_name(t->smtp.fail_step), t->smtp.fail_message);
 		if (t->purpose != SF_PURPOSE_LOGIN && t->smtp.rcpt.replied &&
-			t->smtp.auth_outcome == SF_AUTH_NOT_TRIED && t->smtp.rcpt.reply.code / 100 == 2)
+			t->smtp.auth_outcome == SF_AUTH_NOT_TRIED &&
+			t->smtp.rcpt.reply.code / 100 == 2)
 			return verdict(why, whysz, false,
 				"port %d accepts mail for an outside address without a login "
-				"(it may relay for anyone)", t->port);
+				"(it may relay for anyone)",
+				t->port);
 	}
 	if (!res->recommended.found)
-		return verdict(why, whysz, false,
-			"no setting works as it is: see the settings matrix");
-	if (!res->recommended.as_typed || res->recommended.insecure || res->recommended.cert_decision)
+		return verdict(
+			why, whysz, false, "no setting works as it is: see the settings matrix");
+	if (!res->recommended.as_typed || res->recommended.insecure ||
+		res->recommended.cert_decision)
 		return verdict(why, whysz, false, "%s", res->recommended.why);
 	return verdict(why, whysz, true, "%s", "");
 }

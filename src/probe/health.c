@@ -4,7 +4,8 @@
 
 #include "smtpfix/probe.h"
 
-static bool problem(char *why, size_t whysz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static bool problem(char *why, size_t whysz, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 static bool
 problem(char *why, size_t whysz, const char *fmt, ...)
@@ -43,12 +44,13 @@ sf_target_healthy(const struct sf_target_result *t, char *why, size_t whysz)
 	}
 	/* A conversation that broke before RCPT was answered, or while the
 	 * test message went out, failed whatever came before. */
-	if (s->fail_code != SF_OK &&
-		(!s->rcpt.replied || s->fail_step == SF_STEP_DATA || s->fail_step == SF_STEP_MESSAGE))
+	if (s->fail_code != SF_OK && (!s->rcpt.replied || s->fail_step == SF_STEP_DATA ||
+					     s->fail_step == SF_STEP_MESSAGE))
 		return problem(why, whysz, "%s", s->fail_message);
 	if (t->mode == SF_MODE_STARTTLS && !s->tls_active) {
 		if (s->caps_valid && !s->starttls_offered)
-			return problem(why, whysz, "the server does not offer STARTTLS on this port");
+			return problem(
+				why, whysz, "the server does not offer STARTTLS on this port");
 		if (s->starttls.replied) {
 			first_line(&s->starttls.reply, line, sizeof line);
 			return problem(why, whysz, "the server refused STARTTLS: %s", line);
@@ -76,12 +78,14 @@ sf_target_healthy(const struct sf_target_result *t, char *why, size_t whysz)
 	if (!caps->auth_offered || caps->nauth == 0) {
 		if (!s->tls_active && s->caps.starttls)
 			return problem(why, whysz,
-				"login (AUTH) is not offered without encryption: a mail program set to no encryption cannot log in");
+				"login (AUTH) is not offered without encryption: a mail program "
+				"set to no encryption cannot log in");
 		return problem(why, whysz, "the server offers no login (AUTH) on this connection");
 	}
 	if (s->rcpt.replied && s->rcpt.reply.code / 100 == 2)
 		return problem(why, whysz,
-			"the server accepted mail for an outside address without a login (it may relay for anyone)");
+			"the server accepted mail for an outside address without a login (it may "
+			"relay for anyone)");
 	if (why != NULL && whysz > 0)
 		why[0] = '\0';
 	return true;

@@ -103,18 +103,20 @@ sf_probe_options_check(const struct sf_probe_options *o, struct sf_error *err)
 		return sf_error_set(err, SF_E_USAGE, "'%s' is not a valid host name or address",
 			shown(o->host, q, sizeof q));
 	if (o->timeout_ms < 100 || o->timeout_ms > 300000)
-		return sf_error_set(err, SF_E_USAGE, "the timeout must be between 0.1 and 300 seconds");
+		return sf_error_set(
+			err, SF_E_USAGE, "the timeout must be between 0.1 and 300 seconds");
 	for (i = 0; i < o->nports; i++)
 		if (o->ports[i] < 1 || o->ports[i] > 65535)
-			return sf_error_set(err, SF_E_USAGE, "port %d is out of range (1-65535)",
-				o->ports[i]);
+			return sf_error_set(
+				err, SF_E_USAGE, "port %d is out of range (1-65535)", o->ports[i]);
 	for (i = 0; i < o->nmaps; i++)
 		if (o->maps[i].port < 1 || o->maps[i].port > 65535 || o->maps[i].real < 1 ||
 			o->maps[i].real > 65535)
 			return sf_error_set(err, SF_E_USAGE, "port map %d=%d is out of range",
 				o->maps[i].port, o->maps[i].real);
 	if (o->mode == SF_MODE_PLAIN && o->ca_file != NULL)
-		return sf_error_set(err, SF_E_USAGE, "--ca-file cannot apply with --mode plain (no TLS)");
+		return sf_error_set(
+			err, SF_E_USAGE, "--ca-file cannot apply with --mode plain (no TLS)");
 	if (o->ehlo_name == NULL || !sf_host_valid(o->ehlo_name))
 		return sf_error_set(err, SF_E_USAGE, "'%s' is not a valid EHLO name",
 			shown(o->ehlo_name, q, sizeof q));

@@ -53,8 +53,7 @@ plan_follow_ups(void *ctx, struct sf_runner *r, size_t index)
 		/* If implicit TLS failed, does the port speak plain SMTP? */
 		if (!t->tls.handshake_ok && t->tls.verdict == SF_CERT_HANDSHAKE_FAILED &&
 			t->smtp.fail_code != SF_E_TIMEOUT)
-			add_follow_up(r, t, addr, SF_MODE_PLAIN, SF_PURPOSE_PLAIN,
-				p->o->rcpt_test);
+			add_follow_up(r, t, addr, SF_MODE_PLAIN, SF_PURPOSE_PLAIN, p->o->rcpt_test);
 		return;
 	}
 	/* What a program set to no encryption meets, when the main probe went
@@ -247,7 +246,9 @@ run_login(const struct sf_probe_options *o, struct sf_probe_result *res,
 			const struct sf_port_policy *p = &res->policies[best];
 
 			port = p->port;
-			sec = p->implicit_tls ? SF_SEC_TLS : p->starttls ? SF_SEC_STARTTLS : SF_SEC_NONE;
+			sec = p->implicit_tls ? SF_SEC_TLS
+			      : p->starttls   ? SF_SEC_STARTTLS
+					      : SF_SEC_NONE;
 		}
 	}
 	memset(&spec, 0, sizeof spec);
@@ -258,10 +259,10 @@ run_login(const struct sf_probe_options *o, struct sf_probe_result *res,
 				if (strcmp(addrs->addrs[j].text, res->policies[i].address) == 0)
 					spec.addr = addrs->addrs[j];
 	spec.port = port;
-	spec.mode = o->mode != SF_MODE_AUTO ? o->mode
-		: sec == SF_SEC_TLS ? SF_MODE_TLS
-		: sec == SF_SEC_STARTTLS ? SF_MODE_STARTTLS
-		: SF_MODE_PLAIN;
+	spec.mode = o->mode != SF_MODE_AUTO  ? o->mode
+		    : sec == SF_SEC_TLS      ? SF_MODE_TLS
+		    : sec == SF_SEC_STARTTLS ? SF_MODE_STARTTLS
+					     : SF_MODE_PLAIN;
 	spec.purpose = SF_PURPOSE_LOGIN;
 	spec.rcpt_test = true;
 	spec.login = true;
@@ -309,13 +310,15 @@ sf_probe_run(const struct sf_probe_options *o, struct sf_probe_result *res, stru
 		return -1;
 	snprintf(res->host, sizeof res->host, "%s", o->host);
 	if (o->progress != NULL) {
-		struct sf_progress ev = { 0, o->host, 0, SF_PURPOSE_MAIN, "resolving", 0.0, false, false };
+		struct sf_progress ev = { 0, o->host, 0, SF_PURPOSE_MAIN, "resolving", 0.0, false,
+			false };
 
 		o->progress(o->progress_ctx, &ev);
 	}
 	if (o->addrs != NULL && o->addrs->count > 0)
 		addrs = *o->addrs;
-	else if (resolve_name(o, o->host, sf_now_ms() + o->timeout_ms, &addrs, &res->resolve_err) < 0)
+	else if (resolve_name(o, o->host, sf_now_ms() + o->timeout_ms, &addrs, &res->resolve_err) <
+		 0)
 		return 0;
 	res->resolved = true;
 	check_local(&addrs, res);
@@ -337,7 +340,8 @@ sf_probe_run(const struct sf_probe_options *o, struct sf_probe_result *res, stru
 			 * 465, probed alongside the main probe: on a port that never
 			 * greets (it may expect TLS first) waiting for the main probe
 			 * first would cost a second timeout. */
-			if (plan.follow_ups && sf_probe_mode_for_port(o->mode, ports[j]) != SF_MODE_TLS) {
+			if (plan.follow_ups &&
+				sf_probe_mode_for_port(o->mode, ports[j]) != SF_MODE_TLS) {
 				spec.mode = SF_MODE_TLS;
 				spec.purpose = SF_PURPOSE_TLS;
 				sf_runner_add(r, &spec);

@@ -27,11 +27,11 @@ struct target {
 	struct sf_tls *tls;
 	struct sf_session s;
 	bool session_live;
-	short want;        /* POLLIN / POLLOUT while waiting */
+	short want; /* POLLIN / POLLOUT while waiting */
 	int64_t deadline;
 	double t0;
 	enum sf_step last_step;
-	const char *last_word; /* last progress step reported */
+	const char *last_word;     /* last progress step reported */
 	char from[320], rcpt[320]; /* addresses for this connection */
 };
 
@@ -328,9 +328,7 @@ step_smtp(struct sf_runner *r, struct target *g)
 				emit(r, g, step_word(g->s.step), false);
 		}
 		switch (sf_session_want(&g->s)) {
-		case SF_WANT_DONE:
-			finish(r, g);
-			return;
+		case SF_WANT_DONE: finish(r, g); return;
 		case SF_WANT_TLS:
 			begin_tls(r, g);
 			if (g->phase != PH_TLS)
@@ -346,8 +344,10 @@ step_smtp(struct sf_runner *r, struct target *g)
 				sf_session_output_done(&g->s, (size_t)n);
 				if (sf_session_want(&g->s) != SF_WANT_WRITE) {
 					/* The whole command is out: its reply is due. */
-					g->deadline = sf_now_ms() + (g->s.step == SF_STEP_QUIT
-						? SF_QUIT_GRACE_MS : r->o->timeout_ms);
+					g->deadline =
+						sf_now_ms() + (g->s.step == SF_STEP_QUIT
+									      ? SF_QUIT_GRACE_MS
+									      : r->o->timeout_ms);
 					sf_session_feed(&g->s, NULL, 0);
 				}
 				continue;
@@ -422,7 +422,8 @@ on_deadline(struct sf_runner *r, struct target *g)
 	switch (g->phase) {
 	case PH_CONNECTING:
 		sf_error_set(&g->t->connect_err, SF_E_TIMEOUT,
-			"no answer from %s port %d within the time limit (a firewall may drop the traffic)",
+			"no answer from %s port %d within the time limit (a firewall may drop the "
+			"traffic)",
 			g->t->address, g->t->real_port);
 		g->t->connect_ms = sf_now_ms_precise() - g->t0;
 		sf_transcript_note(&g->t->transcript, "%s", g->t->connect_err.message);
@@ -446,8 +447,7 @@ on_deadline(struct sf_runner *r, struct target *g)
 		sf_session_timeout(&g->s, r->o->timeout_ms);
 		step_smtp(r, g);
 		return;
-	case PH_DONE:
-		return;
+	case PH_DONE: return;
 	}
 }
 
@@ -468,8 +468,8 @@ sf_runner_new(const struct sf_probe_options *o, sf_target_done_fn on_done, void 
 		free(r);
 		return NULL;
 	}
-	if (o->password != NULL &&
-		sf_redactor_init(&r->redact, o->user, o->password->data, o->password->len, NULL) < 0) {
+	if (o->password != NULL && sf_redactor_init(&r->redact, o->user, o->password->data,
+					   o->password->len, NULL) < 0) {
 		free(r->targets);
 		free(r->results);
 		free(r);
@@ -610,7 +610,8 @@ sf_runner_cancel(struct sf_runner *r)
 		g->t->cancelled = true;
 		sf_transcript_note(&g->t->transcript, "cancelled");
 		if (g->phase == PH_CONNECTING)
-			sf_error_set(&g->t->connect_err, SF_E_CANCELLED, "cancelled before connecting");
+			sf_error_set(
+				&g->t->connect_err, SF_E_CANCELLED, "cancelled before connecting");
 		if (g->session_live)
 			sf_session_abort(&g->s, SF_E_CANCELLED, "cancelled");
 		else if (g->phase == PH_TLS)

@@ -71,7 +71,8 @@ sf_report_discovery_text(const struct sf_discovery *d, struct sf_buf *out, struc
 		rc |= sf_buf_printf(out, err, "  %-5s %s: ", l->type, l->name);
 		if (l->status == SF_DNS_OK) {
 			for (k = 0; k < l->nanswers && rc == 0; k++) {
-				rc |= sf_sanitize_append(out, l->answers[k], strlen(l->answers[k]), 300, err);
+				rc |= sf_sanitize_append(
+					out, l->answers[k], strlen(l->answers[k]), 300, err);
 				rc |= sf_buf_addstr(out, k + 1 < l->nanswers ? ", " : "", err);
 			}
 		} else {
@@ -91,7 +92,8 @@ sf_report_discovery_text(const struct sf_discovery *d, struct sf_buf *out, struc
 		if (c->addrs.count == 0)
 			rc |= sf_buf_addstr(out, "no address", err);
 		for (k = 0; k < c->addrs.count && rc == 0; k++)
-			rc |= sf_buf_printf(out, err, "%s%s", k ? ", " : "", c->addrs.addrs[k].text);
+			rc |= sf_buf_printf(
+				out, err, "%s%s", k ? ", " : "", c->addrs.addrs[k].text);
 		rc |= sf_buf_addstr(out, "\n", err);
 	}
 	if (d->ncandidates == 0)

@@ -95,7 +95,8 @@ log_json(struct sf_json *j, const struct sf_log_scan *scan)
 }
 
 void
-sf_report_policy_json_members(struct sf_json *j, const struct sf_policy *p, const struct sf_log_scan *scan)
+sf_report_policy_json_members(
+	struct sf_json *j, const struct sf_policy *p, const struct sf_log_scan *scan)
 {
 	size_t i;
 
@@ -114,8 +115,8 @@ sf_report_policy_json_members(struct sf_json *j, const struct sf_policy *p, cons
 	tri(j, "pop_before_smtp", p->pop_before_smtp.value);
 	tri(j, "submission_587_rule", p->submission_rule.value);
 	setting(j, "dovecot_plaintext_allowed", &p->dovecot_plaintext);
-	sf_json_kv_string_or_null(j, "relay_refusal_text",
-		p->relay_refusal_text[0] ? p->relay_refusal_text : NULL);
+	sf_json_kv_string_or_null(
+		j, "relay_refusal_text", p->relay_refusal_text[0] ? p->relay_refusal_text : NULL);
 	sf_json_key(j, "ports");
 	sf_json_array_begin(j);
 	for (i = 0; i < p->nports; i++) {
@@ -229,8 +230,8 @@ sf_report_policy_text(const struct sf_policy *p, const struct sf_log_scan *scan,
 	int rc = 0;
 
 	rc |= sf_buf_printf(out, err, "Mail server: %s%s%s\n",
-		p->mta != SF_MTA_NONE ? sf_mta_id(p->mta) : "none found", p->cpanel ? ", with " : "",
-		p->cpanel ? "cPanel" : "");
+		p->mta != SF_MTA_NONE ? sf_mta_id(p->mta) : "none found",
+		p->cpanel ? ", with " : "", p->cpanel ? "cPanel" : "");
 	rc |= sf_buf_printf(out, err, "  Login (AUTH) only after TLS: %s",
 		yes_no(p->auth_requires_tls.value, "yes", "no, AUTH is offered without TLS"));
 	if (p->auth_requires_tls.value == SF_TRI_UNKNOWN && p->auth_unknown_why[0]) {
@@ -250,13 +251,15 @@ sf_report_policy_text(const struct sf_policy *p, const struct sf_log_scan *scan,
 		rc |= evidence(out, &p->intent, err);
 	}
 	if (p->pop_before_smtp.value != SF_TRI_UNKNOWN)
-		rc |= sf_buf_printf(out, err, "  POP-before-SMTP: %s\n", yes_no(p->pop_before_smtp.value, "on", "off"));
+		rc |= sf_buf_printf(out, err, "  POP-before-SMTP: %s\n",
+			yes_no(p->pop_before_smtp.value, "on", "off"));
 	else if (p->pop_before_smtp.evidence[0]) {
 		rc |= sf_buf_addstr(out, "  POP-before-SMTP: unknown", err);
 		rc |= evidence(out, &p->pop_before_smtp, err);
 	}
 	if (p->submission_rule.value == SF_TRI_YES)
-		rc |= sf_buf_printf(out, err, "  Port 587 refuses mail without login and hangs up\n");
+		rc |= sf_buf_printf(
+			out, err, "  Port 587 refuses mail without login and hangs up\n");
 	if (p->dovecot_plaintext.value != SF_TRI_UNKNOWN || p->dovecot_plaintext.evidence[0]) {
 		rc |= sf_buf_printf(out, err, "  Dovecot plain-text logins without TLS: %s",
 			yes_no(p->dovecot_plaintext.value, "allowed", "refused"));
@@ -270,11 +273,12 @@ sf_report_policy_text(const struct sf_policy *p, const struct sf_log_scan *scan,
 		rc |= sf_buf_addstr(out, "\n", err);
 	}
 	for (i = 0; i < p->nservices; i++)
-		rc |= sf_buf_printf(out, err, "  Postfix %s (port %d): SASL %s, %s\n", p->services[i].name,
-			p->services[i].port, p->services[i].sasl ? "on" : "off",
-			p->services[i].auth_requires_tls == SF_TRI_YES ? "AUTH only under TLS"
+		rc |= sf_buf_printf(out, err, "  Postfix %s (port %d): SASL %s, %s\n",
+			p->services[i].name, p->services[i].port,
+			p->services[i].sasl ? "on" : "off",
+			p->services[i].auth_requires_tls == SF_TRI_YES  ? "AUTH only under TLS"
 			: p->services[i].auth_requires_tls == SF_TRI_NO ? "AUTH also without TLS"
-									 : "no AUTH");
+									: "no AUTH");
 	if (scan != NULL) {
 		unsigned long per_kind[SF_LOG_KINDS] = { 0 };
 		size_t addrs[SF_LOG_KINDS] = { 0 };
@@ -289,18 +293,23 @@ sf_report_policy_text(const struct sf_policy *p, const struct sf_log_scan *scan,
 			if (g->last > last[g->kind])
 				last[g->kind] = g->last;
 		}
-		rc |= sf_buf_printf(out, err, "\nMail log (%zu file%s)\n", scan->nfiles, scan->nfiles == 1 ? "" : "s");
+		rc |= sf_buf_printf(out, err, "\nMail log (%zu file%s)\n", scan->nfiles,
+			scan->nfiles == 1 ? "" : "s");
 		for (k = 0; k < SF_LOG_KINDS; k++) {
 			if (per_kind[k] == 0)
 				continue;
 			iso_time(last[k], t, sizeof t);
-			rc |= sf_buf_printf(out, err, "  %-26s %lu from %zu address%s, last at %s\n",
-				sf_log_kind_id((enum sf_log_kind)k), per_kind[k], addrs[k], addrs[k] == 1 ? "" : "es", t);
+			rc |= sf_buf_printf(out, err,
+				"  %-26s %lu from %zu address%s, last at %s\n",
+				sf_log_kind_id((enum sf_log_kind)k), per_kind[k], addrs[k],
+				addrs[k] == 1 ? "" : "es", t);
 		}
 		/* "Nothing relevant" only from a log that was read. */
 		if (scan->ngroups == 0 && sf_log_scan_files_read(scan) == 0)
-			rc |= sf_buf_addstr(out, "  no mail log could be read, so nothing is known about "
-						 "the period (see what was not read)\n", err);
+			rc |= sf_buf_addstr(out,
+				"  no mail log could be read, so nothing is known about "
+				"the period (see what was not read)\n",
+				err);
 		else if (scan->ngroups == 0)
 			rc |= sf_buf_addstr(out, "  nothing relevant in the period\n", err);
 	}

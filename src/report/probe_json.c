@@ -76,10 +76,10 @@ auth_check(struct sf_json *j, const char *key, const struct sf_session_result *s
 	sf_json_kv_string(j, "mechanism", s->auth_check_mech);
 	sf_json_kv_bool(j, "refused", s->auth_check_refused);
 	sf_json_kv_int(j, "code", s->auth_check.replied ? s->auth_check.reply.code : 0);
-	sf_json_kv_string_or_null(j, "text", s->auth_check_refused ? s->auth_check.reply.text : NULL);
+	sf_json_kv_string_or_null(
+		j, "text", s->auth_check_refused ? s->auth_check.reply.text : NULL);
 	sf_json_object_end(j);
 }
-
 
 static void
 full_reply(struct sf_json *j, const char *key, const struct sf_exchange *x)
@@ -115,7 +115,8 @@ tls_object(struct sf_json *j, const struct sf_target_result *t)
 	sf_json_kv_string(j, "verify", sf_cert_verdict_id(i->verdict));
 	sf_json_kv_string(j, "verify_detail", i->verify_detail);
 	sf_json_kv_string_or_null(j, "error", i->handshake_ok ? NULL : i->handshake_error);
-	sf_json_kv_string_or_null(j, "failure", i->handshake_ok ? NULL : sf_tls_failure_id(i->failure));
+	sf_json_kv_string_or_null(
+		j, "failure", i->handshake_ok ? NULL : sf_tls_failure_id(i->failure));
 	sf_json_kv_string_or_null(j, "subject", c ? i->subject : NULL);
 	sf_json_key(j, "san");
 	if (c) {
@@ -210,7 +211,8 @@ target_object(struct sf_json *j, const struct sf_target_result *t, bool with_tra
 	sf_json_object_begin(j);
 	sf_json_kv_bool(j, "ok", t->connect_ok);
 	sf_json_kv_double(j, "ms", t->connect_ms, 1);
-	sf_json_kv_string_or_null(j, "error", t->connect_ok ? NULL : sf_errcode_name(t->connect_err.code));
+	sf_json_kv_string_or_null(
+		j, "error", t->connect_ok ? NULL : sf_errcode_name(t->connect_err.code));
 	sf_json_kv_string_or_null(j, "message", t->connect_ok ? NULL : t->connect_err.message);
 	sf_json_object_end(j);
 
@@ -435,7 +437,8 @@ sf_report_probe_json_members(struct sf_json *j, const struct sf_probe_result *re
 	sf_json_key(j, "resolve");
 	sf_json_object_begin(j);
 	sf_json_kv_bool(j, "ok", res->resolved);
-	sf_json_kv_string_or_null(j, "error", res->resolved ? NULL : sf_errcode_name(res->resolve_err.code));
+	sf_json_kv_string_or_null(
+		j, "error", res->resolved ? NULL : sf_errcode_name(res->resolve_err.code));
 	sf_json_kv_string_or_null(j, "message", res->resolved ? NULL : res->resolve_err.message);
 	sf_json_object_end(j);
 	sf_json_key(j, "targets");
@@ -449,7 +452,8 @@ sf_report_probe_json_members(struct sf_json *j, const struct sf_probe_result *re
 
 int
 sf_report_probe_json(const struct sf_probe_result *res, const struct sf_discovery *discovery,
-	const struct sf_diagnosis *diag, bool with_transcript, struct sf_buf *out, struct sf_error *err)
+	const struct sf_diagnosis *diag, bool with_transcript, struct sf_buf *out,
+	struct sf_error *err)
 {
 	struct sf_json j;
 

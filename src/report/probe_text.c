@@ -25,8 +25,7 @@ target(struct writer *w)
 	return w->in_row ? &w->row : w->out;
 }
 
-static void
-w_printf(struct writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void w_printf(struct writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 w_printf(struct writer *w, const char *fmt, ...)
@@ -248,7 +247,9 @@ login_lines(struct writer *w, const struct sf_target_result *t)
 	switch (s->auth_outcome) {
 	case SF_AUTH_OK:
 		w_printf(w, "ok (%s%s)", s->auth_mechanism,
-			s->plaintext_auth ? ", WITHOUT encryption: the password crossed the network readable" : "");
+			s->plaintext_auth
+				? ", WITHOUT encryption: the password crossed the network readable"
+				: "");
 		break;
 	case SF_AUTH_REFUSED:
 		w_printf(w, "REFUSED with %s: ", s->auth_mechanism);
@@ -265,9 +266,7 @@ login_lines(struct writer *w, const struct sf_target_result *t)
 		w_printf(w, "not tried: the server offers only login methods smtpfix does not "
 			    "speak (often OAuth2 or SCRAM; an app password may be needed)");
 		break;
-	case SF_AUTH_NOT_TRIED:
-		w_printf(w, "not tried");
-		break;
+	case SF_AUTH_NOT_TRIED: w_printf(w, "not tried"); break;
 	}
 	w_end_row(w);
 	if (s->mail.replied) {
@@ -298,11 +297,11 @@ security_words(enum sf_security sec)
 	return "?";
 }
 
-
 /* For a port that failed in an unusual way, the first target's precise
  * reason ("the server sent a NUL byte", "reset by peer"). */
 static void
-port_problem(struct writer *w, const struct sf_probe_result *res, int port, enum sf_port_status status)
+port_problem(
+	struct writer *w, const struct sf_probe_result *res, int port, enum sf_port_status status)
 {
 	char why[SF_MESSAGE_MAX];
 	size_t i;
@@ -312,7 +311,8 @@ port_problem(struct writer *w, const struct sf_probe_result *res, int port, enum
 	for (i = 0; i < res->ntargets; i++) {
 		const struct sf_target_result *t = &res->targets[i];
 
-		if (t->port != port || t->purpose != SF_PURPOSE_MAIN || sf_target_healthy(t, why, sizeof why))
+		if (t->port != port || t->purpose != SF_PURPOSE_MAIN ||
+			sf_target_healthy(t, why, sizeof why))
 			continue;
 		w_printf(w, ": ");
 		w_server(w, why, strlen(why));
@@ -340,7 +340,9 @@ ports_section(struct writer *w, const struct sf_probe_result *res)
 		}
 		w_printf(w, "%s%s%s; login %s", p->implicit_tls ? "SSL/TLS" : "",
 			p->implicit_tls && p->starttls ? " and " : "",
-			p->starttls ? "STARTTLS" : !p->implicit_tls ? "no encryption" : "",
+			p->starttls        ? "STARTTLS"
+			: !p->implicit_tls ? "no encryption"
+					   : "",
 			sf_auth_policy_words(p->auth));
 		if (p->unauth_code != 0) {
 			w_printf(w, "; without login: ");
@@ -365,7 +367,8 @@ matrix_section(struct writer *w, const struct sf_probe_result *res)
 			!(c->security == SF_SEC_NONE && c->auth))
 			continue;
 		if (c->outcome == SF_OUT_PORT_CLOSED || c->outcome == SF_OUT_PORT_FILTERED) {
-			w_printf(w, "  %-5d %-20s %s\n", c->port, "any", sf_outcome_words(c->outcome));
+			w_printf(w, "  %-5d %-20s %s\n", c->port, "any",
+				sf_outcome_words(c->outcome));
 			continue;
 		}
 		w_printf(w, "  %-5d %-8s %-11s %s%s\n", c->port, security_words(c->security),
@@ -400,7 +403,8 @@ cert_name_notes(struct writer *w, const struct sf_probe_result *res)
 		else if (c->check == SF_CERT_NAME_NO_ADDRESS)
 			w_printf(w, ", which does not resolve to any address");
 		else
-			w_printf(w, ", which leads to %s, not to the server probed (%s)", c->found, c->probed);
+			w_printf(w, ", which leads to %s, not to the server probed (%s)", c->found,
+				c->probed);
 		if (i == last && !res->recommended.from_certificate)
 			w_printf(w, ". Ask the provider which server name its certificate is for");
 		w_end_row(w);

@@ -21,8 +21,7 @@ sf_reply_parser_free(struct sf_reply_parser *p)
 }
 
 int
-sf_reply_parser_feed(struct sf_reply_parser *p, const char *data, size_t len,
-	struct sf_error *err)
+sf_reply_parser_feed(struct sf_reply_parser *p, const char *data, size_t len, struct sf_error *err)
 {
 	if (sf_buf_add(&p->pending, data, len, err) < 0)
 		return sf_error_set(err, SF_E_TOO_LONG,
@@ -82,13 +81,12 @@ valid_code(const char *l)
 {
 	/* RFC 5321 4.2: first digit 2-5, second 0-5, third 0-9. */
 	return l[0] >= '2' && l[0] <= '5' && l[1] >= '0' && l[1] <= '5' && l[2] >= '0' &&
-		l[2] <= '9';
+	       l[2] <= '9';
 }
 
 int
 sf_reply_parser_next(struct sf_reply_parser *p, struct sf_reply *out,
-	void (*on_line)(void *ctx, const char *line, size_t len), void *ctx,
-	struct sf_error *err)
+	void (*on_line)(void *ctx, const char *line, size_t len), void *ctx, struct sf_error *err)
 {
 	for (;;) {
 		char *nl, *line = p->pending.data;
@@ -126,7 +124,8 @@ sf_reply_parser_next(struct sf_reply_parser *p, struct sf_reply *out,
 		code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
 		if (p->nlines > 0 && code != p->code)
 			return sf_error_set(err, SF_E_PROTOCOL,
-				"the reply changed its code from %d to %d mid-reply", p->code, code);
+				"the reply changed its code from %d to %d mid-reply", p->code,
+				code);
 		if (p->nlines >= SF_SMTP_REPLY_MAX_LINES)
 			return sf_error_set(err, SF_E_TOO_LONG,
 				"the server sent a reply of more than %d lines",
@@ -135,8 +134,8 @@ sf_reply_parser_next(struct sf_reply_parser *p, struct sf_reply *out,
 		tlen = linelen > 4 ? linelen - 4 : 0;
 		if (p->nlines == 0) {
 			p->code = code;
-			sf_parse_enhanced(line + 4, tlen, line[0] - '0', p->enhanced,
-				sizeof p->enhanced);
+			sf_parse_enhanced(
+				line + 4, tlen, line[0] - '0', p->enhanced, sizeof p->enhanced);
 		} else if (sf_buf_add(&p->text, "\n", 1, err) < 0) {
 			return sf_error_set(err, SF_E_TOO_LONG,
 				"the server sent a reply larger than %d bytes",

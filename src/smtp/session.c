@@ -196,9 +196,9 @@ start_mail_test(struct sf_session *s)
 	if (s->cfg.auth_check && s->cfg.auth_user == NULL && caps_in_force_valid(s) &&
 		caps_in_force(s)->nauth > 0 && !s->res.auth_check.sent) {
 		const struct sf_ehlo *caps = caps_in_force(s);
-		const char *mech = sf_ehlo_has_auth(caps, "LOGIN") ? "LOGIN"
-			: sf_ehlo_has_auth(caps, "PLAIN")       ? "PLAIN"
-								: NULL;
+		const char *mech = sf_ehlo_has_auth(caps, "LOGIN")   ? "LOGIN"
+				   : sf_ehlo_has_auth(caps, "PLAIN") ? "PLAIN"
+								     : NULL;
 
 		if (mech != NULL) {
 			s->res.auth_check_under_tls = s->res.tls_active;
@@ -397,8 +397,7 @@ after_plain_hello(struct sf_session *s)
 		}
 		break;
 	case SF_TLS_NEVER:
-	case SF_TLS_IMPLICIT:
-		break;
+	case SF_TLS_IMPLICIT: break;
 	}
 	start_mail_test(s);
 }
@@ -449,12 +448,8 @@ on_reply(struct sf_session *s, struct sf_exchange *x)
 		else
 			send_cmd(s, SF_STEP_EHLO, "EHLO %s", s->cfg.ehlo_name);
 		return;
-	case SF_STEP_EHLO:
-		on_ehlo(s, x, false);
-		return;
-	case SF_STEP_EHLO_TLS:
-		on_ehlo(s, x, true);
-		return;
+	case SF_STEP_EHLO: on_ehlo(s, x, false); return;
+	case SF_STEP_EHLO_TLS: on_ehlo(s, x, true); return;
 	case SF_STEP_HELO:
 		if (cls != 2) {
 			send_cmd(s, SF_STEP_QUIT, "QUIT");
@@ -489,9 +484,7 @@ on_reply(struct sf_session *s, struct sf_exchange *x)
 		}
 		send_cmd(s, SF_STEP_RCPT, "RCPT TO:<%s>", s->cfg.rcpt_to ? s->cfg.rcpt_to : "");
 		return;
-	case SF_STEP_AUTH:
-		on_auth_reply(s, x);
-		return;
+	case SF_STEP_AUTH: on_auth_reply(s, x); return;
 	case SF_STEP_AUTH_CHECK:
 		if (x->reply.code == 334) {
 			/* Taken: cancel before anything secret would be asked (RFC
@@ -520,18 +513,11 @@ on_reply(struct sf_session *s, struct sf_exchange *x)
 		}
 		send_cmd(s, SF_STEP_QUIT, "QUIT");
 		return;
-	case SF_STEP_MESSAGE:
-		send_cmd(s, SF_STEP_QUIT, "QUIT");
-		return;
-	case SF_STEP_RSET:
-		send_cmd(s, SF_STEP_QUIT, "QUIT");
-		return;
-	case SF_STEP_QUIT:
-		set_step(s, SF_STEP_DONE);
-		return;
+	case SF_STEP_MESSAGE: send_cmd(s, SF_STEP_QUIT, "QUIT"); return;
+	case SF_STEP_RSET: send_cmd(s, SF_STEP_QUIT, "QUIT"); return;
+	case SF_STEP_QUIT: set_step(s, SF_STEP_DONE); return;
 	case SF_STEP_TLS_HANDSHAKE:
-	case SF_STEP_DONE:
-		return;
+	case SF_STEP_DONE: return;
 	}
 }
 
@@ -552,8 +538,8 @@ record_line(void *ctx, const char *line, size_t len)
 	if (clean != NULL)
 		sf_transcript_add(s->cfg.transcript, SF_DIR_SERVER, clean, n);
 	else
-		sf_transcript_add(s->cfg.transcript, SF_DIR_SERVER, SF_REDACTED,
-			sizeof SF_REDACTED - 1);
+		sf_transcript_add(
+			s->cfg.transcript, SF_DIR_SERVER, SF_REDACTED, sizeof SF_REDACTED - 1);
 	free(clean);
 }
 
@@ -689,7 +675,8 @@ sf_session_eof(struct sf_session *s, bool reset)
 		snprintf(msg, sizeof msg, "the server %s the connection without a greeting",
 			reset ? "reset" : "closed");
 	else
-		snprintf(msg, sizeof msg, "the server %s the connection while smtpfix waited for %s%s",
+		snprintf(msg, sizeof msg,
+			"the server %s the connection while smtpfix waited for %s%s",
 			reset ? "reset" : "closed", sf_step_name(s->step),
 			sf_reply_parser_partial(&s->parser) ? " (in the middle of a reply)" : "");
 	fail(s, reset ? SF_E_RESET : SF_E_CLOSED, msg);
@@ -705,7 +692,8 @@ sf_session_timeout(struct sf_session *s, int timeout_ms)
 	if (s->step == SF_STEP_QUIT) {
 		/* Everything is said; not waiting longer is no failure. */
 		if (s->cfg.transcript != NULL)
-			sf_transcript_note(s->cfg.transcript, "closing without waiting longer for the reply to QUIT");
+			sf_transcript_note(s->cfg.transcript,
+				"closing without waiting longer for the reply to QUIT");
 		set_step(s, SF_STEP_DONE);
 		return;
 	}

@@ -95,7 +95,8 @@ sf_tls_check_ca_file(const char *path, struct sf_error *err)
 	X509 *x;
 
 	if (f == NULL)
-		return sf_error_set(err, SF_E_USAGE, "cannot read CA file %s: %s", path, strerror(errno));
+		return sf_error_set(
+			err, SF_E_USAGE, "cannot read CA file %s: %s", path, strerror(errno));
 	x = PEM_read_X509(f, NULL, NULL, NULL);
 	fclose(f);
 	ERR_clear_error();
@@ -242,8 +243,7 @@ static const char *
 verify_error_words(int e)
 {
 	switch (e) {
-	case X509_V_ERR_CERT_HAS_EXPIRED:
-		return "the certificate has expired";
+	case X509_V_ERR_CERT_HAS_EXPIRED: return "the certificate has expired";
 	case X509_V_ERR_CERT_NOT_YET_VALID:
 		return "the certificate is not valid yet (check the server's clock and dates)";
 	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
@@ -253,9 +253,9 @@ verify_error_words(int e)
 	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
 	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
 	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
-		return "the certificate's issuer is not trusted here (unknown authority, or the server does not send its intermediate certificate)";
-	default:
-		return X509_verify_cert_error_string(e);
+		return "the certificate's issuer is not trusted here (unknown authority, or the "
+		       "server does not send its intermediate certificate)";
+	default: return X509_verify_cert_error_string(e);
 	}
 }
 
@@ -263,9 +263,9 @@ static void
 judge(const struct verify_log *log, const char *host, struct sf_tls_info *info)
 {
 	bool self_signed = has_error(log, X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT) ||
-		has_error(log, X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN);
+			   has_error(log, X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN);
 	bool mismatch = has_error(log, X509_V_ERR_HOSTNAME_MISMATCH) ||
-		has_error(log, X509_V_ERR_IP_ADDRESS_MISMATCH);
+			has_error(log, X509_V_ERR_IP_ADDRESS_MISMATCH);
 	bool untrusted = false;
 	char tmp[SF_TLS_TEXT_MAX];
 	size_t i;
@@ -287,12 +287,14 @@ judge(const struct verify_log *log, const char *host, struct sf_tls_info *info)
 	if (mismatch) {
 		size_t n, pos;
 
-		pos = (size_t)snprintf(tmp, sizeof tmp, "the certificate is not for %s (it names ", host);
+		pos = (size_t)snprintf(
+			tmp, sizeof tmp, "the certificate is not for %s (it names ", host);
 		for (n = 0; n < info->nsan && pos < sizeof tmp; n++)
-			pos += (size_t)snprintf(tmp + pos, sizeof tmp - pos, "%s%s", n ? ", " : "",
-				info->san[n]);
+			pos += (size_t)snprintf(
+				tmp + pos, sizeof tmp - pos, "%s%s", n ? ", " : "", info->san[n]);
 		if (info->nsan == 0 && pos < sizeof tmp)
-			pos += (size_t)snprintf(tmp + pos, sizeof tmp - pos, "only %s", info->subject);
+			pos += (size_t)snprintf(
+				tmp + pos, sizeof tmp - pos, "only %s", info->subject);
 		if (pos < sizeof tmp)
 			snprintf(tmp + pos, sizeof tmp - pos, ")");
 		append_detail(info->verify_detail, sizeof info->verify_detail, tmp);
@@ -335,9 +337,11 @@ explain_reason(const char *reason, char *out, size_t outsz)
 		const char *words; /* NULL: OpenSSL's reason is clear enough */
 	} known[] = {
 		{ "wrong version number", SF_TLS_FAIL_NOT_TLS,
-			"the server did not answer in TLS: this port may expect plain text or STARTTLS, not SSL/TLS" },
+			"the server did not answer in TLS: this port may expect plain text or "
+			"STARTTLS, not SSL/TLS" },
 		{ "packet length too long", SF_TLS_FAIL_NOT_TLS,
-			"the server did not answer in TLS: this port may expect plain text or STARTTLS, not SSL/TLS" },
+			"the server did not answer in TLS: this port may expect plain text or "
+			"STARTTLS, not SSL/TLS" },
 		{ "unsupported protocol", SF_TLS_FAIL_NO_COMMON_VERSION,
 			"the server only offers TLS versions this computer refuses" },
 		{ "tlsv1 alert protocol version", SF_TLS_FAIL_NO_COMMON_VERSION,
@@ -401,8 +405,8 @@ make_ctx(const struct sf_tls_config *cfg, struct sf_error *err)
 }
 
 int
-sf_tls_start(int fd, const struct sf_tls_config *cfg, struct sf_tls **out,
-	struct sf_tls_info *info, struct sf_error *err)
+sf_tls_start(int fd, const struct sf_tls_config *cfg, struct sf_tls **out, struct sf_tls_info *info,
+	struct sf_error *err)
 {
 	struct sf_tls *t;
 	X509_VERIFY_PARAM *param;
@@ -418,13 +422,15 @@ sf_tls_start(int fd, const struct sf_tls_config *cfg, struct sf_tls **out,
 	t->ctx = make_ctx(cfg, err);
 	if (t->ctx == NULL) {
 		OPENSSL_free(t);
-		handshake_failed(info, NULL, SF_TLS_FAIL_LOCAL, err != NULL ? err->message : "cannot set up TLS");
+		handshake_failed(info, NULL, SF_TLS_FAIL_LOCAL,
+			err != NULL ? err->message : "cannot set up TLS");
 		return -1;
 	}
 	t->ssl = SSL_new(t->ctx);
 	if (t->ssl == NULL || SSL_set_fd(t->ssl, fd) != 1) {
 		sf_tls_close(t);
-		return handshake_failed(info, err, SF_TLS_FAIL_LOCAL, "cannot set up the TLS session");
+		return handshake_failed(
+			info, err, SF_TLS_FAIL_LOCAL, "cannot set up the TLS session");
 	}
 	SSL_set_ex_data(t->ssl, verify_log_index, &t->vlog);
 	param = SSL_get0_param(t->ssl);
@@ -465,8 +471,9 @@ sf_tls_handshake_step(struct sf_tls *t, short *want, struct sf_tls_info *info, s
 		}
 		if ((e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) || peer_closed_error()) {
 			snprintf(why, sizeof why, "%s",
-				errno == ECONNRESET ? "the server reset the connection during the handshake"
-						    : "the server closed the connection during the handshake");
+				errno == ECONNRESET
+					? "the server reset the connection during the handshake"
+					: "the server closed the connection during the handshake");
 			ERR_clear_error();
 		} else {
 			char reason[200];
@@ -495,17 +502,20 @@ sf_tls_handshake_step(struct sf_tls *t, short *want, struct sf_tls_info *info, s
 void
 sf_tls_handshake_timeout(struct sf_tls_info *info, struct sf_error *err)
 {
-	handshake_failed(info, NULL, SF_TLS_FAIL_TIMEOUT, "the server did not finish the handshake in time");
-	sf_error_set(err, SF_E_TIMEOUT, "TLS handshake failed: the server did not finish it in time");
+	handshake_failed(
+		info, NULL, SF_TLS_FAIL_TIMEOUT, "the server did not finish the handshake in time");
+	sf_error_set(
+		err, SF_E_TIMEOUT, "TLS handshake failed: the server did not finish it in time");
 }
 
 int
-sf_tls_hmac_md5(const void *key, size_t keylen, const void *msg, size_t msglen,
-	unsigned char out[16])
+sf_tls_hmac_md5(
+	const void *key, size_t keylen, const void *msg, size_t msglen, unsigned char out[16])
 {
 	unsigned int len = 16;
 
-	return HMAC(EVP_md5(), key, (int)keylen, msg, msglen, out, &len) != NULL && len == 16 ? 0 : -1;
+	return HMAC(EVP_md5(), key, (int)keylen, msg, msglen, out, &len) != NULL && len == 16 ? 0
+											      : -1;
 }
 
 static ssize_t
@@ -515,14 +525,9 @@ io_result(struct sf_tls *t, int rc, short *want, struct sf_error *err, bool read
 	int e = SSL_get_error(t->ssl, rc);
 
 	switch (e) {
-	case SSL_ERROR_WANT_READ:
-		*want = POLLIN;
-		return -1;
-	case SSL_ERROR_WANT_WRITE:
-		*want = POLLOUT;
-		return -1;
-	case SSL_ERROR_ZERO_RETURN:
-		return 0;
+	case SSL_ERROR_WANT_READ: *want = POLLIN; return -1;
+	case SSL_ERROR_WANT_WRITE: *want = POLLOUT; return -1;
+	case SSL_ERROR_ZERO_RETURN: return 0;
 	case SSL_ERROR_SYSCALL:
 		if (ERR_peek_error() == 0) {
 			if (reading && errno != ECONNRESET)
@@ -648,7 +653,8 @@ write_key(BIO *b, void *k)
 }
 
 int
-sf_tls_make_cert(const struct sf_tls_cert_request *rq, struct sf_tls_cert *out, struct sf_error *err)
+sf_tls_make_cert(
+	const struct sf_tls_cert_request *rq, struct sf_tls_cert *out, struct sf_error *err)
 {
 	X509 *cert = X509_new();
 	EVP_PKEY *key = lab_key(), *sign_key = NULL;
@@ -677,11 +683,14 @@ sf_tls_make_cert(const struct sf_tls_cert_request *rq, struct sf_tls_cert *out, 
 	X509_gmtime_adj(X509_getm_notAfter(cert), rq->valid_to_s);
 	X509_set_pubkey(cert, key);
 	name = X509_get_subject_name(cert);
-	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)rq->common_name, -1, -1, 0);
+	X509_NAME_add_entry_by_txt(
+		name, "CN", MBSTRING_ASC, (const unsigned char *)rq->common_name, -1, -1, 0);
 	X509_set_issuer_name(cert, issuer ? X509_get_subject_name(issuer) : name);
 	if (rq->is_ca) {
-		add_cert_ext(cert, issuer ? issuer : cert, NID_basic_constraints, "critical,CA:TRUE");
-		add_cert_ext(cert, issuer ? issuer : cert, NID_key_usage, "critical,keyCertSign,cRLSign");
+		add_cert_ext(
+			cert, issuer ? issuer : cert, NID_basic_constraints, "critical,CA:TRUE");
+		add_cert_ext(cert, issuer ? issuer : cert, NID_key_usage,
+			"critical,keyCertSign,cRLSign");
 	}
 	if (rq->san != NULL)
 		add_cert_ext(cert, issuer ? issuer : cert, NID_subject_alt_name, rq->san);
@@ -698,7 +707,8 @@ done:
 	ERR_clear_error();
 	if (!ok) {
 		sf_tls_cert_free(out);
-		return sf_error_set(err, SF_E_TLS, "cannot make a certificate for %s", rq->common_name);
+		return sf_error_set(
+			err, SF_E_TLS, "cannot make a certificate for %s", rq->common_name);
 	}
 	return 0;
 }
@@ -724,7 +734,8 @@ sf_tls_server_new(const struct sf_tls_cert *c, struct sf_error *err)
 	if (s != NULL)
 		s->ctx = SSL_CTX_new(TLS_server_method());
 	if (s == NULL || s->ctx == NULL || cert == NULL || key == NULL ||
-		SSL_CTX_use_certificate(s->ctx, cert) != 1 || SSL_CTX_use_PrivateKey(s->ctx, key) != 1) {
+		SSL_CTX_use_certificate(s->ctx, cert) != 1 ||
+		SSL_CTX_use_PrivateKey(s->ctx, key) != 1) {
 		X509_free(cert);
 		EVP_PKEY_free(key);
 		sf_tls_server_free(s);

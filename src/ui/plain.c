@@ -75,7 +75,8 @@ read_line(struct plain *s, char *buf, size_t size, bool secret)
 }
 
 static void
-ask(struct plain *s, const struct sf_ui_session *ss, const struct sf_wiz_question *q, const struct sf_wizard *w)
+ask(struct plain *s, const struct sf_ui_session *ss, const struct sf_wiz_question *q,
+	const struct sf_wizard *w)
 {
 	size_t i;
 
@@ -90,8 +91,11 @@ ask(struct plain *s, const struct sf_ui_session *ss, const struct sf_wiz_questio
 	if (w->step == SF_WIZ_FIX && w->fix_step < ss->nsteps)
 		fputs(ss->guide_steps[w->fix_step], s->out);
 	for (i = 0; i < q->nchoices; i++)
-		fprintf(s->out, "  %zu) %s%s\n", i + 1, q->choices[i], i == q->default_choice ? " [default]" : "");
-	fputs(q->free_text && q->nchoices == 0 ? "> " : "Choose (Enter = default, b = back, ? = help, q = quit): ",
+		fprintf(s->out, "  %zu) %s%s\n", i + 1, q->choices[i],
+			i == q->default_choice ? " [default]" : "");
+	fputs(q->free_text && q->nchoices == 0
+			? "> "
+			: "Choose (Enter = default, b = back, ? = help, q = quit): ",
 		s->out);
 	fflush(s->out);
 }
@@ -147,10 +151,13 @@ sf_ui_plain_run(const struct sf_ui_options *o)
 		if (got == LINE_TOO_LONG || got == LINE_NUL) {
 			/* Nothing of it is used; the same question comes again. */
 			if (got == LINE_TOO_LONG)
-				fprintf(s.out, "\nThat line is longer than %zu bytes; none of it was used.\n",
+				fprintf(s.out,
+					"\nThat line is longer than %zu bytes; none of it was "
+					"used.\n",
 					sizeof line - 1);
 			else
-				fprintf(s.out, "\nThat line holds a NUL byte; none of it was used.\n");
+				fprintf(s.out,
+					"\nThat line holds a NUL byte; none of it was used.\n");
 			continue;
 		}
 		if (got == LINE_END) {

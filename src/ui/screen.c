@@ -22,9 +22,9 @@
 #include "smtpfix/text.h"
 #include "smtpfix/ui.h"
 
-#define KEY_ESCAPE  27
-#define KEY_CTRL_C  3
-#define KEY_CTRL_U  21
+#define KEY_ESCAPE 27
+#define KEY_CTRL_C 3
+#define KEY_CTRL_U 21
 #define SCREEN_MIN_COLS 40
 #define SCREEN_MIN_LINES 12
 #define BODY_MAX (1u << 20) /* what one screen's text may hold */
@@ -267,7 +267,8 @@ draw(struct screen *sc, const struct sf_wizard *w, const struct sf_wiz_question 
 	/* The text: help, or this screen's text, plus the step being shown. */
 	if (sc->show_help) {
 		text = q->help ? sf_help_get(q->help, &help_len) : NULL;
-		if (text != NULL && sf_buf_add(&joined, text, help_len, &err) == 0 && joined.data != NULL)
+		if (text != NULL && sf_buf_add(&joined, text, help_len, &err) == 0 &&
+			joined.data != NULL)
 			text = joined.data; /* help texts need not end in a NUL */
 		else
 			text = "There is no more help for this question. Any key goes back.\n";
@@ -286,11 +287,14 @@ draw(struct screen *sc, const struct sf_wizard *w, const struct sf_wiz_question 
 		if (sf_buf_addstr(&joined, b, &err) < 0 ||
 			(b[0] != '\0' && sf_buf_addstr(&joined, "\n", &err) < 0) ||
 			sf_buf_addstr(&joined, q->prompt ? q->prompt : "", &err) < 0 ||
-			(q->current != NULL && (sf_buf_addstr(&joined, "\nEnter keeps: ", &err) < 0 ||
-						       sf_buf_addstr(&joined, q->current, &err) < 0)) ||
+			(q->current != NULL &&
+				(sf_buf_addstr(&joined, "\nEnter keeps: ", &err) < 0 ||
+					sf_buf_addstr(&joined, q->current, &err) < 0)) ||
 			(extra[0] != '\0' && (sf_buf_addstr(&joined, "\n\n", &err) < 0 ||
-						      sf_buf_addstr(&joined, extra, &err) < 0)))
-			text = joined.data != NULL ? joined.data : "This page is too long to show; save the report to read it.";
+						     sf_buf_addstr(&joined, extra, &err) < 0)))
+			text = joined.data != NULL ? joined.data
+						   : "This page is too long to show; save the "
+						     "report to read it.";
 		else
 			text = joined.data != NULL ? joined.data : "";
 	}
@@ -301,8 +305,13 @@ draw(struct screen *sc, const struct sf_wizard *w, const struct sf_wiz_question 
 	total = draw_wrapped(text, sc->scroll, 2, bottom, cols);
 	if (total > (size_t)(bottom - 2)) {
 		snprintf(head, sizeof head, "-- lines %zu-%zu of %zu, PgUp/PgDn --", sc->scroll + 1,
-			 sc->scroll + (size_t)(bottom - 2) > total ? total : sc->scroll + (size_t)(bottom - 2), total);
-		mvaddnstr(bottom, cols - (int)strlen(head) - 1 > 0 ? cols - (int)strlen(head) - 1 : 0, head, cols);
+			sc->scroll + (size_t)(bottom - 2) > total
+				? total
+				: sc->scroll + (size_t)(bottom - 2),
+			total);
+		mvaddnstr(bottom,
+			cols - (int)strlen(head) - 1 > 0 ? cols - (int)strlen(head) - 1 : 0, head,
+			cols);
 	}
 	sf_buf_free(&joined);
 
@@ -310,7 +319,8 @@ draw(struct screen *sc, const struct sf_wizard *w, const struct sf_wiz_question 
 	for (i = 0; i < q->nchoices && y < rows - 1; i++, y++) {
 		char line[300];
 
-		snprintf(line, sizeof line, "%s %zu) %s", i == sc->selected ? ">" : " ", i + 1, q->choices[i]);
+		snprintf(line, sizeof line, "%s %zu) %s", i == sc->selected ? ">" : " ", i + 1,
+			q->choices[i]);
 		if (i == sc->selected)
 			attron(role_attr(ROLE_SELECTED));
 		draw_line(y, 1, line, strlen(line), cols - 2);
@@ -319,23 +329,27 @@ draw(struct screen *sc, const struct sf_wizard *w, const struct sf_wiz_question 
 	}
 	if (q->free_text) {
 		char shown[SF_WIZ_TEXT_MAX + 8];
-		size_t from = sc->input_len + 4 > (size_t)cols ? sc->input_len + 4 - (size_t)cols : 0;
+		size_t from =
+			sc->input_len + 4 > (size_t)cols ? sc->input_len + 4 - (size_t)cols : 0;
 
 		if (q->secret)
 			snprintf(shown, sizeof shown, "> (hidden, %zu typed)", sc->input_len);
 		else
-			snprintf(shown, sizeof shown, "> %.*s", (int)(sc->input_len - from), sc->input + from);
+			snprintf(shown, sizeof shown, "> %.*s", (int)(sc->input_len - from),
+				sc->input + from);
 		draw_line(y, 1, shown, strlen(shown), cols - 2);
 	}
 	attron(role_attr(ROLE_BAR));
 	mvhline(rows - 1, 0, ' ', cols);
 	mvaddnstr(rows - 1, 0,
-		  q->free_text ? " Enter: OK  Esc: back  F1: help  Ctrl-C: quit"
-			       : " Up/Down, 1-9: pick  Enter: OK  Esc/b: back  ?: help  q: quit",
-		  cols);
+		q->free_text ? " Enter: OK  Esc: back  F1: help  Ctrl-C: quit"
+			     : " Up/Down, 1-9: pick  Enter: OK  Esc/b: back  ?: help  q: quit",
+		cols);
 	attroff(role_attr(ROLE_BAR));
 	if (q->free_text) {
-		move(y, 3 + (int)(q->secret ? 0 : (sc->input_len + 4 > (size_t)cols ? (size_t)cols - 4 : sc->input_len)));
+		move(y, 3 + (int)(q->secret ? 0
+					    : (sc->input_len + 4 > (size_t)cols ? (size_t)cols - 4
+										: sc->input_len)));
 		curs_set(1);
 	} else {
 		curs_set(0);
@@ -393,12 +407,13 @@ draw_progress(const struct screen *sc, int top, int bottom, int cols)
 		char line[200];
 
 		if (r->port == 0) /* the name lookup, before any port */
-			snprintf(line, sizeof line, "%s looking up the name%s", r->done ? "[ok]" : "[..]",
-				 r->done ? ": done" : "");
+			snprintf(line, sizeof line, "%s looking up the name%s",
+				r->done ? "[ok]" : "[..]", r->done ? ": done" : "");
 		else
 			snprintf(line, sizeof line, "%s port %-5d %-8s %-12s %s",
-				 r->done ? (r->ok ? "[ok]" : "[no]") : "[..]", r->port, sf_purpose_id(r->purpose),
-				 r->done ? "finished" : r->step, r->address);
+				r->done ? (r->ok ? "[ok]" : "[no]") : "[..]", r->port,
+				sf_purpose_id(r->purpose), r->done ? "finished" : r->step,
+				r->address);
 		if (r->done)
 			attron(role_attr(ROLE_DONE));
 		draw_line(top + (int)i, 1, line, strlen(line), cols - 2);
@@ -456,7 +471,8 @@ probe_with_screen(struct screen *sc, struct sf_wizard *w, const struct sf_wiz_qu
 		double secs;
 
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		secs = (double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9;
+		secs = (double)(now.tv_sec - start.tv_sec) +
+		       (double)(now.tv_nsec - start.tv_nsec) / 1e9;
 		getmaxyx(stdscr, rows, cols);
 		erase();
 		attron(role_attr(ROLE_BAR));
@@ -464,8 +480,9 @@ probe_with_screen(struct screen *sc, struct sf_wizard *w, const struct sf_wiz_qu
 		mvaddnstr(0, 0, " smtpfix | Testing the server", cols);
 		attroff(role_attr(ROLE_BAR));
 		pthread_mutex_lock(&sc->lock);
-		snprintf(line, sizeof line, "Testing %s on every port at once: %.1f s, %zu finished.", w->server, secs,
-			 rows_done(sc));
+		snprintf(line, sizeof line,
+			"Testing %s on every port at once: %.1f s, %zu finished.", w->server, secs,
+			rows_done(sc));
 		draw_line(2, 1, line, strlen(line), cols - 2);
 		draw_progress(sc, 4, rows - 2, cols);
 		pthread_mutex_unlock(&sc->lock);
@@ -510,26 +527,16 @@ key_to_event(struct screen *sc, const struct sf_wiz_question *q, int ch, struct 
 		return false;
 	}
 	switch (ch) {
-	case KEY_RESIZE:
-		return false;
-	case KEY_NPAGE:
-		sc->scroll += page;
-		return false;
-	case KEY_PPAGE:
-		sc->scroll = sc->scroll > page ? sc->scroll - page : 0;
-		return false;
+	case KEY_RESIZE: return false;
+	case KEY_NPAGE: sc->scroll += page; return false;
+	case KEY_PPAGE: sc->scroll = sc->scroll > page ? sc->scroll - page : 0; return false;
 	case KEY_F(1):
 		sc->show_help = true;
 		sc->scroll = 0;
 		return false;
-	case KEY_CTRL_C:
-		ev->kind = SF_WIZ_EV_CANCEL;
-		return true;
-	case KEY_ESCAPE:
-		ev->kind = SF_WIZ_EV_BACK;
-		return true;
-	default:
-		break;
+	case KEY_CTRL_C: ev->kind = SF_WIZ_EV_CANCEL; return true;
+	case KEY_ESCAPE: ev->kind = SF_WIZ_EV_BACK; return true;
+	default: break;
 	}
 	if (q->free_text) {
 		if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
@@ -540,35 +547,39 @@ key_to_event(struct screen *sc, const struct sf_wiz_question *q, int ch, struct 
 		}
 		if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
 			/* a whole UTF-8 character: its continuation bytes too */
-			while (sc->input_len > 0 && ((unsigned char)sc->input[--sc->input_len] & 0xC0) == 0x80)
+			while (sc->input_len > 0 &&
+				((unsigned char)sc->input[--sc->input_len] & 0xC0) == 0x80)
 				;
 		} else if (ch == KEY_CTRL_U) {
 			sf_memwipe(sc->input, sizeof sc->input);
 			sc->input_len = 0;
 		} else if (ch >= 0x20 && ch < 0x100 && ch != 0x7f &&
-			   sc->input_len + 1 < (q->secret || q->nchoices == 0 ? SF_WIZ_TEXT_MAX : sizeof sc->input)) {
+			   sc->input_len + 1 < (q->secret || q->nchoices == 0 ? SF_WIZ_TEXT_MAX
+									      : sizeof sc->input)) {
 			sc->input[sc->input_len++] = (char)ch;
 		}
 		return false;
 	}
 	switch (ch) {
-	case KEY_UP: case 'k':
+	case KEY_UP:
+	case 'k':
 		sc->selected = sc->selected > 0 ? sc->selected - 1 : q->nchoices - 1;
 		return false;
-	case KEY_DOWN: case 'j':
+	case KEY_DOWN:
+	case 'j':
 		sc->selected = sc->selected + 1 < q->nchoices ? sc->selected + 1 : 0;
 		return false;
 	case '?':
 		sc->show_help = true;
 		sc->scroll = 0;
 		return false;
-	case 'q':
-		ev->kind = SF_WIZ_EV_CANCEL;
-		return true;
-	case 'b': case KEY_LEFT:
-		ev->kind = SF_WIZ_EV_BACK;
-		return true;
-	case '\n': case '\r': case KEY_ENTER: case ' ':
+	case 'q': ev->kind = SF_WIZ_EV_CANCEL; return true;
+	case 'b':
+	case KEY_LEFT: ev->kind = SF_WIZ_EV_BACK; return true;
+	case '\n':
+	case '\r':
+	case KEY_ENTER:
+	case ' ':
 		ev->kind = SF_WIZ_EV_CHOOSE;
 		ev->index = sc->selected;
 		return q->nchoices > 0;
@@ -676,7 +687,8 @@ sf_ui_screen_run(const struct sf_ui_options *o)
 			ev.text = "";
 		}
 		sf_ui_apply(&sc->ss, &w, &ev);
-		if (w.step == shown) /* the same question again (the next fix step, a refused answer) */
+		if (w.step ==
+			shown) /* the same question again (the next fix step, a refused answer) */
 			shown = SF_WIZ_DONE; /* makes the loop start it afresh */
 	}
 	endwin();

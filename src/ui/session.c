@@ -48,7 +48,8 @@ print_message(FILE *out, const char *text)
 	struct sf_error err;
 
 	sf_buf_init(&b, 16 * SHOWN_MAX);
-	if (sf_sanitize_message_append(&b, text, strlen(text), SHOWN_MAX, &err) == 0 && b.data != NULL)
+	if (sf_sanitize_message_append(&b, text, strlen(text), SHOWN_MAX, &err) == 0 &&
+		b.data != NULL)
 		fputs(b.data, out);
 	sf_buf_free(&b);
 }
@@ -109,7 +110,8 @@ print_server(struct sf_ui_session *s)
 	sf_buf_init(&out, SF_REPORT_MAX);
 	if (sf_report_policy_text(s->policy, s->log, &out, &err) == 0 && out.data != NULL) {
 		fputs(s->policy_applies ? "\nThis mail server's own settings and log\n"
-					: "\nThis machine's own mail server (not the server tested, so not used in "
+					: "\nThis machine's own mail server (not the server "
+					  "tested, so not used in "
 					  "the diagnosis)\n",
 			s->out);
 		fputs(out.data, s->out);
@@ -123,7 +125,8 @@ sf_ui_explain(struct sf_ui_session *s, const struct sf_wizard *w)
 	size_t catlen;
 	const char *cat = sf_help_get("errors/catalog.txt", &catlen);
 
-	if (cat == NULL || sf_explain(w->paste, strlen(w->paste), cat, catlen, &s->explained, NULL) < 0)
+	if (cat == NULL ||
+		sf_explain(w->paste, strlen(w->paste), cat, catlen, &s->explained, NULL) < 0)
 		return;
 	s->have_explained = true;
 	if (s->line_by_line)
@@ -133,7 +136,8 @@ sf_ui_explain(struct sf_ui_session *s, const struct sf_wizard *w)
 		sf_ui_print_safe(s->out, s->explained.causes[0].means);
 		fputs("\n", s->out);
 	} else {
-		fprintf(s->out, "smtpfix does not recognize that message; the test will tell more.\n");
+		fprintf(s->out,
+			"smtpfix does not recognize that message; the test will tell more.\n");
 	}
 }
 
@@ -177,8 +181,8 @@ progress(void *ctx, const struct sf_progress *ev)
 		return; /* the watcher shows progress its own way */
 	}
 	if (ev->done)
-		fprintf(s->out, "  port %d (%s): done in %.0f ms\n", ev->port, sf_purpose_id(ev->purpose),
-			ev->elapsed_ms);
+		fprintf(s->out, "  port %d (%s): done in %.0f ms\n", ev->port,
+			sf_purpose_id(ev->purpose), ev->elapsed_ms);
 }
 
 static const char *
@@ -195,7 +199,8 @@ cell_for(const struct sf_probe_result *res, int port, enum sf_security sec)
 	size_t i;
 
 	for (i = 0; i < res->ncells; i++)
-		if (res->cells[i].port == port && res->cells[i].security == sec && res->cells[i].auth)
+		if (res->cells[i].port == port && res->cells[i].security == sec &&
+			res->cells[i].auth)
 			return &res->cells[i];
 	return NULL;
 }
@@ -218,7 +223,8 @@ print_current(struct sf_ui_session *s, const struct sf_wizard *w)
 		fprintf(s->out, "not tested (port %d was not probed).\n", port);
 	} else {
 		/* Words, not an id: the cell's message says what the program meets. */
-		sf_ui_print_safe(s->out, c->message[0] != '\0' ? c->message : sf_outcome_words(c->outcome));
+		sf_ui_print_safe(
+			s->out, c->message[0] != '\0' ? c->message : sf_outcome_words(c->outcome));
 		fputs("\n", s->out);
 	}
 	if (!r->found)
@@ -229,17 +235,21 @@ print_current(struct sf_ui_session *s, const struct sf_wizard *w)
 
 		for (k = 0; k < s->diag.nfindings; k++)
 			problem |= s->diag.findings[k].severity == SF_SEV_PROBLEM;
-		fputs(problem ? "That is the setting to use; what still stops the mail is said above.\n"
-			      : "That is the setting to use; if sending still fails, check that login "
+		fputs(problem ? "That is the setting to use; what still stops the mail is said "
+				"above.\n"
+			      : "That is the setting to use; if sending still fails, check that "
+				"login "
 				"(authentication) is on and the user name and password.\n",
 			s->out);
 		return;
 	}
 	fprintf(s->out, "Change:");
 	if (r->port != port)
-		fprintf(s->out, " the port from %d to %d%s", port, r->port, r->security != sec ? "," : ".");
+		fprintf(s->out, " the port from %d to %d%s", port, r->port,
+			r->security != sec ? "," : ".");
 	if (r->security != sec)
-		fprintf(s->out, " the security from %s to %s.", security_label(sec), security_label(r->security));
+		fprintf(s->out, " the security from %s to %s.", security_label(sec),
+			security_label(r->security));
 	fputs("\n", s->out);
 }
 
@@ -259,10 +269,13 @@ sf_ui_print_summary(struct sf_ui_session *s, const struct sf_wizard *w, bool rep
 			f = &s->diag.findings[k];
 	if (w != NULL && sf_wiz_current_setting(w, &port, &security))
 		now = cell_for(&s->res, port,
-			security == 2 ? SF_SEC_TLS : security == 1 ? SF_SEC_STARTTLS : SF_SEC_NONE);
+			security == 2   ? SF_SEC_TLS
+			: security == 1 ? SF_SEC_STARTTLS
+					: SF_SEC_NONE);
 	if (f == NULL && now != NULL && now->outcome == SF_OUT_WORKS) {
-		fprintf(s->out, "\nIn short: your setting now (port %d, %s) works with this server; "
-				"nothing needs to change there.\n",
+		fprintf(s->out,
+			"\nIn short: your setting now (port %d, %s) works with this server; "
+			"nothing needs to change there.\n",
 			port, security_label(now->security));
 	} else if (f == NULL && s->diag.nfindings > 0) {
 		f = &s->diag.findings[0];
@@ -280,7 +293,8 @@ sf_ui_print_summary(struct sf_ui_session *s, const struct sf_wizard *w, bool rep
 	if (r->found) {
 		fprintf(s->out, "\nUse: server ");
 		sf_ui_print_safe(s->out, r->host);
-		fprintf(s->out, ", port %d, security %s, login on.\n", r->port, security_label(r->security));
+		fprintf(s->out, ", port %d, security %s, login on.\n", r->port,
+			security_label(r->security));
 	} else {
 		fprintf(s->out, "\nNo setting works with this server as it is now.\n");
 	}
@@ -295,8 +309,8 @@ sf_ui_print_summary(struct sf_ui_session *s, const struct sf_wizard *w, bool rep
 static bool
 discover(struct sf_ui_session *s, const struct sf_wizard *w, struct sf_probe_options *o)
 {
-	struct sf_dns_options dopt = { s->o->dns_server, s->o->timeout_ms > 0 ? s->o->timeout_ms : 5000, &s->cancel,
-		false };
+	struct sf_dns_options dopt = { s->o->dns_server,
+		s->o->timeout_ms > 0 ? s->o->timeout_ms : 5000, &s->cancel, false };
 	struct sf_error err;
 	size_t i;
 
@@ -360,8 +374,10 @@ sf_ui_run_probe(struct sf_ui_session *s, struct sf_wizard *w)
 	if (strchr(w->server, '@') == NULL)
 		o.host = host_to_probe(s, w->server, ascii, sizeof ascii);
 	else if (!discover(s, w, &o)) /* no server found: try the domain itself */
-		o.host = s->discovery != NULL && s->discovery->domain[0] != '\0' ? s->discovery->domain
-			: host_to_probe(s, strchr(w->server, '@') + 1, ascii, sizeof ascii);
+		o.host =
+			s->discovery != NULL && s->discovery->domain[0] != '\0'
+				? s->discovery->domain
+				: host_to_probe(s, strchr(w->server, '@') + 1, ascii, sizeof ascii);
 	o.ca_file = s->o->ca_file;
 	o.dns_server = s->o->dns_server;
 	memcpy(o.host_maps, s->o->host_maps, sizeof o.host_maps);
@@ -478,12 +494,13 @@ sf_ui_prepare_fix(struct sf_ui_session *s, struct sf_wizard *w)
 	/* What the person typed goes into the steps as plain text only: no
 	 * line break to start a forged step, no escape for the terminal. */
 	step_value(r->found ? r->host : w->server, host, sizeof host);
-	step_value(w->user[0] ? w->user : (r->found ? r->username : "your full email address"), user,
-		sizeof user);
+	step_value(w->user[0] ? w->user : (r->found ? r->username : "your full email address"),
+		user, sizeof user);
 	v.host = host;
 	v.port = r->found ? r->port : 587;
 	v.security = !r->found || r->security == SF_SEC_STARTTLS ? SF_GUIDE_STARTTLS
-		: r->security == SF_SEC_TLS ? SF_GUIDE_TLS : SF_GUIDE_NONE;
+		     : r->security == SF_SEC_TLS                 ? SF_GUIDE_TLS
+								 : SF_GUIDE_NONE;
 	v.auth = true;
 	v.user = user;
 	if (text == NULL || sf_guide_build(text, len, &v, &s->guide, &err) < 0) {
@@ -497,20 +514,23 @@ sf_ui_prepare_fix(struct sf_ui_session *s, struct sf_wizard *w)
 		const char *t = s->guide.text.data + part->off;
 
 		if (part->kind == SF_GUIDE_STEP && s->nsteps < SF_UI_MAX_STEPS)
-			snprintf(s->guide_steps[s->nsteps++], sizeof s->guide_steps[0], "%.*s", (int)part->len, t);
+			snprintf(s->guide_steps[s->nsteps++], sizeof s->guide_steps[0], "%.*s",
+				(int)part->len, t);
 		else if (part->kind != SF_GUIDE_TITLE && s->nsteps > 0) {
 			char *last = s->guide_steps[s->nsteps - 1];
 			size_t used = strlen(last);
 
-			snprintf(last + used, sizeof s->guide_steps[0] - used, "%.*s", (int)part->len, t);
+			snprintf(last + used, sizeof s->guide_steps[0] - used, "%.*s",
+				(int)part->len, t);
 		}
 	}
 	/* An admin also gets the server's side, safe options first; the ones
 	 * that weaken security say so. */
 	for (i = 0; w->role == 1 && i < s->diag.nserver && s->nsteps < SF_UI_MAX_STEPS; i++)
-		snprintf(s->guide_steps[s->nsteps++], sizeof s->guide_steps[0], "On the server, %zu of %zu%s: %s\n",
-			 i + 1, s->diag.nserver, s->diag.server[i].weakens ? " (weakens security)" : "",
-			 s->diag.server[i].text);
+		snprintf(s->guide_steps[s->nsteps++], sizeof s->guide_steps[0],
+			"On the server, %zu of %zu%s: %s\n", i + 1, s->diag.nserver,
+			s->diag.server[i].weakens ? " (weakens security)" : "",
+			s->diag.server[i].text);
 	w->fix_steps = s->nsteps;
 	w->fix_step = 0;
 }
@@ -521,19 +541,12 @@ sf_ui_apply(struct sf_ui_session *s, struct sf_wizard *w, const struct sf_wiz_ev
 	enum sf_wiz_effect fx = sf_wiz_handle(w, ev);
 
 	switch (fx) {
-	case SF_WIZ_FX_EXPLAIN:
-		sf_ui_explain(s, w);
-		break;
-	case SF_WIZ_FX_SAVE_REPORT:
-		sf_ui_save_report(s, w);
-		break;
-	case SF_WIZ_FX_CANCEL_PROBE:
-		atomic_store(&s->cancel, true);
-		break;
+	case SF_WIZ_FX_EXPLAIN: sf_ui_explain(s, w); break;
+	case SF_WIZ_FX_SAVE_REPORT: sf_ui_save_report(s, w); break;
+	case SF_WIZ_FX_CANCEL_PROBE: atomic_store(&s->cancel, true); break;
 	case SF_WIZ_FX_START_PROBE: /* the loop's next turn is the probe step */
 	case SF_WIZ_FX_QUIT:        /* the step is now SF_WIZ_DONE */
-	case SF_WIZ_FX_NONE:
-		break;
+	case SF_WIZ_FX_NONE: break;
 	}
 	return fx;
 }
@@ -594,7 +607,9 @@ report_text(const struct sf_ui_session *s, const struct sf_wizard *w, const char
 		return -1;
 	if (sf_wiz_current_setting(w, &port, &security) &&
 		sf_buf_printf(text, err, "Set now: port %d, security %s\n", port,
-			security_label(security == 2 ? SF_SEC_TLS : security == 1 ? SF_SEC_STARTTLS : SF_SEC_NONE)) < 0)
+			security_label(security == 2   ? SF_SEC_TLS
+				       : security == 1 ? SF_SEC_STARTTLS
+						       : SF_SEC_NONE)) < 0)
 		return -1;
 	if (sf_buf_addstr(text, "\n", err) < 0)
 		return -1;
@@ -602,10 +617,12 @@ report_text(const struct sf_ui_session *s, const struct sf_wizard *w, const char
 		if (sf_report_probe_text(&s->res, &s->diag, true, true, text, err) < 0)
 			return -1;
 		if (s->policy != NULL &&
-			(sf_buf_addstr(text, s->policy_applies
-					? "\nThis mail server's own settings and log\n"
-					: "\nThis machine's own mail server (not the server tested, so not used in "
-					  "the diagnosis)\n", err) < 0 ||
+			(sf_buf_addstr(text,
+				 s->policy_applies ? "\nThis mail server's own settings and log\n"
+						   : "\nThis machine's own mail server (not the "
+						     "server tested, so not used in "
+						     "the diagnosis)\n",
+				 err) < 0 ||
 				sf_report_policy_text(s->policy, s->log, text, err) < 0))
 			return -1;
 	}
@@ -627,8 +644,11 @@ open_pair(const char *dir, const char *stamp, char path[2][SF_UI_PATH_MAX], int 
 
 	for (n = 1; n < 100; n++) {
 		for (k = 0; k < 2; k++) {
-			int len = n == 1 ? snprintf(path[k], SF_UI_PATH_MAX, "%s/smtpfix-report-%s.%s", dir, stamp, ext[k])
-					 : snprintf(path[k], SF_UI_PATH_MAX, "%s/smtpfix-report-%s-%d.%s", dir, stamp, n, ext[k]);
+			int len = n == 1 ? snprintf(path[k], SF_UI_PATH_MAX,
+						   "%s/smtpfix-report-%s.%s", dir, stamp, ext[k])
+					 : snprintf(path[k], SF_UI_PATH_MAX,
+						   "%s/smtpfix-report-%s-%d.%s", dir, stamp, n,
+						   ext[k]);
 
 			if (len < 0 || len >= SF_UI_PATH_MAX) {
 				errno = ENAMETOOLONG;
@@ -669,7 +689,8 @@ sf_ui_save_report(struct sf_ui_session *s, const struct sf_wizard *w)
 	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
 	sf_buf_init(&text, SF_REPORT_MAX);
 	sf_buf_init(&json, SF_REPORT_MAX);
-	if (report_text(s, w, stamp, &text, &err) < 0 || (s->have_res && report_json(s, &json, &err) < 0)) {
+	if (report_text(s, w, stamp, &text, &err) < 0 ||
+		(s->have_res && report_json(s, &json, &err) < 0)) {
 		fputs("Could not write the report: ", s->out);
 		sf_ui_print_safe(s->out, err.message);
 		fputs("\n", s->out);
@@ -704,4 +725,3 @@ sf_ui_save_report(struct sf_ui_session *s, const struct sf_wizard *w)
 	sf_buf_free(&text);
 	sf_buf_free(&json);
 }
-

@@ -20,9 +20,9 @@
 #include "smtpfix/ui.h"
 #include "smtpfix/wizard.h"
 
-#define SF_UI_MAX_STEPS  32
-#define SF_UI_STEP_MAX   1024
-#define SF_UI_PATH_MAX   4200 /* a report's path: the folder (PATH_MAX) and the name */
+#define SF_UI_MAX_STEPS 32
+#define SF_UI_STEP_MAX 1024
+#define SF_UI_PATH_MAX 4200 /* a report's path: the folder (PATH_MAX) and the name */
 
 struct sf_ui_session {
 	const struct sf_ui_options *o;
@@ -37,7 +37,7 @@ struct sf_ui_session {
 	struct sf_discovery *discovery; /* for an email address */
 	struct sf_policy *policy;
 	struct sf_log_scan *log;
-	bool policy_applies; /* they are the tested server's (sf_diag_policy_applies) */
+	bool policy_applies;   /* they are the tested server's (sf_diag_policy_applies) */
 	struct sf_guide guide; /* the client guide, as parts */
 	char guide_steps[SF_UI_MAX_STEPS][SF_UI_STEP_MAX];
 	size_t nsteps;
@@ -71,13 +71,15 @@ bool sf_ui_run_probe(struct sf_ui_session *s, struct sf_wizard *w);
  * events and show things; what an event's effect asks for (explain the
  * paste, save the report, cancel the test) is carried out here. Returns
  * the effect, for a front end that also shows something for it. */
-enum sf_wiz_effect sf_ui_apply(struct sf_ui_session *s, struct sf_wizard *w, const struct sf_wiz_event *ev);
+enum sf_wiz_effect sf_ui_apply(
+	struct sf_ui_session *s, struct sf_wizard *w, const struct sf_wiz_event *ev);
 /* The probe step (w->step is SF_WIZ_PROBING, after SF_WIZ_FX_START_PROBE
  * or a wizard started with every answer given): run(ctx) runs the probe
  * the front end's way (sf_ui_run_probe, with or without a live screen)
  * and returns whether the server is healthy; its result goes to the
  * wizard (a cancelled test as a cancel), and the fix steps are made. */
-void sf_ui_probe_step(struct sf_ui_session *s, struct sf_wizard *w, bool (*run)(void *ctx), void *ctx);
+void sf_ui_probe_step(
+	struct sf_ui_session *s, struct sf_wizard *w, bool (*run)(void *ctx), void *ctx);
 /* The cause in one sentence, its evidence and the setting to use. */
 void sf_ui_print_summary(struct sf_ui_session *s, const struct sf_wizard *w, bool report_follows);
 void sf_ui_prepare_fix(struct sf_ui_session *s, struct sf_wizard *w);

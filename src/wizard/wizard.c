@@ -4,28 +4,18 @@
 #include "smtpfix/guide.h"
 #include "smtpfix/wizard.h"
 
-const char *const sf_wiz_roles[] = {
-	"My mail does not send (I use the mail program)",
-	"I run the mail server (admin)",
-	"I help someone else (support)",
-	NULL
-};
+const char *const sf_wiz_roles[] = { "My mail does not send (I use the mail program)",
+	"I run the mail server (admin)", "I help someone else (support)", NULL };
 static const char *const role_ids[] = { "user", "admin", "tech" };
 
-const char *const sf_wiz_problems[] = {
-	"Mail cannot be sent at all",
-	"Some messages fail",
-	"I have an error message to paste",
-	"Just check my server",
-	NULL
-};
+const char *const sf_wiz_problems[] = { "Mail cannot be sent at all", "Some messages fail",
+	"I have an error message to paste", "Just check my server", NULL };
 
-static const char *const client_names[] = {
-	"Outlook (classic, Windows)", "new Outlook (Windows)", "Outlook for Mac", "Windows Mail",
-	"Thunderbird", "Apple Mail (Mac)", "iPhone / iPad Mail", "Gmail app (Android)", "Samsung Email",
-	"eM Client", "PHPMailer (PHP script)", "WP Mail SMTP (WordPress)", "Python smtplib",
-	"Nodemailer (Node.js)", "msmtp", "Postfix (relay)", "a website or script / don't know", NULL
-};
+static const char *const client_names[] = { "Outlook (classic, Windows)", "new Outlook (Windows)",
+	"Outlook for Mac", "Windows Mail", "Thunderbird", "Apple Mail (Mac)", "iPhone / iPad Mail",
+	"Gmail app (Android)", "Samsung Email", "eM Client", "PHPMailer (PHP script)",
+	"WP Mail SMTP (WordPress)", "Python smtplib", "Nodemailer (Node.js)", "msmtp",
+	"Postfix (relay)", "a website or script / don't know", NULL };
 
 const char *
 sf_wiz_client_id(const struct sf_wizard *w)
@@ -33,16 +23,13 @@ sf_wiz_client_id(const struct sf_wizard *w)
 	return sf_client_ids[w->client];
 }
 
-static const char *const login_choices[] = {
-	"No, just look at the server", "Yes, test my user name and password", NULL
-};
+static const char *const login_choices[] = { "No, just look at the server",
+	"Yes, test my user name and password", NULL };
 static const char *const result_choices[] = { "Show me how to fix it", "Quit", NULL };
-static const char *const fix_choices[] = {
-	"Next step", "I changed the settings: test again", "Done", NULL
-};
-static const char *const retest_choices[] = {
-	"Save a report", "Back to the steps", "Quit without saving", NULL
-};
+static const char *const fix_choices[] = { "Next step", "I changed the settings: test again",
+	"Done", NULL };
+static const char *const retest_choices[] = { "Save a report", "Back to the steps",
+	"Quit without saving", NULL };
 static const char *const save_choices[] = { "Yes, save it", "No", NULL };
 
 /* The settings people actually have, the common mistakes included. */
@@ -51,16 +38,20 @@ static const struct {
 	const char *id;
 } current_settings[] = {
 	{ 0, 0, NULL },
-	{ 587, 0, "587:none" }, { 587, 1, "587:starttls" }, { 465, 2, "465:tls" },
-	{ 25, 0, "25:none" }, { 25, 1, "25:starttls" }, { 465, 1, "465:starttls" },
-	{ 587, 2, "587:tls" }, { 2525, 1, "2525:starttls" }, { 2525, 0, "2525:none" },
+	{ 587, 0, "587:none" },
+	{ 587, 1, "587:starttls" },
+	{ 465, 2, "465:tls" },
+	{ 25, 0, "25:none" },
+	{ 25, 1, "25:starttls" },
+	{ 465, 1, "465:starttls" },
+	{ 587, 2, "587:tls" },
+	{ 2525, 1, "2525:starttls" },
+	{ 2525, 0, "2525:none" },
 };
-static const char *const current_choices[] = {
-	"I don't know (skip)",
-	"Port 587, security None", "Port 587, security STARTTLS", "Port 465, security SSL/TLS",
-	"Port 25, security None", "Port 25, security STARTTLS", "Port 465, security STARTTLS",
-	"Port 587, security SSL/TLS", "Port 2525, security STARTTLS", "Port 2525, security None", NULL
-};
+static const char *const current_choices[] = { "I don't know (skip)", "Port 587, security None",
+	"Port 587, security STARTTLS", "Port 465, security SSL/TLS", "Port 25, security None",
+	"Port 25, security STARTTLS", "Port 465, security STARTTLS", "Port 587, security SSL/TLS",
+	"Port 2525, security STARTTLS", "Port 2525, security None", NULL };
 
 bool
 sf_wiz_current_setting(const struct sf_wizard *w, int *port, int *security)
@@ -87,7 +78,8 @@ sf_wiz_current_parse(const char *text)
 static void
 set_choices(struct sf_wiz_question *q, const char *const *list)
 {
-	for (q->nchoices = 0; list[q->nchoices] != NULL && q->nchoices < SF_WIZ_MAX_CHOICES; q->nchoices++)
+	for (q->nchoices = 0; list[q->nchoices] != NULL && q->nchoices < SF_WIZ_MAX_CHOICES;
+		q->nchoices++)
 		q->choices[q->nchoices] = list[q->nchoices];
 }
 
@@ -173,7 +165,8 @@ sf_wiz_question(const struct sf_wizard *w, struct sf_wiz_question *q)
 		break;
 	case SF_WIZ_CURRENT:
 		q->title = "How is the mail program set now?";
-		q->prompt = "Its outgoing server's port and security (encryption). With this smtpfix says "
+		q->prompt = "Its outgoing server's port and security (encryption). With this "
+			    "smtpfix says "
 			    "exactly which setting is wrong.";
 		set_choices(q, current_choices);
 		q->default_choice = w->current;
@@ -181,7 +174,8 @@ sf_wiz_question(const struct sf_wizard *w, struct sf_wiz_question *q)
 		break;
 	case SF_WIZ_LOGIN_ASK:
 		q->title = "Also test the login?";
-		q->prompt = "smtpfix logs in once, over an encrypted connection only, and never saves the password.";
+		q->prompt = "smtpfix logs in once, over an encrypted connection only, and never "
+			    "saves the password.";
 		set_choices(q, login_choices);
 		q->default_choice = 0;
 		q->help = "wizard/login.txt";
@@ -213,10 +207,13 @@ sf_wiz_question(const struct sf_wizard *w, struct sf_wiz_question *q)
 		q->default_choice = w->fix_step + 1 < w->fix_steps ? 0 : 1;
 		break;
 	case SF_WIZ_RETEST:
-		q->title = w->fixed_now ? "The server accepts the recommended setting"
-					: "The server still does not accept the recommended setting";
-		q->prompt = w->fixed_now ? "If your mail program still fails, compare its settings with the steps."
-					 : "See the diagnosis above; the server's administrator may need to act.";
+		q->title = w->fixed_now
+				   ? "The server accepts the recommended setting"
+				   : "The server still does not accept the recommended setting";
+		q->prompt = w->fixed_now ? "If your mail program still fails, compare its settings "
+					   "with the steps."
+					 : "See the diagnosis above; the server's administrator "
+					   "may need to act.";
 		set_choices(q, retest_choices);
 		q->default_choice = 0;
 		break;
@@ -226,9 +223,7 @@ sf_wiz_question(const struct sf_wizard *w, struct sf_wiz_question *q)
 		set_choices(q, save_choices);
 		q->default_choice = 0;
 		break;
-	case SF_WIZ_DONE:
-		q->title = "Done";
-		break;
+	case SF_WIZ_DONE: q->title = "Done"; break;
 	}
 }
 
@@ -265,7 +260,8 @@ sf_wiz_handle(struct sf_wizard *w, const struct sf_wiz_event *ev)
 		return SF_WIZ_FX_QUIT;
 	}
 	sf_wiz_question(w, &q);
-	choice = ev->kind == SF_WIZ_EV_CHOOSE && ev->index < q.nchoices ? ev->index : q.default_choice;
+	choice = ev->kind == SF_WIZ_EV_CHOOSE && ev->index < q.nchoices ? ev->index
+									: q.default_choice;
 	if (ev->kind == SF_WIZ_EV_CHOOSE && ev->index >= q.nchoices && q.nchoices > 0)
 		return SF_WIZ_FX_NONE; /* not a choice: ask again */
 
@@ -368,8 +364,7 @@ sf_wiz_handle(struct sf_wizard *w, const struct sf_wiz_event *ev)
 		w->save = choice == 0;
 		w->step = SF_WIZ_DONE;
 		return w->save ? SF_WIZ_FX_SAVE_REPORT : SF_WIZ_FX_QUIT;
-	case SF_WIZ_DONE:
-		return SF_WIZ_FX_QUIT;
+	case SF_WIZ_DONE: return SF_WIZ_FX_QUIT;
 	}
 	return SF_WIZ_FX_NONE;
 }

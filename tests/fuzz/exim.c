@@ -16,7 +16,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sf_setting verdict;
 
 	if (m != NULL && p != NULL &&
-	    sf_exim_parse_text((const char *)data, size, "/nonexistent-smtpfix-fuzz", "/etc/exim.conf", m, p) == 0)
+		sf_exim_parse_text((const char *)data, size, "/nonexistent-smtpfix-fuzz",
+			"/etc/exim.conf", m, p) == 0)
 		sf_exim_verdict(m, "/etc/exim.conf", &verdict);
 	free(m);
 	free(p);

@@ -9,7 +9,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct sf_guide_values v = { "mail.example.com", 587, SF_GUIDE_STARTTLS, true, "you@example.com" };
+	struct sf_guide_values v = { "mail.example.com", 587, SF_GUIDE_STARTTLS, true,
+		"you@example.com" };
 	struct sf_buf out;
 	struct sf_error err;
 

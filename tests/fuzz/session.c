@@ -46,7 +46,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			(void)sf_session_output(&s, &len);
 			sf_session_output_done(&s, len);
 		} else if (want == SF_WANT_TLS) {
-			sf_session_tls_done(&s, pos < size && (data[pos++] & 1), "fuzzed handshake");
+			sf_session_tls_done(
+				&s, pos < size && (data[pos++] & 1), "fuzzed handshake");
 		} else if (pos >= size) {
 			sf_session_eof(&s, false);
 		} else {

@@ -65,7 +65,8 @@ peer_read_line(struct peer *p, char *line, size_t size, int ms)
 		struct pollfd pfd = { p->fd, POLLIN, 0 };
 
 		if ((p->ssl == NULL || SSL_pending(p->ssl) == 0) &&
-			poll(&pfd, 1, (int)(deadline - now_ms() > 0 ? deadline - now_ms() : 0)) <= 0)
+			poll(&pfd, 1, (int)(deadline - now_ms() > 0 ? deadline - now_ms() : 0)) <=
+				0)
 			return -1;
 		n = p->ssl ? SSL_read(p->ssl, &c, 1) : read(p->fd, &c, 1);
 		if (n <= 0)
@@ -84,7 +85,8 @@ tls_accept(struct peer *p, const struct fakeserver *fs)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
 
-	if (ctx == NULL || SSL_CTX_use_certificate_file(ctx, fs->cert_path, SSL_FILETYPE_PEM) != 1 ||
+	if (ctx == NULL ||
+		SSL_CTX_use_certificate_file(ctx, fs->cert_path, SSL_FILETYPE_PEM) != 1 ||
 		SSL_CTX_use_PrivateKey_file(ctx, fs->key_path, SSL_FILETYPE_PEM) != 1)
 		return -1;
 	p->ssl = SSL_new(ctx);
@@ -136,9 +138,7 @@ serve(const struct fakeserver *fs, const struct fs_step *st, int fd)
 			if (tls_accept(&p, fs) < 0)
 				_exit(0);
 			break;
-		case FS_SLEEP:
-			sleep_ms(st->ms);
-			break;
+		case FS_SLEEP: sleep_ms(st->ms); break;
 		case FS_DRIP:
 			for (i = 0; st->text[i] != '\0'; i++) {
 				if (peer_write(&p, st->text + i, 1) < 0)
@@ -152,8 +152,7 @@ serve(const struct fakeserver *fs, const struct fs_step *st, int fd)
 				if (peer_write(&p, st->text, strlen(st->text)) < 0)
 					_exit(0);
 			break;
-		case FS_CLOSE:
-			_exit(0);
+		case FS_CLOSE: _exit(0);
 		case FS_RESET: {
 			struct linger lg = { 1, 0 };
 
@@ -166,8 +165,7 @@ serve(const struct fakeserver *fs, const struct fs_step *st, int fd)
 			while (now_ms() < until && peer_read_line(&p, line, sizeof line, 200) == 0)
 				fprintf(p.log, "%s\n", line);
 			break;
-		case FS_END:
-			break;
+		case FS_END: break;
 		}
 	}
 	/* Hold the connection until the client leaves. */

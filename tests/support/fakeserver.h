@@ -10,16 +10,16 @@
 
 enum fs_op {
 	FS_END = 0,
-	FS_SEND,        /* write text */
-	FS_SEND_BYTES,  /* write len bytes of text (may hold NUL) */
-	FS_EXPECT,      /* read one line from the client */
-	FS_STARTTLS,    /* TLS handshake as the server, with cert/key */
-	FS_SLEEP,       /* pause ms */
-	FS_DRIP,        /* write text one byte every ms */
-	FS_FLOOD,       /* write text again and again for up to ms */
-	FS_CLOSE,       /* close the connection */
-	FS_RESET,       /* close with a TCP reset */
-	FS_DRAIN        /* read until the client closes (at most ms) */
+	FS_SEND,       /* write text */
+	FS_SEND_BYTES, /* write len bytes of text (may hold NUL) */
+	FS_EXPECT,     /* read one line from the client */
+	FS_STARTTLS,   /* TLS handshake as the server, with cert/key */
+	FS_SLEEP,      /* pause ms */
+	FS_DRIP,       /* write text one byte every ms */
+	FS_FLOOD,      /* write text again and again for up to ms */
+	FS_CLOSE,      /* close the connection */
+	FS_RESET,      /* close with a TCP reset */
+	FS_DRAIN       /* read until the client closes (at most ms) */
 };
 
 struct fs_step {
@@ -34,9 +34,9 @@ struct fakeserver {
 	int port;
 	const char *cert_path; /* for FS_STARTTLS and implicit TLS */
 	const char *key_path;
-	int implicit_tls;      /* handshake before the first step */
-	int ipv6;              /* listen on ::1 instead of 127.0.0.1 */
-	char log_path[256];    /* client lines, one per line */
+	int implicit_tls;   /* handshake before the first step */
+	int ipv6;           /* listen on ::1 instead of 127.0.0.1 */
+	char log_path[256]; /* client lines, one per line */
 };
 
 /* Start the server; returns 0 and fills fs->port and fs->pid. */

@@ -316,7 +316,7 @@ assert_result_clean(const struct sf_session_result *res)
 
 		ck_assert_msg(strstr(t, MARKER) == NULL, "clear password kept: %s", t);
 		ck_assert_msg(strstr(t, "UGE1NS1") == NULL && strstr(t, "BhNTUt") == NULL &&
-				strstr(t, "QYTU1LW") == NULL,
+				      strstr(t, "QYTU1LW") == NULL,
 			"base64 of the password kept: %s", t);
 	}
 	for (i = 0; i < res->caps_tls.nextensions; i++)

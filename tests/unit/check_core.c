@@ -99,7 +99,8 @@ START_TEST(json_escapes_everything_a_server_can_send)
 	sf_json_array_end(&j);
 	sf_json_object_end(&j);
 	ck_assert_int_eq(sf_json_finish(&j, &err), 0);
-	ck_assert_str_eq(b.data, "{\"t\":\"a\\\"b\\\\c\\n\\u001b\xef\xbf\xbd\",\"n\":null,\"l\":[1,false]}");
+	ck_assert_str_eq(
+		b.data, "{\"t\":\"a\\\"b\\\\c\\n\\u001b\xef\xbf\xbd\",\"n\":null,\"l\":[1,false]}");
 	sf_buf_free(&b);
 }
 END_TEST
@@ -111,27 +112,40 @@ START_TEST(sanitize_shows_bidi_and_invisible_characters)
 	static const struct {
 		const char *in, *want;
 	} cases[] = {
-		{ "x\xe2\x80\xaegpj.exe", "x<U+202E>gpj.exe" },           /* RLO */
-		{ "\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad", "<U+202A><U+202B><U+202C><U+202D>" },
-		{ "\xe2\x81\xa6" "a" "\xe2\x81\xa9", "<U+2066>a<U+2069>" },  /* isolates */
+		{ "x\xe2\x80\xaegpj.exe", "x<U+202E>gpj.exe" }, /* RLO */
+		{ "\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad",
+			"<U+202A><U+202B><U+202C><U+202D>" },
+		{ "\xe2\x81\xa6"
+		  "a"
+		  "\xe2\x81\xa9",
+			"<U+2066>a<U+2069>" }, /* isolates */
 		{ "\xe2\x81\xa7\xe2\x81\xa8", "<U+2067><U+2068>" },
-		{ "\xe2\x80\x8e\xe2\x80\x8f", "<U+200E><U+200F>" },          /* LRM, RLM */
-		{ "\xd8\x9c", "<U+061C>" },                                   /* ALM */
-		{ "a\xe2\x80\xa8" "b\xe2\x80\xa9", "a<U+2028>b<U+2029>" },    /* line, paragraph */
+		{ "\xe2\x80\x8e\xe2\x80\x8f", "<U+200E><U+200F>" }, /* LRM, RLM */
+		{ "\xd8\x9c", "<U+061C>" },                         /* ALM */
+		{ "a\xe2\x80\xa8"
+		  "b\xe2\x80\xa9",
+			"a<U+2028>b<U+2029>" }, /* line, paragraph */
 		{ "p\xe2\x80\x8bw\xe2\x80\x8c\xe2\x80\x8d", "p<U+200B>w<U+200C><U+200D>" },
-		{ "\xe2\x81\xa0", "<U+2060>" },                               /* word joiner */
-		{ "\xef\xbb\xbfok", "<U+FEFF>ok" },                           /* BOM */
-		{ "\xf3\xa0\x80\x81\xf3\xa0\x81\x81\xf3\xa0\x81\xbf", "<U+E0001><U+E0041><U+E007F>" }, /* tags */
+		{ "\xe2\x81\xa0", "<U+2060>" },     /* word joiner */
+		{ "\xef\xbb\xbfok", "<U+FEFF>ok" }, /* BOM */
+		{ "\xf3\xa0\x80\x81\xf3\xa0\x81\x81\xf3\xa0\x81\xbf",
+			"<U+E0001><U+E0041><U+E007F>" }, /* tags */
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		ck_assert_str_eq(sanitize(cases[i].in, strlen(cases[i].in), 1000), cases[i].want);
 	/* Ordinary letters, accents and symbols stay as they are. */
-	ck_assert_str_eq(sanitize("B\xc3\xbc" "cher \xe2\x82\xac \xe6\x97\xa5", 15, 1000),
-		"B\xc3\xbc" "cher \xe2\x82\xac \xe6\x97\xa5");
+	ck_assert_str_eq(sanitize("B\xc3\xbc"
+				  "cher \xe2\x82\xac \xe6\x97\xa5",
+				 15, 1000),
+		"B\xc3\xbc"
+		"cher \xe2\x82\xac \xe6\x97\xa5");
 	/* C1 controls in UTF-8 (CSI, U+009B) stay escaped. */
-	ck_assert_str_eq(sanitize("\xc2\x9b" "31m", 5, 1000), "\\xc2\\x9b31m");
+	ck_assert_str_eq(sanitize("\xc2\x9b"
+				  "31m",
+				 5, 1000),
+		"\\xc2\\x9b31m");
 }
 END_TEST
 
@@ -144,20 +158,25 @@ START_TEST(json_escapes_c1_separators_and_hidden_characters)
 	sf_buf_init(&b, 4096);
 	sf_json_init(&j, &b, 0);
 	sf_json_array_begin(&j);
-	sf_json_string(&j, "CN=\xc2\x9b" "31m\xc2\x80\xc2\x9f");          /* C1 controls */
-	sf_json_string(&j, "a\xe2\x80\xa8" "b\xe2\x80\xa9" "c");          /* U+2028, U+2029 */
-	sf_json_string(&j, "x\xe2\x80\xaegpj.exe\xef\xbb\xbf");            /* RLO, BOM */
-	sf_json_string(&j, "\xf3\xa0\x81\x81");                            /* tag U+E0041 */
-	sf_json_string(&j, "bad \xc0\xaf \xed\xa0\x80 \xf8 \xe2\x82");       /* not UTF-8 */
-	sf_json_string(&j, "\xc3\xa9\xe2\x82\xac");                        /* kept */
+	sf_json_string(&j, "CN=\xc2\x9b"
+			   "31m\xc2\x80\xc2\x9f"); /* C1 controls */
+	sf_json_string(&j, "a\xe2\x80\xa8"
+			   "b\xe2\x80\xa9"
+			   "c");                                       /* U+2028, U+2029 */
+	sf_json_string(&j, "x\xe2\x80\xaegpj.exe\xef\xbb\xbf");        /* RLO, BOM */
+	sf_json_string(&j, "\xf3\xa0\x81\x81");                        /* tag U+E0041 */
+	sf_json_string(&j, "bad \xc0\xaf \xed\xa0\x80 \xf8 \xe2\x82"); /* not UTF-8 */
+	sf_json_string(&j, "\xc3\xa9\xe2\x82\xac");                    /* kept */
 	sf_json_array_end(&j);
 	ck_assert_int_eq(sf_json_finish(&j, &err), 0);
-	ck_assert_str_eq(b.data, "[\"CN=\\u009b31m\\u0080\\u009f\","
-				 "\"a\\u2028b\\u2029c\","
-				 "\"x\\u202egpj.exe\\ufeff\","
-				 "\"\\udb40\\udc41\","
-				 "\"bad \xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\","
-				 "\"\xc3\xa9\xe2\x82\xac\"]");
+	ck_assert_str_eq(b.data,
+		"[\"CN=\\u009b31m\\u0080\\u009f\","
+		"\"a\\u2028b\\u2029c\","
+		"\"x\\u202egpj.exe\\ufeff\","
+		"\"\\udb40\\udc41\","
+		"\"bad \xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd "
+		"\xef\xbf\xbd\xef\xbf\xbd\","
+		"\"\xc3\xa9\xe2\x82\xac\"]");
 	sf_buf_free(&b);
 }
 END_TEST
@@ -213,7 +232,8 @@ START_TEST(host_names_are_checked)
 	ck_assert(!sf_host_valid("-a.b"));
 	ck_assert(!sf_host_valid("x;rm -rf"));
 	ck_assert(!sf_host_valid("[not-v6]"));
-	ck_assert(!sf_host_valid("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com"));
+	ck_assert(!sf_host_valid(
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com"));
 }
 END_TEST
 
@@ -224,22 +244,37 @@ START_TEST(international_names_convert_to_a_labels)
 	char out[SF_HOST_MAX + 1];
 	struct sf_error err;
 
-	ck_assert_int_eq(sf_host_to_ascii("b\xc3\xbc" "cher.test", out, sizeof out, &err), 1);
+	ck_assert_int_eq(sf_host_to_ascii("b\xc3\xbc"
+					  "cher.test",
+				 out, sizeof out, &err),
+		1);
 	ck_assert_str_eq(out, "xn--bcher-kva.test");
-	ck_assert_int_eq(sf_host_to_ascii("B\xc3\x9c" "CHER.test", out, sizeof out, &err), 1);
+	ck_assert_int_eq(sf_host_to_ascii("B\xc3\x9c"
+					  "CHER.test",
+				 out, sizeof out, &err),
+		1);
 	ck_assert_str_eq(out, "xn--bcher-kva.test");
-	ck_assert_int_eq(sf_host_to_ascii("stra\xc3\x9f" "e.de", out, sizeof out, &err), 1);
+	ck_assert_int_eq(sf_host_to_ascii("stra\xc3\x9f"
+					  "e.de",
+				 out, sizeof out, &err),
+		1);
 	ck_assert_str_eq(out, "xn--strae-oqa.de");
 	ck_assert_int_eq(sf_host_to_ascii("mail.example.com", out, sizeof out, &err), 0);
 	ck_assert_str_eq(out, "mail.example.com");
 	ck_assert_int_eq(sf_host_to_ascii("b\xc3\xbc cher.test", out, sizeof out, &err), -1);
 	ck_assert_int_eq(err.code, SF_E_USAGE);
 	ck_assert_int_eq(sf_host_to_ascii("b\xc3\xbc_x.test", out, sizeof out, &err), -1);
-	ck_assert_int_eq(sf_host_to_ascii("b\xc3\xbc\xe2\x80\xae" "cher.test", out, sizeof out, &err), -1);
+	ck_assert_int_eq(sf_host_to_ascii("b\xc3\xbc\xe2\x80\xae"
+					  "cher.test",
+				 out, sizeof out, &err),
+		-1);
 	ck_assert_int_eq(sf_host_to_ascii("b\xc3\xbc\x1b[31m.test", out, sizeof out, &err), -1);
 	ck_assert_int_eq(sf_host_to_ascii("b\xff.test", out, sizeof out, &err), -1);
 	ck_assert_int_eq(sf_host_to_ascii("-b\xc3\xbc.test", out, sizeof out, &err), -1);
-	ck_assert_int_eq(sf_host_to_ascii("b\xc3\xbc" "cher.test", out, 10, &err), -1);
+	ck_assert_int_eq(sf_host_to_ascii("b\xc3\xbc"
+					  "cher.test",
+				 out, 10, &err),
+		-1);
 }
 END_TEST
 

@@ -129,8 +129,8 @@ START_TEST(local_settings_join_only_for_the_server_they_configure)
 	ck_assert(!sf_diag_policy_applies(&pol, &res, false)); /* another host */
 	ck_assert(sf_diag_policy_applies(&pol, &res, true));   /* a copy given on purpose */
 	res.local_target = true;
-	ck_assert(sf_diag_policy_applies(&pol, &res, false));  /* this machine, its port */
-	t.real_port = 20587;                                   /* a test server mapped to 587 */
+	ck_assert(sf_diag_policy_applies(&pol, &res, false)); /* this machine, its port */
+	t.real_port = 20587;                                  /* a test server mapped to 587 */
 	ck_assert(!sf_diag_policy_applies(&pol, &res, false));
 	ck_assert(!sf_diag_policy_applies(NULL, &res, true));
 }
@@ -174,9 +174,11 @@ START_TEST(finding_sentences_come_from_help)
 			ck_assert_ptr_nonnull(c);
 			for (k = 0; sf_diag_text_facts[k] != NULL; k++)
 				if (strlen(sf_diag_text_facts[k]) == (size_t)(c - b - 1) &&
-					memcmp(sf_diag_text_facts[k], b + 1, (size_t)(c - b - 1)) == 0)
+					memcmp(sf_diag_text_facts[k], b + 1, (size_t)(c - b - 1)) ==
+						0)
 					fact = true;
-			ck_assert_msg(fact, "findings.txt: {%.*s} is no fact a rule fills", (int)(c - b - 1), b + 1);
+			ck_assert_msg(fact, "findings.txt: {%.*s} is no fact a rule fills",
+				(int)(c - b - 1), b + 1);
 		}
 		lines++;
 	}

@@ -40,7 +40,8 @@ free_udp_port(int *keep_fd)
 static const char *
 dnsmasq_path(void)
 {
-	static const char *const paths[] = { "/usr/sbin/dnsmasq", "/sbin/dnsmasq", "/usr/bin/dnsmasq" };
+	static const char *const paths[] = { "/usr/sbin/dnsmasq", "/sbin/dnsmasq",
+		"/usr/bin/dnsmasq" };
 	size_t i;
 
 	for (i = 0; i < 3; i++)
@@ -66,8 +67,8 @@ try_start_dnsmasq(void)
 	if (dns_pid == 0) {
 		signal(SIGTERM, SIG_DFL);
 		execl(path, "dnsmasq", "--keep-in-foreground", port, "--listen-address=127.0.0.1",
-			"--bind-interfaces", "--no-resolv", "--no-hosts", "--no-poll", "--local=/test/",
-			"--log-facility=/dev/null", "--pid-file=",
+			"--bind-interfaces", "--no-resolv", "--no-hosts", "--no-poll",
+			"--local=/test/", "--log-facility=/dev/null", "--pid-file=",
 			"--srv-host=_submissions._tcp.example.test,mail.example.test,465,0,1",
 			"--srv-host=_submission._tcp.example.test,mail.example.test,587,0,1",
 			"--mx-host=example.test,mx2.example.test,20",
@@ -75,8 +76,7 @@ try_start_dnsmasq(void)
 			"--host-record=mail.example.test,127.0.0.1,::1",
 			"--host-record=mx1.example.test,127.0.0.2",
 			"--host-record=smtp.example.test,127.0.0.3",
-			"--host-record=example.test,127.0.0.4",
-			"--host-record=nomx.test,127.0.0.5",
+			"--host-record=example.test,127.0.0.4", "--host-record=nomx.test,127.0.0.5",
 			/* Targets that are not host names: the part before the space
 			 * is a real host, which must not be taken instead. */
 			"--srv-host=_submission._tcp.space.test,mail.space.test x,587,0,1",
@@ -207,6 +207,21 @@ END_TEST
 
 enum fake_dns { FAKE_SILENT, FAKE_SERVFAIL, FAKE_CNAME_LOOP };
 
+/* A CNAME record's head at o: its owner as a pointer to `name`, type,
+ * class, TTL 60 and the length of the data that follows. Returns the new o. */
+static size_t
+cname_rr(unsigned char *out, size_t o, size_t name, size_t rdlen)
+{
+	static const unsigned char fixed[] = { 0, 5, 0, 1, 0, 0, 0, 60, 0 };
+
+	out[o++] = 0xc0;
+	out[o++] = (unsigned char)name;
+	memcpy(out + o, fixed, sizeof fixed);
+	o += sizeof fixed;
+	out[o++] = (unsigned char)rdlen;
+	return o;
+}
+
 /* The answer to a query (n bytes in q) that names two aliases of each
  * other: QNAME is an alias of x.loop.test, and x.loop.test of QNAME. */
 static size_t
@@ -224,23 +239,18 @@ cname_loop_reply(const unsigned char *q, size_t n, unsigned char *out, size_t ou
 	out[2] |= 0x80;                  /* a response */
 	out[3] = (out[3] & 0xf0) | 0x80; /* recursion available, NOERROR */
 	out[6] = 0;
-	out[7] = 2;                      /* two answers */
+	out[7] = 2; /* two answers */
 	out[8] = out[9] = out[10] = out[11] = 0;
 	o = qend;
 	/* QNAME CNAME x.loop.test */
-	out[o++] = 0xc0; out[o++] = 12;
-	out[o++] = 0; out[o++] = 5; out[o++] = 0; out[o++] = 1;
-	out[o++] = 0; out[o++] = 0; out[o++] = 0; out[o++] = 60;
-	out[o++] = 0; out[o++] = sizeof target;
+	o = cname_rr(out, o, 12, sizeof target);
 	rdata = o;
 	memcpy(out + o, target, sizeof target);
 	o += sizeof target;
 	/* x.loop.test CNAME QNAME */
-	out[o++] = 0xc0; out[o++] = (unsigned char)rdata;
-	out[o++] = 0; out[o++] = 5; out[o++] = 0; out[o++] = 1;
-	out[o++] = 0; out[o++] = 0; out[o++] = 0; out[o++] = 60;
-	out[o++] = 0; out[o++] = 2;
-	out[o++] = 0xc0; out[o++] = 12;
+	o = cname_rr(out, o, rdata, 2);
+	out[o++] = 0xc0;
+	out[o++] = 12;
 	return o;
 }
 
@@ -264,7 +274,8 @@ start_fake_dns(enum fake_dns mode)
 		alarm(30);
 		for (;;) {
 			socklen_t flen = sizeof from;
-			ssize_t n = recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr *)&from, &flen);
+			ssize_t n =
+				recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr *)&from, &flen);
 
 			if (n < 12 || mode == FAKE_SILENT)
 				continue;
@@ -274,7 +285,7 @@ start_fake_dns(enum fake_dns mode)
 					sendto(fd, reply, rlen, 0, (struct sockaddr *)&from, flen);
 				continue;
 			}
-			buf[2] |= 0x80;              /* a response */
+			buf[2] |= 0x80;               /* a response */
 			buf[3] = (buf[3] & 0xf0) | 2; /* RCODE 2: SERVFAIL */
 			sendto(fd, buf, (size_t)n, 0, (struct sockaddr *)&from, flen);
 		}
@@ -289,7 +300,9 @@ START_TEST(servfail_is_named)
 	start_fake_dns(FAKE_SERVFAIL);
 	discover("user@broken.test", 2000, &d);
 	stop_dns();
-	ck_assert_msg(find(&d, "broken.test", "MX")->status == SF_DNS_SERVFAIL, "got %s: %s", sf_dns_status_id(find(&d, "broken.test", "MX")->status), find(&d, "broken.test", "MX")->detail);
+	ck_assert_msg(find(&d, "broken.test", "MX")->status == SF_DNS_SERVFAIL, "got %s: %s",
+		sf_dns_status_id(find(&d, "broken.test", "MX")->status),
+		find(&d, "broken.test", "MX")->detail);
 	ck_assert_uint_eq(d.candidates[0].addrs.count, 0);
 }
 END_TEST
@@ -323,14 +336,16 @@ START_TEST(targets_that_are_not_host_names_are_refused)
 	srv = find(&d, "_submission._tcp.space.test", "SRV");
 	mx = find(&d, "space.test", "MX");
 	ck_assert_uint_eq(srv->nanswers, 1);
-	ck_assert_msg(strstr(srv->answers[0], "refused") != NULL, "SRV answer: %s", srv->answers[0]);
+	ck_assert_msg(
+		strstr(srv->answers[0], "refused") != NULL, "SRV answer: %s", srv->answers[0]);
 	ck_assert_msg(strstr(mx->answers[0], "refused") != NULL, "MX answer: %s", mx->answers[0]);
 	for (i = 0; i < d.ncandidates; i++) {
 		ck_assert_msg(d.candidates[i].port == 0, "%s taken from SRV", d.candidates[i].host);
 		ck_assert_msg(strncmp(d.candidates[i].source, "SRV", 3) != 0 &&
-				strncmp(d.candidates[i].source, "MX", 2) != 0,
+				      strncmp(d.candidates[i].source, "MX", 2) != 0,
 			"%s taken from %s", d.candidates[i].host, d.candidates[i].source);
-		ck_assert_msg(strcmp(d.candidates[i].host, "mx.space.test") != 0, "mx.space.test taken");
+		ck_assert_msg(
+			strcmp(d.candidates[i].host, "mx.space.test") != 0, "mx.space.test taken");
 	}
 }
 END_TEST
@@ -343,7 +358,9 @@ START_TEST(international_names_are_looked_up_as_a_labels)
 	bool found = false;
 
 	start_dnsmasq();
-	discover("someone@b\xc3\xbc" "cher.test", 2000, &d);
+	discover("someone@b\xc3\xbc"
+		 "cher.test",
+		2000, &d);
 	ck_assert_str_eq(d.domain, "xn--bcher-kva.test");
 	ck_assert_int_eq(find(&d, "mail.xn--bcher-kva.test", "A")->status, SF_DNS_OK);
 	for (i = 0; i < d.ncandidates; i++)
@@ -352,7 +369,9 @@ START_TEST(international_names_are_looked_up_as_a_labels)
 			found = strcmp(d.candidates[i].addrs.addrs[0].text, "127.0.0.10") == 0;
 	ck_assert(found);
 	/* A host name typed in capitals maps to the same name. */
-	discover("B\xc3\x9c" "CHER.test", 2000, &d);
+	discover("B\xc3\x9c"
+		 "CHER.test",
+		2000, &d);
 	stop_dns();
 	ck_assert_str_eq(d.domain, "xn--bcher-kva.test");
 	ck_assert_str_eq(d.candidates[0].host, "xn--bcher-kva.test");
@@ -375,8 +394,8 @@ START_TEST(cname_loop_is_named)
 		sf_dns_status_id(a->status));
 	ck_assert_msg(strstr(a->detail, "CNAME loop") != NULL, "detail: %s", a->detail);
 	ck_assert_msg(strstr(a->detail, "x.loop.test") != NULL, "detail: %s", a->detail);
-	ck_assert_msg(strstr(find(&d, "smtp.loop.test", "AAAA")->detail, "CNAME loop") != NULL, "AAAA: %s",
-		find(&d, "smtp.loop.test", "AAAA")->detail);
+	ck_assert_msg(strstr(find(&d, "smtp.loop.test", "AAAA")->detail, "CNAME loop") != NULL,
+		"AAAA: %s", find(&d, "smtp.loop.test", "AAAA")->detail);
 	ck_assert_uint_eq(d.candidates[0].addrs.count, 0);
 }
 END_TEST
@@ -392,7 +411,10 @@ START_TEST(bad_input_is_refused)
 	ck_assert_int_eq(sf_discover("user@", &o, &d, &err), -1);
 	/* Not an international name either: a space, a bidi control. */
 	ck_assert_int_eq(sf_discover("user@b\xc3\xbc cher.test", &o, &d, &err), -1);
-	ck_assert_int_eq(sf_discover("b\xc3\xbc\xe2\x80\xae" "cher.test", &o, &d, &err), -1);
+	ck_assert_int_eq(sf_discover("b\xc3\xbc\xe2\x80\xae"
+				     "cher.test",
+				 &o, &d, &err),
+		-1);
 	o.server = "nonsense server";
 	ck_assert_int_eq(sf_discover("example.test", &o, &d, &err), -1);
 	/* --dns-server as the options take it. */

@@ -9,7 +9,7 @@
 #include "unit/suites.h"
 
 #define TIMEOUT_MS 800
-#define SLACK_MS   1000.0
+#define SLACK_MS 1000.0
 
 static struct fakeserver fs;
 static struct sf_target_result t;
@@ -36,12 +36,16 @@ probe(const struct fs_step *script, enum sf_probe_mode mode)
 	return fx_probe(&fs, script, "127.0.0.1", mode, TIMEOUT_MS, NULL, true, &t);
 }
 
-#define GREET_EHLO(ehlo) { FS_SEND, "220 fake ESMTP\r\n", 0, 0 }, { FS_EXPECT, NULL, 0, 0 }, \
-	{ FS_SEND, ehlo, 0, 0 }
+#define GREET_EHLO(ehlo) \
+	{ FS_SEND, "220 fake ESMTP\r\n", 0, 0 }, { FS_EXPECT, NULL, 0, 0 }, \
+	{ \
+		FS_SEND, ehlo, 0, 0 \
+	}
 
 START_TEST(silent_server_times_out_on_the_greeting)
 {
-	static const struct fs_step script[] = { { FS_SLEEP, NULL, 0, 3000 }, { FS_END, NULL, 0, 0 } };
+	static const struct fs_step script[] = { { FS_SLEEP, NULL, 0, 3000 },
+		{ FS_END, NULL, 0, 0 } };
 	double ms = probe(script, SF_MODE_AUTO);
 
 	ck_assert(t.connect_ok);
@@ -67,10 +71,10 @@ END_TEST
 
 START_TEST(endless_multiline_reply_is_cut_off)
 {
-	static const struct fs_step script[] = {
-		{ FS_SEND, "220 fake\r\n", 0, 0 }, { FS_EXPECT, NULL, 0, 0 },
-		{ FS_FLOOD, "250-and another line, forever\r\n", 0, 3000 }, { FS_END, NULL, 0, 0 }
-	};
+	static const struct fs_step script[] = { { FS_SEND, "220 fake\r\n", 0, 0 },
+		{ FS_EXPECT, NULL, 0, 0 },
+		{ FS_FLOOD, "250-and another line, forever\r\n", 0, 3000 },
+		{ FS_END, NULL, 0, 0 } };
 	double ms = probe(script, SF_MODE_AUTO);
 
 	ck_assert_int_eq(t.smtp.fail_code, SF_E_TOO_LONG);
@@ -83,9 +87,8 @@ END_TEST
 START_TEST(huge_line_without_crlf_is_cut_off)
 {
 	static char chunk[4097];
-	static struct fs_step script[] = {
-		{ FS_SEND, "220", 0, 0 }, { FS_FLOOD, chunk, 0, 3000 }, { FS_END, NULL, 0, 0 }
-	};
+	static struct fs_step script[] = { { FS_SEND, "220", 0, 0 }, { FS_FLOOD, chunk, 0, 3000 },
+		{ FS_END, NULL, 0, 0 } };
 	double ms;
 
 	memset(chunk, 'x', sizeof chunk - 1);
@@ -98,15 +101,13 @@ END_TEST
 
 START_TEST(nul_bytes_and_garbage_are_protocol_errors)
 {
-	static const struct fs_step nul[] = {
-		{ FS_SEND_BYTES, "220 fake\0ESMTP\r\n", 16, 0 }, { FS_END, NULL, 0, 0 }
-	};
+	static const struct fs_step nul[] = { { FS_SEND_BYTES, "220 fake\0ESMTP\r\n", 16, 0 },
+		{ FS_END, NULL, 0, 0 } };
 	static const struct fs_step http[] = {
 		{ FS_SEND, "HTTP/1.1 400 Bad Request\r\n\r\n", 0, 0 }, { FS_END, NULL, 0, 0 }
 	};
-	static const struct fs_step bad_code[] = {
-		{ FS_SEND, "999 what\r\n", 0, 0 }, { FS_END, NULL, 0, 0 }
-	};
+	static const struct fs_step bad_code[] = { { FS_SEND, "999 what\r\n", 0, 0 },
+		{ FS_END, NULL, 0, 0 } };
 
 	probe(nul, SF_MODE_AUTO);
 	ck_assert_int_eq(t.smtp.fail_code, SF_E_PROTOCOL);
@@ -125,25 +126,23 @@ END_TEST
 
 START_TEST(reset_mid_reply_is_named)
 {
-	static const struct fs_step script[] = {
-		GREET_EHLO("250-fake\r\n250-PIPE"), { FS_SLEEP, NULL, 0, 50 }, { FS_RESET, NULL, 0, 0 },
-		{ FS_END, NULL, 0, 0 }
-	};
+	static const struct fs_step script[] = { GREET_EHLO("250-fake\r\n250-PIPE"),
+		{ FS_SLEEP, NULL, 0, 50 }, { FS_RESET, NULL, 0, 0 }, { FS_END, NULL, 0, 0 } };
 
 	probe(script, SF_MODE_AUTO);
 	ck_assert_int_eq(t.smtp.fail_code, SF_E_RESET);
 	ck_assert_int_eq(t.smtp.fail_step, SF_STEP_EHLO);
-	ck_assert_ptr_nonnull(strstr(t.smtp.fail_message, "reset the connection while smtpfix waited for EHLO"));
+	ck_assert_ptr_nonnull(
+		strstr(t.smtp.fail_message, "reset the connection while smtpfix waited for EHLO"));
 }
 END_TEST
 
 START_TEST(data_pipelined_after_starttls_reply_is_refused)
 {
-	static const struct fs_step script[] = {
-		GREET_EHLO("250-fake\r\n250 STARTTLS\r\n"), { FS_EXPECT, NULL, 0, 0 },
+	static const struct fs_step script[] = { GREET_EHLO("250-fake\r\n250 STARTTLS\r\n"),
+		{ FS_EXPECT, NULL, 0, 0 },
 		{ FS_SEND, "220 go ahead\r\n250-injected\r\n250 AUTH PLAIN\r\n", 0, 0 },
-		{ FS_END, NULL, 0, 0 }
-	};
+		{ FS_END, NULL, 0, 0 } };
 
 	probe(script, SF_MODE_AUTO);
 	ck_assert(t.smtp.starttls_trailing);
@@ -155,12 +154,11 @@ END_TEST
 
 START_TEST(garbage_tls_handshake_fails_with_a_reason)
 {
-	static const struct fs_step script[] = {
-		GREET_EHLO("250-fake\r\n250 STARTTLS\r\n"), { FS_EXPECT, NULL, 0, 0 },
-		{ FS_SEND, "220 go ahead\r\n", 0, 0 }, { FS_SLEEP, NULL, 0, 100 },
+	static const struct fs_step script[] = { GREET_EHLO("250-fake\r\n250 STARTTLS\r\n"),
+		{ FS_EXPECT, NULL, 0, 0 }, { FS_SEND, "220 go ahead\r\n", 0, 0 },
+		{ FS_SLEEP, NULL, 0, 100 },
 		{ FS_SEND, "this is not a TLS record at all, just text\r\n", 0, 0 },
-		{ FS_END, NULL, 0, 0 }
-	};
+		{ FS_END, NULL, 0, 0 } };
 	double ms = probe(script, SF_MODE_AUTO);
 
 	ck_assert(t.tls_attempted && !t.tls.handshake_ok);
@@ -173,14 +171,15 @@ END_TEST
 
 START_TEST(server_closing_after_starttls)
 {
-	static const struct fs_step script[] = {
-		GREET_EHLO("250-fake\r\n250 STARTTLS\r\n"), { FS_EXPECT, NULL, 0, 0 },
-		{ FS_SEND, "220 go ahead\r\n", 0, 0 }, { FS_CLOSE, NULL, 0, 0 }, { FS_END, NULL, 0, 0 }
-	};
+	static const struct fs_step script[] = { GREET_EHLO("250-fake\r\n250 STARTTLS\r\n"),
+		{ FS_EXPECT, NULL, 0, 0 }, { FS_SEND, "220 go ahead\r\n", 0, 0 },
+		{ FS_CLOSE, NULL, 0, 0 }, { FS_END, NULL, 0, 0 } };
 
 	probe(script, SF_MODE_AUTO);
 	ck_assert(t.tls_attempted && !t.tls.handshake_ok);
-	ck_assert_msg(strstr(t.tls.handshake_error, "closed the connection during the handshake") != NULL, "got: %s", t.tls.handshake_error);
+	ck_assert_msg(
+		strstr(t.tls.handshake_error, "closed the connection during the handshake") != NULL,
+		"got: %s", t.tls.handshake_error);
 }
 END_TEST
 
@@ -188,13 +187,14 @@ START_TEST(escape_sequences_never_reach_the_summary)
 {
 	static const struct fs_step script[] = {
 		{ FS_SEND, "220 \x1b]0;owned\x07\x1b[2J\x1b]52;c;ZWNobyBoaQ==\x07 fake\r\n", 0, 0 },
-		{ FS_EXPECT, NULL, 0, 0 }, { FS_SEND, "250-fake \x1b[31mred\r\n250 AUTH PLAIN\r\n", 0, 0 },
-		{ FS_EXPECT, NULL, 0, 0 }, { FS_SEND, "334 \r\n", 0, 0 },
-		{ FS_EXPECT, NULL, 0, 0 }, { FS_SEND, "501 cancelled\r\n", 0, 0 },
-		{ FS_EXPECT, NULL, 0, 0 }, { FS_SEND, "250 ok\r\n", 0, 0 }, { FS_EXPECT, NULL, 0, 0 },
+		{ FS_EXPECT, NULL, 0, 0 },
+		{ FS_SEND, "250-fake \x1b[31mred\r\n250 AUTH PLAIN\r\n", 0, 0 },
+		{ FS_EXPECT, NULL, 0, 0 }, { FS_SEND, "334 \r\n", 0, 0 }, { FS_EXPECT, NULL, 0, 0 },
+		{ FS_SEND, "501 cancelled\r\n", 0, 0 }, { FS_EXPECT, NULL, 0, 0 },
+		{ FS_SEND, "250 ok\r\n", 0, 0 }, { FS_EXPECT, NULL, 0, 0 },
 		{ FS_SEND, "550 no \x1b[5mrelay\r\n", 0, 0 }, { FS_EXPECT, NULL, 0, 0 },
-		{ FS_SEND, "250 ok\r\n", 0, 0 }, { FS_EXPECT, NULL, 0, 0 }, { FS_SEND, "221 bye\r\n", 0, 0 },
-		{ FS_END, NULL, 0, 0 }
+		{ FS_SEND, "250 ok\r\n", 0, 0 }, { FS_EXPECT, NULL, 0, 0 },
+		{ FS_SEND, "221 bye\r\n", 0, 0 }, { FS_END, NULL, 0, 0 }
 	};
 	struct sf_probe_result res;
 	struct sf_buf out;
@@ -223,16 +223,14 @@ END_TEST
 
 START_TEST(helo_fallback_and_greeting_refusal)
 {
-	static const struct fs_step helo[] = {
-		{ FS_SEND, "220 old\r\n", 0, 0 }, { FS_EXPECT, NULL, 0, 0 },
-		{ FS_SEND, "500 what is EHLO\r\n", 0, 0 }, { FS_EXPECT, NULL, 0, 0 },
-		{ FS_SEND, "250 old\r\n", 0, 0 }, { FS_EXPECT, NULL, 0, 0 },
-		{ FS_SEND, "250 ok\r\n", 0, 0 }, { FS_EXPECT, NULL, 0, 0 },
-		{ FS_SEND, "250 accepted\r\n", 0, 0 }, { FS_END, NULL, 0, 0 }
-	};
-	static const struct fs_step refuse[] = {
-		{ FS_SEND, "554 5.7.1 go away\r\n", 0, 0 }, { FS_END, NULL, 0, 0 }
-	};
+	static const struct fs_step helo[] = { { FS_SEND, "220 old\r\n", 0, 0 },
+		{ FS_EXPECT, NULL, 0, 0 }, { FS_SEND, "500 what is EHLO\r\n", 0, 0 },
+		{ FS_EXPECT, NULL, 0, 0 }, { FS_SEND, "250 old\r\n", 0, 0 },
+		{ FS_EXPECT, NULL, 0, 0 }, { FS_SEND, "250 ok\r\n", 0, 0 },
+		{ FS_EXPECT, NULL, 0, 0 }, { FS_SEND, "250 accepted\r\n", 0, 0 },
+		{ FS_END, NULL, 0, 0 } };
+	static const struct fs_step refuse[] = { { FS_SEND, "554 5.7.1 go away\r\n", 0, 0 },
+		{ FS_END, NULL, 0, 0 } };
 	char why[256];
 
 	probe(helo, SF_MODE_AUTO);
@@ -251,14 +249,12 @@ END_TEST
 
 START_TEST(open_relay_is_a_problem_and_data_is_never_sent)
 {
-	static const struct fs_step script[] = {
-		GREET_EHLO("250-fake\r\n250 AUTH PLAIN LOGIN\r\n"), { FS_EXPECT, NULL, 0, 0 },
-		{ FS_SEND, "334 VXNlcm5hbWU6\r\n", 0, 0 }, { FS_EXPECT, NULL, 0, 0 },
-		{ FS_SEND, "501 cancelled\r\n", 0, 0 }, { FS_EXPECT, NULL, 0, 0 },
-		{ FS_SEND, "250 ok\r\n", 0, 0 }, { FS_EXPECT, NULL, 0, 0 },
-		{ FS_SEND, "250 accepted\r\n", 0, 0 }, { FS_DRAIN, NULL, 0, 1500 },
-		{ FS_END, NULL, 0, 0 }
-	};
+	static const struct fs_step script[] = { GREET_EHLO("250-fake\r\n250 AUTH PLAIN LOGIN\r\n"),
+		{ FS_EXPECT, NULL, 0, 0 }, { FS_SEND, "334 VXNlcm5hbWU6\r\n", 0, 0 },
+		{ FS_EXPECT, NULL, 0, 0 }, { FS_SEND, "501 cancelled\r\n", 0, 0 },
+		{ FS_EXPECT, NULL, 0, 0 }, { FS_SEND, "250 ok\r\n", 0, 0 },
+		{ FS_EXPECT, NULL, 0, 0 }, { FS_SEND, "250 accepted\r\n", 0, 0 },
+		{ FS_DRAIN, NULL, 0, 1500 }, { FS_END, NULL, 0, 0 } };
 	char why[256];
 
 	probe(script, SF_MODE_PLAIN);
@@ -271,10 +267,9 @@ END_TEST
 
 START_TEST(ipv6_address_is_a_target_with_its_port_mapped)
 {
-	static const struct fs_step script[] = {
-		GREET_EHLO("250-fake6\r\n250 AUTH PLAIN\r\n"), { FS_EXPECT, NULL, 0, 0 },
-		{ FS_SEND, "221 bye\r\n", 0, 0 }, { FS_END, NULL, 0, 0 }
-	};
+	static const struct fs_step script[] = { GREET_EHLO("250-fake6\r\n250 AUTH PLAIN\r\n"),
+		{ FS_EXPECT, NULL, 0, 0 }, { FS_SEND, "221 bye\r\n", 0, 0 },
+		{ FS_END, NULL, 0, 0 } };
 	struct sf_probe_options o;
 	struct sf_probe_result res;
 	struct sf_error err;
@@ -312,26 +307,27 @@ static const struct {
 	const char *reason;
 } mail_breaks[] = {
 	{ "stall at MAIL",
-		{ GREET_EHLO("250 fake\r\n"), { FS_EXPECT, NULL, 0, 0 }, { FS_SLEEP, NULL, 0, 3000 },
-			{ FS_END, NULL, 0, 0 } },
+		{ GREET_EHLO("250 fake\r\n"), { FS_EXPECT, NULL, 0, 0 },
+			{ FS_SLEEP, NULL, 0, 3000 }, { FS_END, NULL, 0, 0 } },
 		SF_STEP_MAIL, "no complete answer" },
 	{ "reset at RCPT",
-		{ GREET_EHLO("250 fake\r\n"), { FS_EXPECT, NULL, 0, 0 }, { FS_SEND, "250 ok\r\n", 0, 0 },
-			{ FS_EXPECT, NULL, 0, 0 }, { FS_RESET, NULL, 0, 0 }, { FS_END, NULL, 0, 0 } },
+		{ GREET_EHLO("250 fake\r\n"), { FS_EXPECT, NULL, 0, 0 },
+			{ FS_SEND, "250 ok\r\n", 0, 0 }, { FS_EXPECT, NULL, 0, 0 },
+			{ FS_RESET, NULL, 0, 0 }, { FS_END, NULL, 0, 0 } },
 		SF_STEP_RCPT, "reset" },
 	{ "close at MAIL",
 		{ GREET_EHLO("250 fake\r\n"), { FS_EXPECT, NULL, 0, 0 }, { FS_CLOSE, NULL, 0, 0 },
 			{ FS_END, NULL, 0, 0 } },
 		SF_STEP_MAIL, "closed" },
 	{ "flood without a line end at RCPT",
-		{ GREET_EHLO("250 fake\r\n"), { FS_EXPECT, NULL, 0, 0 }, { FS_SEND, "250 ok\r\n", 0, 0 },
-			{ FS_EXPECT, NULL, 0, 0 }, { FS_FLOOD, "250 AAAAAAAAAAAAAAAA", 0, 3000 },
-			{ FS_END, NULL, 0, 0 } },
+		{ GREET_EHLO("250 fake\r\n"), { FS_EXPECT, NULL, 0, 0 },
+			{ FS_SEND, "250 ok\r\n", 0, 0 }, { FS_EXPECT, NULL, 0, 0 },
+			{ FS_FLOOD, "250 AAAAAAAAAAAAAAAA", 0, 3000 }, { FS_END, NULL, 0, 0 } },
 		SF_STEP_RCPT, "longer than" },
 	{ "garbage at MAIL",
 		{ GREET_EHLO("250 fake\r\n"), { FS_EXPECT, NULL, 0, 0 },
-			{ FS_SEND, "\xff\xfe garbage \x1b[2J\r\n", 0, 0 }, { FS_SLEEP, NULL, 0, 500 },
-			{ FS_END, NULL, 0, 0 } },
+			{ FS_SEND, "\xff\xfe garbage \x1b[2J\r\n", 0, 0 },
+			{ FS_SLEEP, NULL, 0, 500 }, { FS_END, NULL, 0, 0 } },
 		SF_STEP_MAIL, "not an SMTP reply" },
 };
 
@@ -341,10 +337,12 @@ START_TEST(breaking_at_mail_or_rcpt_is_a_failure)
 	double ms = probe(mail_breaks[_i].script, SF_MODE_PLAIN);
 
 	ck_assert_msg(t.smtp.fail_code != SF_OK, "%s: no failure", mail_breaks[_i].name);
-	ck_assert_msg(t.smtp.fail_step == mail_breaks[_i].step, "%s: failed at %s", mail_breaks[_i].name,
-		sf_step_name(t.smtp.fail_step));
-	ck_assert_msg(!sf_target_healthy(&t, why, sizeof why), "%s: called healthy", mail_breaks[_i].name);
-	ck_assert_msg(strstr(why, mail_breaks[_i].reason) != NULL, "%s: reason '%s'", mail_breaks[_i].name, why);
+	ck_assert_msg(t.smtp.fail_step == mail_breaks[_i].step, "%s: failed at %s",
+		mail_breaks[_i].name, sf_step_name(t.smtp.fail_step));
+	ck_assert_msg(!sf_target_healthy(&t, why, sizeof why), "%s: called healthy",
+		mail_breaks[_i].name);
+	ck_assert_msg(strstr(why, mail_breaks[_i].reason) != NULL, "%s: reason '%s'",
+		mail_breaks[_i].name, why);
 	ck_assert_msg(ms < TIMEOUT_MS + SLACK_MS, "%s: took %.0f ms", mail_breaks[_i].name, ms);
 }
 END_TEST

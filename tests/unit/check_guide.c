@@ -75,8 +75,9 @@ END_TEST
 
 START_TEST(mode_specific_steps_and_errors)
 {
-	static const char text[] = "name: T\nlabel starttls: S\nlabel tls: T\nauth on: yes\n"
-				   "step[tls]: only for tls on {port}\nstep: always\n  continued {host}\n";
+	static const char text[] =
+		"name: T\nlabel starttls: S\nlabel tls: T\nauth on: yes\n"
+		"step[tls]: only for tls on {port}\nstep: always\n  continued {host}\n";
 	struct sf_guide_values v = { "h.example", 465, SF_GUIDE_TLS, true, "u" };
 	struct sf_buf out;
 	struct sf_error err;
@@ -115,9 +116,11 @@ START_TEST(values_cannot_forge_steps)
 	ck_assert_ptr_null(memchr(out.data, '\033', out.len));
 	ck_assert_ptr_null(memchr(out.data, '\r', out.len));
 	ck_assert_ptr_null(memchr(out.data, '\007', out.len));
-	for (line = out.data; line != NULL; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+	for (line = out.data; line != NULL;
+		line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
 		ck_assert_msg(strncmp(line, "Step 1: run", 11) != 0, "a forged step starts a line");
-		ck_assert_msg(strncmp(line, "Step 2: paste", 13) != 0, "a forged step starts a line");
+		ck_assert_msg(
+			strncmp(line, "Step 2: paste", 13) != 0, "a forged step starts a line");
 	}
 	/* Shown, as visible escapes. */
 	ck_assert_ptr_nonnull(strstr(out.data, "\\x1b]0;pwned"));
@@ -131,10 +134,12 @@ END_TEST
  * rendered text, so front ends that page by step show what the text has. */
 START_TEST(guide_parts_are_the_steps_in_order)
 {
-	static const char text[] = "name: Prog\nlabel starttls: STARTTLS\nlabel tls: SSL\nlabel none: None\n"
-				   "auth on: Yes\nauth off: No\nstep: Open {host}.\nstep[tls]: Only for SSL.\n"
-				   "step: Set port {port} and {security}.\ntest: Send one.\nnote: A note.\n";
-	struct sf_guide_values v = { "mail.example.test", 587, SF_GUIDE_STARTTLS, true, "a@example.test" };
+	static const char text[] =
+		"name: Prog\nlabel starttls: STARTTLS\nlabel tls: SSL\nlabel none: None\n"
+		"auth on: Yes\nauth off: No\nstep: Open {host}.\nstep[tls]: Only for SSL.\n"
+		"step: Set port {port} and {security}.\ntest: Send one.\nnote: A note.\n";
+	struct sf_guide_values v = { "mail.example.test", 587, SF_GUIDE_STARTTLS, true,
+		"a@example.test" };
 	struct sf_guide g;
 	struct sf_buf flat;
 	struct sf_error err;
@@ -150,10 +155,13 @@ START_TEST(guide_parts_are_the_steps_in_order)
 	ck_assert_int_eq(g.parts[2].kind, SF_GUIDE_STEP);
 	ck_assert_int_eq(g.parts[3].kind, SF_GUIDE_TEST);
 	ck_assert_int_eq(g.parts[4].kind, SF_GUIDE_NOTE);
-	ck_assert_int_eq(strncmp(g.text.data + g.parts[2].off, "Step 2 of 2: Set port 587 and STARTTLS.", 39), 0);
+	ck_assert_int_eq(strncmp(g.text.data + g.parts[2].off,
+				 "Step 2 of 2: Set port 587 and STARTTLS.", 39),
+		0);
 	for (i = 0; i < g.nparts; i++) {
 		ck_assert_uint_eq(g.parts[i].off, flat.len);
-		ck_assert_int_eq(sf_buf_add(&flat, g.text.data + g.parts[i].off, g.parts[i].len, &err), 0);
+		ck_assert_int_eq(
+			sf_buf_add(&flat, g.text.data + g.parts[i].off, g.parts[i].len, &err), 0);
 	}
 	ck_assert_uint_eq(flat.len, g.text.len);
 	sf_buf_reset(&flat);

@@ -82,11 +82,13 @@ START_TEST(verdict_cases)
 	ck_assert_int_eq(s.value, SF_TRI_UNKNOWN);
 	/* The global switch gates every mechanism. */
 	parse("auth_advertise_hosts = ${if eq{$tls_in_cipher}{}{}{*}}\n"
-	      "begin authenticators\np:\n driver = plaintext\n public_name = PLAIN\n server_condition = yes\n");
+	      "begin authenticators\np:\n driver = plaintext\n public_name = PLAIN\n "
+	      "server_condition = yes\n");
 	sf_exim_verdict(&m, "x", &s);
 	ck_assert_int_eq(s.value, SF_TRI_YES);
 	/* Empty: AUTH is advertised to nobody. */
-	parse("auth_advertise_hosts =\nbegin authenticators\np:\n driver = plaintext\n public_name = PLAIN\n server_condition = yes\n");
+	parse("auth_advertise_hosts =\nbegin authenticators\np:\n driver = plaintext\n public_name "
+	      "= PLAIN\n server_condition = yes\n");
 	sf_exim_verdict(&m, "x", &s);
 	ck_assert_int_eq(s.value, SF_TRI_UNKNOWN);
 	ck_assert_ptr_nonnull(strstr(s.evidence, "nobody"));
@@ -116,7 +118,8 @@ START_TEST(includes_and_broken_input)
 	memset(&pol, 0, sizeof pol);
 	memset(&m, 0, sizeof m);
 	snprintf(text, sizeof text,
-		"daemon_smtp_ports = 25\n.include /etc/auth.conf\n.include_if_exists /etc/none.conf\n"
+		"daemon_smtp_ports = 25\n.include /etc/auth.conf\n.include_if_exists "
+		"/etc/none.conf\n"
 		".include /etc/missing.conf\n.ifdef UNCLOSED\n");
 	sf_exim_parse_text(text, strlen(text), fx_dir, "main.conf", &m, &pol);
 	ck_assert_uint_eq(m.nauths, 1);
@@ -125,7 +128,8 @@ START_TEST(includes_and_broken_input)
 	ck_assert_ptr_nonnull(strstr(pol.notes[0], "/etc/missing.conf"));
 	/* NUL bytes, binary junk, a line with no end: read, not crashed. */
 	memset(&m, 0, sizeof m);
-	sf_exim_parse_text("a\0b = c\n\xff\xfe\nbegin authenticators\nx:\n driver", 40, NULL, "bad", &m, &pol);
+	sf_exim_parse_text(
+		"a\0b = c\n\xff\xfe\nbegin authenticators\nx:\n driver", 40, NULL, "bad", &m, &pol);
 	ck_assert_uint_le(m.nauths, 1);
 	fx_remove_dir();
 }
@@ -139,7 +143,8 @@ put(const char *rel, const char *text)
 	FILE *f;
 
 	snprintf(path, sizeof path, "%s%s", fx_dir, rel);
-	for (slash = strchr(path + strlen(fx_dir) + 1, '/'); slash != NULL; slash = strchr(slash + 1, '/')) {
+	for (slash = strchr(path + strlen(fx_dir) + 1, '/'); slash != NULL;
+		slash = strchr(slash + 1, '/')) {
 		*slash = '\0';
 		mkdir(path, 0755);
 		*slash = '/';
@@ -188,7 +193,8 @@ START_TEST(paths_stay_inside_the_root)
 	fd = sf_mta_open(root, "/var/up/../../var/real.conf", why, sizeof why);
 	ck_assert_int_ge(fd, 0);
 	close(fd);
-	ck_assert_int_eq(sf_mta_resolve(root, "/var/abs-inside", out, sizeof out, &st, why, sizeof why), 0);
+	ck_assert_int_eq(
+		sf_mta_resolve(root, "/var/abs-inside", out, sizeof out, &st, why, sizeof why), 0);
 	ck_assert_str_eq(out + strlen(root), "/etc/real.conf");
 	ck_assert(S_ISREG(st.st_mode));
 
@@ -196,7 +202,8 @@ START_TEST(paths_stay_inside_the_root)
 	ck_assert_int_eq(sf_mta_open(root, "/etc/abs-outside", why, sizeof why), -1);
 	ck_assert_int_eq(errno, ENOENT);
 	ck_assert_ptr_nonnull(strstr(why, "/etc/abs-outside is a symbolic link to"));
-	ck_assert(sf_mta_exists(root, "/etc/abs-outside")); /* the name is there: reading says why */
+	ck_assert(
+		sf_mta_exists(root, "/etc/abs-outside")); /* the name is there: reading says why */
 	ck_assert(!sf_mta_exists(root, "/etc/none"));
 
 	/* A loop is refused after SF_MTA_LINK_HOPS links. */
@@ -251,8 +258,9 @@ START_TEST(a_gap_means_no_verdict)
 	struct sf_buf b;
 
 	fx_make_dir();
-	put("/etc/auth.conf", "begin authenticators\np:\n driver = plaintext\n public_name = PLAIN\n"
-			      " server_advertise_condition = ${if def:tls_in_cipher}\n");
+	put("/etc/auth.conf",
+		"begin authenticators\np:\n driver = plaintext\n public_name = PLAIN\n"
+		" server_advertise_condition = ${if def:tls_in_cipher}\n");
 	/* Read whole, the include gives a verdict. */
 	memset(&pol, 0, sizeof pol);
 	memset(&m, 0, sizeof m);
@@ -271,7 +279,8 @@ START_TEST(a_gap_means_no_verdict)
 	sf_exim_parse_text(".include /etc/auth.conf\n", 24, fx_dir, "main", &m, &pol);
 	sf_exim_verdict(&m, "x", &s);
 	ck_assert_int_eq(s.value, SF_TRI_UNKNOWN);
-	ck_assert_ptr_nonnull(strstr(s.evidence, "/etc/auth.conf (included from main) was not read"));
+	ck_assert_ptr_nonnull(
+		strstr(s.evidence, "/etc/auth.conf (included from main) was not read"));
 	ck_assert_uint_eq(pol.nunreadable, 1); /* the same file and reason, said once */
 	fx_remove_dir();
 }
@@ -282,9 +291,11 @@ START_TEST(bp_output_blocks)
 	struct sf_setting s;
 
 	memset(&m, 0, sizeof m);
-	sf_exim_model_from_bp("\ndovecot_login authenticator:\nclient_condition = \ndriver = dovecot\n"
-			      "public_name = LOGIN\nserver_advertise_condition = ${if def:tls_cipher}\n\n"
-			      "daemon_smtp_ports = 25 : 587\nauth_advertise_hosts = *\n", &m);
+	sf_exim_model_from_bp(
+		"\ndovecot_login authenticator:\nclient_condition = \ndriver = dovecot\n"
+		"public_name = LOGIN\nserver_advertise_condition = ${if def:tls_cipher}\n\n"
+		"daemon_smtp_ports = 25 : 587\nauth_advertise_hosts = *\n",
+		&m);
 	ck_assert_uint_eq(m.nauths, 1);
 	ck_assert_str_eq(m.auths[0].name, "dovecot_login");
 	ck_assert_str_eq(m.daemon_smtp_ports, "25 : 587");

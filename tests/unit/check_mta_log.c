@@ -31,73 +31,90 @@ classify(const char *line)
 
 START_TEST(exim_lines)
 {
-	ck_assert(classify("2026-11-28 09:00:02 H=(PC) [203.0.113.5]:52144 F=<u@example.com> rejected RCPT "
-			   "<x@example.net>: SMTP AUTH is required for message submission on port 587"));
+	ck_assert(classify(
+		"2026-11-28 09:00:02 H=(PC) [203.0.113.5]:52144 F=<u@example.com> rejected RCPT "
+		"<x@example.net>: SMTP AUTH is required for message submission on port 587"));
 	ck_assert_int_eq(h.kind, SF_LOG_SUBMISSION_AUTH_REQUIRED);
 	ck_assert_str_eq(h.address, "203.0.113.5");
 	ck_assert_int_eq(h.port, 587);
 	ck_assert_int_ne(h.when, 0);
 
-	ck_assert(classify("2026-11-29 08:31:00 H=(l) [198.51.100.7]:40001 I=[192.0.2.10]:2525 F=<a@x> "
-			   "rejected RCPT <b@y>: SMTP AUTH is required for message submission on port 587"));
+	ck_assert(classify(
+		"2026-11-29 08:31:00 H=(l) [198.51.100.7]:40001 I=[192.0.2.10]:2525 F=<a@x> "
+		"rejected RCPT <b@y>: SMTP AUTH is required for message submission on port 587"));
 	ck_assert_int_eq(h.port, 2525); /* I= says which port really */
 
-	ck_assert(classify("2026-11-29 08:30:00 SMTP connection from (l) [198.51.100.7]:40000 D=0s closed by DROP in ACL"));
+	ck_assert(classify("2026-11-29 08:30:00 SMTP connection from (l) [198.51.100.7]:40000 D=0s "
+			   "closed by DROP in ACL"));
 	ck_assert_int_eq(h.kind, SF_LOG_DROPPED);
 	ck_assert_str_eq(h.address, "198.51.100.7");
 
 	/* Both forms of Exim's AUTH failure (4.99 added H=). */
-	ck_assert(classify("x dovecot_login authenticator failed for (PC) [203.0.113.5]:52300: 535 Incorrect "
-			   "authentication data (set_id=u@example.com)"));
+	ck_assert(classify(
+		"x dovecot_login authenticator failed for (PC) [203.0.113.5]:52300: 535 Incorrect "
+		"authentication data (set_id=u@example.com)"));
 	ck_assert_int_eq(h.kind, SF_LOG_AUTH_FAILED);
 	ck_assert_str_eq(h.user, "u@example.com");
-	ck_assert(classify("x dovecot_login authenticator failed for H=(PC) [203.0.113.5]:52301: 535 Incorrect "
+	ck_assert(classify("x dovecot_login authenticator failed for H=(PC) [203.0.113.5]:52301: "
+			   "535 Incorrect "
 			   "authentication data (set_id=u@example.com)"));
 	ck_assert_str_eq(h.address, "203.0.113.5");
-	ck_assert(classify("x dovecot_plain authenticator failed for (x) [2001:db8::5]:1: 535 Incorrect"));
+	ck_assert(classify(
+		"x dovecot_plain authenticator failed for (x) [2001:db8::5]:1: 535 Incorrect"));
 	ck_assert_str_eq(h.address, "2001:db8::5");
 	ck_assert_str_eq(h.user, "");
 
-	ck_assert(classify("x SMTP protocol error in \"AUTH LOGIN\" H=(PC) [203.0.113.5]:1 AUTH command used when not advertised"));
+	ck_assert(classify("x SMTP protocol error in \"AUTH LOGIN\" H=(PC) [203.0.113.5]:1 AUTH "
+			   "command used when not advertised"));
 	ck_assert_int_eq(h.kind, SF_LOG_AUTH_NOT_ADVERTISED);
 
-	ck_assert(classify("x <= u@example.com H=(PC) [203.0.113.5]:1 P=esmtpa A=dovecot_login:u@example.com S=1"));
+	ck_assert(classify("x <= u@example.com H=(PC) [203.0.113.5]:1 P=esmtpa "
+			   "A=dovecot_login:u@example.com S=1"));
 	ck_assert_int_eq(h.kind, SF_LOG_PLAINTEXT_AUTH_ACCEPTED);
 	ck_assert_str_eq(h.user, "u@example.com");
 	/* From loopback it says nothing about remote clients. */
-	ck_assert(!classify("x <= u@example.com H=localhost [127.0.0.1]:1 P=esmtpa A=dovecot_login:u@example.com"));
-	ck_assert(!classify("x <= u@example.com H=(PC) [203.0.113.5]:1 P=esmtpsa A=dovecot_login:u"));
+	ck_assert(!classify("x <= u@example.com H=localhost [127.0.0.1]:1 P=esmtpa "
+			    "A=dovecot_login:u@example.com"));
+	ck_assert(
+		!classify("x <= u@example.com H=(PC) [203.0.113.5]:1 P=esmtpsa A=dovecot_login:u"));
 	ck_assert(!classify("2026-11-29 09:43:00 a delay of 5s was applied"));
 }
 END_TEST
 
 START_TEST(postfix_and_dovecot_lines)
 {
-	ck_assert(classify("Nov 29 10:00:00 mail postfix/submission/smtpd[1]: NOQUEUE: reject: RCPT from "
-			   "unknown[203.0.113.20]: 554 5.7.1 <x@e>: Relay access denied; from=<a@e> to=<x@e>"));
+	ck_assert(classify(
+		"Nov 29 10:00:00 mail postfix/submission/smtpd[1]: NOQUEUE: reject: RCPT from "
+		"unknown[203.0.113.20]: 554 5.7.1 <x@e>: Relay access denied; from=<a@e> "
+		"to=<x@e>"));
 	ck_assert_int_eq(h.kind, SF_LOG_RELAY_DENIED);
 	ck_assert_str_eq(h.address, "203.0.113.20");
 	ck_assert_int_eq(h.port, 587);
 
-	ck_assert(classify("Nov 29 10:01:00 mail postfix/smtpd[1]: warning: unknown[203.0.113.21]: SASL LOGIN "
-			   "authentication failed: UGFzc3dvcmQ6"));
+	ck_assert(classify(
+		"Nov 29 10:01:00 mail postfix/smtpd[1]: warning: unknown[203.0.113.21]: SASL LOGIN "
+		"authentication failed: UGFzc3dvcmQ6"));
 	ck_assert_int_eq(h.kind, SF_LOG_AUTH_FAILED);
 	ck_assert_int_eq(h.port, 25);
 	ck_assert_str_eq(h.user, "");
-	ck_assert(classify("Nov 29 10:02:00 mail postfix/submission/smtpd[1]: warning: unknown[203.0.113.21]: "
-			   "SASL PLAIN authentication failed: x, sasl_username=bob@example.com"));
+	ck_assert(classify(
+		"Nov 29 10:02:00 mail postfix/submission/smtpd[1]: warning: unknown[203.0.113.21]: "
+		"SASL PLAIN authentication failed: x, sasl_username=bob@example.com"));
 	ck_assert_str_eq(h.user, "bob@example.com");
 
-	ck_assert(classify("Nov 29 10:03:00 mail postfix/smtpd[1]: SSL_accept error from unknown[203.0.113.22]: lost"));
+	ck_assert(classify("Nov 29 10:03:00 mail postfix/smtpd[1]: SSL_accept error from "
+			   "unknown[203.0.113.22]: lost"));
 	ck_assert_int_eq(h.kind, SF_LOG_TLS_ERROR);
 
-	ck_assert(classify("Nov 29 10:04:00 mail dovecot: imap-login: Aborted login (tried to use disallowed "
-			   "plaintext auth): user=<>, rip=203.0.113.23, lip=192.0.2.10"));
+	ck_assert(classify(
+		"Nov 29 10:04:00 mail dovecot: imap-login: Aborted login (tried to use disallowed "
+		"plaintext auth): user=<>, rip=203.0.113.23, lip=192.0.2.10"));
 	ck_assert_int_eq(h.kind, SF_LOG_PLAINTEXT_LOGIN_REFUSED);
 	ck_assert_str_eq(h.address, "203.0.113.23");
 	ck_assert_int_eq(h.port, 143);
-	ck_assert(classify("Nov 29 10:05:00 mail dovecot: pop3-login: Disconnected (tried to use disabled "
-			   "plaintext auth): user=<carol@example.com>, rip=203.0.113.24, lip=x"));
+	ck_assert(classify(
+		"Nov 29 10:05:00 mail dovecot: pop3-login: Disconnected (tried to use disabled "
+		"plaintext auth): user=<carol@example.com>, rip=203.0.113.24, lip=x"));
 	ck_assert_str_eq(h.user, "carol@example.com");
 }
 END_TEST
@@ -228,21 +245,21 @@ END_TEST
 /* Each Exim line form with a HELO the client chose to look like another
  * address: the client is the address after the HELO, every time. */
 static const char *const hostile_helos[] = {
-	"[8.8.8.8]",               /* an address literal, which Exim accepts */
+	"[8.8.8.8]", /* an address literal, which Exim accepts */
 	"[IPv6:2001:db8::8]",
-	"x[1.2.3.4]y",             /* brackets inside */
+	"x[1.2.3.4]y", /* brackets inside */
 	"] [1.2.3.4]",
 	"[1.2.3.4]:25",
-	"x [1.2.3.4]",             /* a made-up address after a space */
-	"a) [1.2.3.4] (b",         /* a made-up ") [ip]" inside */
+	"x [1.2.3.4]",     /* a made-up address after a space */
+	"a) [1.2.3.4] (b", /* a made-up ") [ip]" inside */
 	"a) [1.2.3.4]:25 (b",
-	"(a) [1.2.3.4]",           /* nested parentheses */
+	"(a) [1.2.3.4]", /* nested parentheses */
 	"((a) [1.2.3.4] (b)) [1.2.3.5]",
-	"((",                      /* unbalanced */
+	"((", /* unbalanced */
 	"a)b)",
-	"x H=[1.2.3.4]",           /* the key itself */
-	"x I=[192.0.2.99]:25",     /* a made-up interface, for the port */
-	"(set_id=root)",           /* a made-up login name */
+	"x H=[1.2.3.4]",       /* the key itself */
+	"x I=[192.0.2.99]:25", /* a made-up interface, for the port */
+	"(set_id=root)",       /* a made-up login name */
 	"",
 };
 
@@ -268,9 +285,11 @@ static const struct {
 		SF_LOG_RELAY_DENIED, "2001:db8::67", 0, "" },
 	{ "2026-11-29 10:00:00 SMTP connection from (%s) [203.0.113.67]:4004 closed by DROP in ACL",
 		SF_LOG_DROPPED, "203.0.113.67", 0, "" },
-	{ "2026-11-29 10:00:00 SMTP connection from (%s) [203.0.113.67]:4005 D=0s closed by DROP in ACL",
+	{ "2026-11-29 10:00:00 SMTP connection from (%s) [203.0.113.67]:4005 D=0s closed by DROP "
+	  "in ACL",
 		SF_LOG_DROPPED, "203.0.113.67", 0, "" },
-	{ "2026-11-29 10:00:00 dovecot_login authenticator failed for (%s) [203.0.113.67]:4006: 535 "
+	{ "2026-11-29 10:00:00 dovecot_login authenticator failed for (%s) [203.0.113.67]:4006: "
+	  "535 "
 	  "Incorrect authentication data (set_id=u@example.com)",
 		SF_LOG_AUTH_FAILED, "203.0.113.67", 0, "u@example.com" },
 	{ "2026-11-29 10:00:00 dovecot_login authenticator failed for (%s) [203.0.113.67]: 535 "
@@ -316,7 +335,8 @@ START_TEST(exim_client_is_outside_the_helo)
 			ck_assert_msg(h.kind == exim_forms[i].kind, "kind %d: %s", h.kind, line);
 			ck_assert_msg(strcmp(h.address, exim_forms[i].address) == 0,
 				"address '%s' from: %s", h.address, line);
-			ck_assert_msg(h.port == exim_forms[i].port, "port %d from: %s", h.port, line);
+			ck_assert_msg(
+				h.port == exim_forms[i].port, "port %d from: %s", h.port, line);
 			ck_assert_msg(strcmp(h.user, exim_forms[i].user) == 0, "user '%s' from: %s",
 				h.user, line);
 		}
@@ -339,27 +359,38 @@ END_TEST
 START_TEST(postfix_client_is_not_the_helo)
 {
 	static const char *const helos[] = {
-		"[8.8.8.8]", "unknown[1.2.3.4]", "x H=([8.8.8.8]) [8.8.8.8]:25 rejected RCPT",
-		"x] RCPT from unknown[1.2.3.4]", "PC",
+		"[8.8.8.8]",
+		"unknown[1.2.3.4]",
+		"x H=([8.8.8.8]) [8.8.8.8]:25 rejected RCPT",
+		"x] RCPT from unknown[1.2.3.4]",
+		"PC",
 	};
 	size_t k;
 
 	for (k = 0; k < sizeof helos / sizeof helos[0]; k++) {
 		char line[600];
 
-		snprintf(line, sizeof line, "Nov 29 10:00:00 mail postfix/submission/smtpd[1234]: "
-			"NOQUEUE: reject: RCPT from unknown[203.0.113.70]: 554 5.7.1 <x@example.net>: "
-			"Relay access denied; from=<\"a H=(b) [1.2.3.4]\"@example.com> to=<x@example.net> "
-			"proto=ESMTP helo=<%s>", helos[k]);
+		snprintf(line, sizeof line,
+			"Nov 29 10:00:00 mail postfix/submission/smtpd[1234]: "
+			"NOQUEUE: reject: RCPT from unknown[203.0.113.70]: 554 5.7.1 "
+			"<x@example.net>: "
+			"Relay access denied; from=<\"a H=(b) [1.2.3.4]\"@example.com> "
+			"to=<x@example.net> "
+			"proto=ESMTP helo=<%s>",
+			helos[k]);
 		ck_assert_msg(classify(line), "not classified: %s", line);
 		ck_assert_int_eq(h.kind, SF_LOG_RELAY_DENIED);
-		ck_assert_msg(strcmp(h.address, "203.0.113.70") == 0, "'%s' from %s", h.address, line);
+		ck_assert_msg(
+			strcmp(h.address, "203.0.113.70") == 0, "'%s' from %s", h.address, line);
 		ck_assert_int_eq(h.port, 587);
 		ck_assert_str_eq(h.user, "");
 
-		snprintf(line, sizeof line, "2026-11-29T10:00:00.1+01:00 mail postfix/smtpd[1]: "
-			"4XAbCd1234: reject: RCPT from mail.example.net[2001:db8::70]:40000: 454 4.7.1 "
-			"<x@e>: Relay access denied; from=<a@e> to=<x@e> proto=ESMTP helo=<%s>", helos[k]);
+		snprintf(line, sizeof line,
+			"2026-11-29T10:00:00.1+01:00 mail postfix/smtpd[1]: "
+			"4XAbCd1234: reject: RCPT from mail.example.net[2001:db8::70]:40000: 454 "
+			"4.7.1 "
+			"<x@e>: Relay access denied; from=<a@e> to=<x@e> proto=ESMTP helo=<%s>",
+			helos[k]);
 		ck_assert(classify(line));
 		ck_assert_str_eq(h.address, "2001:db8::70");
 		ck_assert_int_eq(h.port, 25);
@@ -449,7 +480,7 @@ START_TEST(nul_runs_and_holes)
 	write_str(path, "cut off mid-li");
 	write_nuls(path, 5u << 20); /* across the 4 MiB read */
 	write_str(path, DROP("203.0.113.81", "08:01:00") "\n");
-	write_nuls(path, 100);      /* short: made line ends */
+	write_nuls(path, 100); /* short: made line ends */
 	write_str(path, DROP("203.0.113.82", "08:02:00"));
 	write_nuls(path, 1);
 	write_str(path, DROP("203.0.113.83", "08:03:00"));
@@ -577,7 +608,8 @@ START_TEST(gzip_limits)
 	 * predictable: about half the lines lie before it. */
 	for (i = 0; i < 400; i++)
 		n += (size_t)snprintf(text + n, sizeof text - n,
-			"2026-11-29 08:00:00 SMTP connection from [198.51.100.%zu]:%zu closed by DROP in ACL\n",
+			"2026-11-29 08:00:00 SMTP connection from [198.51.100.%zu]:%zu closed by "
+			"DROP in ACL\n",
 			i % 250, i);
 	gz_member(whole, text, n, 0);
 	size = file_size(whole);
@@ -622,7 +654,8 @@ START_TEST(gzip_limits)
 	ck_assert_int_eq(sf_log_scan_file(&s, bomb, &err), 1);
 	ck_assert_int_eq(s.files[0].end, SF_LOG_END_RATIO);
 	ck_assert_uint_eq(s.files[0].bytes, SF_LOG_GZ_FREE);
-	ck_assert_msg(strstr(s.files[0].error, "stopped after 16 MiB") != NULL, "%s", s.files[0].error);
+	ck_assert_msg(
+		strstr(s.files[0].error, "stopped after 16 MiB") != NULL, "%s", s.files[0].error);
 	ck_assert_ptr_nonnull(group(&s, SF_LOG_DROPPED, "198.51.100.0"));
 	sf_log_scan_free(&s);
 	fx_remove_dir();

@@ -70,7 +70,8 @@ START_TEST(enhanced_codes)
 	ck_assert_int_eq(parse("550 4.7.1 odd\r\n", 15, 100, &r, &err), 1);
 	ck_assert_str_eq(r.enhanced, "");
 	sf_reply_free(&r);
-	ck_assert_uint_eq(sf_parse_enhanced("5.7.57 Client not authenticated", 31, 5, out, sizeof out), 6);
+	ck_assert_uint_eq(
+		sf_parse_enhanced("5.7.57 Client not authenticated", 31, 5, out, sizeof out), 6);
 	ck_assert_str_eq(out, "5.7.57");
 	ck_assert_uint_eq(sf_parse_enhanced("5.7", 3, 5, out, sizeof out), 0);
 	ck_assert_uint_eq(sf_parse_enhanced("5.7.1234 x", 10, 5, out, sizeof out), 0);
@@ -94,15 +95,21 @@ END_TEST
 START_TEST(malformed_replies_are_protocol_errors)
 {
 	static const char *const bad[] = {
-		"hello there\r\n", "2x0 hm\r\n", "999 out of range\r\n", "160 low\r\n",
-		"250_bad separator\r\n", "25\r\n", "260 second digit\r\n",
+		"hello there\r\n",
+		"2x0 hm\r\n",
+		"999 out of range\r\n",
+		"160 low\r\n",
+		"250_bad separator\r\n",
+		"25\r\n",
+		"260 second digit\r\n",
 	};
 	struct sf_reply r;
 	struct sf_error err;
 	size_t i;
 
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		ck_assert_msg(parse(bad[i], strlen(bad[i]), 100, &r, &err) == -1, "accepted %s", bad[i]);
+		ck_assert_msg(
+			parse(bad[i], strlen(bad[i]), 100, &r, &err) == -1, "accepted %s", bad[i]);
 		ck_assert_int_eq(err.code, SF_E_PROTOCOL);
 	}
 }
@@ -190,7 +197,8 @@ START_TEST(ehlo_extensions)
 
 	ehlo_from("250-mx.example Hello\r\n250-SIZE 52428800\r\n250-8BITMIME\r\n"
 		  "250-PIPELINING\r\n250-AUTH PLAIN LOGIN CRAM-MD5\r\n250-AUTH=PLAIN LOGIN\r\n"
-		  "250-ENHANCEDSTATUSCODES\r\n250-CHUNKING\r\n250-SMTPUTF8\r\n250 STARTTLS\r\n", &e);
+		  "250-ENHANCEDSTATUSCODES\r\n250-CHUNKING\r\n250-SMTPUTF8\r\n250 STARTTLS\r\n",
+		&e);
 	ck_assert(e.starttls && e.pipelining && e.eightbitmime && e.smtputf8);
 	ck_assert(e.enhancedstatuscodes && e.chunking && e.size_known);
 	ck_assert(e.size == 52428800ULL);

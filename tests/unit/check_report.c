@@ -10,12 +10,11 @@ START_TEST(json_keeps_fields_that_did_not_happen_as_null)
 	struct sf_probe_result res;
 	struct sf_buf out;
 	struct sf_error err;
-	static const char *const keys[] = {
-		"\"banner\": null", "\"ehlo\": null", "\"starttls\": null", "\"tls\": null",
-		"\"ehlo_tls\": null", "\"before_tls\": null", "\"after_tls\": null",
-		"\"rcpt_without_auth\": null", "\"mail_without_auth\": null", "\"error\": \"refused\"",
-		"\"healthy\": false", "\"port\": 587", "\"mode\": \"starttls\""
-	};
+	static const char *const keys[] = { "\"banner\": null", "\"ehlo\": null",
+		"\"starttls\": null", "\"tls\": null", "\"ehlo_tls\": null", "\"before_tls\": null",
+		"\"after_tls\": null", "\"rcpt_without_auth\": null", "\"mail_without_auth\": null",
+		"\"error\": \"refused\"", "\"healthy\": false", "\"port\": 587",
+		"\"mode\": \"starttls\"" };
 	size_t i;
 
 	memset(&t, 0, sizeof t);
@@ -33,12 +32,14 @@ START_TEST(json_keeps_fields_that_did_not_happen_as_null)
 	sf_buf_init(&out, SF_REPORT_MAX);
 	ck_assert_int_eq(sf_report_probe_json(&res, NULL, NULL, false, &out, &err), 0);
 	for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
-		ck_assert_msg(strstr(out.data, keys[i]) != NULL, "missing %s in\n%s", keys[i], out.data);
+		ck_assert_msg(
+			strstr(out.data, keys[i]) != NULL, "missing %s in\n%s", keys[i], out.data);
 	ck_assert_ptr_null(strstr(out.data, "\"transcript\""));
 	sf_buf_reset(&out);
 	ck_assert_int_eq(sf_report_probe_text(&res, NULL, false, false, &out, &err), 0);
 	ck_assert_ptr_nonnull(strstr(out.data, "FAILED: connection refused"));
-	ck_assert_ptr_nonnull(strstr(out.data, "Verdict        PROBLEM: port 587: connection refused"));
+	ck_assert_ptr_nonnull(
+		strstr(out.data, "Verdict        PROBLEM: port 587: connection refused"));
 	sf_buf_free(&out);
 	sf_transcript_free(&t.transcript);
 }

@@ -10,18 +10,18 @@
 
 #define TIMEOUT_MS 1500
 
-static const struct fs_step fast_script[] = {
-	{ FS_SEND, "220 fast\r\n", 0, 0 }, { FS_EXPECT, NULL, 0, 0 },
-	{ FS_SEND, "250-fast\r\n250 AUTH PLAIN\r\n", 0, 0 }, { FS_EXPECT, NULL, 0, 0 },
+static const struct fs_step fast_script[] = { { FS_SEND, "220 fast\r\n", 0, 0 },
+	{ FS_EXPECT, NULL, 0, 0 }, { FS_SEND, "250-fast\r\n250 AUTH PLAIN\r\n", 0, 0 },
+	{ FS_EXPECT, NULL, 0, 0 },
 	/* The password-free check of the login listed: taken, then cancelled. */
 	{ FS_SEND, "334 \r\n", 0, 0 }, { FS_EXPECT, NULL, 0, 0 },
 	{ FS_SEND, "501 5.7.0 cancelled\r\n", 0, 0 }, { FS_EXPECT, NULL, 0, 0 },
 	{ FS_SEND, "250 ok\r\n", 0, 0 }, { FS_EXPECT, NULL, 0, 0 },
 	{ FS_SEND, "550 relay denied\r\n", 0, 0 }, { FS_EXPECT, NULL, 0, 0 },
 	{ FS_SEND, "250 reset\r\n", 0, 0 }, { FS_EXPECT, NULL, 0, 0 },
-	{ FS_SEND, "221 bye\r\n", 0, 0 }, { FS_END, NULL, 0, 0 }
-};
-static const struct fs_step silent_script[] = { { FS_SLEEP, NULL, 0, 10000 }, { FS_END, NULL, 0, 0 } };
+	{ FS_SEND, "221 bye\r\n", 0, 0 }, { FS_END, NULL, 0, 0 } };
+static const struct fs_step silent_script[] = { { FS_SLEEP, NULL, 0, 10000 },
+	{ FS_END, NULL, 0, 0 } };
 
 struct record {
 	double t0;
@@ -120,9 +120,10 @@ START_TEST(silent_target_does_not_delay_the_others)
 	sf_runner_run(r);
 	total = sf_now_ms_precise() - rec.t0;
 	/* The fast ones finish long before the silent one's deadline. */
-	ck_assert_msg(rec.done_ms[0] < 500 && rec.done_ms[2] < 500, "fast targets took %.0f and %.0f ms",
-		rec.done_ms[0], rec.done_ms[2]);
-	ck_assert_msg(rec.done_ms[1] >= TIMEOUT_MS - 50, "silent target ended at %.0f ms", rec.done_ms[1]);
+	ck_assert_msg(rec.done_ms[0] < 500 && rec.done_ms[2] < 500,
+		"fast targets took %.0f and %.0f ms", rec.done_ms[0], rec.done_ms[2]);
+	ck_assert_msg(rec.done_ms[1] >= TIMEOUT_MS - 50, "silent target ended at %.0f ms",
+		rec.done_ms[1]);
 	/* The whole run lasts about as long as its slowest target. */
 	ck_assert_msg(total < TIMEOUT_MS + 500, "whole run took %.0f ms", total);
 	ck_assert_int_eq(sf_runner_result(r, 0)->smtp.rcpt.reply.code, 550);

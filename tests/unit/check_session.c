@@ -24,31 +24,30 @@ run(struct sf_session *s, const char *const *script)
 
 		switch (st[0]) {
 		case 'S':
-			ck_assert_msg(sf_session_want(s) == SF_WANT_READ, "step %zu: not reading", i);
+			ck_assert_msg(
+				sf_session_want(s) == SF_WANT_READ, "step %zu: not reading", i);
 			sf_session_feed(s, st + 2, strlen(st + 2));
 			break;
 		case 'C':
-			ck_assert_msg(sf_session_want(s) == SF_WANT_WRITE, "step %zu: nothing to send (%s)", i,
-				s->res.fail_message);
+			ck_assert_msg(sf_session_want(s) == SF_WANT_WRITE,
+				"step %zu: nothing to send (%s)", i, s->res.fail_message);
 			out = sf_session_output(s, &len);
 			snprintf(want, sizeof want, "%s\r\n", st + 2);
 			ck_assert_uint_eq(len, strlen(want));
-			ck_assert_msg(memcmp(out, want, len) == 0, "step %zu: sent %.*s", i, (int)len, out);
+			ck_assert_msg(memcmp(out, want, len) == 0, "step %zu: sent %.*s", i,
+				(int)len, out);
 			sf_session_output_done(s, len);
 			sf_session_feed(s, NULL, 0);
 			break;
 		case 'T':
 		case 't':
-			ck_assert_msg(sf_session_want(s) == SF_WANT_TLS, "step %zu: no TLS wanted", i);
+			ck_assert_msg(
+				sf_session_want(s) == SF_WANT_TLS, "step %zu: no TLS wanted", i);
 			sf_session_tls_done(s, st[0] == 'T', "bad record mac");
 			break;
 		case 'E':
-		case 'R':
-			sf_session_eof(s, st[0] == 'R');
-			break;
-		case 'X':
-			sf_session_timeout(s, 1500);
-			break;
+		case 'R': sf_session_eof(s, st[0] == 'R'); break;
+		case 'X': sf_session_timeout(s, 1500); break;
 		case 'D':
 			ck_assert_msg(sf_session_want(s) == SF_WANT_DONE, "step %zu: not done", i);
 			break;
@@ -63,25 +62,27 @@ run(struct sf_session *s, const char *const *script)
 static void
 start(struct sf_session *s, enum sf_tls_policy tls, bool rcpt_test)
 {
-	struct sf_session_config cfg = { .tls = tls, .ehlo_name = "client.example",
-		.mail_from = "a@example.com", .rcpt_to = "b@example.net", .rcpt_test = rcpt_test };
+	struct sf_session_config cfg = { .tls = tls,
+		.ehlo_name = "client.example",
+		.mail_from = "a@example.com",
+		.rcpt_to = "b@example.net",
+		.rcpt_test = rcpt_test };
 
 	sf_session_init(s, &cfg);
 }
 
 #define EHLO_TLS_ONLY "S:250-mx\r\n250-PIPELINING\r\n250 STARTTLS\r\n"
-#define EHLO_AUTH     "S:250-mx\r\n250-AUTH PLAIN LOGIN\r\n250 HELP\r\n"
+#define EHLO_AUTH "S:250-mx\r\n250-AUTH PLAIN LOGIN\r\n250 HELP\r\n"
 
 START_TEST(the_cpanel_case_over_starttls)
 {
 	struct sf_session s;
-	static const char *const script[] = {
-		"S:220 mx ESMTP\r\n", "C:EHLO client.example", EHLO_TLS_ONLY, "C:STARTTLS",
-		"S:220 TLS go ahead\r\n", "T", "C:EHLO client.example", EHLO_AUTH,
-		"C:MAIL FROM:<a@example.com>", "S:250 OK\r\n", "C:RCPT TO:<b@example.net>",
+	static const char *const script[] = { "S:220 mx ESMTP\r\n", "C:EHLO client.example",
+		EHLO_TLS_ONLY, "C:STARTTLS", "S:220 TLS go ahead\r\n", "T", "C:EHLO client.example",
+		EHLO_AUTH, "C:MAIL FROM:<a@example.com>", "S:250 OK\r\n",
+		"C:RCPT TO:<b@example.net>",
 		"S:550 SMTP AUTH is required for message submission on port 587\r\n", "C:RSET", "E",
-		"D", NULL
-	};
+		"D", NULL };
 
 	start(&s, SF_TLS_IF_OFFERED, true);
 	run(&s, script);
@@ -98,12 +99,10 @@ END_TEST
 START_TEST(plain_policy_never_upgrades)
 {
 	struct sf_session s;
-	static const char *const script[] = {
-		"S:220 mx\r\n", "C:EHLO client.example", EHLO_TLS_ONLY,
-		"C:MAIL FROM:<a@example.com>", "S:250 OK\r\n", "C:RCPT TO:<b@example.net>",
-		"S:550 5.7.1 relay not permitted\r\n", "C:RSET", "S:250 Reset OK\r\n", "C:QUIT",
-		"S:221 bye\r\n", "D", NULL
-	};
+	static const char *const script[] = { "S:220 mx\r\n", "C:EHLO client.example",
+		EHLO_TLS_ONLY, "C:MAIL FROM:<a@example.com>", "S:250 OK\r\n",
+		"C:RCPT TO:<b@example.net>", "S:550 5.7.1 relay not permitted\r\n", "C:RSET",
+		"S:250 Reset OK\r\n", "C:QUIT", "S:221 bye\r\n", "D", NULL };
 
 	start(&s, SF_TLS_NEVER, true);
 	run(&s, script);
@@ -118,9 +117,8 @@ END_TEST
 START_TEST(required_tls_stops_when_not_offered)
 {
 	struct sf_session s;
-	static const char *const script[] = {
-		"S:220 mx\r\n", "C:EHLO client.example", EHLO_AUTH, "C:QUIT", "S:221 bye\r\n", "D", NULL
-	};
+	static const char *const script[] = { "S:220 mx\r\n", "C:EHLO client.example", EHLO_AUTH,
+		"C:QUIT", "S:221 bye\r\n", "D", NULL };
 
 	start(&s, SF_TLS_REQUIRED, true);
 	run(&s, script);
@@ -132,12 +130,12 @@ END_TEST
 START_TEST(starttls_refused_goes_on_when_optional)
 {
 	struct sf_session s;
-	static const char *const script[] = {
-		"S:220 mx\r\n", "C:EHLO client.example", EHLO_TLS_ONLY, "C:STARTTLS",
+	static const char *const script[] = { "S:220 mx\r\n", "C:EHLO client.example",
+		EHLO_TLS_ONLY, "C:STARTTLS",
 		"S:454 4.7.0 TLS not available due to temporary reason\r\n",
-		"C:MAIL FROM:<a@example.com>", "S:530 5.7.0 Must issue a STARTTLS command first\r\n",
-		"C:QUIT", "S:221 bye\r\n", "D", NULL
-	};
+		"C:MAIL FROM:<a@example.com>",
+		"S:530 5.7.0 Must issue a STARTTLS command first\r\n", "C:QUIT", "S:221 bye\r\n",
+		"D", NULL };
 
 	start(&s, SF_TLS_IF_OFFERED, true);
 	run(&s, script);
@@ -151,10 +149,9 @@ END_TEST
 START_TEST(ehlo_refused_falls_back_to_helo)
 {
 	struct sf_session s;
-	static const char *const script[] = {
-		"S:220 old\r\n", "C:EHLO client.example", "S:502 unrecognized command\r\n",
-		"C:HELO client.example", "S:250 old\r\n", "C:MAIL FROM:<a@example.com>", NULL
-	};
+	static const char *const script[] = { "S:220 old\r\n", "C:EHLO client.example",
+		"S:502 unrecognized command\r\n", "C:HELO client.example", "S:250 old\r\n",
+		"C:MAIL FROM:<a@example.com>", NULL };
 
 	start(&s, SF_TLS_IF_OFFERED, true);
 	run(&s, script);
@@ -166,9 +163,8 @@ END_TEST
 START_TEST(greeting_refusal_quits)
 {
 	struct sf_session s;
-	static const char *const script[] = {
-		"S:554 5.7.1 no service for you\r\n", "C:QUIT", "E", "D", NULL
-	};
+	static const char *const script[] = { "S:554 5.7.1 no service for you\r\n", "C:QUIT", "E",
+		"D", NULL };
 
 	start(&s, SF_TLS_IF_OFFERED, true);
 	run(&s, script);
@@ -181,10 +177,8 @@ END_TEST
 START_TEST(bytes_after_starttls_reply_are_refused)
 {
 	struct sf_session s;
-	static const char *const script[] = {
-		"S:220 mx\r\n", "C:EHLO client.example", EHLO_TLS_ONLY, "C:STARTTLS",
-		"S:220 go ahead\r\n250 injected\r\n", "D", NULL
-	};
+	static const char *const script[] = { "S:220 mx\r\n", "C:EHLO client.example",
+		EHLO_TLS_ONLY, "C:STARTTLS", "S:220 go ahead\r\n250 injected\r\n", "D", NULL };
 
 	start(&s, SF_TLS_IF_OFFERED, true);
 	run(&s, script);
@@ -198,9 +192,8 @@ END_TEST
 START_TEST(implicit_tls_records_ehlo_as_after_tls)
 {
 	struct sf_session s;
-	static const char *const script[] = {
-		"S:220 mx\r\n", "C:EHLO client.example", EHLO_AUTH, "C:QUIT", "S:221 bye\r\n", "D", NULL
-	};
+	static const char *const script[] = { "S:220 mx\r\n", "C:EHLO client.example", EHLO_AUTH,
+		"C:QUIT", "S:221 bye\r\n", "D", NULL };
 
 	start(&s, SF_TLS_IMPLICIT, false);
 	run(&s, script);
@@ -214,21 +207,18 @@ START_TEST(failures_name_the_step)
 {
 	struct sf_session s;
 	static const char *const timeout_script[] = { "S:220-partial\r\n", "X", "D", NULL };
-	static const char *const reset_script[] = {
-		"S:220 mx\r\n", "C:EHLO client.example", "S:250-mx\r\n", "R", "D", NULL
-	};
-	static const char *const tls_script[] = {
-		"S:220 mx\r\n", "C:EHLO client.example", EHLO_TLS_ONLY, "C:STARTTLS", "S:220 go\r\n",
-		"t", "D", NULL
-	};
+	static const char *const reset_script[] = { "S:220 mx\r\n", "C:EHLO client.example",
+		"S:250-mx\r\n", "R", "D", NULL };
+	static const char *const tls_script[] = { "S:220 mx\r\n", "C:EHLO client.example",
+		EHLO_TLS_ONLY, "C:STARTTLS", "S:220 go\r\n", "t", "D", NULL };
 	static const char *const silent_close[] = { "E", "D", NULL };
 
 	start(&s, SF_TLS_IF_OFFERED, true);
 	run(&s, timeout_script);
 	ck_assert_int_eq(s.res.fail_code, SF_E_TIMEOUT);
 	ck_assert_int_eq(s.res.fail_step, SF_STEP_GREETING);
-	ck_assert_str_eq(s.res.fail_message,
-		"no complete answer to the greeting within 1.5 s (the server sent part of a reply)");
+	ck_assert_str_eq(s.res.fail_message, "no complete answer to the greeting within 1.5 s (the "
+					     "server sent part of a reply)");
 	sf_session_free(&s);
 
 	start(&s, SF_TLS_IF_OFFERED, true);
@@ -255,10 +245,8 @@ END_TEST
 START_TEST(mail_drop_marks_disconnect_on_mail)
 {
 	struct sf_session s;
-	static const char *const script[] = {
-		"S:220 mx\r\n", "C:EHLO client.example", EHLO_AUTH, "C:MAIL FROM:<a@example.com>",
-		"S:550 go away\r\n", "C:QUIT", "E", "D", NULL
-	};
+	static const char *const script[] = { "S:220 mx\r\n", "C:EHLO client.example", EHLO_AUTH,
+		"C:MAIL FROM:<a@example.com>", "S:550 go away\r\n", "C:QUIT", "E", "D", NULL };
 
 	start(&s, SF_TLS_NEVER, true);
 	run(&s, script);
@@ -272,11 +260,13 @@ START_TEST(transcript_is_kept)
 {
 	struct sf_session s;
 	struct sf_transcript tr;
-	struct sf_session_config cfg = { .tls = SF_TLS_NEVER, .ehlo_name = "c.example",
-		.mail_from = "a@b.example", .rcpt_to = "c@d.example", .transcript = &tr };
-	static const char *const script[] = {
-		"S:220 mx\r\n", "C:EHLO c.example", "S:250 mx\r\n", "C:QUIT", "S:221 bye\r\n", "D", NULL
-	};
+	struct sf_session_config cfg = { .tls = SF_TLS_NEVER,
+		.ehlo_name = "c.example",
+		.mail_from = "a@b.example",
+		.rcpt_to = "c@d.example",
+		.transcript = &tr };
+	static const char *const script[] = { "S:220 mx\r\n", "C:EHLO c.example", "S:250 mx\r\n",
+		"C:QUIT", "S:221 bye\r\n", "D", NULL };
 
 	sf_transcript_init(&tr, NULL);
 	sf_session_init(&s, &cfg);
@@ -294,9 +284,8 @@ END_TEST
 START_TEST(no_reply_to_quit_is_no_failure)
 {
 	struct sf_session s;
-	static const char *const script[] = {
-		"S:220 mx\r\n", "C:EHLO client.example", EHLO_AUTH, "C:QUIT", "X", "D", NULL
-	};
+	static const char *const script[] = { "S:220 mx\r\n", "C:EHLO client.example", EHLO_AUTH,
+		"C:QUIT", "X", "D", NULL };
 
 	start(&s, SF_TLS_NEVER, false);
 	run(&s, script);
@@ -312,19 +301,19 @@ END_TEST
 START_TEST(auth_listed_in_plain_is_checked_without_a_password)
 {
 	struct sf_session s;
-	struct sf_session_config cfg = { .tls = SF_TLS_NEVER, .ehlo_name = "client.example",
-		.mail_from = "a@example.com", .rcpt_to = "b@example.net", .rcpt_test = true,
+	struct sf_session_config cfg = { .tls = SF_TLS_NEVER,
+		.ehlo_name = "client.example",
+		.mail_from = "a@example.com",
+		.rcpt_to = "b@example.net",
+		.rcpt_test = true,
 		.auth_check = true };
-	static const char *const refused[] = {
-		"S:220 mx\r\n", "C:EHLO client.example", EHLO_AUTH, "C:AUTH LOGIN",
+	static const char *const refused[] = { "S:220 mx\r\n", "C:EHLO client.example", EHLO_AUTH,
+		"C:AUTH LOGIN",
 		"S:538 5.7.11 Encryption required for requested authentication mechanism\r\n",
-		"C:MAIL FROM:<a@example.com>", "S:250 OK\r\n", NULL
-	};
-	static const char *const taken[] = {
-		"S:220 mx\r\n", "C:EHLO client.example", EHLO_AUTH, "C:AUTH LOGIN",
-		"S:334 VXNlcm5hbWU6\r\n", "C:*", "S:501 5.7.0 Authentication cancelled\r\n",
-		"C:MAIL FROM:<a@example.com>", NULL
-	};
+		"C:MAIL FROM:<a@example.com>", "S:250 OK\r\n", NULL };
+	static const char *const taken[] = { "S:220 mx\r\n", "C:EHLO client.example", EHLO_AUTH,
+		"C:AUTH LOGIN", "S:334 VXNlcm5hbWU6\r\n", "C:*",
+		"S:501 5.7.0 Authentication cancelled\r\n", "C:MAIL FROM:<a@example.com>", NULL };
 
 	sf_session_init(&s, &cfg);
 	run(&s, refused);

@@ -165,7 +165,8 @@ build(struct sf_probe_result *r, const struct state *s)
 	unauth_mail(p, s);
 	/* The login test, on STARTTLS when it got that far. */
 	r->login_index = -1;
-	if (s->login == LG_NONE || s->starttls != ST_OK || s->tls != TE_OK || s->tls_auth != TA_LISTED)
+	if (s->login == LG_NONE || s->starttls != ST_OK || s->tls != TE_OK ||
+		s->tls_auth != TA_LISTED)
 		return;
 	l = target(r, SF_PURPOSE_LOGIN, SF_MODE_STARTTLS);
 	plain_part(l, s);
@@ -179,8 +180,9 @@ build(struct sf_probe_result *r, const struct state *s)
 		return;
 	}
 	if (s->login == LG_DISABLED) {
-		reply(&l->smtp.auth, 535, "5.7.139 Authentication unsuccessful, SmtpClientAuthentication is "
-					  "disabled for the Tenant.");
+		reply(&l->smtp.auth, 535,
+			"5.7.139 Authentication unsuccessful, SmtpClientAuthentication is "
+			"disabled for the Tenant.");
 		l->smtp.auth_outcome = SF_AUTH_REFUSED;
 		return;
 	}
@@ -207,7 +209,8 @@ cell(const struct sf_probe_result *r, enum sf_security sec, bool auth)
 	size_t i;
 
 	for (i = 0; i < r->ncells; i++)
-		if (r->cells[i].port == 587 && r->cells[i].security == sec && r->cells[i].auth == auth)
+		if (r->cells[i].port == 587 && r->cells[i].security == sec &&
+			r->cells[i].auth == auth)
 			return &r->cells[i];
 	return NULL;
 }
@@ -215,8 +218,9 @@ cell(const struct sf_probe_result *r, enum sf_security sec, bool auth)
 static void
 describe(const struct state *s, char *out, size_t outsz)
 {
-	snprintf(out, outsz, "plain-auth %d, starttls %d, tls %d, cert %d, tls-auth %d, relay %d, "
-			     "login %d, after-login %d",
+	snprintf(out, outsz,
+		"plain-auth %d, starttls %d, tls %d, cert %d, tls-auth %d, relay %d, "
+		"login %d, after-login %d",
 		s->plain_auth, s->starttls, s->tls, s->cert, s->tls_auth, s->relay, s->login,
 		s->after);
 }
@@ -243,16 +247,18 @@ check_state(const struct state *s, size_t *checked)
 	/* Not healthy: some finding names its evidence. */
 	for (i = 0; i < d->nfindings; i++)
 		evidenced |= d->findings[i].nevidence > 0;
-	ck_assert_msg(healthy || evidenced, "%s: not healthy (%s) with no finding and evidence", what, why);
+	ck_assert_msg(healthy || evidenced, "%s: not healthy (%s) with no finding and evidence",
+		what, why);
 
 	/* Every message came from its help file (a missing line reads "(key)"). */
 	for (i = 0; i < r.ncells; i++)
 		ck_assert_msg(r.cells[i].message[0] != '(', "%s: no help line for a cell: %s", what,
 			r.cells[i].message);
 	for (i = 0; i < d->nfindings; i++)
-		ck_assert_msg(d->findings[i].text[0] != '(', "%s: no help line for a finding: %s", what,
-			d->findings[i].text);
-	ck_assert_msg(!r.recommended.found || (r.recommended.why[0] != '\0' && r.recommended.why[0] != '('),
+		ck_assert_msg(d->findings[i].text[0] != '(', "%s: no help line for a finding: %s",
+			what, d->findings[i].text);
+	ck_assert_msg(!r.recommended.found ||
+			      (r.recommended.why[0] != '\0' && r.recommended.why[0] != '('),
 		"%s: no help line for why: %s", what, r.recommended.why);
 
 	/* "works" only for what was seen. */
@@ -262,32 +268,38 @@ check_state(const struct state *s, size_t *checked)
 		if (k->outcome != SF_OUT_WORKS || !k->auth)
 			continue;
 		if (k->security == SF_SEC_NONE)
-			ck_assert_msg(s->plain_auth == PA_LISTED, "%s: None+login works without a login taken", what);
+			ck_assert_msg(s->plain_auth == PA_LISTED,
+				"%s: None+login works without a login taken", what);
 		if (k->security == SF_SEC_STARTTLS)
-			ck_assert_msg(s->starttls == ST_OK && s->tls == TE_OK && s->tls_auth == TA_LISTED &&
-					(s->login == LG_NONE || (s->login == LG_OK && s->after == AL_OK)),
+			ck_assert_msg(s->starttls == ST_OK && s->tls == TE_OK &&
+					      s->tls_auth == TA_LISTED &&
+					      (s->login == LG_NONE ||
+						      (s->login == LG_OK && s->after == AL_OK)),
 				"%s: STARTTLS+login works though %s", what,
-				s->login != LG_NONE ? "the login test did not pass" : "no login is listed");
+				s->login != LG_NONE ? "the login test did not pass"
+						    : "no login is listed");
 	}
 
 	/* After a refused login, the same setting, saying what to change. */
 	if (r.login_index >= 0 && r.targets[r.login_index].smtp.auth_outcome == SF_AUTH_REFUSED &&
 		s->cert == SF_CERT_OK) {
 		ck_assert_msg(r.recommended.found && r.recommended.port == 587 &&
-				r.recommended.security == SF_SEC_STARTTLS,
+				      r.recommended.security == SF_SEC_STARTTLS,
 			"%s: a refused login moved the recommendation", what);
 		ck_assert_msg(strstr(r.recommended.why, "refused") != NULL, "%s: why: %s", what,
 			r.recommended.why);
 		ck_assert_msg(!healthy, "%s: healthy after a refused login", what);
 		/* ... and what to change, in the words of the cause found. */
 		ck_assert_msg(strstr(sf_diag_settings(d, &r)->why,
-				      s->login == LG_DISABLED ? "SMTP AUTH on" : "re-type the password") != NULL,
-			"%s: why does not say what to change: %s", what, sf_diag_settings(d, &r)->why);
+				      s->login == LG_DISABLED ? "SMTP AUTH on"
+							      : "re-type the password") != NULL,
+			"%s: why does not say what to change: %s", what,
+			sf_diag_settings(d, &r)->why);
 	}
 
 	/* A questioned certificate still gives the setting, with the decision. */
-	if (s->starttls == ST_OK && s->tls == TE_OK && s->cert != SF_CERT_OK && s->tls_auth == TA_LISTED &&
-		s->login == LG_NONE) {
+	if (s->starttls == ST_OK && s->tls == TE_OK && s->cert != SF_CERT_OK &&
+		s->tls_auth == TA_LISTED && s->login == LG_NONE) {
 		ck_assert_msg(r.recommended.found && r.recommended.cert_decision,
 			"%s: no recommendation with the certificate decision", what);
 		ck_assert_msg(!healthy, "%s: healthy with a questioned certificate", what);
@@ -298,8 +310,9 @@ check_state(const struct state *s, size_t *checked)
 		c = cell(&r, r.recommended.security, true);
 		ck_assert_msg(c != NULL, "%s: recommended setting has no cell", what);
 		ck_assert_msg(c->outcome == SF_OUT_WORKS || sf_outcome_is_cert(c->outcome) ||
-				c->outcome == SF_OUT_WRONG_CREDENTIALS || c->outcome == SF_OUT_SENDER_REJECTED ||
-				c->outcome == SF_OUT_DEFERRED_AFTER_LOGIN,
+				      c->outcome == SF_OUT_WRONG_CREDENTIALS ||
+				      c->outcome == SF_OUT_SENDER_REJECTED ||
+				      c->outcome == SF_OUT_DEFERRED_AFTER_LOGIN,
 			"%s: recommended a setting that meets %s", what, sf_outcome_id(c->outcome));
 	}
 
@@ -335,7 +348,8 @@ START_TEST(every_state_of_a_submission_port)
 					for (s.tls_auth = 0; s.tls_auth < TA_N; s.tls_auth++)
 						for (b = 0; b < 2; b++)
 							for (s.login = 0; s.login < LG_N; s.login++)
-								for (s.after = 0; s.after < AL_N; s.after++) {
+								for (s.after = 0; s.after < AL_N;
+									s.after++) {
 									s.cert = certs[c];
 									s.relay = b;
 									check_state(&s, &checked);

@@ -18,8 +18,9 @@ setup(void)
 	memset(&fs, 0, sizeof fs);
 	memset(&t, 0, sizeof t);
 	fx_make_dir();
-	ck_assert_int_eq(testcert_make(&ca, fx_dir, "ca", "smtpfix unit CA", NULL, -DAY, 30 * DAY,
-				 NULL, 1), 0);
+	ck_assert_int_eq(
+		testcert_make(&ca, fx_dir, "ca", "smtpfix unit CA", NULL, -DAY, 30 * DAY, NULL, 1),
+		0);
 }
 
 static void
@@ -31,11 +32,9 @@ teardown(void)
 	fx_remove_dir();
 }
 
-static const struct fs_step implicit_script[] = {
-	{ FS_SEND, "220 fake over TLS\r\n", 0, 0 }, { FS_EXPECT, NULL, 0, 0 },
-	{ FS_SEND, "250-fake\r\n250 AUTH PLAIN LOGIN\r\n", 0, 0 }, { FS_EXPECT, NULL, 0, 0 },
-	{ FS_SEND, "221 bye\r\n", 0, 0 }, { FS_END, NULL, 0, 0 }
-};
+static const struct fs_step implicit_script[] = { { FS_SEND, "220 fake over TLS\r\n", 0, 0 },
+	{ FS_EXPECT, NULL, 0, 0 }, { FS_SEND, "250-fake\r\n250 AUTH PLAIN LOGIN\r\n", 0, 0 },
+	{ FS_EXPECT, NULL, 0, 0 }, { FS_SEND, "221 bye\r\n", 0, 0 }, { FS_END, NULL, 0, 0 } };
 
 /* Serve a certificate over implicit TLS and probe it as `host`. */
 static void
@@ -53,8 +52,9 @@ START_TEST(trusted_matching_certificate_is_ok)
 	struct testcert leaf;
 	char why[512];
 
-	ck_assert_int_eq(testcert_make(&leaf, fx_dir, "leaf", "mail.test", "DNS:mail.test,IP:127.0.0.1",
-				 -DAY, 10 * DAY, &ca, 0), 0);
+	ck_assert_int_eq(testcert_make(&leaf, fx_dir, "leaf", "mail.test",
+				 "DNS:mail.test,IP:127.0.0.1", -DAY, 10 * DAY, &ca, 0),
+		0);
 	serve_cert(&leaf, "127.0.0.1", ca.cert_path);
 	ck_assert_str_eq(sf_cert_verdict_id(t.tls.verdict), "ok");
 	ck_assert_str_eq(t.tls.subject, "CN=mail.test");
@@ -77,7 +77,8 @@ START_TEST(sni_carries_the_typed_name)
 	struct testcert leaf;
 
 	ck_assert_int_eq(testcert_make(&leaf, fx_dir, "leaf", "localhost", "DNS:localhost", -DAY,
-				 10 * DAY, &ca, 0), 0);
+				 10 * DAY, &ca, 0),
+		0);
 	serve_cert(&leaf, "localhost", ca.cert_path);
 	ck_assert_str_eq(sf_cert_verdict_id(t.tls.verdict), "ok");
 	ck_assert_ptr_nonnull(strstr(fakeserver_client_lines(&fs), "# SNI localhost"));
@@ -90,7 +91,8 @@ START_TEST(unknown_issuer_is_untrusted)
 	struct testcert leaf;
 
 	ck_assert_int_eq(testcert_make(&leaf, fx_dir, "leaf", "mail.test", "IP:127.0.0.1", -DAY,
-				 10 * DAY, &ca, 0), 0);
+				 10 * DAY, &ca, 0),
+		0);
 	serve_cert(&leaf, "127.0.0.1", NULL);
 	ck_assert_str_eq(sf_cert_verdict_id(t.tls.verdict), "untrusted");
 	ck_assert(!sf_target_healthy(&t, NULL, 0));
@@ -103,7 +105,8 @@ START_TEST(other_name_is_a_mismatch_that_names_the_real_one)
 	struct testcert leaf;
 
 	ck_assert_int_eq(testcert_make(&leaf, fx_dir, "leaf", "server.host.example",
-				 "DNS:server.host.example", -DAY, 10 * DAY, &ca, 0), 0);
+				 "DNS:server.host.example", -DAY, 10 * DAY, &ca, 0),
+		0);
 	serve_cert(&leaf, "127.0.0.1", ca.cert_path);
 	ck_assert_str_eq(sf_cert_verdict_id(t.tls.verdict), "name-mismatch");
 	ck_assert_ptr_nonnull(strstr(t.tls.verify_detail, "not for 127.0.0.1"));
@@ -117,7 +120,8 @@ START_TEST(self_signed_wins_over_name_mismatch)
 	struct testcert leaf;
 
 	ck_assert_int_eq(testcert_make(&leaf, fx_dir, "self", "other.example", "DNS:other.example",
-				 -DAY, 10 * DAY, NULL, 0), 0);
+				 -DAY, 10 * DAY, NULL, 0),
+		0);
 	serve_cert(&leaf, "127.0.0.1", NULL);
 	ck_assert_str_eq(sf_cert_verdict_id(t.tls.verdict), "self-signed");
 	/* Both problems are still named in the detail. */
@@ -132,7 +136,8 @@ START_TEST(expired_wins_over_everything)
 	struct testcert leaf;
 
 	ck_assert_int_eq(testcert_make(&leaf, fx_dir, "old", "old.example", "DNS:old.example",
-				 -10 * DAY, -DAY, NULL, 0), 0);
+				 -10 * DAY, -DAY, NULL, 0),
+		0);
 	serve_cert(&leaf, "127.0.0.1", NULL);
 	ck_assert_str_eq(sf_cert_verdict_id(t.tls.verdict), "expired");
 	testcert_free(&leaf);
@@ -144,7 +149,8 @@ START_TEST(future_certificate_is_not_yet_valid)
 	struct testcert leaf;
 
 	ck_assert_int_eq(testcert_make(&leaf, fx_dir, "new", "mail.test", "IP:127.0.0.1", DAY,
-				 10 * DAY, &ca, 0), 0);
+				 10 * DAY, &ca, 0),
+		0);
 	serve_cert(&leaf, "127.0.0.1", ca.cert_path);
 	ck_assert_str_eq(sf_cert_verdict_id(t.tls.verdict), "not-yet-valid");
 	testcert_free(&leaf);

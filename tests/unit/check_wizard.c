@@ -15,8 +15,8 @@ send(enum sf_wiz_event_kind kind, size_t index, const char *text, bool ok)
 }
 
 #define CHOOSE(i) send(SF_WIZ_EV_CHOOSE, (i), NULL, false)
-#define TEXT(t)   send(SF_WIZ_EV_TEXT, 0, (t), false)
-#define ENTER()   send(SF_WIZ_EV_DEFAULT, 0, NULL, false)
+#define TEXT(t) send(SF_WIZ_EV_TEXT, 0, (t), false)
+#define ENTER() send(SF_WIZ_EV_DEFAULT, 0, NULL, false)
 
 START_TEST(founding_case_with_login_retest_and_save)
 {
@@ -37,7 +37,7 @@ START_TEST(founding_case_with_login_retest_and_save)
 		int port = 0, security = -1;
 
 		ck_assert(!sf_wiz_current_setting(&w, &port, &security)); /* not known yet */
-		CHOOSE(1);                                                 /* 587, None */
+		CHOOSE(1);                                                /* 587, None */
 		ck_assert(sf_wiz_current_setting(&w, &port, &security));
 		ck_assert_int_eq(port, 587);
 		ck_assert_int_eq(security, 0);
@@ -59,7 +59,7 @@ START_TEST(founding_case_with_login_retest_and_save)
 	ENTER();
 	ck_assert_uint_eq(w.fix_step, 1);
 	send(SF_WIZ_EV_BACK, 0, NULL, false);
-	ck_assert_uint_eq(w.fix_step, 0); /* back moves through the steps first */
+	ck_assert_uint_eq(w.fix_step, 0);                   /* back moves through the steps first */
 	ck_assert_int_eq(CHOOSE(1), SF_WIZ_FX_START_PROBE); /* changed it: test again */
 	send(SF_WIZ_EV_PROBE_DONE, 0, NULL, true);
 	ck_assert_int_eq(w.step, SF_WIZ_RETEST);
@@ -77,7 +77,8 @@ START_TEST(pasted_error_is_explained_at_once)
 	ENTER();
 	CHOOSE(2);
 	ck_assert_int_eq(w.step, SF_WIZ_PASTE);
-	ck_assert_int_eq(TEXT("550 SMTP AUTH is required for message submission on port 587"), SF_WIZ_FX_EXPLAIN);
+	ck_assert_int_eq(TEXT("550 SMTP AUTH is required for message submission on port 587"),
+		SF_WIZ_FX_EXPLAIN);
 	ck_assert_int_eq(w.step, SF_WIZ_CLIENT);
 	ck_assert_ptr_nonnull(strstr(w.paste, "SMTP AUTH"));
 }
@@ -85,7 +86,8 @@ END_TEST
 
 START_TEST(prefill_skips_questions_and_back_returns)
 {
-	struct sf_wiz_prefill pre = { "tech", "outlook-classic", "mail.example.com", NULL, "465:tls", false };
+	struct sf_wiz_prefill pre = { "tech", "outlook-classic", "mail.example.com", NULL,
+		"465:tls", false };
 
 	sf_wiz_init(&w, &pre);
 	ck_assert_int_eq(w.step, SF_WIZ_PROBLEM);
@@ -99,7 +101,7 @@ START_TEST(prefill_skips_questions_and_back_returns)
 		ck_assert_ptr_nonnull(q.current); /* Enter keeps the given server */
 		ck_assert_str_eq(q.current, "mail.example.com");
 	}
-	ENTER();                                 /* the server was given */
+	ENTER();                                    /* the server was given */
 	ck_assert_int_eq(w.step, SF_WIZ_LOGIN_ASK); /* the setting now was given */
 	send(SF_WIZ_EV_BACK, 0, NULL, false);
 	ck_assert_int_eq(w.step, SF_WIZ_SERVER);
