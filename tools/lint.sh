@@ -111,6 +111,16 @@ for f in help/clients/*.txt; do
 	done
 done
 
+# Every folder of src/ is described in doc/architecture.md, and nothing
+# that is not one.
+for d in src/*/; do
+	d=$(basename "$d")
+	grep -q "^| \`$d\` |" doc/architecture.md || report "src/$d is not described in doc/architecture.md"
+done
+for d in $(sed -n 's/^| `\([a-z]*\)` |.*/\1/p' doc/architecture.md); do
+	[ -d "src/$d" ] || report "doc/architecture.md describes src/$d, which does not exist"
+done
+
 # The C sources follow .clang-format (clang-format -i FILE fixes one).
 if command -v clang-format >/dev/null; then
 	while IFS= read -r f; do
