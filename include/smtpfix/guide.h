@@ -24,6 +24,10 @@ struct sf_guide_values {
 /* Every client id (help/clients/ID.txt), NULL-terminated. */
 extern const char *const sf_client_ids[];
 
+/* The one check of a client id (for every command that takes one): true,
+ * with its index in sf_client_ids, when id is one. */
+bool sf_client_find(const char *id, size_t *index);
+
 #define SF_GUIDE_MAX_PARTS 64
 #define SF_GUIDE_TEXT_MAX (256 * 1024)
 

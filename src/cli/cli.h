@@ -26,9 +26,11 @@ int sf_cli_wizard(int argc, char **argv);
 
 /* The client ids (from the guide layer), for checking --client. */
 extern const char *const sf_client_ids[];
-#define sf_client_ids_cli sf_client_ids
 /* Strict number parsing: whole string, within [min, max]. */
 int sf_cli_parse_int(const char *s, long min, long max, long *out);
+/* A --client value: true when it names a mail program smtpfix has a
+ * guide for; else the usage error is printed. */
+bool sf_cli_client_known(const char *id);
 /* "PORT=REALPORT" (--port-map); -1 when it is not that. */
 struct sf_port_map;
 int sf_cli_parse_port_map(const char *s, struct sf_port_map *m);

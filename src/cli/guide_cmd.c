@@ -121,13 +121,8 @@ sf_cli_guide(int argc, char **argv)
 	}
 	if (v.port == 0)
 		v.port = v.security == SF_GUIDE_TLS ? 465 : 587;
-	for (i = 0; sf_client_ids[i] != NULL && strcmp(sf_client_ids[i], client) != 0; i++)
-		;
-	if (sf_client_ids[i] == NULL) {
-		sf_cli_usage_error(
-			"unknown mail program '%.60s' (smtpfix guide --list shows them)", client);
+	if (!sf_cli_client_known(client))
 		return SF_EXIT_USAGE;
-	}
 	snprintf(path, sizeof path, "clients/%s.txt", client);
 	text = sf_help_get(path, &len);
 	if (text == NULL) {

@@ -4,8 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -265,19 +263,8 @@ parse_args(int argc, char **argv, struct probe_args *a)
 			"characters");
 		return -1;
 	}
-	if (a->client != NULL) {
-		size_t k;
-
-		for (k = 0; sf_client_ids[k] != NULL && strcmp(sf_client_ids[k], a->client) != 0;
-			k++)
-			;
-		if (sf_client_ids[k] == NULL) {
-			sf_cli_usage_error(
-				"unknown mail program '%.60s' (smtpfix guide --list shows them)",
-				a->client);
-			return -1;
-		}
-	}
+	if (a->client != NULL && !sf_cli_client_known(a->client))
+		return -1;
 	if (a->opt.send_test && strchr(a->opt.user, '@') == NULL) {
 		sf_cli_usage_error("--send-test sends to USER, which must be an email address");
 		return -1;
@@ -442,13 +429,8 @@ sf_cli_probe(int argc, char **argv)
 	if (rc != 0)
 		return rc > 0 ? SF_EXIT_OK : SF_EXIT_USAGE;
 	if (a.password_stdin) {
-		/* No core dump may hold the password: none at all (a limit of 0
-		 * that cannot be raised again), and no other process of this
-		 * user may read this one's memory. */
-		struct rlimit none = { 0, 0 };
-
-		setrlimit(RLIMIT_CORE, &none);
-		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+		/* No core dump or other process may read the password. */
+		sf_secret_protect_process();
 		if (read_password(a.opt.user, &password, &err) < 0) {
 			sf_cli_usage_error("%s", err.message);
 			return SF_EXIT_USAGE;

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "smtpfix/dns.h"
+#include "smtpfix/guide.h"
 #include "smtpfix/probe.h"
 #include "smtpfix/text.h"
 
@@ -171,4 +172,13 @@ sf_cli_parse_port_map(const char *s, struct sf_port_map *m)
 	m->port = (int)p;
 	m->real = (int)r;
 	return 0;
+}
+
+bool
+sf_cli_client_known(const char *id)
+{
+	if (sf_client_find(id, NULL))
+		return true;
+	sf_cli_usage_error("unknown mail program '%.60s' (smtpfix guide --list shows them)", id);
+	return false;
 }

@@ -169,20 +169,8 @@ sf_cli_wizard(int argc, char **argv)
 		sf_cli_usage_error("unknown command '%s' (see smtpfix --help)", argv[optind]);
 		return SF_EXIT_USAGE;
 	}
-	if (o.prefill.client != NULL) {
-		size_t k;
-
-		for (k = 0; sf_client_ids_cli[k] != NULL &&
-			    strcmp(sf_client_ids_cli[k], o.prefill.client) != 0;
-			k++)
-			;
-		if (sf_client_ids_cli[k] == NULL) {
-			sf_cli_usage_error(
-				"unknown mail program '%.60s' (smtpfix guide --list shows them)",
-				o.prefill.client);
-			return SF_EXIT_USAGE;
-		}
-	}
+	if (o.prefill.client != NULL && !sf_cli_client_known(o.prefill.client))
+		return SF_EXIT_USAGE;
 	/* On the mail server its own settings and log join the diagnosis; the
 	 * demo's practice server is not this machine's, so only a --root
 	 * given on purpose is read there. */

@@ -3,8 +3,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include "smtpfix/buf.h"
+
+void
+sf_secret_protect_process(void)
+{
+	struct rlimit none = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &none);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
 
 static int
 secret_alloc(struct sf_secret *s, struct sf_error *err)

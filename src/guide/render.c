@@ -21,6 +21,20 @@ const char *const sf_client_ids[] = { "outlook-classic", "outlook-new", "outlook
 	"em-client", "phpmailer", "wp-mail-smtp", "python-smtplib", "nodemailer", "msmtp",
 	"postfix-relay", "generic", NULL };
 
+bool
+sf_client_find(const char *id, size_t *index)
+{
+	size_t i;
+
+	for (i = 0; id != NULL && sf_client_ids[i] != NULL; i++)
+		if (strcmp(sf_client_ids[i], id) == 0) {
+			if (index != NULL)
+				*index = i;
+			return true;
+		}
+	return false;
+}
+
 const char *
 sf_guide_security_id(enum sf_guide_security s)
 {

@@ -4,8 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,10 +26,7 @@ sf_ui_session_init(struct sf_ui_session *s, const struct sf_ui_options *o, FILE 
 void
 sf_ui_protect_secrets(void)
 {
-	struct rlimit none = { 0, 0 };
-
-	setrlimit(RLIMIT_CORE, &none);
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	sf_secret_protect_process();
 }
 
 /* The longest value of the person's own (a server name, a folder, an

@@ -100,7 +100,9 @@ sf_wiz_init(struct sf_wizard *w, const struct sf_wiz_prefill *pre)
 	size_t i;
 
 	memset(w, 0, sizeof *w);
-	w->client = 16; /* generic */
+	if (!sf_client_find("generic", &i))
+		i = 0;
+	w->client = i; /* until the person names their program */
 	w->on_mail_server = pre != NULL && pre->on_mail_server;
 	w->role = w->on_mail_server ? 1 : 0;
 	w->step = SF_WIZ_ROLE;
@@ -111,11 +113,10 @@ sf_wiz_init(struct sf_wizard *w, const struct sf_wiz_prefill *pre)
 			w->role = i;
 			w->role_set = true;
 		}
-	for (i = 0; pre->client != NULL && sf_client_ids[i] != NULL; i++)
-		if (strcmp(pre->client, sf_client_ids[i]) == 0) {
-			w->client = i;
-			w->client_set = true;
-		}
+	if (sf_client_find(pre->client, &i)) {
+		w->client = i;
+		w->client_set = true;
+	}
 	if (pre->server != NULL)
 		snprintf(w->server, sizeof w->server, "%s", pre->server);
 	if (pre->user != NULL)
