@@ -62,7 +62,7 @@ Q := @
 quiet = @printf '  %-6s %s\n'
 endif
 
-LAYERS    := core net tls smtp probe mta errors diagnose guide lab report wizard ui
+LAYERS    := core net tls smtp probe mta errors diagnose guide lab report run wizard ui
 HELP_C    := $(BUILD)/gen/help_data.c
 LIB_SRC   := $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c))
 CLI_SRC   := $(wildcard src/cli/*.c)

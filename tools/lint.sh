@@ -52,6 +52,7 @@ layer_of_header() {
 	wizard) echo wizard ;;
 	ui) echo ui ;;
 	report) echo report ;;
+	run) echo run ;;
 	*) echo unknown ;;
 	esac
 }
@@ -68,8 +69,9 @@ declare -A may_use=(
 	[lab]="core net tls smtp lab"
 	[wizard]="core guide wizard"
 	[report]="core net tls smtp probe mta errors diagnose guide report"
-	[ui]="core net tls smtp probe mta errors diagnose guide lab report wizard ui"
-	[cli]="core net tls smtp probe mta errors diagnose guide lab report wizard ui"
+	[run]="core net tls smtp probe mta errors diagnose guide report run"
+	[ui]="core net tls smtp probe mta errors diagnose guide lab report run wizard ui"
+	[cli]="core net tls smtp probe mta errors diagnose guide lab report run wizard ui"
 )
 for f in "${all_src[@]}" include/smtpfix/*.h; do
 	case $f in

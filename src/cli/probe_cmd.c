@@ -13,6 +13,7 @@
 #include "smtpfix/help.h"
 #include "smtpfix/probe.h"
 #include "smtpfix/report.h"
+#include "smtpfix/run.h"
 
 static const char probe_usage[] =
 	"usage: smtpfix probe HOST [--port N]... [--mode auto|plain|starttls|tls]\n"
@@ -280,36 +281,20 @@ exit_status(const struct sf_probe_result *res, const struct sf_diagnosis *diag)
 	return sf_diag_healthy(diag, res, NULL, 0) ? SF_EXIT_OK : SF_EXIT_PROBLEM;
 }
 
-/* The chosen program's steps, filled with the recommended setting. */
+/* The chosen program's steps, filled with the setting to use (the run's
+ * rule for guide values); none when no setting works yet. */
 static int
-append_guide(const struct probe_args *a, const struct sf_probe_result *res, struct sf_buf *out,
-	struct sf_error *err)
+append_guide(
+	const struct probe_args *a, struct sf_run *run, struct sf_buf *out, struct sf_error *err)
 {
-	const struct sf_recommendation *r = &res->recommended;
-	struct sf_guide_values v;
-	char path[128];
-	const char *text;
-	size_t len;
-
-	if (!r->found)
+	if (!sf_diag_settings(&run->diag, &run->res)->found)
 		return sf_buf_addstr(out,
 			"\nNo setting works as it is, so there are no steps to "
 			"give yet; see the diagnosis above.\n",
 			err);
-	snprintf(path, sizeof path, "clients/%s.txt", a->client);
-	text = sf_help_get(path, &len);
-	if (text == NULL)
-		return sf_error_set(err, SF_E_IO, "no guide for %s", a->client);
-	v.host = r->host;
-	v.port = r->port;
-	v.security = r->security == SF_SEC_TLS        ? SF_GUIDE_TLS
-		     : r->security == SF_SEC_STARTTLS ? SF_GUIDE_STARTTLS
-						      : SF_GUIDE_NONE;
-	v.auth = r->auth;
-	v.user = r->username;
-	if (sf_buf_addstr(out, "\n", err) < 0)
+	if (sf_run_guide(run, a->client, NULL, NULL, err) < 0 || sf_buf_addstr(out, "\n", err) < 0)
 		return -1;
-	return sf_guide_render(text, len, &v, out, err);
+	return sf_buf_add(out, run->guide.text.data, run->guide.text.len, err);
 }
 
 /* Set from a signal handler: a lock-free atomic may be (C11 7.14.1.1). */
@@ -346,37 +331,18 @@ read_password(const char *user, struct sf_secret *pw, struct sf_error *err)
 	return rc;
 }
 
-/* Find the outgoing server for an email address; the probe then uses the
- * first candidate with an address, as a mail program's setup would. */
+/* An address whose discovery found no server with an address: what was
+ * looked up, and nothing probed. */
 static int
-discover_host(struct probe_args *a, struct sf_discovery *d, struct sf_error *err)
+no_server_found(const struct probe_args *a, const struct sf_discovery *d)
 {
-	struct sf_dns_options o = { a->dns_server, a->opt.timeout_ms, a->opt.cancel, false };
-	size_t i;
+	struct sf_buf out;
+	struct sf_error err;
 
-	if (sf_discover(a->email, &o, d, err) < 0) {
-		sf_cli_usage_error("%s", err->message);
-		return SF_EXIT_USAGE;
-	}
-	for (i = 0; i < d->ncandidates; i++) {
-		if (d->candidates[i].addrs.count > 0) {
-			a->opt.host = d->candidates[i].host;
-			a->opt.addrs = &d->candidates[i].addrs;
-			if (!a->json) {
-				if (d->domain_typed[0] != '\0')
-					sf_cli_print_idn(stdout, d->domain_typed, d->domain);
-				fputs("Outgoing server for ", stdout);
-				sf_cli_print_safe(stdout, a->email);
-				printf(": %s (%s)\n", a->opt.host, d->candidates[i].source);
-			}
-			return SF_EXIT_OK;
-		}
-	}
+	sf_buf_init(&out, SF_REPORT_MAX);
 	if (a->json) {
-		struct sf_buf out;
 		struct sf_json j;
 
-		sf_buf_init(&out, SF_REPORT_MAX);
 		sf_json_init(&j, &out, 2);
 		sf_json_object_begin(&j);
 		sf_json_key(&j, "discovery");
@@ -385,20 +351,16 @@ discover_host(struct probe_args *a, struct sf_discovery *d, struct sf_error *err
 		sf_json_array_begin(&j);
 		sf_json_array_end(&j);
 		sf_json_object_end(&j);
-		if (sf_json_finish(&j, err) == 0)
+		if (sf_json_finish(&j, &err) == 0)
 			printf("%s\n", out.data);
-		sf_buf_free(&out);
 	} else {
-		struct sf_buf out;
-
-		sf_buf_init(&out, SF_REPORT_MAX);
-		if (sf_report_discovery_text(d, &out, err) == 0)
+		if (sf_report_discovery_text(d, &out, &err) == 0)
 			fwrite(out.data, 1, out.len, stdout);
-		sf_buf_free(&out);
 		fputs("\nNo outgoing server with an address was found for ", stdout);
 		sf_cli_print_safe(stdout, a->email);
 		fputs(".\n", stdout);
 	}
+	sf_buf_free(&out);
 	return SF_EXIT_NOTHING;
 }
 
@@ -415,13 +377,12 @@ int
 sf_cli_probe(int argc, char **argv)
 {
 	struct probe_args a;
-	struct sf_probe_result res;
 	struct sf_error err;
 	struct sf_secret password = { NULL, 0 };
 	struct sigaction sa, old_int;
 	struct sf_buf out;
-	static struct sf_discovery discovery;
-	static struct sf_diagnosis diagnosis;
+	static struct sf_run run;
+	struct sf_run_server found;
 	int rc;
 
 	memset(&a, 0, sizeof a);
@@ -437,8 +398,6 @@ sf_cli_probe(int argc, char **argv)
 		}
 		a.opt.password = &password;
 	}
-	if (a.typed != NULL && !a.json)
-		sf_cli_print_idn(stdout, a.typed, a.opt.host);
 	if (a.progress) {
 		a.opt.progress = print_progress;
 		a.opt.progress_ctx = NULL;
@@ -449,46 +408,59 @@ sf_cli_probe(int argc, char **argv)
 	sa.sa_handler = on_interrupt;
 	sigaction(SIGINT, &sa, &old_int);
 	a.opt.cancel = &cancel_requested;
-	if (a.email != NULL) {
-		rc = discover_host(&a, &discovery, &err);
-		if (rc != SF_EXIT_OK) {
-			sigaction(SIGINT, &old_int, NULL);
-			sf_secret_free(&password);
-			return rc;
-		}
+	sf_run_init(&run);
+	{
+		struct sf_dns_options dopt = { a.dns_server, a.opt.timeout_ms, a.opt.cancel,
+			false };
+		const char *typed = a.email ? a.email : a.typed ? a.typed : a.opt.host;
+
+		rc = sf_run_find_server(&run, typed, &dopt, &found, &err);
 	}
-	rc = sf_probe_run(&a.opt, &res, &err);
+	if (rc < 0 || (a.email != NULL && found.discovery_failed)) {
+		sigaction(SIGINT, &old_int, NULL);
+		sf_secret_free(&password);
+		if (rc < 0)
+			sf_cli_usage_error("%s", err.message);
+		rc = rc < 0 ? SF_EXIT_USAGE : no_server_found(&a, run.discovery);
+		sf_run_free(&run);
+		return rc;
+	}
+	if (!a.json && found.idn_typed[0] != '\0')
+		sf_cli_print_idn(stdout, found.idn_typed, found.idn_ascii);
+	if (!a.json && found.from_discovery) {
+		fputs("Outgoing server for ", stdout);
+		sf_cli_print_safe(stdout, a.email);
+		printf(": %s (%s)\n", found.host, found.source);
+	}
+	a.opt.host = found.host;
+	a.opt.addrs = found.addrs;
+	rc = sf_run_probe(&run, &a.opt, &err);
 	sigaction(SIGINT, &old_int, NULL);
 	sf_secret_free(&password);
 	if (rc < 0) {
 		sf_cli_usage_error("%s", err.message);
+		sf_run_free(&run);
 		return err.code == SF_E_USAGE ? SF_EXIT_USAGE : SF_EXIT_NOTHING;
 	}
-	{
-		struct sf_diag_input in;
-
-		memset(&in, 0, sizeof in);
-		in.probe = &res;
-		sf_diagnose(&in, &diagnosis);
-	}
+	sf_run_diagnose(&run, NULL, NULL, false);
 	sf_buf_init(&out, SF_REPORT_MAX);
 	if (a.json)
 		rc = sf_report_probe_json(
-			&res, a.email ? &discovery : NULL, &diagnosis, a.transcript, &out, &err);
+			&run.res, run.discovery, &run.diag, a.transcript, &out, &err);
 	else
 		rc = sf_report_probe_text(
-			&res, &diagnosis, a.transcript || a.details, a.transcript, &out, &err);
+			&run.res, &run.diag, a.transcript || a.details, a.transcript, &out, &err);
 	if (rc == 0 && !a.json && a.client != NULL)
-		rc = append_guide(&a, &res, &out, &err);
+		rc = append_guide(&a, &run, &out, &err);
 	if (rc < 0) {
 		sf_cli_usage_error("cannot write the report: %s", err.message);
 		rc = SF_EXIT_NOTHING;
 	} else {
 		fwrite(out.data, 1, out.len, stdout);
 		fflush(stdout);
-		rc = res.cancelled ? SF_EXIT_CANCELLED : exit_status(&res, &diagnosis);
+		rc = run.res.cancelled ? SF_EXIT_CANCELLED : exit_status(&run.res, &run.diag);
 	}
 	sf_buf_free(&out);
-	sf_probe_result_free(&res);
+	sf_run_free(&run);
 	return rc;
 }

@@ -697,7 +697,7 @@ sf_ui_screen_run(const struct sf_ui_options *o)
 	/* What the last answer produced (the saved report's name) stays on the
 	 * terminal after the screen is gone. */
 	fputs(body_text(sc), stdout);
-	if (sc->ss.have_res) {
+	if (sc->ss.run.have_res) {
 		sc->ss.out = stdout;
 		sf_ui_print_summary(&sc->ss, &w, false);
 	}

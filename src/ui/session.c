@@ -20,7 +20,7 @@ sf_ui_session_init(struct sf_ui_session *s, const struct sf_ui_options *o, FILE 
 	memset(s, 0, sizeof *s);
 	s->o = o;
 	s->out = out;
-	sf_guide_init(&s->guide);
+	sf_run_init(&s->run);
 }
 
 void
@@ -53,45 +53,7 @@ void
 sf_ui_session_free(struct sf_ui_session *s)
 {
 	sf_secret_free(&s->password);
-	free(s->policy);
-	s->policy = NULL;
-	free(s->discovery);
-	s->discovery = NULL;
-	if (s->log != NULL)
-		sf_log_scan_free(s->log);
-	free(s->log);
-	s->log = NULL;
-	if (s->have_res)
-		sf_probe_result_free(&s->res);
-	s->have_res = false;
-	sf_guide_free(&s->guide);
-}
-
-/* The server's settings and its mail log of the last week, read once, the
- * way smtpfix policy reads them; what could not be read is listed. */
-static void
-read_server(struct sf_ui_session *s)
-{
-	static char paths[SF_LOG_MAX_FILES][SF_MTA_PATH_MAX];
-	struct sf_policy_options po = { s->o->policy_root, s->o->policy_root == NULL, NULL, NULL };
-	struct sf_error err;
-	time_t now = time(NULL), since = now - 7 * 86400;
-	size_t n, i;
-
-	s->policy = calloc(1, sizeof *s->policy);
-	s->log = calloc(1, sizeof *s->log);
-	if (s->policy == NULL || s->log == NULL || sf_policy_read(&po, s->policy, &err) < 0) {
-		free(s->policy);
-		free(s->log);
-		s->policy = NULL;
-		s->log = NULL;
-		fprintf(s->out, "Could not read this server's settings.\n");
-		return;
-	}
-	sf_log_scan_init(s->log, since, now);
-	n = sf_policy_log_paths(s->policy, s->o->policy_root, since, paths, SF_LOG_MAX_FILES);
-	for (i = 0; i < n; i++)
-		sf_policy_scan_log(s->policy, s->log, paths[i]);
+	sf_run_free(&s->run);
 }
 
 static void
@@ -100,14 +62,14 @@ print_server(struct sf_ui_session *s)
 	struct sf_error err;
 	struct sf_buf out;
 
-	if (s->policy == NULL)
+	if (s->run.policy == NULL)
 		return;
 	sf_buf_init(&out, SF_REPORT_MAX);
-	if (sf_report_policy_text(s->policy, s->log, &out, &err) == 0 && out.data != NULL) {
-		fputs(s->policy_applies ? "\nThis mail server's own settings and log\n"
-					: "\nThis machine's own mail server (not the server "
-					  "tested, so not used in "
-					  "the diagnosis)\n",
+	if (sf_report_policy_text(s->run.policy, s->run.log, &out, &err) == 0 && out.data != NULL) {
+		fputs(s->run.policy_applies ? "\nThis mail server's own settings and log\n"
+					    : "\nThis machine's own mail server (not the server "
+					      "tested, so not used in "
+					      "the diagnosis)\n",
 			s->out);
 		fputs(out.data, s->out);
 	}
@@ -139,7 +101,10 @@ sf_ui_explain(struct sf_ui_session *s, const struct sf_wizard *w)
 int
 sf_ui_exit_status(const struct sf_ui_session *s, const struct sf_wizard *w)
 {
-	return w->fixed_now || (s->have_res && sf_diag_healthy(&s->diag, &s->res, NULL, 0)) ? 0 : 1;
+	return w->fixed_now || (s->run.have_res &&
+				       sf_diag_healthy(&s->run.diag, &s->run.res, NULL, 0))
+		       ? 0
+		       : 1;
 }
 
 void
@@ -204,7 +169,7 @@ cell_for(const struct sf_probe_result *res, int port, enum sf_security sec)
 static void
 print_current(struct sf_ui_session *s, const struct sf_wizard *w)
 {
-	const struct sf_recommendation *r = sf_diag_settings(&s->diag, &s->res);
+	const struct sf_recommendation *r = sf_diag_settings(&s->run.diag, &s->run.res);
 	const struct sf_matrix_cell *c;
 	enum sf_security sec;
 	int port, security;
@@ -212,7 +177,7 @@ print_current(struct sf_ui_session *s, const struct sf_wizard *w)
 	if (w == NULL || !sf_wiz_current_setting(w, &port, &security))
 		return;
 	sec = security == 2 ? SF_SEC_TLS : security == 1 ? SF_SEC_STARTTLS : SF_SEC_NONE;
-	c = cell_for(&s->res, port, sec);
+	c = cell_for(&s->run.res, port, sec);
 	fprintf(s->out, "\nYour setting now (port %d, %s): ", port, security_label(sec));
 	if (c == NULL) {
 		fprintf(s->out, "not tested (port %d was not probed).\n", port);
@@ -228,8 +193,8 @@ print_current(struct sf_ui_session *s, const struct sf_wizard *w)
 		size_t k;
 		bool problem = false;
 
-		for (k = 0; k < s->diag.nfindings; k++)
-			problem |= s->diag.findings[k].severity == SF_SEV_PROBLEM;
+		for (k = 0; k < s->run.diag.nfindings; k++)
+			problem |= s->run.diag.findings[k].severity == SF_SEV_PROBLEM;
 		fputs(problem ? "That is the setting to use; what still stops the mail is said "
 				"above.\n"
 			      : "That is the setting to use; if sending still fails, check that "
@@ -251,7 +216,7 @@ print_current(struct sf_ui_session *s, const struct sf_wizard *w)
 void
 sf_ui_print_summary(struct sf_ui_session *s, const struct sf_wizard *w, bool report_follows)
 {
-	const struct sf_recommendation *r = sf_diag_settings(&s->diag, &s->res);
+	const struct sf_recommendation *r = sf_diag_settings(&s->run.diag, &s->run.res);
 	const struct sf_diag_finding *f = NULL;
 	const struct sf_matrix_cell *now = NULL;
 	int port, security;
@@ -259,11 +224,11 @@ sf_ui_print_summary(struct sf_ui_session *s, const struct sf_wizard *w, bool rep
 
 	/* "In short" fits what the person said: the first problem; else, when
 	 * their present setting works, that; else the first finding. */
-	for (k = 0; k < s->diag.nfindings && f == NULL; k++)
-		if (s->diag.findings[k].severity == SF_SEV_PROBLEM)
-			f = &s->diag.findings[k];
+	for (k = 0; k < s->run.diag.nfindings && f == NULL; k++)
+		if (s->run.diag.findings[k].severity == SF_SEV_PROBLEM)
+			f = &s->run.diag.findings[k];
 	if (w != NULL && sf_wiz_current_setting(w, &port, &security))
-		now = cell_for(&s->res, port,
+		now = cell_for(&s->run.res, port,
 			security == 2   ? SF_SEC_TLS
 			: security == 1 ? SF_SEC_STARTTLS
 					: SF_SEC_NONE);
@@ -272,8 +237,8 @@ sf_ui_print_summary(struct sf_ui_session *s, const struct sf_wizard *w, bool rep
 			"\nIn short: your setting now (port %d, %s) works with this server; "
 			"nothing needs to change there.\n",
 			port, security_label(now->security));
-	} else if (f == NULL && s->diag.nfindings > 0) {
-		f = &s->diag.findings[0];
+	} else if (f == NULL && s->run.diag.nfindings > 0) {
+		f = &s->run.diag.findings[0];
 	}
 	if (f != NULL) {
 		fputs("\nIn short: ", s->out);
@@ -298,81 +263,51 @@ sf_ui_print_summary(struct sf_ui_session *s, const struct sf_wizard *w, bool rep
 		fprintf(s->out, "\nThe full report:\n");
 }
 
-/* An email address: find its outgoing server the way a mail program's
- * automatic set-up does (SRV, autoconfig names, MX), and probe the first
- * candidate that has an address. */
-static bool
-discover(struct sf_ui_session *s, const struct sf_wizard *w, struct sf_probe_options *o)
+/* Says what the run found for what was typed: the form an international
+ * name is looked up in, the server an address leads to. */
+static void
+print_found(struct sf_ui_session *s, const struct sf_run_server *found)
 {
-	struct sf_dns_options dopt = { s->o->dns_server,
-		s->o->timeout_ms > 0 ? s->o->timeout_ms : 5000, &s->cancel, false };
-	struct sf_error err;
-	size_t i;
-
-	if (s->discovery == NULL && (s->discovery = calloc(1, sizeof *s->discovery)) == NULL)
-		return false;
-	if (sf_discover(w->server, &dopt, s->discovery, &err) < 0) {
-		fprintf(s->out, "Cannot look up the outgoing server: ");
-		print_message(s->out, err.message);
-		fputs("\n", s->out);
-		return false;
-	}
-	if (s->discovery->domain_typed[0] != '\0') {
+	if (found->idn_typed[0] != '\0') {
 		fputs("International name: ", s->out);
-		sf_ui_print_safe(s->out, s->discovery->domain_typed);
-		fprintf(s->out, " is looked up as %s.\n", s->discovery->domain);
+		sf_ui_print_safe(s->out, found->idn_typed);
+		fprintf(s->out, " is looked up as %s.\n", found->idn_ascii);
 	}
-	for (i = 0; i < s->discovery->ncandidates; i++) {
-		const struct sf_candidate *c = &s->discovery->candidates[i];
-
-		if (c->addrs.count == 0)
-			continue;
-		o->host = c->host;
-		o->addrs = &c->addrs;
+	if (found->from_discovery) {
 		fprintf(s->out, "Outgoing server for this address: ");
-		sf_ui_print_safe(s->out, c->host);
-		fprintf(s->out, " (found by %s)\n", c->source);
-		return true;
+		sf_ui_print_safe(s->out, found->host);
+		fprintf(s->out, " (found by %s)\n", found->source);
+	} else if (found->discovery_failed) {
+		fprintf(s->out,
+			"No outgoing server found in DNS for this address; trying its domain.\n");
 	}
-	fprintf(s->out, "No outgoing server found in DNS for this address; trying its domain.\n");
-	return false;
-}
-
-/* The name to probe for what was typed: an international name in the
- * form DNS holds it, said with both forms. Unchanged when it is not a
- * name that converts (the probe then says what is wrong with it). */
-static const char *
-host_to_probe(struct sf_ui_session *s, const char *typed, char *ascii, size_t asciisz)
-{
-	if (sf_host_to_ascii(typed, ascii, asciisz, NULL) != 1)
-		return typed;
-	fputs("International name: ", s->out);
-	sf_ui_print_safe(s->out, typed);
-	fprintf(s->out, " is looked up as %s.\n", ascii);
-	return ascii;
 }
 
 bool
 sf_ui_run_probe(struct sf_ui_session *s, struct sf_wizard *w)
 {
 	struct sf_probe_options o;
+	struct sf_dns_options dopt = { s->o->dns_server,
+		s->o->timeout_ms > 0 ? s->o->timeout_ms : 5000, &s->cancel, false };
+	struct sf_run_server found;
+	struct sf_run_now now = { false, 0, SF_SEC_NONE };
 	struct sf_error err;
-	struct sf_diag_input in;
 	struct sf_buf out;
-	char ascii[SF_HOST_MAX + 1];
 	size_t i;
+	int port, sec;
 
-	if (s->have_res)
-		sf_probe_result_free(&s->res);
-	s->have_res = false;
 	sf_probe_options_init(&o);
-	if (strchr(w->server, '@') == NULL)
-		o.host = host_to_probe(s, w->server, ascii, sizeof ascii);
-	else if (!discover(s, w, &o)) /* no server found: try the domain itself */
-		o.host =
-			s->discovery != NULL && s->discovery->domain[0] != '\0'
-				? s->discovery->domain
-				: host_to_probe(s, strchr(w->server, '@') + 1, ascii, sizeof ascii);
+	if (sf_run_find_server(&s->run, w->server, &dopt, &found, &err) < 0) {
+		fprintf(s->out, "Cannot look up the outgoing server: ");
+		print_message(s->out, err.message);
+		fputs("\n", s->out);
+		/* The domain itself, as a program would try it. */
+		found.host = strchr(w->server, '@') ? strchr(w->server, '@') + 1 : w->server;
+		found.addrs = NULL;
+	}
+	print_found(s, &found);
+	o.host = found.host;
+	o.addrs = found.addrs;
 	o.ca_file = s->o->ca_file;
 	o.dns_server = s->o->dns_server;
 	memcpy(o.host_maps, s->o->host_maps, sizeof o.host_maps);
@@ -397,116 +332,57 @@ sf_ui_run_probe(struct sf_ui_session *s, struct sf_wizard *w)
 		sf_ui_print_safe(s->out, o.host);
 		fputs(" (every port at once)...\n", s->out);
 	}
-	if (sf_probe_run(&o, &s->res, &err) < 0) {
+	if (sf_run_probe(&s->run, &o, &err) < 0) {
 		fputs("Cannot test that: ", s->out);
 		print_message(s->out, err.message);
 		fputs("\n", s->out);
-		memset(&s->res, 0, sizeof s->res);
-		s->res.login_index = -1;
-		sf_error_set(&s->res.resolve_err, err.code, "%s", err.message);
 	}
-	s->have_res = true;
 	/* The password stays (locked in memory) for the re-test, and is wiped
 	 * when the session ends. */
-	if (s->o->read_server && s->policy == NULL)
-		read_server(s);
-	memset(&in, 0, sizeof in);
-	in.probe = &s->res;
-	/* This machine's settings join the diagnosis only when they are the
-	 * probed server's; otherwise they are shown apart, labelled. */
-	s->policy_applies = sf_diag_policy_applies(s->policy, &s->res, s->o->policy_root != NULL);
-	in.policy = s->policy_applies ? s->policy : NULL;
-	in.log = s->policy_applies ? s->log : NULL;
-	in.text = s->have_explained ? &s->explained : NULL;
-	{
-		int port, sec;
-
-		/* A re-test checks the recommended setting, now in the program. */
-		if (w->retested && s->res.recommended.found) {
-			in.now_known = true;
-			in.now_port = s->res.recommended.port;
-			in.now_security = s->res.recommended.security;
-		} else if (sf_wiz_current_setting(w, &port, &sec)) {
-			in.now_known = true;
-			in.now_port = port;
-			in.now_security = (enum sf_security)sec;
-		}
+	if (s->o->read_server && s->run.policy == NULL &&
+		sf_run_read_server(&s->run, s->o->policy_root, &err) < 0)
+		fprintf(s->out, "Could not read this server's settings.\n");
+	/* A re-test checks the recommended setting, now in the program. */
+	if (w->retested && s->run.res.recommended.found) {
+		now.known = true;
+		now.port = s->run.res.recommended.port;
+		now.security = s->run.res.recommended.security;
+	} else if (sf_wiz_current_setting(w, &port, &sec)) {
+		now.known = true;
+		now.port = port;
+		now.security = (enum sf_security)sec;
 	}
-	sf_diagnose(&in, &s->diag);
+	sf_run_diagnose(
+		&s->run, s->have_explained ? &s->explained : NULL, &now, s->o->policy_root != NULL);
 	sf_ui_print_summary(s, w, true);
 	sf_buf_init(&out, SF_REPORT_MAX);
-	if (sf_report_probe_text(&s->res, &s->diag, false, false, &out, &err) == 0)
+	if (sf_report_probe_text(&s->run.res, &s->run.diag, false, false, &out, &err) == 0)
 		fputs(out.data, s->out);
 	sf_buf_free(&out);
 	print_server(s);
-	return sf_diag_healthy(&s->diag, &s->res, NULL, 0);
-}
-
-/* text for a step: a character that is a control or hides text, or a
- * byte that is not UTF-8, becomes '?' (plain text either way, whether or
- * not the renderer escapes values too), cut at a whole character when it
- * does not fit. */
-static void
-step_value(const char *text, char *out, size_t outsz)
-{
-	const unsigned char *u = (const unsigned char *)text;
-	size_t len = strlen(text), i = 0, o = 0, n;
-	unsigned cp;
-
-	while (i < len) {
-		n = sf_utf8_decode(u + i, len - i, &cp);
-		if (n == 0 || sf_unicode_unsafe(cp)) {
-			if (o + 2 > outsz)
-				break;
-			out[o++] = '?';
-			i += n > 0 ? n : 1;
-			continue;
-		}
-		if (o + n + 1 > outsz)
-			break;
-		memcpy(out + o, text + i, n);
-		o += n;
-		i += n;
-	}
-	out[o] = '\0';
+	return sf_diag_healthy(&s->run.diag, &s->run.res, NULL, 0);
 }
 
 /* Render the chosen program's steps and split them for "Step n of m". */
 void
 sf_ui_prepare_fix(struct sf_ui_session *s, struct sf_wizard *w)
 {
-	const struct sf_recommendation *r = sf_diag_settings(&s->diag, &s->res);
-	struct sf_guide_values v;
 	struct sf_error err;
-	char path[128];
-	const char *text;
-	char host[256], user[256]; /* the renderer keeps 255 bytes of each */
-	size_t len, i;
+	size_t i;
 
 	s->nsteps = 0;
-	snprintf(path, sizeof path, "clients/%s.txt", sf_wiz_client_id(w));
-	text = sf_help_get(path, &len);
-	/* What the person typed goes into the steps as plain text only: no
-	 * line break to start a forged step, no escape for the terminal. */
-	step_value(r->found ? r->host : w->server, host, sizeof host);
-	step_value(w->user[0] ? w->user : (r->found ? r->username : "your full email address"),
-		user, sizeof user);
-	v.host = host;
-	v.port = r->found ? r->port : 587;
-	v.security = !r->found || r->security == SF_SEC_STARTTLS ? SF_GUIDE_STARTTLS
-		     : r->security == SF_SEC_TLS                 ? SF_GUIDE_TLS
-								 : SF_GUIDE_NONE;
-	v.auth = true;
-	v.user = user;
-	if (text == NULL || sf_guide_build(text, len, &v, &s->guide, &err) < 0) {
-		sf_guide_free(&s->guide);
-		sf_guide_init(&s->guide);
+	/* What the person typed goes into the steps as plain text only (the
+	 * run's one rule for guide values): no line break to start a forged
+	 * step, no escape for the terminal. */
+	if (sf_run_guide(&s->run, sf_wiz_client_id(w), w->server, w->user, &err) < 0) {
+		sf_guide_free(&s->run.guide);
+		sf_guide_init(&s->run.guide);
 	}
 	/* Each step is one screenful in the flow; the test and the note after
 	 * the last step stay with it. */
-	for (i = 0; i < s->guide.nparts; i++) {
-		const struct sf_guide_part *part = &s->guide.parts[i];
-		const char *t = s->guide.text.data + part->off;
+	for (i = 0; i < s->run.guide.nparts; i++) {
+		const struct sf_guide_part *part = &s->run.guide.parts[i];
+		const char *t = s->run.guide.text.data + part->off;
 
 		if (part->kind == SF_GUIDE_STEP && s->nsteps < SF_UI_MAX_STEPS)
 			snprintf(s->guide_steps[s->nsteps++], sizeof s->guide_steps[0], "%.*s",
@@ -521,11 +397,11 @@ sf_ui_prepare_fix(struct sf_ui_session *s, struct sf_wizard *w)
 	}
 	/* An admin also gets the server's side, safe options first; the ones
 	 * that weaken security say so. */
-	for (i = 0; w->role == 1 && i < s->diag.nserver && s->nsteps < SF_UI_MAX_STEPS; i++)
+	for (i = 0; w->role == 1 && i < s->run.diag.nserver && s->nsteps < SF_UI_MAX_STEPS; i++)
 		snprintf(s->guide_steps[s->nsteps++], sizeof s->guide_steps[0],
-			"On the server, %zu of %zu%s: %s\n", i + 1, s->diag.nserver,
-			s->diag.server[i].weakens ? " (weakens security)" : "",
-			s->diag.server[i].text);
+			"On the server, %zu of %zu%s: %s\n", i + 1, s->run.diag.nserver,
+			s->run.diag.server[i].weakens ? " (weakens security)" : "",
+			s->run.diag.server[i].text);
 	w->fix_steps = s->nsteps;
 	w->fix_step = 0;
 }
@@ -572,12 +448,12 @@ report_json(const struct sf_ui_session *s, struct sf_buf *out, struct sf_error *
 
 	sf_json_init(&j, out, 2);
 	sf_json_object_begin(&j);
-	sf_report_probe_json_members(&j, &s->res, s->discovery, &s->diag, true);
-	if (s->policy != NULL) {
-		sf_json_kv_bool(&j, "server_is_tested", s->policy_applies);
+	sf_report_probe_json_members(&j, &s->run.res, s->run.discovery, &s->run.diag, true);
+	if (s->run.policy != NULL) {
+		sf_json_kv_bool(&j, "server_is_tested", s->run.policy_applies);
 		sf_json_key(&j, "server");
 		sf_json_object_begin(&j);
-		sf_report_policy_json_members(&j, s->policy, s->log);
+		sf_report_policy_json_members(&j, s->run.policy, s->run.log);
 		sf_json_object_end(&j);
 	}
 	sf_json_object_end(&j);
@@ -608,22 +484,23 @@ report_text(const struct sf_ui_session *s, const struct sf_wizard *w, const char
 		return -1;
 	if (sf_buf_addstr(text, "\n", err) < 0)
 		return -1;
-	if (s->have_res) {
-		if (sf_report_probe_text(&s->res, &s->diag, true, true, text, err) < 0)
+	if (s->run.have_res) {
+		if (sf_report_probe_text(&s->run.res, &s->run.diag, true, true, text, err) < 0)
 			return -1;
-		if (s->policy != NULL &&
+		if (s->run.policy != NULL &&
 			(sf_buf_addstr(text,
-				 s->policy_applies ? "\nThis mail server's own settings and log\n"
-						   : "\nThis machine's own mail server (not the "
-						     "server tested, so not used in "
-						     "the diagnosis)\n",
+				 s->run.policy_applies
+					 ? "\nThis mail server's own settings and log\n"
+					 : "\nThis machine's own mail server (not the "
+					   "server tested, so not used in "
+					   "the diagnosis)\n",
 				 err) < 0 ||
-				sf_report_policy_text(s->policy, s->log, text, err) < 0))
+				sf_report_policy_text(s->run.policy, s->run.log, text, err) < 0))
 			return -1;
 	}
-	if (s->guide.text.len > 0 &&
+	if (s->run.guide.text.len > 0 &&
 		(sf_buf_addstr(text, "\n", err) < 0 ||
-			sf_buf_add(text, s->guide.text.data, s->guide.text.len, err) < 0))
+			sf_buf_add(text, s->run.guide.text.data, s->run.guide.text.len, err) < 0))
 		return -1;
 	return 0;
 }
@@ -685,7 +562,7 @@ sf_ui_save_report(struct sf_ui_session *s, const struct sf_wizard *w)
 	sf_buf_init(&text, SF_REPORT_MAX);
 	sf_buf_init(&json, SF_REPORT_MAX);
 	if (report_text(s, w, stamp, &text, &err) < 0 ||
-		(s->have_res && report_json(s, &json, &err) < 0)) {
+		(s->run.have_res && report_json(s, &json, &err) < 0)) {
 		fputs("Could not write the report: ", s->out);
 		sf_ui_print_safe(s->out, err.message);
 		fputs("\n", s->out);

@@ -16,6 +16,7 @@
 #include "smtpfix/mta.h"
 #include "smtpfix/mta_log.h"
 #include "smtpfix/probe.h"
+#include "smtpfix/run.h"
 #include "smtpfix/secret.h"
 #include "smtpfix/ui.h"
 #include "smtpfix/wizard.h"
@@ -28,17 +29,11 @@ struct sf_ui_session {
 	const struct sf_ui_options *o;
 	FILE *out;
 	struct sf_secret password;
-	struct sf_probe_result res;
-	bool have_res;
-	struct sf_diagnosis diag;
+	/* The run: discovery, probe result, this machine's server, the
+	 * diagnosis and the guide (src/run). */
+	struct sf_run run;
 	struct sf_explain_result explained;
 	bool have_explained;
-	/* The server's own settings and mail log, read once (heap: large). */
-	struct sf_discovery *discovery; /* for an email address */
-	struct sf_policy *policy;
-	struct sf_log_scan *log;
-	bool policy_applies;   /* they are the tested server's (sf_diag_policy_applies) */
-	struct sf_guide guide; /* the client guide, as parts */
 	char guide_steps[SF_UI_MAX_STEPS][SF_UI_STEP_MAX];
 	size_t nsteps;
 	/* The full-screen front end watches the probe (to redraw and to read

@@ -259,8 +259,8 @@ START_TEST(cancel_before_the_wizard_probe_ends_it_at_once)
 	t0 = sf_now_ms_precise();
 	sf_ui_run_probe(&ss, &w);
 	ck_assert_msg(sf_now_ms_precise() - t0 < 500, "run took %.0f ms", sf_now_ms_precise() - t0);
-	ck_assert(ss.have_res);
-	ck_assert_msg(ss.res.cancelled, "the cancel was lost");
+	ck_assert(ss.run.have_res);
+	ck_assert_msg(ss.run.res.cancelled, "the cancel was lost");
 	ck_assert(ss.cancel);
 	sf_ui_session_free(&ss);
 	fclose(out);

@@ -21,5 +21,6 @@ Suite *diagnose_suite(void);
 Suite *guide_suite(void);
 Suite *wizard_suite(void);
 Suite *states_suite(void);
+Suite *run_suite(void);
 
 #endif
