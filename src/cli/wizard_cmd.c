@@ -49,8 +49,11 @@ on_mail_server(void)
 	       access("/etc/postfix/main.cf", F_OK) == 0 || access("/usr/local/cpanel", F_OK) == 0;
 }
 
-int
-sf_cli_wizard(int argc, char **argv)
+/* The options into o (and the practice server's into lo); SF_EXIT_OK to
+ * go on, else the exit status after a usage error. */
+static int
+parse_wizard_args(int argc, char **argv, struct sf_ui_options *o, struct sf_lab_options *lo,
+	bool *plain, bool *demo)
 {
 	static const struct option opts[] = { { "plain", no_argument, NULL, 'p' },
 		{ "demo", no_argument, NULL, 'd' }, { "client", required_argument, NULL, 'c' },
@@ -65,27 +68,20 @@ sf_cli_wizard(int argc, char **argv)
 		{ "dns-server", required_argument, NULL, 'D' },
 		{ "now", required_argument, NULL, 'N' },
 		{ "resolve", required_argument, NULL, 'X' }, { NULL, 0, NULL, 0 } };
-	struct sf_ui_options o;
-	struct sf_lab *lab = NULL;
-	struct sf_lab_options lo = { NULL, "127.0.0.1", 0 };
-	struct sf_error err;
-	pthread_t tid;
-	bool plain = false, demo = false;
-	static char banner[600];
-	int c, rc;
+	int c;
 
-	memset(&o, 0, sizeof o);
-	o.prefill.on_mail_server = on_mail_server();
+	memset(o, 0, sizeof *o);
+	o->prefill.on_mail_server = on_mail_server();
 	optind = 1;
 	opterr = 0;
 	while ((c = sf_cli_getopt(argc, argv, opts, NULL)) != -1) {
 		switch (c) {
 		case SF_CLI_BAD_VALUE: return SF_EXIT_USAGE;
-		case 'p': plain = true; break;
+		case 'p': *plain = true; break;
 		case 'D':
 			if (!sf_cli_dns_server_ok(optarg))
 				return SF_EXIT_USAGE;
-			o.dns_server = optarg;
+			o->dns_server = optarg;
 			break;
 		case 'N':
 			if (sf_wiz_current_parse(optarg) == 0) {
@@ -96,17 +92,17 @@ sf_cli_wizard(int argc, char **argv)
 					optarg);
 				return SF_EXIT_USAGE;
 			}
-			o.prefill.current = optarg;
+			o->prefill.current = optarg;
 			break;
 		case 'o':
 			if (access(optarg, R_OK | X_OK) != 0) {
 				sf_cli_usage_error("--root '%s' is not a readable folder", optarg);
 				return SF_EXIT_USAGE;
 			}
-			o.policy_root = optarg;
+			o->policy_root = optarg;
 			break;
-		case 'd': demo = true; break;
-		case 'c': o.prefill.client = optarg; break;
+		case 'd': *demo = true; break;
+		case 'c': o->prefill.client = optarg; break;
 		case 'e':
 		case 'H':
 			if (strlen(optarg) >= SF_WIZ_TEXT_MAX || !sf_cli_text_clean(optarg)) {
@@ -115,7 +111,7 @@ sf_cli_wizard(int argc, char **argv)
 					c == 'e' ? "--email" : "--host", optarg);
 				return SF_EXIT_USAGE;
 			}
-			o.prefill.server = optarg;
+			o->prefill.server = optarg;
 			break;
 		case 'r':
 			if (strcmp(optarg, "user") != 0 && strcmp(optarg, "admin") != 0 &&
@@ -123,30 +119,30 @@ sf_cli_wizard(int argc, char **argv)
 				sf_cli_usage_error("--role takes user, admin or tech");
 				return SF_EXIT_USAGE;
 			}
-			o.prefill.role = optarg;
+			o->prefill.role = optarg;
 			break;
 		case 'm':
-			if (o.nmaps >= SF_PROBE_MAX_MAPS ||
-				sf_cli_parse_port_map(optarg, &o.maps[o.nmaps]) < 0) {
+			if (o->nmaps >= SF_PROBE_MAX_MAPS ||
+				sf_cli_parse_port_map(optarg, &o->maps[o->nmaps]) < 0) {
 				sf_cli_usage_error("--port-map takes PORT=REALPORT");
 				return SF_EXIT_USAGE;
 			}
-			o.nmaps++;
+			o->nmaps++;
 			break;
 		case 'X':
-			if (o.nhost_maps >= SF_PROBE_MAX_MAPS - 2 ||
-				sf_host_map_parse(optarg, &o.host_maps[o.nhost_maps]) < 0) {
+			if (o->nhost_maps >= SF_PROBE_MAX_MAPS - 2 ||
+				sf_host_map_parse(optarg, &o->host_maps[o->nhost_maps]) < 0) {
 				sf_cli_usage_error(
 					"--resolve '%s' is not NAME:ADDRESS (a host name and an IP "
 					"address)",
 					optarg);
 				return SF_EXIT_USAGE;
 			}
-			o.nhost_maps++;
+			o->nhost_maps++;
 			break;
-		case 'R': o.report_dir = optarg; break;
-		case 's': lo.scenario = optarg; break;
-		case 'C': o.ca_file = optarg; break;
+		case 'R': o->report_dir = optarg; break;
+		case 's': lo->scenario = optarg; break;
+		case 'C': o->ca_file = optarg; break;
 		case 'T': {
 			double secs;
 
@@ -156,7 +152,7 @@ sf_cli_wizard(int argc, char **argv)
 					optarg);
 				return SF_EXIT_USAGE;
 			}
-			o.timeout_ms = (int)(secs * 1000.0 + 0.5);
+			o->timeout_ms = (int)(secs * 1000.0 + 0.5);
 			break;
 		}
 		default:
@@ -169,8 +165,75 @@ sf_cli_wizard(int argc, char **argv)
 		sf_cli_usage_error("unknown command '%s' (see smtpfix --help)", argv[optind]);
 		return SF_EXIT_USAGE;
 	}
-	if (o.prefill.client != NULL && !sf_cli_client_known(o.prefill.client))
+	if (o->prefill.client != NULL && !sf_cli_client_known(o->prefill.client))
 		return SF_EXIT_USAGE;
+	return SF_EXIT_OK;
+}
+
+/* The practice server, in this process, on free ports, shown to the person
+ * as ports 25, 465 and 587; o is pointed at it. SF_EXIT_OK, or the exit
+ * status when it cannot start. */
+static int
+start_demo(struct sf_ui_options *o, struct sf_lab_options *lo, struct sf_lab **lab, pthread_t *tid)
+{
+	static char banner[600];
+	struct sf_error err;
+
+	if (sf_lab_start(lo, lab, &err) < 0) {
+		sf_cli_usage_error("%s", err.message);
+		return err.code == SF_E_USAGE ? SF_EXIT_USAGE : SF_EXIT_NOTHING;
+	}
+	o->maps[0] = (struct sf_port_map){ 25, sf_lab_port(*lab, 25) };
+	o->maps[1] = (struct sf_port_map){ 465, sf_lab_port(*lab, 465) };
+	o->maps[2] = (struct sf_port_map){ 587, sf_lab_port(*lab, 587) };
+	o->nmaps = 3;
+	o->ca_file = sf_lab_ca_file(*lab);
+	demo_lab = *lab;
+	o->on_fatal = demo_fatal;
+	signal(SIGTERM, demo_killed);
+	signal(SIGHUP, demo_killed);
+	/* The practice server's names lead to it, as a real server's
+	 * names lead to that server through DNS. */
+	snprintf(o->host_maps[o->nhost_maps].name, sizeof o->host_maps[0].name, "%s", SF_LAB_HOST);
+	snprintf(o->host_maps[o->nhost_maps++].address, sizeof o->host_maps[0].address, "%s",
+		lo->listen_addr);
+	snprintf(o->host_maps[o->nhost_maps].name, sizeof o->host_maps[0].name, "%s",
+		SF_LAB_OTHER_HOST);
+	snprintf(o->host_maps[o->nhost_maps++].address, sizeof o->host_maps[0].address, "%s",
+		lo->listen_addr);
+	if (o->timeout_ms <= 0)
+		o->timeout_ms = 3000;
+	if (o->prefill.server == NULL)
+		o->prefill.server = "127.0.0.1";
+	o->prefill.user = SF_LAB_USER;
+	snprintf(banner, sizeof banner,
+		"smtpfix demo: a practice mail server (scenario %s) runs on this machine.\n"
+		"Its demo account is %s with the password %s.",
+		sf_lab_scenario_name(*lab), SF_LAB_USER, SF_LAB_PASSWORD);
+	o->banner = banner;
+	signal(SIGPIPE, SIG_IGN);
+	if (pthread_create(tid, NULL, lab_thread, *lab) != 0) {
+		sf_lab_free(*lab);
+		*lab = NULL;
+		sf_cli_usage_error("cannot start the practice server");
+		return SF_EXIT_NOTHING;
+	}
+	return SF_EXIT_OK;
+}
+
+int
+sf_cli_wizard(int argc, char **argv)
+{
+	struct sf_ui_options o;
+	struct sf_lab *lab = NULL;
+	struct sf_lab_options lo = { NULL, "127.0.0.1", 0 };
+	pthread_t tid;
+	bool plain = false, demo = false;
+	int rc;
+
+	rc = parse_wizard_args(argc, argv, &o, &lo, &plain, &demo);
+	if (rc != SF_EXIT_OK)
+		return rc;
 	/* On the mail server its own settings and log join the diagnosis; the
 	 * demo's practice server is not this machine's, so only a --root
 	 * given on purpose is read there. */
@@ -182,49 +245,8 @@ sf_cli_wizard(int argc, char **argv)
 			o.nmaps > 0 ? "--port-map" : "--ca-file");
 		return SF_EXIT_USAGE;
 	}
-	if (demo) {
-		/* The practice server, in this process, on free ports, shown to the
-		 * person as ports 25, 465 and 587. */
-		if (sf_lab_start(&lo, &lab, &err) < 0) {
-			sf_cli_usage_error("%s", err.message);
-			return err.code == SF_E_USAGE ? SF_EXIT_USAGE : SF_EXIT_NOTHING;
-		}
-		o.maps[0] = (struct sf_port_map){ 25, sf_lab_port(lab, 25) };
-		o.maps[1] = (struct sf_port_map){ 465, sf_lab_port(lab, 465) };
-		o.maps[2] = (struct sf_port_map){ 587, sf_lab_port(lab, 587) };
-		o.nmaps = 3;
-		o.ca_file = sf_lab_ca_file(lab);
-		demo_lab = lab;
-		o.on_fatal = demo_fatal;
-		signal(SIGTERM, demo_killed);
-		signal(SIGHUP, demo_killed);
-		/* The practice server's names lead to it, as a real server's
-		 * names lead to that server through DNS. */
-		snprintf(o.host_maps[o.nhost_maps].name, sizeof o.host_maps[0].name, "%s",
-			SF_LAB_HOST);
-		snprintf(o.host_maps[o.nhost_maps++].address, sizeof o.host_maps[0].address, "%s",
-			lo.listen_addr);
-		snprintf(o.host_maps[o.nhost_maps].name, sizeof o.host_maps[0].name, "%s",
-			SF_LAB_OTHER_HOST);
-		snprintf(o.host_maps[o.nhost_maps++].address, sizeof o.host_maps[0].address, "%s",
-			lo.listen_addr);
-		if (o.timeout_ms <= 0)
-			o.timeout_ms = 3000;
-		if (o.prefill.server == NULL)
-			o.prefill.server = "127.0.0.1";
-		o.prefill.user = SF_LAB_USER;
-		snprintf(banner, sizeof banner,
-			"smtpfix demo: a practice mail server (scenario %s) runs on this machine.\n"
-			"Its demo account is %s with the password %s.",
-			sf_lab_scenario_name(lab), SF_LAB_USER, SF_LAB_PASSWORD);
-		o.banner = banner;
-		signal(SIGPIPE, SIG_IGN);
-		if (pthread_create(&tid, NULL, lab_thread, lab) != 0) {
-			sf_lab_free(lab);
-			sf_cli_usage_error("cannot start the practice server");
-			return SF_EXIT_NOTHING;
-		}
-	}
+	if (demo && (rc = start_demo(&o, &lo, &lab, &tid)) != SF_EXIT_OK)
+		return rc;
 	rc = -1;
 	if (!plain && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
 		fprintf(stderr, "smtpfix: no terminal here; asking line by line (--plain).\n");
