@@ -1,5 +1,28 @@
-# Helpers for the shell suites (source it). A check must be able to fail:
-# these fail when what they look at is missing, instead of passing on it.
+# Helpers for the shell suites (source it): the counters, check and
+# finish, and checks that fail when what they look at is missing instead
+# of passing on it.
+
+passed=0 failed=0 current=
+
+# check DESCRIPTION COMMAND...: one check; a failure is named on stderr.
+# A suite may define check_failed to show more (the screen, the JSON).
+check() {
+	current=$1
+	shift
+	if "$@"; then
+		passed=$((passed + 1))
+	else
+		echo "FAIL [$current]" >&2
+		failed=$((failed + 1))
+		if declare -F check_failed >/dev/null; then check_failed; fi
+	fi
+}
+
+# finish LABEL: the suite's summary line, and its status.
+finish() {
+	echo "$1: $passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+}
 
 # absent [GREP-OPTIONS] PATTERN FILE...: every FILE (or folder, with -r)
 # exists, and none holds PATTERN. grep's "not found" is the only pass; a

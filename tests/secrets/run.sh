@@ -18,8 +18,8 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/smtpfix-secrets.XXXXXX")
 chmod 755 "$dir"
 sock="smtpfix-secrets-$$"
 trap 'tmux -L "$sock" kill-server 2>/dev/null; exim_stop "$dir/exim" >/dev/null; rm -rf "$dir"' EXIT
-passed=0 failed=0
-check() { local what=$1; shift; if "$@"; then passed=$((passed + 1)); else echo "FAIL [$what]" >&2; failed=$((failed + 1)); fi; }
+# shellcheck source=../lib.sh
+source "$here/../lib.sh"
 
 # Every form the marker could leak in: itself, AUTH PLAIN's and AUTH LOGIN's
 # base64 (at each of the three alignments, so a longer base64 holding it is
@@ -137,5 +137,4 @@ screen_login e "$lca" "$dir/echo-screen" "$dir/echo-pane.txt" "echo screen" "${l
 # Exim's own log: the sent test message arrived from the logged-in user.
 check "Exim saw the login" grep -q "<= .* A=[a-z_]*:$user" "$dir/exim/log/mainlog"
 
-echo "secrets: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish secrets

@@ -12,12 +12,6 @@ source "$here/../lib.sh"
 dir=$(mktemp -d "${TMPDIR:-/tmp}/smtpfix-wizexim.XXXXXX")
 chmod 755 "$dir" # the test Exim runs as nobody below it
 trap 'exim_stop "$dir/exim"; rm -rf "$dir"' EXIT
-passed=0 failed=0 current=
-
-check() { # check DESCRIPTION COMMAND...
-	current=$1; shift
-	if "$@"; then passed=$((passed + 1)); else echo "FAIL [$current]" >&2; failed=$((failed + 1)); fi
-}
 
 # The real Exim with the cPanel policy.
 mkdir -p "$dir/exim" "$dir/r4"
@@ -45,5 +39,4 @@ else
 	check "the test Exim starts" false
 fi
 
-echo "wizard-exim: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish wizard-exim

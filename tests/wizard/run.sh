@@ -13,12 +13,6 @@ source "$here/../lib.sh"
 dir=$(mktemp -d "${TMPDIR:-/tmp}/smtpfix-wiz.XXXXXX")
 chmod 755 "$dir" # the test Exim runs as nobody below it
 trap 'exim_stop "$dir/exim"; rm -rf "$dir"' EXIT
-passed=0 failed=0 current=
-
-check() { # check DESCRIPTION COMMAND...
-	current=$1; shift
-	if "$@"; then passed=$((passed + 1)); else echo "FAIL [$current]" >&2; failed=$((failed + 1)); fi
-}
 flat() { tr -s ' \n' '  ' <"$1"; }
 
 # 1. The demo, answered like a person: defaults, Thunderbird, the login with
@@ -221,5 +215,4 @@ check "provider: the cause in short" grep -q "^In short: The login was refused, 
 check "provider: the setting stays" grep -q '^That is the setting to use; what still stops the mail is said above.' "$dir/out-prov"
 check "provider: the password is not blamed" absent 'check that login (authentication) is on and the user name and password' "$dir/out-prov"
 
-echo "wizard: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish wizard

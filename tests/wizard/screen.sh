@@ -12,14 +12,7 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/smtpfix-screen.XXXXXX")
 sock="smtpfix-test-$$"
 T() { tmux -L "$sock" "$@"; }
 trap 'T kill-server 2>/dev/null; rm -rf "$dir"' EXIT
-passed=0 failed=0
-
-check() { # check DESCRIPTION COMMAND...
-	local what=$1; shift
-	if "$@"; then passed=$((passed + 1)); else
-		echo "FAIL [$what]; the screen was:" >&2; screen >&2; failed=$((failed + 1))
-	fi
-}
+check_failed() { echo "  the screen was:" >&2; screen >&2; }
 screen() { T capture-pane -p -t w 2>/dev/null; }
 # Waits up to 10 s (or $limit tenths) for text on the screen.
 wait_for() {
@@ -256,7 +249,6 @@ check "unknown terminal falls back to line by line" wait_for "cannot show the fu
 keys q Enter
 check "plain front end quits" wait_for "EXIT="
 
-check "no sanitizer reports" sh -c "! cat '$dir'/*.err | grep -q 'AddressSanitizer\|runtime error\|LeakSanitizer'"
+check "no sanitizer reports" absent 'AddressSanitizer\|runtime error\|LeakSanitizer' "$dir"/*.err
 
-echo "screen: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish screen
