@@ -544,6 +544,46 @@ target_text(struct writer *w, const struct sf_target_result *t, bool with_transc
 		transcript_lines(w, &t->transcript);
 }
 
+/* The conclusion first, in the first lines: the verdict with its cause in
+ * words, and the setting to use. The ports, the matrix and the evidence
+ * follow for whoever wants them. */
+static void
+conclusion_head(
+	struct writer *w, const struct sf_probe_result *res, const struct sf_diagnosis *diag)
+{
+	const struct sf_recommendation *r = sf_diag_settings(diag, res);
+	const struct sf_diag_finding *f = NULL;
+	char why[SF_DIAG_TEXT_MAX];
+	size_t i;
+
+	for (i = 0; diag != NULL && i < diag->nfindings && f == NULL; i++)
+		if (diag->findings[i].severity == SF_SEV_PROBLEM)
+			f = &diag->findings[i];
+	w_printf(w, "\n");
+	w_label(w, "In short");
+	if (sf_diag_healthy(diag, res, why, sizeof why)) {
+		w_printf(w, "the server takes mail from a mail program set as below");
+	} else if (f != NULL) {
+		w_server(w, f->text, strlen(f->text));
+		w_printf(w, " [%s]", sf_cause_id(f->cause));
+	} else {
+		w_server(w, why, strlen(why));
+	}
+	w_end_row(w);
+	w_label(w, "Use this");
+	if (!r->found) {
+		w_printf(w, "no setting works with this server as it is now");
+	} else {
+		w_printf(w, "outgoing server ");
+		w_server(w, r->host, strlen(r->host));
+		w_printf(w, ", port %d, security %s, authentication %s", r->port,
+			security_words(r->security), r->auth ? "on" : "off");
+	}
+	w_end_row(w);
+	w_printf(w, "\nThe details: each port, the settings matrix, the diagnosis with its "
+		    "evidence.\n");
+}
+
 static void
 diagnosis_section(struct writer *w, const struct sf_diagnosis *d)
 {
@@ -598,6 +638,8 @@ sf_report_probe_text(const struct sf_probe_result *res, const struct sf_diagnosi
 		sf_buf_free(&w.row);
 		return w.failed ? -1 : 0;
 	}
+	if (res->analysed)
+		conclusion_head(&w, res, diag);
 	/* Connections in detail: all with --details, else the main ones of a
 	 * fixed-mode probe and the login test. */
 	for (i = 0; i < res->ntargets; i++) {

@@ -107,6 +107,16 @@ expect "[.targets[] | select(.purpose == \"main\")][0].banner.text | test(\"\\u0
 ! grep -q "$(printf '\033')" "$dir/text" && grep -qF 'x1b]0;pwned-title' "$dir/text" &&
 	passed=$((passed + 1)) || fail "escape bytes reached the text output"
 
+# The text report opens with the conclusion: the cause in words and the
+# setting to use within its first lines, before ports and matrix.
+start provider-refusals
+printf 'practice-2026\n' | "$bin" probe 127.0.0.1 --timeout 2 --port 25 --port 465 --port 587 \
+	--port-map "25=$P25" --port-map "465=$P465" --port-map "587=$P587" --ca-file "$CA" \
+	--user demo@lab.smtpfix.test --password-stdin >"$dir/head" 2>/dev/null
+head -8 "$dir/head" | tr -s ' \n' '  ' >"$dir/head6"
+grep -q "In short .*SMTP AUTH.*\[basic-auth-disabled\] Use this outgoing server 127.0.0.1, port 587, security STARTTLS" "$dir/head6" &&
+	passed=$((passed + 1)) || fail "the conclusion is not in the first lines: $(cat "$dir/head6")"
+
 # What big providers answer, each through the same recognizer as a pasted
 # message: a login refused because SMTP AUTH is off for the account (not a
 # wrong password), mail greylisted after login (a wait, not a refusal), and
