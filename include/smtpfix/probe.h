@@ -248,7 +248,7 @@ struct sf_recommendation {
 	int port;
 	enum sf_security security;
 	bool auth;
-	char username[320];
+	char username[320]; /* the user name given, or "" when none was */
 	char why[2 * SF_MESSAGE_MAX + 3 * SF_HOST_MAX]; /* may name three hosts */
 };
 

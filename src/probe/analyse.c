@@ -853,10 +853,9 @@ recommend(struct sf_probe_result *res, const char *typed_host, const char *user)
 	}
 	if (!r->found)
 		return;
-	if (user != NULL)
-		snprintf(r->username, sizeof r->username, "%s", user);
-	else
-		snprintf(r->username, sizeof r->username, "your full email address");
+	/* The user name given; without one, reports say the form the
+	 * server wants (the full email address), in words of their own. */
+	snprintf(r->username, sizeof r->username, "%s", user != NULL ? user : "");
 }
 
 /* After a refused login, "works" on a setting that was not tried would

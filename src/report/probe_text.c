@@ -437,7 +437,10 @@ advice_section(struct writer *w, const struct sf_probe_result *res, const struct
 		w_server(w, r->host, strlen(r->host));
 		w_printf(w, ", port %d, security %s, authentication on, user name ", r->port,
 			security_words(r->security));
-		w_server(w, r->username, strlen(r->username));
+		if (r->username[0] != '\0')
+			w_server(w, r->username, strlen(r->username));
+		else
+			w_printf(w, "your full email address");
 		if (!r->as_typed || r->insecure) {
 			w_printf(w, " (");
 			w_server(w, r->why, strlen(r->why));

@@ -184,7 +184,7 @@ sf_run_guide_values(const struct sf_run *r, const char *typed_host, const char *
 
 	step_value(found ? rec->host : (typed_host ? typed_host : ""), out->host, sizeof out->host);
 	step_value(typed_user != NULL && typed_user[0] != '\0' ? typed_user
-		   : found                                     ? rec->username
+		   : found && rec->username[0] != '\0'         ? rec->username
 							       : "your full email address",
 		out->user, sizeof out->user);
 	out->v.host = out->host;

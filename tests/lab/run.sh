@@ -53,9 +53,12 @@ expect ".targets[.login_target].login.outcome == \"refused\" and ([.diagnosis.fi
 expect ".recommended.port == 587 and .recommended.security == \"starttls\" and (.recommended.why | test(\"login was refused\"))"
 expect "$(cell 465 tls true) == \"login-offered\" and ([.matrix[] | select(.outcome == \"works\")] | length) == 0"
 expect ".diagnosis.server_kind == \"cpanel\" and .healthy == false"
+# JSON carries data: the user name given, and its form.
+expect ".recommended.username == \"demo@lab.smtpfix.test\" and .recommended.username_form == \"given\""
 
 start plain-auth
 probe
+expect ".recommended.username == null and .recommended.username_form == \"email-address\""
 expect "$(cell 587 none true) == \"works\" and ([.policy[] | select(.port == 587)][0].auth == \"without-tls\")"
 
 start no-tls
