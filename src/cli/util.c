@@ -177,8 +177,21 @@ sf_cli_parse_port_map(const char *s, struct sf_port_map *m)
 bool
 sf_cli_client_known(const char *id)
 {
+	char near[400] = "";
+	size_t i, n = strlen(id), o = 0;
+
 	if (sf_client_find(id, NULL))
 		return true;
-	sf_cli_usage_error("unknown mail program '%.60s' (smtpfix guide --list shows them)", id);
+	/* "outlook" is three programs: name the ids it starts. */
+	for (i = 0; n > 0 && sf_client_ids[i] != NULL; i++)
+		if (strncmp(sf_client_ids[i], id, n) == 0 &&
+			o + strlen(sf_client_ids[i]) + 3 < sizeof near)
+			o += (size_t)snprintf(
+				near + o, sizeof near - o, "%s%s", o ? ", " : "", sf_client_ids[i]);
+	if (o > 0)
+		sf_cli_usage_error("'%.60s' is more than one mail program: %s", id, near);
+	else
+		sf_cli_usage_error(
+			"unknown mail program '%.60s' (smtpfix guide --list shows them)", id);
 	return false;
 }

@@ -71,6 +71,10 @@ printf 'nothing to see here' | "$bin" explain >"$tmp/out"; rc=$?
 [ "$rc" -eq 1 ] && grep -q "^Not recognized" "$tmp/out" && grep -q "whole message" "$tmp/out" &&
 	passed=$((passed + 1)) || { echo "FAIL [explain unrecognized, text]" >&2; failed=$((failed + 1)); }
 status 2 "explain without text" -- explain ""
+# A name that starts several programs' ids names them.
+"$bin" guide --client outlook >"$tmp/out" 2>&1; rc=$?
+[ "$rc" -eq 2 ] && grep -q "outlook-classic, outlook-new, outlook-mac" "$tmp/out" &&
+	passed=$((passed + 1)) || { echo "FAIL [guide --client outlook]" >&2; failed=$((failed + 1)); }
 "$bin" guide --client thunderbird --host mail.example.com --security tls >"$tmp/out"; rc=$?
 [ "$rc" -eq 0 ] && grep -q 'Step 4 of 7: Under "Security and Authentication", set "Connection security:" to' "$tmp/out" &&
 	grep -q "port 465" "$tmp/out" && passed=$((passed + 1)) || { echo "FAIL [guide]" >&2; failed=$((failed + 1)); }
