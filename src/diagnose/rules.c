@@ -290,15 +290,16 @@ rule_auth_requires_tls(const struct sf_diag_input *in, struct sf_diag_finding *f
 	return true;
 }
 
+/* What a refused login can mean besides a wrong password: the rule that
+ * names the cause and the recommendation's why both choose from these. */
+static const enum sf_cause login_causes[] = { SF_CAUSE_WRONG_CREDENTIALS,
+	SF_CAUSE_BASIC_AUTH_DISABLED, SF_CAUSE_APP_PASSWORD_REQUIRED, SF_CAUSE_AUTH_BACKEND_FAILURE,
+	SF_CAUSE_ACCOUNT_SUSPENDED, SF_CAUSE_IP_BLOCKED, SF_CAUSE_RATE_LIMITED,
+	SF_CAUSE_AUTH_MECHANISM_MISMATCH, SF_CAUSE_AUTH_REQUIRES_TLS };
+
 static bool
 rule_wrong_credentials(const struct sf_diag_input *in, struct sf_diag_finding *f)
 {
-	/* What a refused login can mean besides a wrong password. */
-	static const enum sf_cause login_causes[] = { SF_CAUSE_WRONG_CREDENTIALS,
-		SF_CAUSE_BASIC_AUTH_DISABLED, SF_CAUSE_APP_PASSWORD_REQUIRED,
-		SF_CAUSE_AUTH_BACKEND_FAILURE, SF_CAUSE_ACCOUNT_SUSPENDED, SF_CAUSE_IP_BLOCKED,
-		SF_CAUSE_RATE_LIMITED, SF_CAUSE_AUTH_MECHANISM_MISMATCH,
-		SF_CAUSE_AUTH_REQUIRES_TLS };
 	const struct sf_target_result *l;
 	char line[SF_DIAG_TEXT_MAX], means[SF_DIAG_TEXT_MAX], words[SF_DIAG_TEXT_MAX];
 	enum sf_cause cause;
@@ -1046,34 +1047,27 @@ server_advice(struct sf_diagnosis *d, const char *cause, bool weakens)
  * change is said in the words of the cause found (an app password, the
  * provider's switch, the server's login service), from help/. */
 static void
-settings_why(struct sf_diagnosis *d, const struct sf_probe_result *p)
+settings_why(struct sf_diagnosis *d, const struct sf_diag_input *in)
 {
-	static const enum sf_cause login_causes[] = { SF_CAUSE_WRONG_CREDENTIALS,
-		SF_CAUSE_BASIC_AUTH_DISABLED, SF_CAUSE_APP_PASSWORD_REQUIRED,
-		SF_CAUSE_AUTH_BACKEND_FAILURE, SF_CAUSE_ACCOUNT_SUSPENDED, SF_CAUSE_IP_BLOCKED,
-		SF_CAUSE_RATE_LIMITED, SF_CAUSE_AUTH_MECHANISM_MISMATCH };
+	const struct sf_probe_result *p = in->probe;
 	const struct sf_target_result *l;
-	char key[96], line[SF_DIAG_TEXT_MAX], why[sizeof d->settings.why];
-	size_t i, k;
+	char key[96], line[SF_DIAG_TEXT_MAX], means[SF_DIAG_TEXT_MAX], why[sizeof d->settings.why];
+	const char *facts[] = { "reply", line, NULL };
+	enum sf_cause cause;
 
 	if (p->login_index < 0 || !d->settings.found || !d->settings.as_typed)
 		return;
 	l = &p->targets[p->login_index];
 	if (l->smtp.auth_outcome != SF_AUTH_REFUSED || l->port != d->settings.port)
 		return;
+	/* The same reading of the refusal as the rule that named its cause. */
+	cause = classify_reply(in, &l->smtp.auth.reply, login_causes,
+		sizeof login_causes / sizeof login_causes[0], SF_CAUSE_WRONG_CREDENTIALS, means,
+		sizeof means);
 	reply_line(&l->smtp.auth.reply, line, sizeof line);
-	for (i = 0; i < d->nfindings; i++)
-		for (k = 0; k < sizeof login_causes / sizeof login_causes[0]; k++) {
-			const char *facts[] = { "reply", line, NULL };
-
-			if (d->findings[i].cause != login_causes[k])
-				continue;
-			snprintf(key, sizeof key, "why-login-refused-%s",
-				sf_cause_id(login_causes[k]));
-			if (sf_help_fill("diagnosis/matrix.txt", key, facts, why, sizeof why) == 0)
-				snprintf(d->settings.why, sizeof d->settings.why, "%s", why);
-			return;
-		}
+	snprintf(key, sizeof key, "why-login-refused-%s", sf_cause_id(cause));
+	if (sf_help_fill("diagnosis/matrix.txt", key, facts, why, sizeof why) == 0)
+		snprintf(d->settings.why, sizeof d->settings.why, "%s", why);
 }
 
 const struct sf_recommendation *
@@ -1120,7 +1114,7 @@ sf_diagnose(const struct sf_diag_input *given, struct sf_diagnosis *d)
 	}
 	if (in->probe != NULL) {
 		d->settings = in->probe->recommended;
-		settings_why(d, in->probe);
+		settings_why(d, in);
 	}
 	d->kind = server_kind(in);
 	/* Server-side advice for this kind of server, from help/: the safe

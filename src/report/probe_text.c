@@ -411,6 +411,16 @@ cert_name_notes(struct writer *w, const struct sf_probe_result *res)
 	}
 }
 
+/* The setting to use, in the words of the "Use this" rows. */
+static void
+setting_words(struct writer *w, const struct sf_recommendation *r)
+{
+	w_printf(w, "outgoing server ");
+	w_server(w, r->host, strlen(r->host));
+	w_printf(w, ", port %d, security %s, authentication %s", r->port,
+		security_words(r->security), r->auth ? "on" : "off");
+}
+
 static void
 advice_section(struct writer *w, const struct sf_probe_result *res, const struct sf_diagnosis *diag)
 {
@@ -433,10 +443,8 @@ advice_section(struct writer *w, const struct sf_probe_result *res, const struct
 	if (!r->found) {
 		w_printf(w, "no setting works as it is; see the table above");
 	} else {
-		w_printf(w, "outgoing server ");
-		w_server(w, r->host, strlen(r->host));
-		w_printf(w, ", port %d, security %s, authentication on, user name ", r->port,
-			security_words(r->security));
+		setting_words(w, r);
+		w_printf(w, ", user name ");
 		if (r->username[0] != '\0')
 			w_server(w, r->username, strlen(r->username));
 		else
@@ -577,10 +585,7 @@ conclusion_head(
 	if (!r->found) {
 		w_printf(w, "no setting works with this server as it is now");
 	} else {
-		w_printf(w, "outgoing server ");
-		w_server(w, r->host, strlen(r->host));
-		w_printf(w, ", port %d, security %s, authentication %s", r->port,
-			security_words(r->security), r->auth ? "on" : "off");
+		setting_words(w, r);
 	}
 	w_end_row(w);
 	w_printf(w, "\nThe details: each port, the settings matrix, the diagnosis with its "

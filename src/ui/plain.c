@@ -145,7 +145,7 @@ sf_ui_plain_run(const struct sf_ui_options *o)
 		}
 		sf_wiz_question(&w, &q);
 		if (q.secret)
-			sf_ui_protect_secrets();
+			sf_secret_protect_process();
 		ask(&s, &ss, &q, &w);
 		got = read_line(&s, line, sizeof line, q.secret);
 		if (got == LINE_TOO_LONG || got == LINE_NUL) {

@@ -659,7 +659,7 @@ sf_ui_screen_run(const struct sf_ui_options *o)
 
 		sf_wiz_question(&w, &q);
 		if (q.secret)
-			sf_ui_protect_secrets(); /* before the first key of the password */
+			sf_secret_protect_process(); /* before the first key of the password */
 		if (w.step != shown) {
 			shown = w.step;
 			sc->selected = q.default_choice < q.nchoices ? q.default_choice : 0;

@@ -23,12 +23,6 @@ sf_ui_session_init(struct sf_ui_session *s, const struct sf_ui_options *o, FILE 
 	sf_run_init(&s->run);
 }
 
-void
-sf_ui_protect_secrets(void)
-{
-	sf_secret_protect_process();
-}
-
 /* The longest value of the person's own (a server name, a folder, an
  * error that quotes one) shown in a line, in bytes before escaping. */
 #define SHOWN_MAX 4096

@@ -48,10 +48,6 @@ struct sf_ui_session {
 };
 
 void sf_ui_session_init(struct sf_ui_session *s, const struct sf_ui_options *o, FILE *out);
-/* Before a password is typed: no core dump from now on (a limit of 0 that
- * cannot be raised again) and no other process of this user may read this
- * one's memory. Safe to call more than once. */
-void sf_ui_protect_secrets(void);
 void sf_ui_session_free(struct sf_ui_session *s);
 /* Writes server text to `out` with control characters made visible. */
 void sf_ui_print_safe(FILE *out, const char *text);
