@@ -51,7 +51,7 @@ layer_of_header() {
 	lab) echo lab ;;
 	wizard) echo wizard ;;
 	ui) echo ui ;;
-	report) echo report ;;
+	report|refcode) echo report ;;
 	run) echo run ;;
 	*) echo unknown ;;
 	esac

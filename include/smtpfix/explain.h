@@ -32,51 +32,64 @@
  * the id table sf_cause_ids are made from it, so a cause named in code
  * that is not here does not compile, and each id has help/causes/ID.txt
  * (make lint). Stable: JSON, help files and tests use the ids. New causes
- * may be added; none is renamed. */
+ * may be added; none is renamed. The third column says where the fix is
+ * made (enum sf_cause_side): in the mail program's settings, on the
+ * server, in the network between, in the name typed, or by waiting. */
 #define SF_CAUSE_LIST(X) \
-	X(AUTH_REQUIRES_TLS, "auth-requires-tls") \
-	X(CLIENT_NOT_AUTHENTICATING, "client-not-authenticating") \
-	X(STARTTLS_REQUIRED, "starttls-required") \
-	X(WRONG_CREDENTIALS, "wrong-credentials") \
-	X(AUTH_MECHANISM_MISMATCH, "auth-mechanism-mismatch") \
-	X(TLS_MODE_MISMATCH, "tls-mode-mismatch") \
-	X(PORT_BLOCKED, "port-blocked") \
-	X(SERVER_UNREACHABLE, "server-unreachable") \
-	X(DNS_FAILURE, "dns-failure") \
-	X(TLS_CERT_NAME_MISMATCH, "tls-cert-name-mismatch") \
-	X(TLS_CERT_EXPIRED, "tls-cert-expired") \
-	X(TLS_CERT_UNTRUSTED, "tls-cert-untrusted") \
-	X(TLS_PROTOCOL_MISMATCH, "tls-protocol-mismatch") \
-	X(STARTTLS_NOT_OFFERED, "starttls-not-offered") \
-	X(STARTTLS_STRIPPED, "starttls-stripped") \
-	X(AUTH_NOT_OFFERED, "auth-not-offered") \
-	X(SENDER_REJECTED, "sender-rejected") \
-	X(RATE_LIMITED, "rate-limited") \
-	X(GREYLISTED, "greylisted") \
-	X(IP_BLOCKED, "ip-blocked") \
-	X(ACCOUNT_SUSPENDED, "account-suspended") \
-	X(MESSAGE_TOO_LARGE, "message-too-large") \
-	X(BASIC_AUTH_DISABLED, "basic-auth-disabled") \
-	X(APP_PASSWORD_REQUIRED, "app-password-required") \
-	X(AUTH_BACKEND_FAILURE, "auth-backend-failure") \
-	X(SERVER_TLS_UNAVAILABLE, "server-tls-unavailable") \
-	X(RECIPIENT_REJECTED, "recipient-rejected") \
-	X(CLIENT_PROTOCOL_ERROR, "client-protocol-error") \
-	X(CLIENT_INPUT_ERROR, "client-input-error") \
-	X(CLIENT_OPTION_UNSUPPORTED, "client-option-unsupported") \
-	X(SEND_FAILED_GENERIC, "send-failed-generic") \
-	X(SERVER_CONFIG_NOT_APPLIED, "server-config-not-applied") \
-	X(AUTH_WITHOUT_TLS_ACCEPTED, "auth-without-tls-accepted") \
-	X(OPEN_RELAY, "open-relay")
+	X(AUTH_REQUIRES_TLS, "auth-requires-tls", PROGRAM) \
+	X(CLIENT_NOT_AUTHENTICATING, "client-not-authenticating", PROGRAM) \
+	X(STARTTLS_REQUIRED, "starttls-required", PROGRAM) \
+	X(WRONG_CREDENTIALS, "wrong-credentials", PROGRAM) \
+	X(AUTH_MECHANISM_MISMATCH, "auth-mechanism-mismatch", PROGRAM) \
+	X(TLS_MODE_MISMATCH, "tls-mode-mismatch", PROGRAM) \
+	X(PORT_BLOCKED, "port-blocked", NETWORK) \
+	X(SERVER_UNREACHABLE, "server-unreachable", NETWORK) \
+	X(DNS_FAILURE, "dns-failure", NAME) \
+	X(TLS_CERT_NAME_MISMATCH, "tls-cert-name-mismatch", PROGRAM) \
+	X(TLS_CERT_EXPIRED, "tls-cert-expired", SERVER) \
+	X(TLS_CERT_UNTRUSTED, "tls-cert-untrusted", SERVER) \
+	X(TLS_PROTOCOL_MISMATCH, "tls-protocol-mismatch", SERVER) \
+	X(STARTTLS_NOT_OFFERED, "starttls-not-offered", SERVER) \
+	X(STARTTLS_STRIPPED, "starttls-stripped", NETWORK) \
+	X(AUTH_NOT_OFFERED, "auth-not-offered", SERVER) \
+	X(SENDER_REJECTED, "sender-rejected", PROGRAM) \
+	X(RATE_LIMITED, "rate-limited", WAIT) \
+	X(GREYLISTED, "greylisted", WAIT) \
+	X(IP_BLOCKED, "ip-blocked", SERVER) \
+	X(ACCOUNT_SUSPENDED, "account-suspended", SERVER) \
+	X(MESSAGE_TOO_LARGE, "message-too-large", PROGRAM) \
+	X(BASIC_AUTH_DISABLED, "basic-auth-disabled", SERVER) \
+	X(APP_PASSWORD_REQUIRED, "app-password-required", PROGRAM) \
+	X(AUTH_BACKEND_FAILURE, "auth-backend-failure", SERVER) \
+	X(SERVER_TLS_UNAVAILABLE, "server-tls-unavailable", SERVER) \
+	X(RECIPIENT_REJECTED, "recipient-rejected", PROGRAM) \
+	X(CLIENT_PROTOCOL_ERROR, "client-protocol-error", PROGRAM) \
+	X(CLIENT_INPUT_ERROR, "client-input-error", PROGRAM) \
+	X(CLIENT_OPTION_UNSUPPORTED, "client-option-unsupported", PROGRAM) \
+	X(SEND_FAILED_GENERIC, "send-failed-generic", PROGRAM) \
+	X(SERVER_CONFIG_NOT_APPLIED, "server-config-not-applied", SERVER) \
+	X(AUTH_WITHOUT_TLS_ACCEPTED, "auth-without-tls-accepted", SERVER) \
+	X(OPEN_RELAY, "open-relay", SERVER)
 
 enum sf_cause {
 // clang-format off
-#define SF_CAUSE_ENUM(name, id) SF_CAUSE_##name,
+#define SF_CAUSE_ENUM(name, id, side) SF_CAUSE_##name,
 	SF_CAUSE_LIST(SF_CAUSE_ENUM)
 #undef SF_CAUSE_ENUM
 	SF_CAUSE_COUNT
 	// clang-format on
 };
+
+enum sf_cause_side {
+	SF_SIDE_PROGRAM, /* a setting (or the input) of the mail program */
+	SF_SIDE_SERVER,  /* the server's configuration, or its provider */
+	SF_SIDE_NETWORK, /* a firewall or a network in between */
+	SF_SIDE_NAME,    /* the server's name does not lead anywhere */
+	SF_SIDE_WAIT     /* the server asks to try again later */
+};
+
+/* Where the fix for a cause is made. */
+enum sf_cause_side sf_cause_side(enum sf_cause c);
 
 /* The id of a cause ("auth-requires-tls"). */
 const char *sf_cause_id(enum sf_cause c);

@@ -19,6 +19,10 @@ struct sf_guide_values {
 	enum sf_guide_security security;
 	bool auth;
 	const char *user;
+	/* Said at the step that sets the security (the one with {security}),
+	 * or NULL: a setting without encryption warns there that the
+	 * password crosses the network readable. */
+	const char *security_warning;
 };
 
 /* Every client id (help/clients/ID.txt), NULL-terminated. */

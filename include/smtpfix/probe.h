@@ -178,7 +178,8 @@ enum sf_outcome {
 	SF_OUT_DEFERRED_AFTER_LOGIN,
 	SF_OUT_AUTH_MECHANISM_MISMATCH,
 	SF_OUT_BREAKS_AT_MAIL,
-	SF_OUT_LOGIN_OFFERED
+	SF_OUT_LOGIN_OFFERED,
+	SF_OUT_COUNT /* not an outcome: how many there are (tables by the enum) */
 };
 
 const char *sf_outcome_id(enum sf_outcome o);    /* "works", "cert-expired" ... */

@@ -52,6 +52,11 @@ void sf_run_free(struct sf_run *r);
 int sf_run_find_server(struct sf_run *r, const char *typed, const struct sf_dns_options *dns,
 	struct sf_run_server *out, struct sf_error *err);
 
+/* For an address whose domain, or mail. and the domain, is one of the
+ * names given without DNS (--resolve, the demo's own): that name, as a
+ * mail program's set-up would find it; else NULL. */
+const char *sf_run_mapped_server(const char *typed, const struct sf_host_map *maps, size_t nmaps);
+
 /* Probe with o (o->host and o->addrs as found); the result replaces any
  * before it. A probe that cannot run leaves a result that says why
  * (resolve_err), and -1 with err. */

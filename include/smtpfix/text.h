@@ -43,6 +43,14 @@ bool sf_unicode_unsafe(unsigned cp);
  * (overlong forms, surrogates and values above U+10FFFF are invalid). */
 size_t sf_utf8_decode(const unsigned char *s, size_t n, unsigned *cp);
 
+/* Append text wrapped at word boundaries to `width` columns (a UTF-8
+ * character is one column): each line of the text is wrapped on its own,
+ * and its continuation lines are indented by `indent` spaces, so a
+ * "Label   value" row keeps its value in one column. The text must be
+ * safe to show already (see sf_sanitize_append). */
+int sf_wrap_append(
+	struct sf_buf *out, const char *text, size_t width, size_t indent, struct sf_error *err);
+
 /* ASCII case-insensitive prefix test. */
 int sf_has_prefix_ci(const char *s, const char *prefix);
 

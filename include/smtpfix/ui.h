@@ -20,12 +20,18 @@ struct sf_ui_options {
 	const char *dns_server; /* for finding an address's server; NULL: the system's */
 	int timeout_ms;
 	const char *report_dir; /* where reports are saved; default "." */
+	/* Save the report at the end without asking (--save). Without it, a
+	 * run whose input ends writes no file. */
+	bool save;
 	/* On the mail server: read its settings and mail log too. policy_root
 	 * is a copy of a server's files (nothing is run there), or NULL for
 	 * this machine. */
 	bool read_server;
 	const char *policy_root;
 	const char *banner; /* a line shown first (the demo explains itself) */
+	/* The server is the demo's practice server on loopback: not this
+	 * machine's own mail server, so no "probed from itself" note. */
+	bool practice;
 	/* Called from the full screen's handler of a fatal signal (a kill, a
 	 * crash) before the default action: only async-signal-safe work, such
 	 * as unlink(2). May be NULL. */

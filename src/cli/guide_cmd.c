@@ -51,7 +51,7 @@ sf_cli_guide(int argc, char **argv)
 		{ "list", no_argument, NULL, 'l' }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 } };
 	struct sf_guide_values v = { "your outgoing mail server", 0, SF_GUIDE_STARTTLS, true,
-		"your full email address" };
+		"your full email address", NULL };
 	const char *client = NULL, *text;
 	char path[128];
 	struct sf_buf out;

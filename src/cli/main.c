@@ -7,14 +7,16 @@
 
 static const char main_usage[] =
 	"usage: smtpfix [--plain] [--demo] [--client ID] [--email ADDR | --host H]\n"
-	"               [--role user|admin|tech] [--port-map P=REAL]... [--report-dir DIR]\n"
-	"               [--ca-file FILE] [--timeout S] [--scenario NAME (with --demo)]\n"
-	"               [--root DIR (a copy of a mail server's files, read with the probe)]\n"
+	"               [--role user|admin|tech] [--port-map P=REAL]...\n"
+	"               [--report-dir DIR] [--save] [--ca-file FILE] [--timeout S]\n"
+	"               [--scenario NAME (with --demo)]\n"
+	"               [--root DIR (a copy of a mail server's files)]\n"
 	"               [--dns-server ADDR[:PORT]] [--now PORT:none|starttls|tls]\n"
 	"               [--resolve NAME:ADDR]...\n"
 	"       smtpfix [--help | --version]\n"
-	"       smtpfix probe HOST|EMAIL [--port N]... [--user U --password-stdin] [--json] ...\n"
+	"       smtpfix probe HOST|EMAIL [--port N]... [--json] ... (see probe --help)\n"
 	"       smtpfix discover EMAIL|DOMAIN|HOST [--json]\n"
+	"       smtpfix code REF [--json]\n"
 	"\n"
 	"smtpfix finds out why a mail program cannot send through an SMTP server.\n"
 	"With no command it asks a few questions, tests the server, and ends with the\n"
@@ -28,6 +30,7 @@ static const char main_usage[] =
 	"  explain TEXT  recognize an error message and say what causes it\n"
 	"  guide         step-by-step fix for one mail program (--client ID)\n"
 	"  lab           run a practice SMTP server in a named situation\n"
+	"  code REF      expand a reference code read out over the phone\n"
 	"\n"
 	"See 'smtpfix probe --help' and the smtpfix(1) manual page.\n";
 
@@ -59,6 +62,8 @@ main(int argc, char **argv)
 		return sf_cli_guide(argc - 1, argv + 1);
 	if (strcmp(argv[1], "lab") == 0)
 		return sf_cli_lab(argc - 1, argv + 1);
+	if (strcmp(argv[1], "code") == 0)
+		return sf_cli_code(argc - 1, argv + 1);
 	sf_cli_usage_error("unknown command '%s' (see smtpfix --help)", argv[1]);
 	return SF_EXIT_USAGE;
 }

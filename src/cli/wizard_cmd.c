@@ -60,7 +60,7 @@ parse_wizard_args(int argc, char **argv, struct sf_ui_options *o, struct sf_lab_
 		{ "email", required_argument, NULL, 'e' }, { "host", required_argument, NULL, 'H' },
 		{ "role", required_argument, NULL, 'r' },
 		{ "port-map", required_argument, NULL, 'm' },
-		{ "report-dir", required_argument, NULL, 'R' },
+		{ "report-dir", required_argument, NULL, 'R' }, { "save", no_argument, NULL, 'S' },
 		{ "scenario", required_argument, NULL, 's' },
 		{ "ca-file", required_argument, NULL, 'C' },
 		{ "timeout", required_argument, NULL, 'T' },
@@ -141,6 +141,7 @@ parse_wizard_args(int argc, char **argv, struct sf_ui_options *o, struct sf_lab_
 			o->nhost_maps++;
 			break;
 		case 'R': o->report_dir = optarg; break;
+		case 'S': o->save = true; break;
 		case 's': lo->scenario = optarg; break;
 		case 'C': o->ca_file = optarg; break;
 		case 'T': {
@@ -206,6 +207,11 @@ start_demo(struct sf_ui_options *o, struct sf_lab_options *lo, struct sf_lab **l
 	if (o->prefill.server == NULL)
 		o->prefill.server = "127.0.0.1";
 	o->prefill.user = SF_LAB_USER;
+	/* The demo is about the practice server, whoever runs it: a mail
+	 * server installed on this machine does not make the person its
+	 * admin. */
+	o->prefill.on_mail_server = false;
+	o->practice = true;
 	snprintf(banner, sizeof banner,
 		"smtpfix demo: a practice mail server (scenario %s) runs on this machine.\n"
 		"Its demo account is %s with the password %s.",

@@ -143,3 +143,78 @@ sf_has_prefix_ci(const char *s, const char *prefix)
 {
 	return strncasecmp(s, prefix, strlen(prefix)) == 0;
 }
+
+/* Columns a run of UTF-8 takes: one per character (its lead byte). */
+static size_t
+text_columns(const char *s, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++)
+		n += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return n;
+}
+
+/* How many bytes of s[0..len) fit in `cols` columns, ending at a space
+ * where there is one in the second half; a word longer than the line is
+ * cut at the width (never inside a UTF-8 sequence). */
+static size_t
+wrap_take(const char *s, size_t len, size_t cols)
+{
+	size_t i, used = 0, fit = len, space = 0;
+
+	for (i = 0; i < len; i++) {
+		if (((unsigned char)s[i] & 0xC0) != 0x80) {
+			if (used == cols) {
+				fit = i;
+				break;
+			}
+			used++;
+		}
+		if (s[i] == ' ')
+			space = i;
+	}
+	if (fit == len)
+		return len;
+	if (s[fit] == ' ')
+		return fit;
+	if (space > 0 && text_columns(s, space) >= cols / 2)
+		return space;
+	return fit;
+}
+
+int
+sf_wrap_append(
+	struct sf_buf *out, const char *text, size_t width, size_t indent, struct sf_error *err)
+{
+	const char *p = text;
+
+	if (width <= indent + 8)
+		width = indent + 8; /* never so narrow that nothing fits */
+	while (*p != '\0') {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p), cols = width;
+		bool first = true;
+
+		do {
+			size_t take = wrap_take(p, len, cols);
+
+			if ((!first && sf_buf_printf(out, err, "%*s", (int)indent, "") < 0) ||
+				sf_buf_add(out, p, take, err) < 0 ||
+				sf_buf_addstr(out, "\n", err) < 0)
+				return -1;
+			p += take;
+			len -= take;
+			while (len > 0 && *p == ' ') {
+				p++;
+				len--;
+			}
+			first = false;
+			cols = width - indent;
+		} while (len > 0);
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+	return 0;
+}

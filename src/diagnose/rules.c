@@ -33,11 +33,12 @@ const char *const sf_diag_text_keys[] = { "auth-requires-tls", "auth-requires-tl
 	"never-greets", "no-login-anywhere", "login-refused-when-started", "starttls-stripped",
 	"server-tls-broken", "drops-after-tls", "starttls-refused", "open-relay", "certificate",
 	"unreachable-filtered", "unreachable-refused", "dns-failure", "no-starttls",
-	"relay-without-login", "policy-not-rebuilt", "log-plaintext", "no-words", NULL };
+	"relay-without-login", "policy-not-rebuilt", "log-plaintext", "tls-mode-implicit",
+	"tls-mode-starttls", "no-words", NULL };
 
 /* The facts a sentence may name. */
 const char *const sf_diag_text_facts[] = { "port", "step", "reply", "means", "detail", "count",
-	"messages", "refused", NULL };
+	"messages", "refused", "security", "other", NULL };
 
 int
 sf_diag_text(const char *key, const char *const *facts, char *out, size_t outsz)
@@ -287,6 +288,73 @@ rule_auth_requires_tls(const struct sf_diag_input *in, struct sf_diag_finding *f
 	if (policy)
 		evidence(f, "server setting: %.300s (%s)", in->policy->auth_requires_tls.evidence,
 			in->policy->auth_requires_tls.source);
+	return true;
+}
+
+/* The matrix cell for a setting with login on, or NULL. */
+static const struct sf_matrix_cell *
+login_cell(const struct sf_probe_result *p, int port, enum sf_security sec)
+{
+	size_t i;
+
+	for (i = 0; p != NULL && i < p->ncells; i++)
+		if (p->cells[i].port == port && p->cells[i].security == sec && p->cells[i].auth)
+			return &p->cells[i];
+	return NULL;
+}
+
+static const char *
+security_name(enum sf_security sec)
+{
+	return sec == SF_SEC_TLS ? "SSL/TLS" : sec == SF_SEC_STARTTLS ? "STARTTLS" : "None";
+}
+
+/* The person's program speaks the wrong kind of encryption for its port:
+ * STARTTLS (or none) on a port that expects TLS from the first byte, or
+ * SSL/TLS on a port that starts plain. Said when the person told how the
+ * program is set and the probe saw the port answer the other way. */
+static bool
+rule_tls_mode(const struct sf_diag_input *in, struct sf_diag_finding *f)
+{
+	const struct sf_matrix_cell *now, *other = NULL;
+	static const enum sf_security modes[] = { SF_SEC_TLS, SF_SEC_STARTTLS };
+	char port[16];
+	size_t i;
+
+	if (!in->now_known || in->probe == NULL)
+		return false;
+	now = login_cell(in->probe, in->now_port, in->now_security);
+	if (now == NULL || (now->outcome != SF_OUT_HANGS_NO_GREETING &&
+				   !(now->outcome == SF_OUT_TLS_HANDSHAKE_FAILS &&
+					   in->now_security == SF_SEC_TLS)))
+		return false;
+	/* The same port under the other kind of encryption answers. */
+	for (i = 0; i < 2 && other == NULL; i++) {
+		const struct sf_matrix_cell *c = login_cell(in->probe, in->now_port, modes[i]);
+
+		if (modes[i] != in->now_security && c != NULL &&
+			c->outcome != SF_OUT_HANGS_NO_GREETING &&
+			c->outcome != SF_OUT_TLS_HANDSHAKE_FAILS &&
+			c->outcome != SF_OUT_PORT_CLOSED && c->outcome != SF_OUT_PORT_FILTERED &&
+			c->outcome != SF_OUT_UNREACHABLE && c->outcome != SF_OUT_NOT_PROBED)
+			other = c;
+	}
+	if (other == NULL)
+		return false;
+	snprintf(port, sizeof port, "%d", in->now_port);
+	{
+		const char *facts[] = { "port", port, "security", security_name(in->now_security),
+			"other", security_name(other->security), NULL };
+
+		say_key(f, SF_CAUSE_TLS_MODE_MISMATCH, SF_SEV_PROBLEM, 0.9,
+			now->outcome == SF_OUT_HANGS_NO_GREETING ? "tls-mode-implicit"
+								 : "tls-mode-starttls",
+			facts);
+	}
+	evidence(f, "port %d set to %s: %.300s", in->now_port, security_name(in->now_security),
+		now->message[0] != '\0' ? now->message : sf_outcome_words(now->outcome));
+	evidence(f, "port %d set to %s: %.300s", in->now_port, security_name(other->security),
+		other->message[0] != '\0' ? other->message : sf_outcome_words(other->outcome));
 	return true;
 }
 
@@ -889,6 +957,7 @@ static const struct {
 	{ "dns", rule_dns },
 	{ "unreachable", rule_unreachable },
 	{ "pasted-text", rule_pasted_text },
+	{ "tls-mode", rule_tls_mode },
 	{ "wrong-credentials", rule_wrong_credentials },
 	{ "refused-after-login", rule_refused_after_login },
 	{ "auth-requires-tls", rule_auth_requires_tls },
@@ -1070,6 +1139,77 @@ settings_why(struct sf_diagnosis *d, const struct sf_diag_input *in)
 		snprintf(d->settings.why, sizeof d->settings.why, "%s", why);
 }
 
+/* Advice is for the problems found; only when there is none does a
+ * finding that merely explains (auth-requires-tls for a setting nobody
+ * named) bring its own, such as "nothing needs to change on the server". */
+static bool
+advice_applies(const struct sf_diagnosis *d, size_t i)
+{
+	size_t k;
+
+	if (d->findings[i].severity == SF_SEV_PROBLEM)
+		return true;
+	for (k = 0; k < d->nfindings; k++)
+		if (d->findings[k].severity == SF_SEV_PROBLEM)
+			return false;
+	return true;
+}
+
+/* After a refused login, a setting of the person's own that reaches the
+ * login is kept: the password is what to change, not the port (moving a
+ * working 465 to 587 would only add a change). */
+static void
+settings_keep_own(struct sf_diagnosis *d, const struct sf_diag_input *in)
+{
+	const struct sf_probe_result *p = in->probe;
+	size_t i;
+
+	if (!in->now_known || !d->settings.found || !d->settings.as_typed || p->login_index < 0 ||
+		p->targets[p->login_index].smtp.auth_outcome != SF_AUTH_REFUSED)
+		return;
+	if (d->settings.port == in->now_port && d->settings.security == in->now_security)
+		return;
+	for (i = 0; i < p->ncells; i++) {
+		const struct sf_matrix_cell *c = &p->cells[i];
+
+		if (c->port != in->now_port || c->security != in->now_security || !c->auth)
+			continue;
+		if (c->outcome == SF_OUT_WORKS || c->outcome == SF_OUT_LOGIN_OFFERED ||
+			c->outcome == SF_OUT_WRONG_CREDENTIALS) {
+			d->settings.port = in->now_port;
+			d->settings.security = in->now_security;
+			d->settings.insecure = in->now_security == SF_SEC_NONE;
+		}
+		return;
+	}
+}
+
+/* One change, not two: a program on a submission port that works there
+ * with encryption keeps its port and changes only its security (465 set
+ * to STARTTLS becomes 465 with SSL/TLS, not 587 with STARTTLS). Port 25
+ * is left to the recommendation: many networks block it for programs. */
+static void
+settings_keep_port(struct sf_diagnosis *d, const struct sf_diag_input *in)
+{
+	static const enum sf_security modes[] = { SF_SEC_TLS, SF_SEC_STARTTLS };
+	size_t i;
+
+	if (!in->now_known || !d->settings.found || !d->settings.as_typed ||
+		d->settings.port == in->now_port || in->now_port == 25)
+		return;
+	for (i = 0; i < 2; i++) {
+		const struct sf_matrix_cell *c = login_cell(in->probe, in->now_port, modes[i]);
+
+		if (c != NULL &&
+			(c->outcome == SF_OUT_WORKS || c->outcome == SF_OUT_LOGIN_OFFERED)) {
+			d->settings.port = in->now_port;
+			d->settings.security = modes[i];
+			d->settings.insecure = false;
+			return;
+		}
+	}
+}
+
 const struct sf_recommendation *
 sf_diag_settings(const struct sf_diagnosis *d, const struct sf_probe_result *p)
 {
@@ -1115,14 +1255,18 @@ sf_diagnose(const struct sf_diag_input *given, struct sf_diagnosis *d)
 	if (in->probe != NULL) {
 		d->settings = in->probe->recommended;
 		settings_why(d, in);
+		settings_keep_own(d, in);
+		settings_keep_port(d, in);
 	}
 	d->kind = server_kind(in);
 	/* Server-side advice for this kind of server, from help/: the safe
 	 * options first; those that weaken security last. */
 	for (i = 0; i < d->nfindings; i++)
-		server_advice(d, sf_cause_id(d->findings[i].cause), false);
+		if (advice_applies(d, i))
+			server_advice(d, sf_cause_id(d->findings[i].cause), false);
 	for (i = 0; i < d->nfindings; i++)
-		server_advice(d, sf_cause_id(d->findings[i].cause), true);
+		if (advice_applies(d, i))
+			server_advice(d, sf_cause_id(d->findings[i].cause), true);
 	sf_explain_kb_free(own);
 }
 

@@ -5,12 +5,26 @@
 
 const char *const sf_cause_ids[] = {
 // clang-format off
-#define SF_CAUSE_ID(name, id) id,
+#define SF_CAUSE_ID(name, id, side) id,
 	SF_CAUSE_LIST(SF_CAUSE_ID)
 #undef SF_CAUSE_ID
 	NULL
 	// clang-format on
 };
+
+static const enum sf_cause_side cause_sides[] = {
+// clang-format off
+#define SF_CAUSE_SIDE(name, id, side) SF_SIDE_##side,
+	SF_CAUSE_LIST(SF_CAUSE_SIDE)
+#undef SF_CAUSE_SIDE
+	// clang-format on
+};
+
+enum sf_cause_side
+sf_cause_side(enum sf_cause c)
+{
+	return (size_t)c < SF_CAUSE_COUNT ? cause_sides[c] : SF_SIDE_PROGRAM;
+}
 
 const char *
 sf_cause_id(enum sf_cause c)

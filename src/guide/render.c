@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "smtpfix/guide.h"
+#include "smtpfix/help.h"
 #include "smtpfix/text.h"
 
 #define LINE_MAX_GUIDE 2048
@@ -140,6 +141,7 @@ struct render_ctx {
 	const char *text;
 	size_t len;
 	char label[128], auth[128];
+	char warning[512]; /* said at the security step, or "" */
 	struct sf_buf *out;
 	struct sf_guide *g; /* the parts, as they are written into out */
 	struct sf_error *err;
@@ -310,6 +312,12 @@ render_line(void *p, const char *line)
 		snprintf(head, sizeof head, "Step %d of %d:", c->step, c->nsteps);
 		part_begin(c, SF_GUIDE_STEP);
 		wrapped(c, head, filled, strlen(head) + 1);
+		if (c->warning[0] != '\0' && strstr(body, "{security}") != NULL) {
+			char warning[LINE_MAX_GUIDE];
+
+			snprintf(warning, sizeof warning, "Warning: %s", c->warning);
+			wrapped(c, "", warning, strlen(head) + 1);
+		}
 		part_end(c);
 		return c->failed ? -1 : 0;
 	}
@@ -355,6 +363,13 @@ sf_guide_build(const char *text, size_t len, const struct sf_guide_values *v, st
 	if (!lookup(text, len, v->auth ? "auth on" : "auth off", c.auth, sizeof c.auth))
 		return sf_error_set(err, SF_E_USAGE, "%s has no \"auth %s\" line", name,
 			v->auth ? "on" : "off");
+	/* A login without encryption is warned about where it is set. */
+	if (v->security_warning != NULL)
+		snprintf(c.warning, sizeof c.warning, "%s", v->security_warning);
+	else if (v->security == SF_GUIDE_NONE && v->auth &&
+		 sf_help_fill("guide/warnings.txt", "no-encryption", NULL, c.warning,
+			 sizeof c.warning) < 0)
+		c.warning[0] = '\0';
 	safe_value(v->host, 256, host, sizeof host);
 	snprintf(titled, sizeof titled,
 		"Fix the outgoing server in %s: %s, port %d, %s, authentication %s.", name, host,

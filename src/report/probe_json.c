@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "smtpfix/json.h"
+#include "smtpfix/refcode.h"
 #include "smtpfix/report.h"
 
 static void
@@ -331,6 +332,14 @@ host_objects(struct sf_json *j, const struct sf_probe_result *res, const struct 
 
 	policy_array(j, res);
 	matrix_array(j, res);
+	{
+		struct sf_refcode code;
+		char text[SF_REFCODE_TEXT_MAX];
+
+		sf_refcode_from_result(res, diag, &code);
+		sf_refcode_encode(&code, text);
+		sf_json_kv_string(j, "reference", text); /* smtpfix code expands it */
+	}
 	sf_json_key(j, "recommended");
 	if (!r->found) {
 		sf_json_null(j);

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "smtpfix/refcode.h"
 #include "smtpfix/report.h"
 #include "smtpfix/text.h"
 
@@ -588,6 +589,16 @@ conclusion_head(
 		setting_words(w, r);
 	}
 	w_end_row(w);
+	{
+		struct sf_refcode code;
+		char text[SF_REFCODE_TEXT_MAX];
+
+		sf_refcode_from_result(res, diag, &code);
+		sf_refcode_encode(&code, text);
+		w_label(w, "Reference");
+		w_printf(w, "%s (\"smtpfix code %s\" expands it)", text, text);
+		w_end_row(w);
+	}
 	w_printf(w, "\nThe details: each port, the settings matrix, the diagnosis with its "
 		    "evidence.\n");
 }

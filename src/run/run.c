@@ -2,6 +2,7 @@
  * diagnose, guide (see run.h). */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "smtpfix/help.h"
@@ -79,6 +80,29 @@ sf_run_find_server(struct sf_run *r, const char *typed, const struct sf_dns_opti
 	out->host =
 		r->discovery->domain[0] != '\0' ? r->discovery->domain : to_ascii(r, at + 1, out);
 	return 0;
+}
+
+const char *
+sf_run_mapped_server(const char *typed, const struct sf_host_map *maps, size_t nmaps)
+{
+	const char *at = strchr(typed, '@'), *domain;
+	size_t i, pass;
+
+	if (at == NULL || at[1] == '\0')
+		return NULL;
+	domain = at + 1;
+	/* mail.DOMAIN first: the name a set-up tries before the bare domain. */
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < nmaps; i++) {
+			const char *name = maps[i].name;
+
+			if (pass == 0 && strncasecmp(name, "mail.", 5) == 0 &&
+				strcasecmp(name + 5, domain) == 0)
+				return name;
+			if (pass == 1 && strcasecmp(name, domain) == 0)
+				return name;
+		}
+	return NULL;
 }
 
 int
@@ -194,6 +218,7 @@ sf_run_guide_values(const struct sf_run *r, const char *typed_host, const char *
 			  : rec->security == SF_SEC_TLS              ? SF_GUIDE_TLS
 								     : SF_GUIDE_NONE;
 	out->v.auth = found ? rec->auth : true;
+	out->v.security_warning = NULL; /* the one in help/guide/warnings.txt */
 }
 
 int

@@ -1,7 +1,8 @@
 /* The plain front end: the wizard line by line. Numbered choices, Enter
  * takes the default, "b" goes back, "q" quits, "?" shows the help. At the
- * end of input every remaining question takes its default, so a script
- * with the answers prefilled runs to the end. */
+ * end of input every remaining question up to the test takes its default,
+ * so a script with the answers prefilled gets the result; after the result
+ * it stops there (saving only with --save). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +161,15 @@ sf_ui_plain_run(const struct sf_ui_options *o)
 					"\nThat line holds a NUL byte; none of it was used.\n");
 			continue;
 		}
+		if (got == LINE_END && w.step >= SF_WIZ_RESULT) {
+			/* Input ended after the answer: the steps follow it (all of
+			 * them, for a script), and nothing happens that was not
+			 * asked for: no second test, no file unless --save. */
+			fputs("\n", s.out);
+			if (w.step == SF_WIZ_RESULT)
+				sf_ui_print_steps(&ss, &w);
+			break;
+		}
 		if (got == LINE_END) {
 			/* End of input: take the default, as far as there is one. */
 			if (w.step == SF_WIZ_SERVER && w.server[0] == '\0') {
@@ -200,6 +210,7 @@ sf_ui_plain_run(const struct sf_ui_options *o)
 		}
 		sf_ui_apply(&ss, &w, &ev);
 	}
+	sf_ui_save_if_asked(&ss, &w);
 	rc = sf_ui_exit_status(&ss, &w);
 	sf_ui_session_free(&ss);
 	fprintf(s.out, "\nsmtpfix: done.\n");

@@ -139,124 +139,6 @@ progress(void *ctx, const struct sf_progress *ev)
 			sf_purpose_id(ev->purpose), ev->elapsed_ms);
 }
 
-static const char *
-security_label(enum sf_security sec)
-{
-	return sec == SF_SEC_TLS ? "SSL/TLS" : sec == SF_SEC_STARTTLS ? "STARTTLS" : "None";
-}
-
-/* The answer first, the way a tired person wants it: the cause in one
- * sentence, its evidence, and the setting to use. The full report follows. */
-static const struct sf_matrix_cell *
-cell_for(const struct sf_probe_result *res, int port, enum sf_security sec)
-{
-	size_t i;
-
-	for (i = 0; i < res->ncells; i++)
-		if (res->cells[i].port == port && res->cells[i].security == sec &&
-			res->cells[i].auth)
-			return &res->cells[i];
-	return NULL;
-}
-
-/* What the program's present setting meets, and exactly what to change. */
-static void
-print_current(struct sf_ui_session *s, const struct sf_wizard *w)
-{
-	const struct sf_recommendation *r = sf_diag_settings(&s->run.diag, &s->run.res);
-	const struct sf_matrix_cell *c;
-	enum sf_security sec;
-	int port, security;
-
-	if (w == NULL || !sf_wiz_current_setting(w, &port, &security))
-		return;
-	sec = security == 2 ? SF_SEC_TLS : security == 1 ? SF_SEC_STARTTLS : SF_SEC_NONE;
-	c = cell_for(&s->run.res, port, sec);
-	fprintf(s->out, "\nYour setting now (port %d, %s): ", port, security_label(sec));
-	if (c == NULL) {
-		fprintf(s->out, "not tested (port %d was not probed).\n", port);
-	} else {
-		/* Words, not an id: the cell's message says what the program meets. */
-		sf_ui_print_safe(
-			s->out, c->message[0] != '\0' ? c->message : sf_outcome_words(c->outcome));
-		fputs("\n", s->out);
-	}
-	if (!r->found)
-		return;
-	if (r->port == port && r->security == sec) {
-		size_t k;
-		bool problem = false;
-
-		for (k = 0; k < s->run.diag.nfindings; k++)
-			problem |= s->run.diag.findings[k].severity == SF_SEV_PROBLEM;
-		fputs(problem ? "That is the setting to use; what still stops the mail is said "
-				"above.\n"
-			      : "That is the setting to use; if sending still fails, check that "
-				"login "
-				"(authentication) is on and the user name and password.\n",
-			s->out);
-		return;
-	}
-	fprintf(s->out, "Change:");
-	if (r->port != port)
-		fprintf(s->out, " the port from %d to %d%s", port, r->port,
-			r->security != sec ? "," : ".");
-	if (r->security != sec)
-		fprintf(s->out, " the security from %s to %s.", security_label(sec),
-			security_label(r->security));
-	fputs("\n", s->out);
-}
-
-void
-sf_ui_print_summary(struct sf_ui_session *s, const struct sf_wizard *w, bool report_follows)
-{
-	const struct sf_recommendation *r = sf_diag_settings(&s->run.diag, &s->run.res);
-	const struct sf_diag_finding *f = NULL;
-	const struct sf_matrix_cell *now = NULL;
-	int port, security;
-	size_t k;
-
-	/* "In short" fits what the person said: the first problem; else, when
-	 * their present setting works, that; else the first finding. */
-	for (k = 0; k < s->run.diag.nfindings && f == NULL; k++)
-		if (s->run.diag.findings[k].severity == SF_SEV_PROBLEM)
-			f = &s->run.diag.findings[k];
-	if (w != NULL && sf_wiz_current_setting(w, &port, &security))
-		now = cell_for(&s->run.res, port,
-			security == 2   ? SF_SEC_TLS
-			: security == 1 ? SF_SEC_STARTTLS
-					: SF_SEC_NONE);
-	if (f == NULL && now != NULL && now->outcome == SF_OUT_WORKS) {
-		fprintf(s->out,
-			"\nIn short: your setting now (port %d, %s) works with this server; "
-			"nothing needs to change there.\n",
-			port, security_label(now->security));
-	} else if (f == NULL && s->run.diag.nfindings > 0) {
-		f = &s->run.diag.findings[0];
-	}
-	if (f != NULL) {
-		fputs("\nIn short: ", s->out);
-		sf_ui_print_safe(s->out, f->text);
-		fputs("\n", s->out);
-		for (k = 0; k < f->nevidence; k++) {
-			fputs("  - ", s->out);
-			sf_ui_print_safe(s->out, f->evidence[k]);
-			fputs("\n", s->out);
-		}
-	}
-	if (r->found) {
-		fprintf(s->out, "\nUse: server ");
-		sf_ui_print_safe(s->out, r->host);
-		fprintf(s->out, ", port %d, security %s, login on.\n", r->port,
-			security_label(r->security));
-	} else {
-		fprintf(s->out, "\nNo setting works with this server as it is now.\n");
-	}
-	print_current(s, w);
-	if (report_follows)
-		fprintf(s->out, "\nThe full report:\n");
-}
-
 /* Says what the run found for what was typed: the form an international
  * name is looked up in, the server an address leads to. */
 static void
@@ -288,10 +170,15 @@ sf_ui_run_probe(struct sf_ui_session *s, struct sf_wizard *w)
 	struct sf_error err;
 	struct sf_buf out;
 	size_t i;
-	int port, sec;
 
 	sf_probe_options_init(&o);
-	if (sf_run_find_server(&s->run, w->server, &dopt, &found, &err) < 0) {
+	memset(&found, 0, sizeof found);
+	found.host = sf_run_mapped_server(w->server, s->o->host_maps, s->o->nhost_maps);
+	if (found.host != NULL) {
+		/* A name given without DNS leads there, as DNS would. */
+		found.source = "the names smtpfix was given";
+		found.from_discovery = true;
+	} else if (sf_run_find_server(&s->run, w->server, &dopt, &found, &err) < 0) {
 		fprintf(s->out, "Cannot look up the outgoing server: ");
 		print_message(s->out, err.message);
 		fputs("\n", s->out);
@@ -331,21 +218,15 @@ sf_ui_run_probe(struct sf_ui_session *s, struct sf_wizard *w)
 		print_message(s->out, err.message);
 		fputs("\n", s->out);
 	}
+	if (s->o->practice)
+		s->run.res.local_target = false; /* the practice server, not this machine's */
 	/* The password stays (locked in memory) for the re-test, and is wiped
 	 * when the session ends. */
 	if (s->o->read_server && s->run.policy == NULL &&
 		sf_run_read_server(&s->run, s->o->policy_root, &err) < 0)
 		fprintf(s->out, "Could not read this server's settings.\n");
 	/* A re-test checks the recommended setting, now in the program. */
-	if (w->retested && s->run.res.recommended.found) {
-		now.known = true;
-		now.port = s->run.res.recommended.port;
-		now.security = s->run.res.recommended.security;
-	} else if (sf_wiz_current_setting(w, &port, &sec)) {
-		now.known = true;
-		now.port = port;
-		now.security = (enum sf_security)sec;
-	}
+	now.known = sf_ui_now_setting(s, w, &now.port, &now.security);
 	sf_run_diagnose(
 		&s->run, s->have_explained ? &s->explained : NULL, &now, s->o->policy_root != NULL);
 	sf_ui_print_summary(s, w, true);
@@ -355,49 +236,6 @@ sf_ui_run_probe(struct sf_ui_session *s, struct sf_wizard *w)
 	sf_buf_free(&out);
 	print_server(s);
 	return sf_diag_healthy(&s->run.diag, &s->run.res, NULL, 0);
-}
-
-/* Render the chosen program's steps and split them for "Step n of m". */
-void
-sf_ui_prepare_fix(struct sf_ui_session *s, struct sf_wizard *w)
-{
-	struct sf_error err;
-	size_t i;
-
-	s->nsteps = 0;
-	/* What the person typed goes into the steps as plain text only (the
-	 * run's one rule for guide values): no line break to start a forged
-	 * step, no escape for the terminal. */
-	if (sf_run_guide(&s->run, sf_wiz_client_id(w), w->server, w->user, &err) < 0) {
-		sf_guide_free(&s->run.guide);
-		sf_guide_init(&s->run.guide);
-	}
-	/* Each step is one screenful in the flow; the test and the note after
-	 * the last step stay with it. */
-	for (i = 0; i < s->run.guide.nparts; i++) {
-		const struct sf_guide_part *part = &s->run.guide.parts[i];
-		const char *t = s->run.guide.text.data + part->off;
-
-		if (part->kind == SF_GUIDE_STEP && s->nsteps < SF_UI_MAX_STEPS)
-			snprintf(s->guide_steps[s->nsteps++], sizeof s->guide_steps[0], "%.*s",
-				(int)part->len, t);
-		else if (part->kind != SF_GUIDE_TITLE && s->nsteps > 0) {
-			char *last = s->guide_steps[s->nsteps - 1];
-			size_t used = strlen(last);
-
-			snprintf(last + used, sizeof s->guide_steps[0] - used, "%.*s",
-				(int)part->len, t);
-		}
-	}
-	/* An admin also gets the server's side, safe options first; the ones
-	 * that weaken security say so. */
-	for (i = 0; w->role == 1 && i < s->run.diag.nserver && s->nsteps < SF_UI_MAX_STEPS; i++)
-		snprintf(s->guide_steps[s->nsteps++], sizeof s->guide_steps[0],
-			"On the server, %zu of %zu%s: %s\n", i + 1, s->run.diag.nserver,
-			s->run.diag.server[i].weakens ? " (weakens security)" : "",
-			s->run.diag.server[i].text);
-	w->fix_steps = s->nsteps;
-	w->fix_step = 0;
 }
 
 enum sf_wiz_effect
@@ -472,13 +310,16 @@ report_text(const struct sf_ui_session *s, const struct sf_wizard *w, const char
 		return -1;
 	if (sf_wiz_current_setting(w, &port, &security) &&
 		sf_buf_printf(text, err, "Set now: port %d, security %s\n", port,
-			security_label(security == 2   ? SF_SEC_TLS
-				       : security == 1 ? SF_SEC_STARTTLS
-						       : SF_SEC_NONE)) < 0)
+			sf_ui_security_label(security == 2   ? SF_SEC_TLS
+					     : security == 1 ? SF_SEC_STARTTLS
+							     : SF_SEC_NONE)) < 0)
 		return -1;
 	if (sf_buf_addstr(text, "\n", err) < 0)
 		return -1;
 	if (s->run.have_res) {
+		/* The answer first, as on the screen; the details after it. */
+		if (sf_ui_summary_text(s, w, text, err) < 0 || sf_buf_addstr(text, "\n", err) < 0)
+			return -1;
 		if (sf_report_probe_text(&s->run.res, &s->run.diag, true, true, text, err) < 0)
 			return -1;
 		if (s->run.policy != NULL &&
@@ -582,12 +423,35 @@ sf_ui_save_report(struct sf_ui_session *s, const struct sf_wizard *w)
 			sf_ui_print_safe(s->out, path[k]);
 			fprintf(s->out, ": %s\n", strerror(e));
 		} else {
-			fputs("Saved ", s->out);
+			fputs("Saved: ", s->out);
 			sf_ui_print_safe(s->out, path[k]);
 			fputs("\n", s->out);
+			if (k == 0) {
+				s->saved = true;
+				snprintf(s->saved_path, sizeof s->saved_path, "%s", path[0]);
+			}
 		}
 		close(fds[k]);
 	}
 	sf_buf_free(&text);
 	sf_buf_free(&json);
+}
+
+void
+sf_ui_save_if_asked(struct sf_ui_session *s, const struct sf_wizard *w)
+{
+	if (s->o->save && !s->saved && s->run.have_res)
+		sf_ui_save_report(s, w);
+}
+
+void
+sf_ui_print_steps(struct sf_ui_session *s, const struct sf_wizard *w)
+{
+	size_t i;
+
+	(void)w;
+	for (i = 0; i < s->nsteps; i++) {
+		fputs(i > 0 ? "\n" : "", s->out);
+		fputs(s->guide_steps[i], s->out);
+	}
 }

@@ -22,7 +22,7 @@
 #include "smtpfix/wizard.h"
 
 #define SF_UI_MAX_STEPS 32
-#define SF_UI_STEP_MAX 1024
+#define SF_UI_STEP_MAX 2048
 #define SF_UI_PATH_MAX 4200 /* a report's path: the folder (PATH_MAX) and the name */
 
 struct sf_ui_session {
@@ -45,6 +45,8 @@ struct sf_ui_session {
 	void *watch_ctx;
 	atomic_bool cancel;
 	bool line_by_line; /* --plain: output follows typed answers, a blank line apart */
+	bool saved;        /* a report was written */
+	char saved_path[SF_UI_PATH_MAX]; /* the text report's path, when saved */
 };
 
 void sf_ui_session_init(struct sf_ui_session *s, const struct sf_ui_options *o, FILE *out);
@@ -71,10 +73,34 @@ enum sf_wiz_effect sf_ui_apply(
  * wizard (a cancelled test as a cancel), and the fix steps are made. */
 void sf_ui_probe_step(
 	struct sf_ui_session *s, struct sf_wizard *w, bool (*run)(void *ctx), void *ctx);
-/* The cause in one sentence, its evidence and the setting to use. */
+/* The answer card (summary.c): what to change, the setting to use, the
+ * login test, the reference code, why, and what smtpfix saw; wrapped at
+ * word boundaries to fit 80 columns. */
+int sf_ui_summary_text(const struct sf_ui_session *s, const struct sf_wizard *w, struct sf_buf *out,
+	struct sf_error *err);
 void sf_ui_print_summary(struct sf_ui_session *s, const struct sf_wizard *w, bool report_follows);
+/* How the program is set now as far as the run knows: after a re-test,
+ * the recommended setting; else the person's answer. */
+bool sf_ui_now_setting(
+	const struct sf_ui_session *s, const struct sf_wizard *w, int *port, enum sf_security *sec);
+const struct sf_diag_finding *sf_ui_main_finding(const struct sf_diagnosis *d);
+const struct sf_matrix_cell *sf_ui_cell_for(
+	const struct sf_probe_result *res, int port, enum sf_security sec);
+const char *sf_ui_security_label(enum sf_security sec);
+/* Text from a server or the person, made safe to show (at most 1 KiB of
+ * it; see sf_sanitize_append), into out. */
+void sf_ui_safe_copy(const char *text, char *out, size_t outsz);
+/* True when the fix is not in the mail program's settings (the name does
+ * not resolve, or a problem on the server's side, in the network or a
+ * wait stops even the recommended setting), with the side in *side. */
+bool sf_ui_fix_elsewhere(const struct sf_ui_session *s, enum sf_cause_side *side);
 void sf_ui_prepare_fix(struct sf_ui_session *s, struct sf_wizard *w);
+/* Every step at once, for a run whose input ended at the result. */
+void sf_ui_print_steps(struct sf_ui_session *s, const struct sf_wizard *w);
 void sf_ui_save_report(struct sf_ui_session *s, const struct sf_wizard *w);
+/* At the end: saves the report when --save asked for it and none was
+ * saved yet (and there is a result to save). */
+void sf_ui_save_if_asked(struct sf_ui_session *s, const struct sf_wizard *w);
 /* The exit status the wizard ends with: 0 when the server works for the
  * recommended setting, 1 otherwise. */
 int sf_ui_exit_status(const struct sf_ui_session *s, const struct sf_wizard *w);

@@ -81,6 +81,29 @@ status 2 "explain without text" -- explain ""
 status 2 "guide unknown client" -- guide --client frobmail
 status 2 "guide bad security" -- guide --client generic --security ssl
 [ "$("$bin" guide --list | wc -l)" -eq 17 ] && passed=$((passed + 1)) || { echo "FAIL [guide --list]" >&2; failed=$((failed + 1)); }
+# smtpfix code: 41H20-H196W is the code of known_code() in
+# tests/unit/check_refcode.c (auth-requires-tls; port 587 with STARTTLS;
+# 25, 465 and 587 work, 26 not tested, 2525 closed; the login accepted),
+# which asserts that struct encodes to exactly this code.
+status 0 "code" -- code 41H20-H196W
+grep -qx "Reference  41H20-H196W" "$tmp/out" && grep -qx "Cause      auth-requires-tls: Login is offered only after encryption starts" "$tmp/out" &&
+	grep -qx "Use        port 587, STARTTLS, login on" "$tmp/out" && grep -qx "Port 2525  closed or unreachable" "$tmp/out" &&
+	grep -qx "Login test accepted" "$tmp/out" && passed=$((passed + 1)) || { echo "FAIL [code text]" >&2; failed=$((failed + 1)); }
+status 0 "code read out loosely" -- code 41h2o h196w
+grep -qx "Reference  41H20-H196W" "$tmp/out" && passed=$((passed + 1)) || { echo "FAIL [code read loosely]" >&2; failed=$((failed + 1)); }
+status 0 "code --json" -- code 41H20-H196W --json
+jq -e '.reference == "41H20-H196W" and .cause == "auth-requires-tls" and .setting.port == 587 and
+	.setting.security == "starttls" and ([.ports[].class] == ["works", "not-tested", "works", "works", "closed"]) and
+	.login_test == "accepted"' "$tmp/out" >/dev/null && passed=$((passed + 1)) || { echo "FAIL [code --json]" >&2; failed=$((failed + 1)); }
+status 2 "code with one symbol misheard" -- code 41H20-H197W
+grep -q "misheard" "$tmp/err" && passed=$((passed + 1)) || { echo "FAIL [code misheard: $(cat "$tmp/err")]" >&2; failed=$((failed + 1)); }
+status 2 "code with two symbols swapped" -- code 41H20-H169W
+status 2 "code with a symbol it does not use" -- code 41H2Z-H196W
+grep -q "'Z'" "$tmp/err" && passed=$((passed + 1)) || { echo "FAIL [code names the bad symbol]" >&2; failed=$((failed + 1)); }
+status 2 "code too short" -- code 41H20
+status 2 "code missing" -- code
+status 2 "code unknown option" -- code 41H20-H196W --frobnicate
+
 # The override folder: a support team's edited text wins over the built-in one.
 mkdir -p "$tmp/help/clients"
 printf 'name: Our Mail\nlabel starttls: STARTTLS-X\nlabel tls: TLS-X\nlabel none: none\nauth on: on\nauth off: off\nstep: Ring the help desk about {host}.\n' \
@@ -160,6 +183,8 @@ echoed "guide --port" -- guide --client generic --port "$esc$nl"
 echoed "guide --security" -- guide --client generic --security "$esc$nl"
 echoed "guide --client" -- guide --client "$esc$nl"
 echoed "explain unknown option" -- explain "--$esc$nl"
+echoed "code with escapes" -- code "41H20$esc$nl"
+echoed "code, bidi" -- code "$bidi"
 
 # An international name is looked up by its A-labels, with both forms
 # said; one that is no name at all (a space in it) is refused.

@@ -74,7 +74,7 @@ check "probe outputs hold no secret" clean "$dir/probe.txt" "$dir/probe.json" "$
 
 # The plain wizard: log in, go through the steps, re-test (logs in again), save.
 { printf '\n\n5\n\n2\n2\n%s\n%s\n' "$user" "$marker"; for _ in $(seq 1 14); do printf '\n'; done; } >"$dir/answers"
-"$bin" --plain --host 127.0.0.1 "${maps[@]}" --ca-file "$EXIM_CA" --report-dir "$dir/plain" \
+"$bin" --plain --save --host 127.0.0.1 "${maps[@]}" --ca-file "$EXIM_CA" --report-dir "$dir/plain" \
 	<"$dir/answers" >"$dir/wizard.out" 2>&1
 check "wizard logged in" grep -q "Login          ok" "$dir/wizard.out"
 check "wizard saved a report" sh -c "ls '$dir'/plain/*.json >/dev/null 2>&1"
@@ -95,7 +95,7 @@ screen_login() {
 	T send-keys -t "$s" 2; wait_on "User name"
 	T send-keys -t "$s" -l "$user"; T send-keys -t "$s" Enter; wait_on "Password"
 	T send-keys -t "$s" -l "$marker"; T send-keys -t "$s" Enter
-	check "$label: the result" wait_on "In short:"
+	check "$label: the result" wait_on "The answer"
 	T send-keys -t "$s" q
 	check "$label: ended" wait_on "EXIT="
 	T capture-pane -p -t "$s" -S - >"$pane"
@@ -127,7 +127,7 @@ check "echo: the server quoted the password back" grep -q "You sent \[redacted\]
 check "echo: LOGIN's echo was met" jq -e '.targets[.login_target].login.mechanism == "LOGIN"' "$dir/echo-587.json" >/dev/null
 check "echo: a later greeting repeated it" jq -e '[.targets[].banner.text // "" | select(test("last password tried here was \\[redacted\\]"))] | length > 0' "$dir/echo-all.json" >/dev/null
 check "echo: probe outputs hold no secret" clean "$dir/echo-465.txt" "$dir/echo-587.json" "$dir/echo-all.json"
-"$bin" --plain --host 127.0.0.1 "${lmaps[@]}" --ca-file "$lca" --report-dir "$dir/echo-plain" \
+"$bin" --plain --save --host 127.0.0.1 "${lmaps[@]}" --ca-file "$lca" --report-dir "$dir/echo-plain" \
 	<"$dir/answers" >"$dir/echo-wizard.out" 2>&1
 check "echo: wizard saw the refusal" grep -qi "Login          refused" "$dir/echo-wizard.out"
 check "echo: wizard saved a report" sh -c "ls '$dir'/echo-plain/*.json >/dev/null 2>&1"

@@ -1,4 +1,6 @@
 /* Diagnosis rules on facts made by hand: no network. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "smtpfix/diagnose.h"
@@ -193,6 +195,92 @@ START_TEST(finding_sentences_come_from_help)
 }
 END_TEST
 
+/* A matrix by hand: a server with SSL/TLS on 465 and STARTTLS on 587. */
+static void
+cell(struct sf_probe_result *p, int port, enum sf_security sec, enum sf_outcome o)
+{
+	struct sf_matrix_cell *c = &p->cells[p->ncells++];
+
+	memset(c, 0, sizeof *c);
+	c->port = port;
+	c->security = sec;
+	c->auth = true;
+	c->outcome = o;
+	c->source = -1;
+}
+
+static struct sf_probe_result *
+two_port_server(void)
+{
+	struct sf_probe_result *p = calloc(1, sizeof *p);
+
+	ck_assert_ptr_nonnull(p);
+	p->resolved = p->analysed = true;
+	p->login_index = -1;
+	cell(p, 465, SF_SEC_NONE, SF_OUT_HANGS_NO_GREETING);
+	cell(p, 465, SF_SEC_STARTTLS, SF_OUT_HANGS_NO_GREETING);
+	cell(p, 465, SF_SEC_TLS, SF_OUT_WORKS);
+	cell(p, 587, SF_SEC_NONE, SF_OUT_AUTH_NOT_OFFERED);
+	cell(p, 587, SF_SEC_STARTTLS, SF_OUT_WORKS);
+	cell(p, 587, SF_SEC_TLS, SF_OUT_TLS_HANDSHAKE_FAILS);
+	p->recommended.found = p->recommended.as_typed = p->recommended.auth = true;
+	snprintf(p->recommended.host, sizeof p->recommended.host, "mail.example.com");
+	p->recommended.port = 587;
+	p->recommended.security = SF_SEC_STARTTLS;
+	return p;
+}
+
+/* The wrong kind of encryption for the port is the problem, named first,
+ * and the fix is one change: the security, on the person's own port. */
+START_TEST(wrong_tls_mode_for_the_port)
+{
+	static const struct {
+		int port;
+		enum sf_security now, fixed;
+		const char *says;
+	} cases[] = {
+		{ 465, SF_SEC_STARTTLS, SF_SEC_TLS, "expects encryption from the first byte" },
+		{ 465, SF_SEC_NONE, SF_SEC_TLS, "expects encryption from the first byte" },
+		{ 587, SF_SEC_TLS, SF_SEC_STARTTLS, "switches to it on request (STARTTLS)" },
+	};
+	struct sf_probe_result *p = two_port_server();
+	struct sf_diagnosis d;
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct sf_diag_input in = { .probe = p,
+			.now_known = true,
+			.now_port = cases[i].port,
+			.now_security = cases[i].now };
+
+		sf_diagnose(&in, &d);
+		ck_assert_uint_ge(d.nfindings, 1);
+		ck_assert_str_eq(sf_cause_id(d.findings[0].cause), "tls-mode-mismatch");
+		ck_assert_int_eq(d.findings[0].severity, SF_SEV_PROBLEM);
+		ck_assert_ptr_nonnull(strstr(d.findings[0].text, cases[i].says));
+		ck_assert_uint_eq(d.findings[0].nevidence, 2);
+		ck_assert_int_eq(sf_diag_settings(&d, p)->port, cases[i].port);
+		ck_assert_int_eq(sf_diag_settings(&d, p)->security, cases[i].fixed);
+	}
+	/* A setting that works, or one not told, is no such problem. */
+	{
+		struct sf_diag_input in = {
+			.probe = p, .now_known = true, .now_port = 465, .now_security = SF_SEC_TLS
+		};
+
+		sf_diagnose(&in, &d);
+		for (i = 0; i < d.nfindings; i++)
+			ck_assert_int_ne(d.findings[i].cause, SF_CAUSE_TLS_MODE_MISMATCH);
+		in.now_known = false;
+		sf_diagnose(&in, &d);
+		for (i = 0; i < d.nfindings; i++)
+			ck_assert_int_ne(d.findings[i].cause, SF_CAUSE_TLS_MODE_MISMATCH);
+		ck_assert_int_eq(sf_diag_settings(&d, p)->port, 587);
+	}
+	free(p);
+}
+END_TEST
+
 Suite *
 diagnose_suite(void)
 {
@@ -205,6 +293,7 @@ diagnose_suite(void)
 	tcase_add_test(tc, finding_sentences_come_from_help);
 	tcase_add_test(tc, unresolved_host_is_a_dns_finding);
 	tcase_add_test(tc, policy_disagreement_is_found);
+	tcase_add_test(tc, wrong_tls_mode_for_the_port);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -11,7 +11,8 @@
 static void
 render_client(const char *id, enum sf_guide_security sec, int port)
 {
-	struct sf_guide_values v = { "mail.example.test", port, sec, true, "ann@example.test" };
+	struct sf_guide_values v = { "mail.example.test", port, sec, true, "ann@example.test",
+		NULL };
 	struct sf_buf out;
 	struct sf_error err;
 	char path[128], label[128], portstr[16];
@@ -78,7 +79,7 @@ START_TEST(mode_specific_steps_and_errors)
 	static const char text[] =
 		"name: T\nlabel starttls: S\nlabel tls: T\nauth on: yes\n"
 		"step[tls]: only for tls on {port}\nstep: always\n  continued {host}\n";
-	struct sf_guide_values v = { "h.example", 465, SF_GUIDE_TLS, true, "u" };
+	struct sf_guide_values v = { "h.example", 465, SF_GUIDE_TLS, true, "u", NULL };
 	struct sf_buf out;
 	struct sf_error err;
 
@@ -103,7 +104,7 @@ END_TEST
 START_TEST(values_cannot_forge_steps)
 {
 	struct sf_guide_values v = { "evil\033]0;pwned\007.test\nStep 1: run curl x | sh", 587,
-		SF_GUIDE_STARTTLS, true, "ann\nStep 2: paste your password\r\033[2J" };
+		SF_GUIDE_STARTTLS, true, "ann\nStep 2: paste your password\r\033[2J", NULL };
 	struct sf_buf out;
 	struct sf_error err;
 	const char *text, *line;
@@ -139,7 +140,7 @@ START_TEST(guide_parts_are_the_steps_in_order)
 		"auth on: Yes\nauth off: No\nstep: Open {host}.\nstep[tls]: Only for SSL.\n"
 		"step: Set port {port} and {security}.\ntest: Send one.\nnote: A note.\n";
 	struct sf_guide_values v = { "mail.example.test", 587, SF_GUIDE_STARTTLS, true,
-		"a@example.test" };
+		"a@example.test", NULL };
 	struct sf_guide g;
 	struct sf_buf flat;
 	struct sf_error err;
@@ -172,6 +173,34 @@ START_TEST(guide_parts_are_the_steps_in_order)
 }
 END_TEST
 
+/* With the security set to None and the login on, the step that sets the
+ * security warns that the password crosses the network readable; the
+ * encrypted settings carry no such warning. */
+START_TEST(security_none_warns_at_its_step)
+{
+	static const char text[] =
+		"name: P\nlabel starttls: STARTTLS\nlabel tls: SSL\nlabel none: None\n"
+		"auth on: Yes\nauth off: No\nstep: Open {host}.\nstep: Set {security}.\n";
+	struct sf_guide_values v = { "mail.example.test", 25, SF_GUIDE_NONE, true, "a", NULL };
+	struct sf_buf out;
+	struct sf_error err;
+	const char *warn;
+
+	sf_buf_init(&out, 1 << 16);
+	ck_assert_int_eq(sf_guide_render(text, sizeof text - 1, &v, &out, &err), 0);
+	warn = strstr(out.data, "Warning:");
+	ck_assert_ptr_nonnull(warn);
+	ck_assert_ptr_nonnull(strstr(out.data, "readable"));
+	ck_assert_msg(
+		warn > strstr(out.data, "Step 2 of 2"), "the warning is at the security step");
+	sf_buf_reset(&out);
+	v.security = SF_GUIDE_STARTTLS;
+	ck_assert_int_eq(sf_guide_render(text, sizeof text - 1, &v, &out, &err), 0);
+	ck_assert_ptr_null(strstr(out.data, "Warning:"));
+	sf_buf_free(&out);
+}
+END_TEST
+
 Suite *
 guide_suite(void)
 {
@@ -185,6 +214,7 @@ guide_suite(void)
 	tcase_add_test(tc, mode_specific_steps_and_errors);
 	tcase_add_test(tc, values_cannot_forge_steps);
 	tcase_add_test(tc, guide_parts_are_the_steps_in_order);
+	tcase_add_test(tc, security_none_warns_at_its_step);
 	suite_add_tcase(s, tc);
 	return s;
 }

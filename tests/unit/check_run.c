@@ -1,5 +1,6 @@
 /* The run below the front ends: one rule for the guide's values, and the
  * server found for what was typed. Pure: no probe is run here. */
+#include <stdio.h>
 #include <string.h>
 
 #include "smtpfix/run.h"
@@ -67,6 +68,26 @@ START_TEST(typed_names_are_found_as_dns_holds_them)
 }
 END_TEST
 
+/* An address at a domain given a name without DNS leads to that name:
+ * mail.DOMAIN before DOMAIN, case aside; anything else is left to DNS. */
+START_TEST(names_given_lead_an_address_to_its_server)
+{
+	struct sf_host_map maps[3];
+
+	memset(maps, 0, sizeof maps);
+	snprintf(maps[0].name, sizeof maps[0].name, "example.test");
+	snprintf(maps[1].name, sizeof maps[1].name, "mail.example.test");
+	snprintf(maps[2].name, sizeof maps[2].name, "other.test");
+	ck_assert_str_eq(sf_run_mapped_server("ann@example.test", maps, 3), "mail.example.test");
+	ck_assert_str_eq(sf_run_mapped_server("ann@EXAMPLE.test", maps, 3), "mail.example.test");
+	ck_assert_str_eq(sf_run_mapped_server("bob@other.test", maps, 3), "other.test");
+	ck_assert_ptr_null(sf_run_mapped_server("ann@elsewhere.test", maps, 3));
+	ck_assert_ptr_null(sf_run_mapped_server("mail.example.test", maps, 3));
+	ck_assert_ptr_null(sf_run_mapped_server("ann@", maps, 3));
+	ck_assert_ptr_null(sf_run_mapped_server("ann@example.test", maps, 0));
+}
+END_TEST
+
 Suite *
 run_suite(void)
 {
@@ -75,6 +96,7 @@ run_suite(void)
 
 	tcase_add_test(tc, guide_values_follow_one_rule);
 	tcase_add_test(tc, typed_names_are_found_as_dns_holds_them);
+	tcase_add_test(tc, names_given_lead_an_address_to_its_server);
 	suite_add_tcase(s, tc);
 	return s;
 }

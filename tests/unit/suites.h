@@ -22,5 +22,6 @@ Suite *guide_suite(void);
 Suite *wizard_suite(void);
 Suite *states_suite(void);
 Suite *run_suite(void);
+Suite *refcode_suite(void);
 
 #endif

@@ -43,7 +43,7 @@ vg probe probe 127.0.0.1 --json --transcript --timeout 5 --ca-file "$EXIM_CA" \
 grep -q '"outcome": *"ok"' "$dir/probe.out" && passed=$((passed + 1)) ||
 	{ echo "FAIL [probe logged in]" >&2; failed=$((failed + 1)); }
 
-vg wizard --demo --plain --report-dir "$dir/reports" <"$dir/answers"
+vg wizard --demo --plain --save --report-dir "$dir/reports" <"$dir/answers"
 grep -q "Login          ok (PLAIN)" "$dir/wizard.out" && ls "$dir"/reports/*.json >/dev/null 2>&1 &&
 	passed=$((passed + 1)) || { echo "FAIL [wizard logged in and saved]" >&2; failed=$((failed + 1)); }
 

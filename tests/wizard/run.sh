@@ -4,7 +4,7 @@
 # exim.sh (make check-integration).
 set -uo pipefail
 
-bin=${1:?usage: run.sh PATH-TO-SMTPFIX}
+bin=$(cd "$(dirname "${1:?usage: run.sh PATH-TO-SMTPFIX}")" && pwd)/$(basename "$1")
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../exim/server.sh
 source "$here/../exim/server.sh"
@@ -21,8 +21,15 @@ mkdir -p "$dir/r1"
 printf '\n\n5\n\n2\n2\n\npractice-2026\n\n\n\n\n\n\n\n\n\n\n' |
 	"$bin" --demo --plain --report-dir "$dir/r1" >"$dir/out1" 2>&1
 check "demo diagnosis" grep -q "\[auth-requires-tls\] The server offers login only after" "$dir/out1"
-check "the setting now, and what to change" sh -c "grep -q 'Your setting now (port 587, None): login is not offered on this connection' '$dir/out1' && grep -q 'Change: the security from None to STARTTLS.' '$dir/out1'"
-check "the evidence is port 587's own refusal" grep -q "^  - without encryption and login (port 587), RCPT TO was refused: 550 SMTP AUTH is required for message submission on port 587 (and the server hung up)" "$dir/out1"
+check "the answer comes first" sh -c "grep -A2 '^  port [0-9]* ([a-z]*): done' '$dir/out1' | tail -2 | tr '\n' '|' | grep -qx '|The answer|'"
+check "what to change, as the setting reads" grep -q '^  Change      Security: None -> STARTTLS$' "$dir/out1"
+check "what the setting now meets" grep -q '^  Now         port 587, None: login is not offered on this connection' "$dir/out1"
+check "the setting to use, with the user name" sh -c "tr -s ' \n' '  ' <'$dir/out1' | grep -qF 'Use server 127.0.0.1, port 587, security STARTTLS, login on, user name: demo@lab.smtpfix.test'"
+check "the login test in the answer" grep -q '^  Login test  accepted the user name and password (PLAIN)' "$dir/out1"
+check "a reference code in the answer" grep -qE '^  Reference   [0-9FHKMRWXY]{5}-[0-9FHKMRWXY]{5} ' "$dir/out1"
+check "the answer fits 80 columns" sh -c "sed -n '/^The answer\$/,/^The details follow/p' '$dir/out1' | awk 'length(\$0) > 80 { bad = 1 } END { exit bad }'"
+check "every word of the card in help" absent '(change-\|(login-\|(why-' "$dir/out1"
+check "the evidence is port 587's own refusal" sh -c "tr -s ' \n' '  ' <'$dir/out1' | grep -qF 'What smtpfix saw: - before TLS (port 587), EHLO lists no AUTH - after STARTTLS (port 587), EHLO lists AUTH PLAIN LOGIN - without encryption and login (port 587), RCPT TO was refused: 550 SMTP AUTH is required for message submission on port 587 (and the server hung up)'"
 check "demo login" grep -q "Login          ok (PLAIN)" "$dir/out1"
 check "demo steps" sh -c "grep -q 'Step 1 of 7: Open the menu' '$dir/out1' && grep -q 'Step 7 of 7' '$dir/out1'"
 check "demo steps: 587, STARTTLS, Normal password" sh -c "tr -s ' \n' '  ' <'$dir/out1' | grep -q '\"Port:\" to 587' && tr -s ' \n' '  ' <'$dir/out1' | grep -q 'set \"Connection security:\" to STARTTLS' && grep -q 'to \"Normal password\"' '$dir/out1'"
@@ -42,6 +49,15 @@ check "outlook steps" sh -c "tr -s ' \n' '  ' <'$dir/out2' | grep -q 'My outgoin
 check "defaults exit 0" [ "$rc" -eq 0 ]
 check "no terminal notice" grep -q "no terminal here; asking line by line" "$dir/out2"
 
+# 2b. Input at its end (</dev/null) without --save: the answer and the steps
+#     are printed once; nothing is written and the server is probed once.
+mkdir -p "$dir/r-eof"
+(cd "$dir/r-eof" && "$bin" --demo --plain --client thunderbird --report-dir "$dir/r-eof" </dev/null >"$dir/out-eof" 2>&1)
+check "end of input: no file written" sh -c "[ -z \"\$(ls -A '$dir/r-eof')\" ]"
+check "end of input: one probe, no re-test" [ "$(grep -c 'port 587 (main): done' "$dir/out-eof")" -eq 1 ]
+check "end of input: the steps are printed" grep -q 'Step 1 of ' "$dir/out-eof"
+check "end of input: the answer once" [ "$(grep -c '^The answer$' "$dir/out-eof")" -eq 1 ]
+
 # 3. A scenario with a problem: the certificate's name.
 "$bin" --demo --plain --scenario cert-name-mismatch --client thunderbird --report-dir "$dir/r2" </dev/null >"$dir/out3" 2>&1
 check "certificate diagnosis" grep -q "tls-cert-name-mismatch" "$dir/out3"
@@ -51,7 +67,7 @@ check "steps use the certificate's name" sh -c "tr -s ' \n' '  ' <'$dir/out3' | 
 #    join the diagnosis as evidence and go into the report.
 mkdir -p "$dir/r5"
 fixtures=$here/../fixtures/servers
-"$bin" --demo --plain --client thunderbird --root "$fixtures/cpanel-secure" --report-dir "$dir/r5" \
+"$bin" --demo --plain --save --client thunderbird --root "$fixtures/cpanel-secure" --report-dir "$dir/r5" \
 	</dev/null >"$dir/out5" 2>&1
 check "server setting as evidence" grep -q "  - server setting: dovecot_login: server_advertise_condition" "$dir/out5"
 check "server section shown" grep -q "^This mail server's own settings and log" "$dir/out5"
@@ -64,19 +80,56 @@ check "the demo alone reads no server" absent 'own settings and log' "$dir/out6"
 # 6. An admin gets the server's side after the program's steps, safe first.
 "$bin" --demo --plain --role admin --client thunderbird --report-dir "$dir/r5" </dev/null >"$dir/out7" 2>&1
 check "admin: server steps after the program's" sh -c "grep -q '^Step 7 of 7' '$dir/out7' && grep -q '^On the server, 1 of ' '$dir/out7'"
-check "admin: weakening options marked, and last" sh -c "grep '^On the server, ' '$dir/out7' | tail -1 | grep -q '(weakens security)'"
+check "admin: the weakening options last, as options" sh -c "grep '^On the server, ' '$dir/out7' | tail -1 | grep -q '^On the server, only if the fix above cannot be made now'"
+check "admin: each option says what it exposes" sh -c "sed -n '/^On the server, only if/,/^\$/p' '$dir/out7' | tr -s ' \n' '  ' | grep -q -- '- WHM > Exim Configuration Manager > Security: .* every password then crosses the network readable'"
 grep '^On the server, 1 of ' "$dir/out7" >"$dir/first7"
 check "admin: the first option is a safe one" sh -c "[ -s '$dir/first7' ]" && check "admin: the first option does not weaken" absent weakens "$dir/first7"
 "$bin" --demo --plain --role user --client thunderbird --report-dir "$dir/r5" </dev/null >"$dir/out8" 2>&1
 check "user: no server steps" absent '^On the server, ' "$dir/out8"
 
+# 6a. The demo's own address, typed as the banner gives it, leads to its
+#     practice server (no DNS involved); the demo is not run as an admin
+#     on its own.
+mkdir -p "$dir/r-addr"
+printf '\n\ndemo@lab.smtpfix.test\n\n\n' | "$bin" --demo --plain --client thunderbird \
+	--report-dir "$dir/r-addr" >"$dir/out-addr" 2>&1
+check "demo address: its server found" grep -q 'Outgoing server for this address: mail.lab.smtpfix.test' "$dir/out-addr"
+check "demo address: probed, with an answer" grep -q '^  Use         server mail.lab.smtpfix.test, port 587, security STARTTLS' "$dir/out-addr"
+check "demo address: no lookup failure" absent 'does not exist' "$dir/out-addr"
+check "demo: the person is not taken for the admin" grep -q '1) My mail does not send (I use the mail program) \[default\]' "$dir/out-addr"
+check "demo: no probed-from-itself note" absent 'ran from the mail server to itself' "$dir/out-addr"
+
+# 6b. Steps that fit: a refused password keeps the port and security; a
+#     server nobody can send through gets no program steps; a questioned
+#     certificate is decided first; no encryption warns at its step.
+mkdir -p "$dir/r-fit"
+printf '\n\n2\n\nnot-the-password\n' | "$bin" --demo --plain --scenario wrong-password --client thunderbird \
+	--role user --now 465:tls --report-dir "$dir/r-fit" >"$dir/out-pw" 2>&1
+check "password: the port and security kept" grep -q '^  Change      keep port 465 and SSL/TLS; type the password again' "$dir/out-pw"
+check "password: re-type it, first" sh -c "grep -n '^Keep the port (465) and the security (SSL/TLS)\|^Step 1 of' '$dir/out-pw' | head -1 | grep -q 'Keep the port'"
+check "password: the steps keep port 465" sh -c "tr -s ' \n' '  ' <'$dir/out-pw' | grep -q '\"Port:\" to 465'"
+check "password: not moved to 587" absent '"Port:" to 587' "$dir/out-pw"
+"$bin" --demo --plain --scenario silent --client thunderbird --role user --now 587:starttls --timeout 1 \
+	--report-dir "$dir/r-fit" </dev/null >"$dir/out-silent" 2>&1
+check "nothing answers: no program steps" absent '^Step 1 of' "$dir/out-silent"
+check "nothing answers: says the fix is elsewhere" grep -q '^The fix is not in the mail program, so there are no steps for it' "$dir/out-silent"
+check "nothing answers: the card agrees" grep -q '^  Change      nothing in the mail program' "$dir/out-silent"
+"$bin" --demo --plain --scenario self-signed --client thunderbird --role user --report-dir "$dir/r-fit" \
+	</dev/null >"$dir/out-cert" 2>&1
+check "certificate: decided before the steps" sh -c "grep -n '^First, the certificate\|^Step 1 of' '$dir/out-cert' | head -1 | grep -q 'First, the certificate'"
+check "certificate: a trusted one (AutoSSL) is the fix" sh -c "tr -s ' \n' '  ' <'$dir/out-cert' | grep -q 'Manage AutoSSL'"
+check "certificate: never switch checking off" sh -c "tr -s ' \n' '  ' <'$dir/out-cert' | grep -q 'never switch certificate checking off'"
+"$bin" --demo --plain --scenario no-tls --client thunderbird --role user --report-dir "$dir/r-fit" \
+	</dev/null >"$dir/out-notls" 2>&1
+check "no encryption: the warning at the security step" sh -c "sed -n '/^Step 4 of/,/^\$/p' '$dir/out-notls' | tr -s ' \n' '  ' | grep -q 'to None. Warning: with the security set to None, the user name and password cross the network readable'"
+
 # 7. A server that sends terminal escapes (title, clear, clipboard, colour):
 #    none reaches the output or the report raw; they are shown as text.
 mkdir -p "$dir/r11"
-"$bin" --demo --plain --scenario hostile-text --client thunderbird --report-dir "$dir/r11" \
+"$bin" --demo --plain --save --scenario hostile-text --client thunderbird --report-dir "$dir/r11" \
 	</dev/null >"$dir/out11" 2>&1
 check "hostile: no escape byte in the output" absent "$(printf '\033')" "$dir/out11"
-check "hostile: the output has its answer" grep -q 'In short:' "$dir/out11"
+check "hostile: the output has its answer" grep -q '^The answer$' "$dir/out11"
 check "hostile: none in the report either" absent -r "$(printf '\033')" "$dir/r11"
 check "hostile: shown as text" grep -qF 'ESMTP \x1b]0;pwned-title\x07\x1b[2J\x1b]52;c;' "$dir"/r11/*.txt
 
@@ -118,7 +171,7 @@ check "slow: peak memory under $((rss_max / 1024)) MiB" [ "$(tail -1 "$dir/rss13
 #     named in the saved JSON report; the run ends within its deadlines.
 mkdir -p "$dir/r14"
 t0=$(date +%s%N)
-"$bin" --demo --plain --scenario starttls-tricks --timeout 2 --client thunderbird --report-dir "$dir/r14" \
+"$bin" --demo --plain --save --scenario starttls-tricks --timeout 2 --client thunderbird --report-dir "$dir/r14" \
 	</dev/null >"$dir/out14" 2>&1
 t1=$(date +%s%N)
 j14=$(ls "$dir"/r14/*.json | head -1)
@@ -135,11 +188,11 @@ now=$(date +%s)
 for s in 0 1 2 3 4 5; do
 	: >"$dir/r9/smtpfix-report-$(date -d "@$((now + s))" +%Y%m%d-%H%M%S).txt"
 done
-"$bin" --demo --plain --client thunderbird --report-dir "$dir/r9" </dev/null >"$dir/out9" 2>&1
-check "existing name: saved as -2" grep -q "^Saved $dir/r9/smtpfix-report-[0-9-]*-2.txt" "$dir/out9"
+"$bin" --demo --plain --save --client thunderbird --report-dir "$dir/r9" </dev/null >"$dir/out9" 2>&1
+check "existing name: saved as -2" grep -q "^Saved: $dir/r9/smtpfix-report-[0-9-]*-2.txt" "$dir/out9"
 check "existing files untouched" sh -c "[ \$(find '$dir/r9' -name '*.txt' -empty | wc -l) -eq 6 ]"
 check "the -2 pair is complete" sh -c "ls '$dir'/r9/*-2.json >/dev/null && [ \$(stat -c %a '$dir'/r9/*-2.json) = 600 ]"
-"$bin" --demo --plain --client thunderbird --report-dir "$dir/no-such-dir" </dev/null >"$dir/out10" 2>&1
+"$bin" --demo --plain --save --client thunderbird --report-dir "$dir/no-such-dir" </dev/null >"$dir/out10" 2>&1
 check "missing folder: said, not hidden" grep -q "Could not save the report in $dir/no-such-dir: No such file or directory" "$dir/out10"
 
 # 9. Bad usage.
@@ -156,7 +209,7 @@ mkdir -p "$dir/r15"
 printf '%sq\n' "$long" | "$bin" --demo --plain --client thunderbird --report-dir "$dir/r15" >"$dir/out15" 2>&1
 check "long line: said so" grep -q "That line is longer than 4095 bytes; none of it was used." "$dir/out15"
 check "long line: the same question again" [ "$(grep -c '^Who is running smtpfix?' "$dir/out15")" -eq 2 ]
-check "long line: its tail did not quit" grep -q "In short:" "$dir/out15"
+check "long line: its tail did not quit" grep -q "^The answer$" "$dir/out15"
 mkdir -p "$dir/r16"
 printf '\n\n5\n\n2\n2\n%spractice-2026\n\npractice-2026\n\n\n\n\n\n\n\n\n\n\n' "$(head -c 4095 /dev/zero | tr '\0' u)" |
 	"$bin" --demo --plain --report-dir "$dir/r16" >"$dir/out16" 2>&1
@@ -203,16 +256,17 @@ check "password: the run ends" grep -q "smtpfix: done." "$dir/out18"
 # work, not explained as if it were set to no encryption.
 mkdir -p "$dir/r-now"
 "$bin" --demo --plain --client thunderbird --role user --now 465:tls --report-dir "$dir/r-now" </dev/null >"$dir/out-now" 2>&1
-check "in short: the setting now works" grep -q "^In short: your setting now (port 465, SSL/TLS) works with this server" "$dir/out-now"
-check "in short: no lecture about no encryption" absent '^In short: The server offers login only after' "$dir/out-now"
+check "answer: the setting now works" grep -q "^  Change      nothing: your setting now (port 465, SSL/TLS) works with this" "$dir/out-now"
+check "answer: the working setting is the one to use" sh -c "tr -s ' \n' '  ' <'$dir/out-now' | grep -qF 'Use server 127.0.0.1, port 465, security SSL/TLS, login on'"
+check "answer: no lecture about no encryption" absent '^  Why         The server offers login only after' "$dir/out-now"
 
 # A login refused because SMTP AUTH is off for the account: the answer
 # names that, and does not send the person back to their password.
 mkdir -p "$dir/r-prov"
 printf '\n\n2\n\npractice-2026\n' | "$bin" --demo --plain --scenario provider-refusals --client outlook-classic \
 	--role user --now 587:starttls --report-dir "$dir/r-prov" >"$dir/out-prov" 2>&1
-check "provider: the cause in short" grep -q "^In short: The login was refused, and not for a mistyped password: .*SMTP AUTH" "$dir/out-prov"
-check "provider: the setting stays" grep -q '^That is the setting to use; what still stops the mail is said above.' "$dir/out-prov"
+check "provider: the cause in short" sh -c "tr -s ' \n' '  ' <'$dir/out-prov' | grep -q 'Why The login was refused, and not for a mistyped password: .*SMTP AUTH'"
+check "provider: the fix is on the server's side" grep -q "^  Change      nothing in the mail program: the fix is on the server's side" "$dir/out-prov"
 check "provider: the password is not blamed" absent 'check that login (authentication) is on and the user name and password' "$dir/out-prov"
 
 finish wizard

@@ -79,9 +79,12 @@ keys -l practice-2026
 check "password is not echoed" sh -c "! tmux -L '$sock' capture-pane -p -t w | grep -q practice"
 check "password length only" wait_for "(hidden, 13 typed)"
 keys Enter
-check "the cause first" wait_for "In short: The server offers login only after encryption starts."
-check "the setting to use" wait_for "Use: server 127.0.0.1, port 587, security STARTTLS, login on."
-check "what to change" wait_for "Change: the security from None to STARTTLS."
+wait_for "The answer"
+check "the answer first" sh -c "tmux -L '$sock' capture-pane -p -t w | sed -n 3p | grep -qx 'The answer'"
+check "what to change, at the top" sh -c "tmux -L '$sock' capture-pane -p -t w | sed -n 4p | grep -qx '  Change      Security: None -> STARTTLS'"
+check "the setting to use" wait_for_flat "Use server 127.0.0.1, port 587, security STARTTLS, login on, user name: demo@lab.smtpfix.test"
+check "the login test" wait_for "Login test  accepted the user name and password (PLAIN)."
+check "the cause" wait_for_flat "Why The server offers login only after encryption starts."
 check "long text scrolls" wait_for "PgUp/PgDn --"
 keys NPage
 check "page down moves" wait_for "-- lines 17-"
@@ -97,12 +100,12 @@ keys Enter
 check "save question" wait_for "Save a report for the ticket?"
 keys Enter
 check "saved and exited 0" wait_for "EXIT=0"
-check "saved names shown" wait_for "Saved $dir/full/smtpfix-report-"
+check "saved names shown" wait_for "Saved: $dir/full/smtpfix-report-"
 screen >"$dir/after"
 check "terminal restored (no wizard left on it)" absent -F 'smtpfix |' "$dir/after"
 check "report files 0600" sh -c "[ \"\$(stat -c %a '$dir'/full/*.txt)\" = 600 ] && [ \"\$(stat -c %a '$dir'/full/*.json)\" = 600 ]"
 check "no password in the report" absent -r practice-2026 "$dir/full"
-check "the summary stays on the terminal" wait_for "Use: server 127.0.0.1, port 587, security STARTTLS, login on."
+check "the summary stays on the terminal" wait_for_flat "Use server 127.0.0.1, port 587, security STARTTLS, login on"
 check "the re-test logged in again" grep -q "Login          ok (PLAIN)" "$dir"/full/*.txt
 check "Thunderbird's steps: 587, STARTTLS, Normal password" sh -c "f=\$(cat '$dir'/full/*.txt | tr -s ' \n' '  '); echo \"\$f\" | grep -q '\"Port:\" to 587' && echo \"\$f\" | grep -q 'set \"Connection security:\" to STARTTLS' && echo \"\$f\" | grep -q 'to \"Normal password\"'"
 check "report holds the setting now" grep -q "^Set now: port 587, security None" "$dir"/full/*.txt
@@ -160,8 +163,8 @@ check "quits after a cancel" wait_for "EXIT=1"
 # 5. Outlook (classic), answers given up front, through to its fix screens.
 start outlook xterm --client outlook-classic --role user --now 465:starttls
 keys Enter Enter Enter
-check "outlook: the cause" wait_for "In short: The server offers login only after encryption starts."
-check "outlook: the setting given up front" wait_for "Change: the port from 465 to 587."
+check "outlook: the cause" wait_for_flat "Why Port 465 expects encryption from the first byte (SSL/TLS), but the program is set to STARTTLS"
+check "outlook: one change, the port kept" wait_for "Change      Security: STARTTLS -> SSL/TLS"
 keys Enter
 check "outlook: first step" wait_for "Step 1 of"
 for ((n = 0; n < 12; n++)); do
@@ -170,17 +173,17 @@ for ((n = 0; n < 12; n++)); do
 done
 check "outlook: the authentication box ticked, on a step screen" wait_for_flat "My outgoing server (SMTP) requires authentication\" ticked"
 for ((n = 0; n < 12; n++)); do
-	screen | tr -s ' \n' '  ' | grep -qF "encrypted connection:\" to STARTTLS" && break
+	screen | tr -s ' \n' '  ' | grep -qF "encrypted connection:\" to SSL/TLS" && break
 	keys Enter
 done
-check "outlook: STARTTLS on a step screen" wait_for_flat "encrypted connection:\" to STARTTLS"
+check "outlook: SSL/TLS on a step screen" wait_for_flat "encrypted connection:\" to SSL/TLS"
 keys q
 check "outlook: quits" wait_for "EXIT="
 
 # 6. Outside a UTF-8 locale a guide's non-ASCII sign is one '?', not bytes.
 locale=C start ascii xterm --client thunderbird --role user --now 587:none
 keys Enter Enter Enter
-check "ascii: result" wait_for "In short:"
+check "ascii: result" wait_for "The answer"
 keys Enter
 check "ascii: the menu sign as ?" wait_for "Open the menu (?) and choose"
 keys q
@@ -188,7 +191,7 @@ keys q
 # 7. A server sending terminal escapes: the title, colours and screen stay ours.
 start hostile xterm --scenario hostile-text --client thunderbird --role user --now 587:none
 keys Enter Enter Enter
-check "hostile: result shown" wait_for "In short:"
+check "hostile: result shown" wait_for "The answer"
 page_until 'pwned-title'
 check "hostile: the escapes shown as text" wait_for_flat '\x1b]0;pwned-title\x07\x1b[2J'
 check "hostile: the title unchanged" sh -c "! tmux -L '$sock' display-message -p -t w '#{pane_title}' | grep -q pwned"
@@ -199,7 +202,7 @@ keys q
 #     text for TLS): each named on the screen, the screen itself intact.
 start broken xterm --scenario broken-replies --client thunderbird --role user --now 587:none
 keys Enter Enter Enter
-check "broken: result" wait_for "No setting works with this server as it is now."
+check "broken: result" wait_for "Use         no setting works with this server as it is now"
 page_until 'error: the server sent a NUL byte'
 check "broken: the garbage named on screen" wait_for "25             error: the server sent a NUL byte"
 check "broken: title bar and keys still drawn" sh -c "tmux -L '$sock' capture-pane -p -t w | head -1 | grep -q 'smtpfix | What is wrong' && tmux -L '$sock' capture-pane -p -t w | tail -1 | grep -q 'Enter: OK'"
@@ -209,7 +212,7 @@ keys q
 start slow xterm --scenario slow-and-endless --timeout 2 --client thunderbird --role user --now 587:none
 keys Enter Enter Enter
 check "slow: the probe screen is live" wait_for "Testing 127.0.0.1 on every port at once"
-limit=60 check "slow: result within the deadline" wait_for "No setting works with this server as it is now."
+limit=60 check "slow: result within the deadline" wait_for "Use         no setting works with this server as it is now"
 page_until 'more than 256 lines'
 check "slow: the endless reply named on screen" wait_for_flat "the server sent a reply of more than 256 lines"
 keys q
@@ -217,7 +220,7 @@ keys q
 # 7d. STARTTLS tricks: the screen shows the result with both bars intact.
 start tricks xterm --scenario starttls-tricks --timeout 2 --client thunderbird --role user --now 587:none
 keys Enter Enter Enter
-limit=60 check "tricks: result" wait_for "No setting works with this server as it is now."
+limit=60 check "tricks: result" wait_for "Use         no setting works with this server as it is now"
 page_until '465            error: the server sent a line that is not an SMTP reply'
 check "tricks: code 999 named on screen" wait_for "465            error: the server sent a line that is not an SMTP reply"
 check "tricks: title bar and keys still drawn" sh -c "tmux -L '$sock' capture-pane -p -t w | head -1 | grep -q 'smtpfix | What is wrong' && tmux -L '$sock' capture-pane -p -t w | tail -1 | grep -q 'Enter: OK'"
