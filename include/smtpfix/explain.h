@@ -111,7 +111,8 @@ struct sf_explain_cause {
 	char title[SF_EXPLAIN_FIELD_MAX]; /* the cause in words (help/causes) */
 	double score;
 	char entry[64];                     /* the strongest entry that gave it */
-	char matched[SF_EXPLAIN_FIELD_MAX]; /* the part of the text it rests on */
+	char matched[SF_EXPLAIN_FIELD_MAX]; /* the part of the text it rests on (normalised) */
+	char quoted[SF_EXPLAIN_FIELD_MAX];  /* its line as pasted, or "" */
 	char means[SF_EXPLAIN_FIELD_MAX];
 	char next[SF_EXPLAIN_FIELD_MAX];
 	char warning[SF_EXPLAIN_FIELD_MAX]; /* misleading advice in the message, or "" */

@@ -66,6 +66,9 @@ int sf_run_probe(struct sf_run *r, const struct sf_probe_options *o, struct sf_e
  * week, read once, as smtpfix policy reads them (root: a copy, or NULL).
  * -1 when the settings could not be read. */
 int sf_run_read_server(struct sf_run *r, const char *root, struct sf_error *err);
+/* Reads the mail log again (after the person sent once more), when this
+ * machine's server was read. */
+void sf_run_rescan_log(struct sf_run *r, const char *root);
 
 /* What the person said of their program's setting now, when they did. */
 struct sf_run_now {

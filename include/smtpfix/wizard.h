@@ -26,8 +26,10 @@ enum sf_wiz_step {
 	SF_WIZ_PROBING, /* waiting for the probe */
 	SF_WIZ_RESULT,  /* the cause, the evidence, the matrix */
 	SF_WIZ_FIX,     /* the steps, one at a time */
-	SF_WIZ_RETEST,  /* changed the settings? probe again */
+	SF_WIZ_RETEST,  /* the server checked again: now send from the program */
+	SF_WIZ_REPASTE, /* the program still fails: its new message */
 	SF_WIZ_SAVE,    /* save the report? */
+	SF_WIZ_SAVED,   /* where it was saved, before anything closes */
 	SF_WIZ_DONE
 };
 
@@ -49,7 +51,9 @@ struct sf_wiz_event {
 
 enum sf_wiz_effect {
 	SF_WIZ_FX_NONE,
-	SF_WIZ_FX_EXPLAIN,     /* recognize the pasted text now */
+	SF_WIZ_FX_EXPLAIN, /* recognize the pasted text now */
+	/* recognize the program's new message and add it to the diagnosis */
+	SF_WIZ_FX_EXPLAIN_AGAIN,
 	SF_WIZ_FX_START_PROBE, /* probe the server (with login if asked) */
 	SF_WIZ_FX_CANCEL_PROBE,
 	SF_WIZ_FX_SAVE_REPORT,
@@ -83,6 +87,9 @@ struct sf_wizard {
 	size_t depth;
 	size_t role, problem, client;
 	size_t current; /* index into the current-setting choices; 0: not known */
+	/* The choice a pasted message points at (it named the port), offered
+	 * as the default of "How is it set now?"; 0: none. */
+	size_t current_suggested;
 	bool client_set, role_set, current_set;
 	char server[SF_WIZ_TEXT_MAX];
 	char user[SF_WIZ_TEXT_MAX];
@@ -107,5 +114,12 @@ const char *sf_wiz_client_id(const struct sf_wizard *w);
 bool sf_wiz_current_setting(const struct sf_wizard *w, int *port, int *security);
 /* Parses "PORT:none|starttls|tls" to a choice index; 0 when not one of them. */
 size_t sf_wiz_current_parse(const char *text);
+/* The port a pasted message names ("port 587", "smtp.example.com:465",
+ * "(465)"): 25, 465, 587 or 2525, or 0 when it names none of them or
+ * several different ones. */
+int sf_wiz_port_in_text(const char *text);
+/* Offers (port, security) as the default of "How is it set now?" when it
+ * is one of its choices and the person has not answered it. */
+void sf_wiz_suggest_current(struct sf_wizard *w, int port, int security);
 
 #endif

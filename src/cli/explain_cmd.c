@@ -88,6 +88,7 @@ print_json(const struct sf_explain_result *r)
 		sf_json_kv_string(&j, "title", c->title);
 		sf_json_kv_double(&j, "score", c->score, 2);
 		sf_json_kv_string(&j, "matched", c->matched);
+		sf_json_kv_string(&j, "quoted", c->quoted);
 		sf_json_kv_string(&j, "means", c->means);
 		sf_json_kv_string(&j, "next", c->next);
 		sf_json_kv_string_or_null(&j, "warning", c->warning[0] ? c->warning : NULL);

@@ -946,7 +946,9 @@ rule_pasted_text(const struct sf_diag_input *in, struct sf_diag_finding *f)
 		return false;
 	c = &in->text->causes[0];
 	say(f, c->cause, SF_SEV_PROBLEM, c->score, "%s", c->means);
-	evidence(f, "the pasted message: \"%.300s\"", c->matched);
+	/* The person's words as pasted, not the form the patterns read. */
+	evidence(
+		f, "the pasted message: \"%.300s\"", c->quoted[0] != '\0' ? c->quoted : c->matched);
 	return true;
 }
 

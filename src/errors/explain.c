@@ -1034,6 +1034,44 @@ by_score(const void *a, const void *b)
 	return y->rank - x->rank;
 }
 
+/* The person's own line for a normalised fragment: the first line of the
+ * text whose normalised form holds the fragment's start, as it was
+ * pasted (a quote must be what the person sees in their message, not the
+ * lower-case form the patterns read). "" when no line holds it. */
+static void
+quote_original(const char *text, size_t len, const char *fragment, char *out, size_t outsz)
+{
+	char line_norm[SF_EXPLAIN_FIELD_MAX * 2], key[33];
+	size_t start = 0, keylen = strlen(fragment);
+
+	out[0] = '\0';
+	if (keylen == 0)
+		return;
+	/* Its start is enough: a fragment may run on over a wrapped line. */
+	if (keylen > sizeof key - 1)
+		keylen = sizeof key - 1;
+	memcpy(key, fragment, keylen);
+	key[keylen] = '\0';
+	while (start < len) {
+		const char *nl = memchr(text + start, '\n', len - start);
+		size_t end = nl ? (size_t)(nl - text) : len, n = end - start;
+
+		while (n > 0 && (text[start + n - 1] == '\r' || text[start + n - 1] == ' '))
+			n--;
+		normalise(text + start, n, line_norm, sizeof line_norm);
+		if (strstr(line_norm, key) != NULL) {
+			size_t lead = 0;
+
+			while (lead < n &&
+				(text[start + lead] == ' ' || text[start + lead] == '\t'))
+				lead++;
+			copy_value(out, outsz, text + start + lead, n - lead);
+			return;
+		}
+		start = end + 1;
+	}
+}
+
 int
 sf_explain_kb_run(const struct sf_explain_kb *kb, const char *text, size_t len,
 	struct sf_explain_result *out, struct sf_error *err)
@@ -1091,6 +1129,10 @@ sf_explain_kb_run(const struct sf_explain_kb *kb, const char *text, size_t len,
 			add_evidence(
 				out, kb, r, r->causes[k].cause, r->causes[k].weight, ms, me, rank);
 	}
+	for (i = 0; i < out->ncauses; i++)
+		quote_original(text, len < SF_EXPLAIN_TEXT_MAX ? len : SF_EXPLAIN_TEXT_MAX,
+			out->causes[i].matched, out->causes[i].quoted,
+			sizeof out->causes[i].quoted);
 	/* Agreement: each other layer that points at the same cause raises it
 	 * a little; "none" (text that names a situation no cause fits) is
 	 * evidence against claiming a cause and is dropped from the answer. */

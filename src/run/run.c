@@ -119,13 +119,25 @@ sf_run_probe(struct sf_run *r, const struct sf_probe_options *o, struct sf_error
 	return -1;
 }
 
+/* The mail log of the last week, read afresh: the attempts made since
+ * the last reading count too. */
+static void
+scan_logs(struct sf_run *r, const char *root)
+{
+	static char paths[SF_LOG_MAX_FILES][SF_MTA_PATH_MAX];
+	time_t now = time(NULL), since = now - 7 * 86400;
+	size_t n, i;
+
+	sf_log_scan_init(r->log, since, now);
+	n = sf_policy_log_paths(r->policy, root, since, paths, SF_LOG_MAX_FILES);
+	for (i = 0; i < n; i++)
+		sf_policy_scan_log(r->policy, r->log, paths[i]);
+}
+
 int
 sf_run_read_server(struct sf_run *r, const char *root, struct sf_error *err)
 {
-	static char paths[SF_LOG_MAX_FILES][SF_MTA_PATH_MAX];
 	struct sf_policy_options po = { root, root == NULL, NULL, NULL };
-	time_t now = time(NULL), since = now - 7 * 86400;
-	size_t n, i;
 
 	if (r->policy != NULL)
 		return 0; /* read once a run */
@@ -140,11 +152,17 @@ sf_run_read_server(struct sf_run *r, const char *root, struct sf_error *err)
 		r->log = NULL;
 		return -1;
 	}
-	sf_log_scan_init(r->log, since, now);
-	n = sf_policy_log_paths(r->policy, root, since, paths, SF_LOG_MAX_FILES);
-	for (i = 0; i < n; i++)
-		sf_policy_scan_log(r->policy, r->log, paths[i]);
+	scan_logs(r, root);
 	return 0;
+}
+
+void
+sf_run_rescan_log(struct sf_run *r, const char *root)
+{
+	if (r->policy == NULL || r->log == NULL)
+		return;
+	sf_log_scan_free(r->log);
+	scan_logs(r, root);
 }
 
 void

@@ -70,8 +70,30 @@ print_server(struct sf_ui_session *s)
 	sf_buf_free(&out);
 }
 
+/* The setting a pasted message points at: the port it names, and the
+ * security its cause implies (or the port's usual one). */
+static void
+suggest_from_paste(const struct sf_ui_session *s, struct sf_wizard *w)
+{
+	int port = sf_wiz_port_in_text(w->paste), security;
+	enum sf_cause c;
+
+	if (port == 0)
+		return;
+	security = port == 465 ? 2 : port == 25 ? 0 : 1;
+	if (s->explained.ncauses > 0) {
+		c = s->explained.causes[0].cause;
+		if (c == SF_CAUSE_AUTH_REQUIRES_TLS || c == SF_CAUSE_STARTTLS_REQUIRED ||
+			c == SF_CAUSE_CLIENT_NOT_AUTHENTICATING)
+			security = 0; /* sent without encryption */
+		else if (c == SF_CAUSE_TLS_MODE_MISMATCH)
+			security = port == 465 ? 1 : 2; /* the other kind than the port's */
+	}
+	sf_wiz_suggest_current(w, port, security);
+}
+
 void
-sf_ui_explain(struct sf_ui_session *s, const struct sf_wizard *w)
+sf_ui_explain(struct sf_ui_session *s, struct sf_wizard *w)
 {
 	size_t catlen;
 	const char *cat = sf_help_get("errors/catalog.txt", &catlen);
@@ -90,6 +112,24 @@ sf_ui_explain(struct sf_ui_session *s, const struct sf_wizard *w)
 		fprintf(s->out,
 			"smtpfix does not recognize that message; the test will tell more.\n");
 	}
+	suggest_from_paste(s, w);
+}
+
+/* The program's new message after a re-test: recognized, joined to the
+ * diagnosis with what the probe and (on the mail server) the log now
+ * say, and the answer shown again. */
+static void
+explain_again(struct sf_ui_session *s, struct sf_wizard *w)
+{
+	struct sf_run_now now = { false, 0, SF_SEC_NONE };
+
+	sf_ui_explain(s, w);
+	sf_run_rescan_log(&s->run, s->o->policy_root);
+	now.known = sf_ui_now_setting(s, w, &now.port, &now.security);
+	sf_run_diagnose(
+		&s->run, s->have_explained ? &s->explained : NULL, &now, s->o->policy_root != NULL);
+	sf_ui_print_summary(s, w, false);
+	sf_ui_prepare_fix(s, w);
 }
 
 int
@@ -245,6 +285,7 @@ sf_ui_apply(struct sf_ui_session *s, struct sf_wizard *w, const struct sf_wiz_ev
 
 	switch (fx) {
 	case SF_WIZ_FX_EXPLAIN: sf_ui_explain(s, w); break;
+	case SF_WIZ_FX_EXPLAIN_AGAIN: explain_again(s, w); break;
 	case SF_WIZ_FX_SAVE_REPORT: sf_ui_save_report(s, w); break;
 	case SF_WIZ_FX_CANCEL_PROBE: atomic_store(&s->cancel, true); break;
 	case SF_WIZ_FX_START_PROBE: /* the loop's next turn is the probe step */

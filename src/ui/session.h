@@ -54,7 +54,7 @@ void sf_ui_session_free(struct sf_ui_session *s);
 /* Writes server text to `out` with control characters made visible. */
 void sf_ui_print_safe(FILE *out, const char *text);
 void sf_ui_show_help(FILE *out, const char *topic);
-void sf_ui_explain(struct sf_ui_session *s, const struct sf_wizard *w);
+void sf_ui_explain(struct sf_ui_session *s, struct sf_wizard *w);
 /* Probes the wizard's server (logging in once if a password was given)
  * and prints the diagnosis. The password stays, locked in memory, for a
  * re-test, and is wiped by sf_ui_session_free. Returns true when healthy.

@@ -1,5 +1,7 @@
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "smtpfix/guide.h"
 #include "smtpfix/wizard.h"
@@ -30,7 +32,11 @@ static const char *const fix_choices[] = { "Next step", "I changed the settings:
 	"Done", NULL };
 static const char *const retest_choices[] = { "Save a report", "Back to the steps",
 	"Quit without saving", NULL };
+/* After a re-test the server takes: only the program can say it works. */
+static const char *const tried_choices[] = { "Yes, it worked",
+	"No, it still fails: explain its new message", "Back to the steps", NULL };
 static const char *const save_choices[] = { "Yes, save it", "No", NULL };
+static const char *const saved_choices[] = { "Close smtpfix", NULL };
 
 /* The settings people actually have, the common mistakes included. */
 static const struct {
@@ -72,6 +78,61 @@ sf_wiz_current_parse(const char *text)
 		if (strcmp(text, current_settings[i].id) == 0)
 			return i;
 	return 0;
+}
+
+/* A port number standing alone in text: not part of a longer number. */
+static bool
+number_at(const char *text, size_t i, const char *num)
+{
+	size_t n = strlen(num);
+
+	return strncmp(text + i, num, n) == 0 && (i == 0 || !isdigit((unsigned char)text[i - 1])) &&
+	       !isdigit((unsigned char)text[i + n]);
+}
+
+int
+sf_wiz_port_in_text(const char *text)
+{
+	static const char *const ports[] = { "2525", "587", "465", "25" };
+	static const int values[] = { 2525, 587, 465, 25 };
+	int found = 0;
+	size_t i, k;
+
+	for (i = 0; text != NULL && text[i] != '\0'; i++)
+		for (k = 0; k < sizeof ports / sizeof ports[0]; k++) {
+			size_t back = i;
+
+			if (!number_at(text, i, ports[k]))
+				continue;
+			/* Named as a port: "port 25", "port: 25", ":25", "(25)". A
+			 * bare 587, 465 or 2525 is a port too; a bare 25 may be
+			 * anything. */
+			while (back > 0 && (text[back - 1] == ' ' || text[back - 1] == '='))
+				back--;
+			if (values[k] == 25 &&
+				!(back > 0 && (text[back - 1] == ':' || text[back - 1] == '(')) &&
+				!(back >= 4 && strncasecmp(text + back - 4, "port", 4) == 0) &&
+				!(back >= 5 && strncasecmp(text + back - 5, "port:", 5) == 0))
+				continue;
+			if (found != 0 && found != values[k])
+				return 0; /* two ports: the message does not say which */
+			found = values[k];
+		}
+	return found;
+}
+
+void
+sf_wiz_suggest_current(struct sf_wizard *w, int port, int security)
+{
+	size_t i;
+
+	if (w->current_set)
+		return;
+	for (i = 1; i < sizeof current_settings / sizeof current_settings[0]; i++)
+		if (current_settings[i].port == port && current_settings[i].security == security) {
+			w->current_suggested = i;
+			return;
+		}
 }
 
 /* Fills a question's choices from a NULL-terminated list, capped at the maximum. */
@@ -170,7 +231,12 @@ sf_wiz_question(const struct sf_wizard *w, struct sf_wiz_question *q)
 			    "smtpfix says "
 			    "exactly which setting is wrong.";
 		set_choices(q, current_choices);
-		q->default_choice = w->current;
+		q->default_choice = w->current != 0 ? w->current : w->current_suggested;
+		if (w->current == 0 && w->current_suggested != 0)
+			q->prompt =
+				"Its outgoing server's port and security (encryption). The "
+				"default is what the message you pasted points at; change it if "
+				"the program says otherwise.";
 		q->help = "wizard/current.txt";
 		break;
 	case SF_WIZ_LOGIN_ASK:
@@ -208,20 +274,42 @@ sf_wiz_question(const struct sf_wizard *w, struct sf_wiz_question *q)
 		q->default_choice = w->fix_step + 1 < w->fix_steps ? 0 : 1;
 		break;
 	case SF_WIZ_RETEST:
-		q->title = w->fixed_now
-				   ? "The server accepts the recommended setting"
-				   : "The server still does not accept the recommended setting";
-		q->prompt = w->fixed_now ? "If your mail program still fails, compare its settings "
-					   "with the steps."
-					 : "See the diagnosis above; the server's administrator "
-					   "may need to act.";
-		set_choices(q, retest_choices);
+		/* The server cannot see the program's settings: a re-test says
+		 * what the server takes, and only the program can say more. */
+		if (w->fixed_now) {
+			q->title = "The server takes mail with the recommended setting";
+			q->prompt =
+				"smtpfix tested the server again; it cannot see your mail "
+				"program's settings. Send a test message from your program now. "
+				"Did it work?";
+			set_choices(q, tried_choices);
+		} else {
+			q->title =
+				"The server still does not take mail with the recommended setting";
+			q->prompt = "See the answer above; the server's administrator may need to "
+				    "act.";
+			set_choices(q, retest_choices);
+		}
 		q->default_choice = 0;
+		q->help = "wizard/result.txt";
+		break;
+	case SF_WIZ_REPASTE:
+		q->title = "The message your program shows now";
+		q->prompt = "Paste or type it, then Enter. smtpfix adds it to what it found. "
+			    "Enter alone goes back to the answer.";
+		q->free_text = true;
+		q->help = "wizard/paste.txt";
 		break;
 	case SF_WIZ_SAVE:
 		q->title = "Save a report for the ticket?";
 		q->prompt = "Text and JSON, readable only by you; no password is ever in it.";
 		set_choices(q, save_choices);
+		q->default_choice = 0;
+		break;
+	case SF_WIZ_SAVED:
+		q->title = "The report";
+		q->prompt = "Enter closes smtpfix; what it said stays on the terminal.";
+		set_choices(q, saved_choices);
 		q->default_choice = 0;
 		break;
 	case SF_WIZ_DONE: q->title = "Done"; break;
@@ -351,6 +439,13 @@ sf_wiz_handle(struct sf_wizard *w, const struct sf_wiz_event *ev)
 		go(w, SF_WIZ_PROBING);
 		return SF_WIZ_FX_START_PROBE;
 	case SF_WIZ_RETEST:
+		if (w->fixed_now) {
+			/* It worked / still fails / back to the steps. */
+			go(w, choice == 0     ? SF_WIZ_SAVE
+				: choice == 1 ? SF_WIZ_REPASTE
+					      : SF_WIZ_FIX);
+			return SF_WIZ_FX_NONE;
+		}
 		if (choice == 1) {
 			go(w, SF_WIZ_FIX);
 			return SF_WIZ_FX_NONE;
@@ -361,10 +456,19 @@ sf_wiz_handle(struct sf_wizard *w, const struct sf_wiz_event *ev)
 		}
 		go(w, SF_WIZ_SAVE);
 		return SF_WIZ_FX_NONE;
+	case SF_WIZ_REPASTE:
+		/* The answer again, with the new message in it. */
+		w->step = SF_WIZ_RESULT;
+		if (ev->kind == SF_WIZ_EV_TEXT && ev->text != NULL && ev->text[0] != '\0') {
+			snprintf(w->paste, sizeof w->paste, "%s", ev->text);
+			return SF_WIZ_FX_EXPLAIN_AGAIN;
+		}
+		return SF_WIZ_FX_NONE;
 	case SF_WIZ_SAVE:
 		w->save = choice == 0;
-		w->step = SF_WIZ_DONE;
+		w->step = w->save ? SF_WIZ_SAVED : SF_WIZ_DONE;
 		return w->save ? SF_WIZ_FX_SAVE_REPORT : SF_WIZ_FX_QUIT;
+	case SF_WIZ_SAVED: w->step = SF_WIZ_DONE; return SF_WIZ_FX_QUIT;
 	case SF_WIZ_DONE: return SF_WIZ_FX_QUIT;
 	}
 	return SF_WIZ_FX_NONE;

@@ -26,7 +26,9 @@ START_TEST(pasted_text_and_server_advice_order)
 	sf_diagnose(&in, &d);
 	ck_assert_uint_eq(d.nfindings, 1);
 	ck_assert_str_eq(sf_cause_id(d.findings[0].cause), "auth-requires-tls");
-	ck_assert_ptr_nonnull(strstr(d.findings[0].evidence[0], "smtp auth is required"));
+	/* Quoted as pasted, capitals and all. */
+	ck_assert_ptr_nonnull(strstr(d.findings[0].evidence[0],
+		"\"550 SMTP AUTH is required for message submission on port 587\""));
 	/* Weakening advice never comes before the safe advice. */
 	ck_assert_uint_ge(d.nserver, 2);
 	ck_assert(!d.server[0].weakens);

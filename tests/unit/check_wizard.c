@@ -64,10 +64,65 @@ START_TEST(founding_case_with_login_retest_and_save)
 	send(SF_WIZ_EV_PROBE_DONE, 0, NULL, true);
 	ck_assert_int_eq(w.step, SF_WIZ_RETEST);
 	ck_assert(w.fixed_now);
+	{
+		struct sf_wiz_question q;
+
+		/* The server cannot see the program: the program is asked. */
+		sf_wiz_question(&w, &q);
+		ck_assert_ptr_nonnull(strstr(q.prompt, "Did it work?"));
+		ck_assert_ptr_null(strstr(q.title, "fixed"));
+	}
+	/* It still fails: its new message joins the answer. */
+	CHOOSE(1);
+	ck_assert_int_eq(w.step, SF_WIZ_REPASTE);
+	ck_assert_int_eq(TEXT("535 Incorrect authentication data"), SF_WIZ_FX_EXPLAIN_AGAIN);
+	ck_assert_int_eq(w.step, SF_WIZ_RESULT);
+	ck_assert_str_eq(w.paste, "535 Incorrect authentication data");
 	ENTER();
+	ck_assert_int_eq(CHOOSE(1), SF_WIZ_FX_START_PROBE);
+	send(SF_WIZ_EV_PROBE_DONE, 0, NULL, true);
+	ENTER(); /* it worked */
 	ck_assert_int_eq(w.step, SF_WIZ_SAVE);
 	ck_assert_int_eq(ENTER(), SF_WIZ_FX_SAVE_REPORT);
+	ck_assert_int_eq(w.step, SF_WIZ_SAVED); /* where it went, before closing */
+	ck_assert_int_eq(ENTER(), SF_WIZ_FX_QUIT);
 	ck_assert_int_eq(w.step, SF_WIZ_DONE);
+}
+END_TEST
+
+/* A pasted message that names its port offers that setting as the
+ * answer to "How is it set now?"; a number that is not a port does not. */
+START_TEST(a_port_in_the_message_is_offered)
+{
+	static const struct {
+		const char *text;
+		int port;
+	} cases[] = {
+		{ "550 SMTP AUTH is required for message submission on port 587", 587 },
+		{ "Connection to smtp.example.com:465 timed out", 465 },
+		{ "The server (25) refused", 25 },
+		{ "Port: 25, Secure(SSL): No", 25 },
+		{ "mail.example.com port 2525", 2525 },
+		{ "550 5.7.1 rejected after 25 seconds", 0 },
+		{ "error 15870 while sending", 0 },
+		{ "port 587 refused, then port 465 timed out", 0 },
+		{ "no number here", 0 },
+	};
+	struct sf_wiz_question q;
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		ck_assert_msg(
+			sf_wiz_port_in_text(cases[i].text) == cases[i].port, "%s", cases[i].text);
+	sf_wiz_init(&w, NULL);
+	sf_wiz_suggest_current(&w, 587, 0);
+	w.step = SF_WIZ_CURRENT;
+	sf_wiz_question(&w, &q);
+	ck_assert_str_eq(q.choices[q.default_choice], "Port 587, security None");
+	ck_assert_ptr_nonnull(strstr(q.prompt, "message you pasted"));
+	sf_wiz_suggest_current(&w, 110, 0); /* not one of the choices: kept */
+	sf_wiz_question(&w, &q);
+	ck_assert_str_eq(q.choices[q.default_choice], "Port 587, security None");
 }
 END_TEST
 
@@ -145,6 +200,7 @@ wizard_suite(void)
 
 	tcase_add_test(tc, founding_case_with_login_retest_and_save);
 	tcase_add_test(tc, pasted_error_is_explained_at_once);
+	tcase_add_test(tc, a_port_in_the_message_is_offered);
 	tcase_add_test(tc, prefill_skips_questions_and_back_returns);
 	tcase_add_test(tc, cancel_during_probe_and_quit);
 	suite_add_tcase(s, tc);

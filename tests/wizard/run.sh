@@ -33,7 +33,9 @@ check "the evidence is port 587's own refusal" sh -c "tr -s ' \n' '  ' <'$dir/ou
 check "demo login" grep -q "Login          ok (PLAIN)" "$dir/out1"
 check "demo steps" sh -c "grep -q 'Step 1 of 7: Open the menu' '$dir/out1' && grep -q 'Step 7 of 7' '$dir/out1'"
 check "demo steps: 587, STARTTLS, Normal password" sh -c "tr -s ' \n' '  ' <'$dir/out1' | grep -q '\"Port:\" to 587' && tr -s ' \n' '  ' <'$dir/out1' | grep -q 'set \"Connection security:\" to STARTTLS' && grep -q 'to \"Normal password\"' '$dir/out1'"
-check "demo retest" grep -q "The server accepts the recommended setting" "$dir/out1"
+check "demo retest" grep -q "^The server takes mail with the recommended setting" "$dir/out1"
+check "demo retest: the program is asked" grep -q "Did it work?" "$dir/out1"
+check "demo: saved, shown before the end" sh -c "grep -A3 '^Saved: .*\.json' '$dir/out1' | grep -q '^The report'"
 check "report saved 0600" sh -c "[ \$(stat -c %a '$dir'/r1/smtpfix-report-*.txt) = 600 ] && [ \$(stat -c %a '$dir'/r1/smtpfix-report-*.json) = 600 ]"
 check "no password in the reports" absent -r 'practice-2026' "$dir/r1"
 check "no password in base64 in the output" absent 'cHJhY3RpY2UtMjAyNg' "$dir/out1"
@@ -98,6 +100,19 @@ check "demo address: probed, with an answer" grep -q '^  Use         server mail
 check "demo address: no lookup failure" absent 'does not exist' "$dir/out-addr"
 check "demo: the person is not taken for the admin" grep -q '1) My mail does not send (I use the mail program) \[default\]' "$dir/out-addr"
 check "demo: no probed-from-itself note" absent 'ran from the mail server to itself' "$dir/out-addr"
+
+# 6c. The program still fails after a re-test the server passed: its new
+#     message is explained and joins the answer, quoted as pasted; a pasted
+#     message that names its port offers that setting as "set now".
+mkdir -p "$dir/r-again"
+printf '\n\n5\n\n2\n\n\n\n\n\n\n\n\n\n2\n535 Incorrect authentication data\n' |
+	"$bin" --demo --plain --report-dir "$dir/r-again" >"$dir/out-again" 2>&1
+check "still fails: the new message asked for" grep -q '^The message your program shows now' "$dir/out-again"
+check "still fails: the answer names the password" sh -c "sed -n '/^The message your program shows now/,\$p' '$dir/out-again' | grep -q '^  Change      keep port 587 and STARTTLS; type the password again'"
+check "still fails: quoted as pasted" grep -q '^  - the pasted message: "535 Incorrect authentication data"' "$dir/out-again"
+printf '\n3\n550 SMTP AUTH is required for message submission on port 587\n5\n\n' |
+	"$bin" --demo --plain --report-dir "$dir/r-again" >"$dir/out-port" 2>&1
+check "pasted port: offered as the setting now" grep -q '^  2) Port 587, security None \[default\]' "$dir/out-port"
 
 # 6b. Steps that fit: a refused password keeps the port and security; a
 #     server nobody can send through gets no program steps; a questioned

@@ -95,9 +95,13 @@ check "second step" wait_for "Step 2 of 7"
 keys Escape
 check "Esc steps back" wait_for "Step 1 of 7"
 keys 2
-check "re-test passes" wait_for "The server accepts the recommended setting"
+check "re-test passes" wait_for "The server takes mail with the recommended setting"
+check "re-test: the program is asked, not declared fixed" wait_for_flat "it cannot see your mail program's settings. Send a test message from your program now. Did it work?"
 keys Enter
 check "save question" wait_for "Save a report for the ticket?"
+keys Enter
+check "saved: shown before anything closes" wait_for "Saved: $dir/full/smtpfix-report-"
+check "saved: the screen is still open" wait_for "smtpfix | The report"
 keys Enter
 check "saved and exited 0" wait_for "EXIT=0"
 check "saved names shown" wait_for "Saved: $dir/full/smtpfix-report-"
