@@ -30,6 +30,9 @@ struct sf_addr_list {
  * label rules (letters, digits, hyphen, dots; labels 1-63, total 253), an
  * IPv4 address, or an IPv6 address with or without brackets. */
 bool sf_host_valid(const char *s);
+/* True if s is an IPv4 or IPv6 address (bracketed or not): nothing to
+ * look up. */
+bool sf_host_is_literal(const char *s);
 
 /* The longest host name as typed: in Unicode a character takes up to four
  * bytes. */

@@ -70,6 +70,7 @@ struct sf_wiz_question {
 	const char *current; /* the answer so far, which Enter keeps (or NULL) */
 	bool secret;         /* do not echo */
 	const char *help;    /* help topic path in help/ */
+	bool prompt_first;   /* the question before the long text it follows */
 };
 
 struct sf_wiz_prefill {

@@ -1,6 +1,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "smtpfix/explain.h"
@@ -17,39 +18,66 @@ static const char explain_usage[] =
 	"\n"
 	"Exit status: 0 recognized, 1 not recognized, 2 bad usage.\n";
 
+#define EXPLAIN_WIDTH 80
+
+/* One paragraph wrapped to 80 columns, continuation lines under `indent`. */
+static void
+put_wrapped(struct sf_buf *out, const char *text, size_t indent)
+{
+	struct sf_error err;
+
+	(void)sf_wrap_append(out, text, EXPLAIN_WIDTH, indent, &err);
+}
+
 static void
 print_text(const struct sf_explain_result *r)
 {
-	struct sf_buf b;
+	struct sf_buf out, q;
 	struct sf_error err;
+	char line[4 * SF_EXPLAIN_FIELD_MAX + 256];
 	size_t i;
 
+	sf_buf_init(&out, 1 << 20);
+	sf_buf_init(&q, 64 * 1024);
 	if (r->ncauses == 0) {
 		size_t len;
 		const char *next = sf_help_get("explain/unrecognized.txt", &len);
 
-		printf("Not recognized.%s%s%s\n",
+		snprintf(line, sizeof line, "Not recognized.%s%s%s",
 			r->family[0] ? " It looks like a problem of the \"" : "", r->family,
 			r->family[0] ? "\" kind." : "");
-		if (next != NULL)
-			printf("%.*s", (int)len, next);
-		return;
+		put_wrapped(&out, line, 0);
+		if (next != NULL) {
+			struct sf_buf t;
+
+			sf_buf_init(&t, len + 1);
+			if (sf_buf_add(&t, next, len, &err) == 0 && t.data != NULL)
+				put_wrapped(&out, t.data, 0);
+			sf_buf_free(&t);
+		}
 	}
-	sf_buf_init(&b, 64 * 1024);
 	for (i = 0; i < r->ncauses; i++) {
 		const struct sf_explain_cause *c = &r->causes[i];
+		/* The words as the person pasted them, made safe to show. */
+		const char *quote = c->quoted[0] != '\0' ? c->quoted : c->matched;
 
-		sf_buf_reset(&b);
-		sf_sanitize_append(&b, c->matched, strlen(c->matched), 200, &err);
-		printf("%zu. %s [%s] (%.0f%%)\n   because of: \"%s\"\n   %s\n   Next: %s\n", i + 1,
+		sf_buf_reset(&q);
+		sf_sanitize_append(&q, quote, strlen(quote), 200, &err);
+		snprintf(line, sizeof line, "%zu. %s [%s] (%.0f%%)", i + 1,
 			c->title[0] ? c->title : sf_cause_id(c->cause), sf_cause_id(c->cause),
-			c->score * 100, b.data ? b.data : "", c->means, c->next);
+			c->score * 100);
+		put_wrapped(&out, line, 3);
+		snprintf(line, sizeof line, "   because of: \"%s\"", q.data ? q.data : "");
+		put_wrapped(&out, line, 5);
+		snprintf(line, sizeof line, "   %s", c->means);
+		put_wrapped(&out, line, 3);
+		snprintf(line, sizeof line, "   Next: %s", c->next);
+		put_wrapped(&out, line, 9);
 		if (c->nevidence > 1) {
-			size_t k;
+			size_t k, n = (size_t)snprintf(line, sizeof line, "   evidence:");
 
 			/* Which layers agreed, so a reader sees why it ranks here. */
-			printf("   evidence:");
-			for (k = 0; k < c->nevidence; k++) {
+			for (k = 0; k < c->nevidence && n < sizeof line; k++) {
 				size_t seen;
 
 				for (seen = 0; seen < k; seen++)
@@ -57,14 +85,20 @@ print_text(const struct sf_explain_result *r)
 						0)
 						break;
 				if (seen == k)
-					printf("%s %s", k ? "," : "", c->evidence[k].layer);
+					n += (size_t)snprintf(line + n, sizeof line - n, "%s %s",
+						k ? "," : "", c->evidence[k].layer);
 			}
-			printf("\n");
+			put_wrapped(&out, line, 5);
 		}
 	}
-	for (i = 0; i < r->nwarnings; i++)
-		printf("Careful: %s\n", r->warnings[i]);
-	sf_buf_free(&b);
+	for (i = 0; i < r->nwarnings; i++) {
+		snprintf(line, sizeof line, "Careful: %s", r->warnings[i]);
+		put_wrapped(&out, line, 9);
+	}
+	if (out.data != NULL)
+		fputs(out.data, stdout);
+	sf_buf_free(&q);
+	sf_buf_free(&out);
 }
 
 static void
@@ -158,6 +192,10 @@ sf_cli_explain(int argc, char **argv)
 		}
 	}
 	if (optind == argc || (optind == argc - 1 && strcmp(argv[optind], "-") == 0)) {
+		/* At a terminal, say what is expected instead of waiting mutely. */
+		if (isatty(STDIN_FILENO))
+			fputs("Paste the message, then press Ctrl-D on a line of its own.\n",
+				stderr);
 		len = fread(text, 1, SF_EXPLAIN_TEXT_MAX, stdin);
 	} else {
 		/* Words given on the command line form one text. */

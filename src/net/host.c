@@ -39,3 +39,18 @@ sf_host_valid(const char *s)
 	}
 	return true;
 }
+
+bool
+sf_host_is_literal(const char *s)
+{
+	char tmp[SF_HOST_MAX + 1];
+	struct in6_addr a6;
+	size_t len = strlen(s);
+
+	if (len >= 2 && s[0] == '[' && s[len - 1] == ']' && len - 2 < sizeof tmp) {
+		memcpy(tmp, s + 1, len - 2);
+		tmp[len - 2] = '\0';
+		s = tmp;
+	}
+	return inet_pton(AF_INET6, s, &a6) == 1 || inet_pton(AF_INET, s, &a6) == 1;
+}

@@ -309,7 +309,9 @@ sf_probe_run(const struct sf_probe_options *o, struct sf_probe_result *res, stru
 	if (o->ca_file != NULL && sf_tls_check_ca_file(o->ca_file, err) < 0)
 		return -1;
 	snprintf(res->host, sizeof res->host, "%s", o->host);
-	if (o->progress != NULL) {
+	/* A name lookup is shown only when there is one to make. */
+	if (o->progress != NULL && (o->addrs == NULL || o->addrs->count == 0) &&
+		!sf_host_is_literal(o->host)) {
 		struct sf_progress ev = { 0, o->host, 0, SF_PURPOSE_MAIN, "resolving", 0.0, false,
 			false };
 

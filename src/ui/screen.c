@@ -5,6 +5,7 @@
  * server. Everything the shared session says goes into a memory stream that
  * is drawn as the screen's text, with control characters replaced, so no
  * server text reaches the terminal raw. */
+#include <ctype.h>
 #include <curses.h>
 #include <langinfo.h>
 #include <locale.h>
@@ -46,7 +47,7 @@ struct progress_row {
 enum role { ROLE_BAR = 1, ROLE_SELECTED, ROLE_DONE };
 static bool use_colour;
 /* Outside a UTF-8 locale a character like the menu sign of a guide would
- * be drawn as bytes; it is drawn as one '?' instead. */
+ * be drawn as bytes; it is drawn as an ASCII stand-in instead. */
 static bool utf8_locale;
 
 static attr_t
@@ -125,6 +126,11 @@ struct screen {
 	size_t selected;
 	char input[SF_WIZ_PASTE_MAX];
 	size_t input_len;
+	size_t cursor;     /* in input, a byte offset at a character's start */
+	size_t digits;     /* a number being typed to pick from a long list */
+	size_t text_lines; /* the page's wrapped lines, at the last draw */
+	size_t text_rows;  /* how many of them fit, at the last draw */
+	bool interrupted;  /* Ctrl-C: the exit status says so (130) */
 	bool show_help;
 	/* The probe thread's progress, read by the drawing thread. */
 	pthread_mutex_t lock;
@@ -155,6 +161,44 @@ body_text(struct screen *sc)
 	return sc->body != NULL && sc->body_len <= BODY_MAX ? sc->body : "";
 }
 
+/* Outside a UTF-8 locale, what a character of the guides and the
+ * answers is written as: the menu sign as "=", an arrow as "->", typed
+ * quotes as plain ones; anything else as '?'. */
+static const char *
+ascii_stand_in(unsigned cp)
+{
+	static const struct {
+		unsigned cp;
+		const char *ascii;
+	} table[] = {
+		{ 0x2261, "=" },
+		{ 0x2630, "=" },
+		{ 0x2192, "->" },
+		{ 0x2190, "<-" },
+		{ 0x21D2, "=>" },
+		{ 0x2018, "'" },
+		{ 0x2019, "'" },
+		{ 0x201C, "\"" },
+		{ 0x201D, "\"" },
+		{ 0x2013, "-" },
+		{ 0x2014, "-" },
+		{ 0x2026, "..." },
+		{ 0x2022, "*" },
+		{ 0x00A0, " " },
+		{ 0x00D7, "x" },
+		{ 0x2713, "v" },
+		{ 0x22EE, ":" },
+		{ 0x22EF, "..." },
+		{ 0x2699, "*" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof table / sizeof table[0]; i++)
+		if (table[i].cp == cp)
+			return table[i].ascii;
+	return "?";
+}
+
 /* Draws at most `width` columns of one line, control characters as '?'
  * (the session sanitizes server text already; this is the last guard). In
  * a UTF-8 locale a character that is not valid UTF-8, a C1 control or one
@@ -171,9 +215,18 @@ draw_line(int y, int x, const char *s, size_t len, int width)
 		unsigned char c = (unsigned char)s[i];
 
 		if (c >= 0x80 && !utf8_locale) {
-			if ((c & 0xC0) != 0x80) /* one '?' for the whole character */
-				buf[n++] = '?';
-			i++;
+			/* One ASCII stand-in for the whole character. */
+			const char *ascii;
+			size_t alen;
+
+			k = sf_utf8_decode((const unsigned char *)s + i, len - i, &cp);
+			ascii = k > 0 ? ascii_stand_in(cp) : "?";
+			alen = strlen(ascii);
+			if (n + alen >= sizeof buf || (int)(n + alen) > width)
+				break;
+			memcpy(buf + n, ascii, alen);
+			n += alen;
+			i += k > 0 ? k : 1;
 			continue;
 		}
 		if (c < 0x80) {
@@ -196,6 +249,46 @@ draw_line(int y, int x, const char *s, size_t len, int width)
 	mvaddnstr(y, x, buf, (int)n);
 }
 
+/* Leading spaces of a line. */
+static size_t
+indent_of(const char *p, size_t len)
+{
+	size_t k = 0;
+
+	while (k < len && p[k] == ' ')
+		k++;
+	return k;
+}
+
+/* The end of the logical line at p: the text's own lines are wrapped for
+ * 80 columns with a hanging indent ("  Label       value" and then the
+ * value's continuation lines under it). Narrower than that, continuation
+ * lines (indented by 4 or more, deeper than the line they continue) join
+ * it again, so wrapping at the real width leaves no orphaned fragment.
+ * *hang is the continuation's indent, 0 for none. */
+static const char *
+logical_end(const char *p, bool reflow, size_t *hang)
+{
+	const char *nl = strchr(p, '\n'), *next;
+	size_t lead = indent_of(p, nl ? (size_t)(nl - p) : strlen(p));
+
+	*hang = 0;
+	while (reflow && nl != NULL) {
+		const char *nnl;
+		size_t len, k;
+
+		next = nl + 1;
+		nnl = strchr(next, '\n');
+		len = nnl ? (size_t)(nnl - next) : strlen(next);
+		k = indent_of(next, len);
+		if (k == len || k < 4 || (*hang == 0 ? k <= lead : k != *hang))
+			break;
+		*hang = k;
+		nl = nnl;
+	}
+	return nl ? nl : p + strlen(p);
+}
+
 /* Draws `text` wrapped to the width, from line `skip`, in rows [top, bottom).
  * Returns how many wrapped lines the text has. */
 static size_t
@@ -203,51 +296,126 @@ draw_wrapped(const char *text, size_t skip, int top, int bottom, int width)
 {
 	size_t line = 0;
 	const char *p = text;
+	bool reflow = width < 80;
+	char *para = malloc(strlen(text) + 1); /* a logical line is never longer */
 
+	if (para == NULL)
+		return 0;
 	while (*p == '\n') /* a screen never starts with blank lines */
 		p++;
-
 	while (*p != '\0') {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		size_t hang, len = 0, indent = 0;
+		const char *end = logical_end(p, reflow, &hang), *q = p, *s;
+		bool first = true;
 
+		/* The logical line, its continuation lines joined by one space. */
+		while (q < end) {
+			const char *nl = memchr(q, '\n', (size_t)(end - q));
+			size_t n = nl ? (size_t)(nl - q) : (size_t)(end - q);
+
+			if (!first) {
+				q += hang;
+				n -= hang;
+				para[len++] = ' ';
+			}
+			memcpy(para + len, q, n);
+			len += n;
+			q += n + (nl != NULL);
+			first = false;
+		}
+		s = para;
+		/* A hanging indent is kept where it leaves room for the text. */
+		if (hang > 0 && hang < (size_t)width / 2)
+			indent = hang;
+		first = true;
 		do {
-			size_t take = len > (size_t)width ? (size_t)width : len;
+			size_t room = (size_t)width - (first ? 0 : indent);
+			size_t take = len > room ? room : len;
 
 			if (take < len) { /* break at a space where there is one */
 				size_t k = take;
 
-				while (k > (size_t)width / 2 && p[k] != ' ')
+				while (k > room / 2 && s[k] != ' ')
 					k--;
-				if (p[k] == ' ')
+				if (s[k] == ' ')
 					take = k;
 			}
-			if (line >= skip && (int)(line - skip) + top < bottom)
-				draw_line(top + (int)(line - skip), 0, p, take, width);
+			if (skip != (size_t)-1 && line >= skip && (int)(line - skip) + top < bottom)
+				draw_line(top + (int)(line - skip), first ? 0 : (int)indent, s,
+					take, (int)room);
 			line++;
-			p += take;
+			s += take;
 			len -= take;
-			while (len > 0 && *p == ' ') {
-				p++;
+			while (len > 0 && *s == ' ') {
+				s++;
 				len--;
 			}
+			first = false;
 		} while (len > 0);
-		p = nl ? nl + 1 : p;
-		if (nl == NULL)
+		if (*end == '\0')
 			break;
+		p = end + 1;
 	}
+	free(para);
 	return line;
+}
+
+/* The start of the character after the one at i. */
+static size_t
+next_char(const char *t, size_t len, size_t i)
+{
+	if (i < len)
+		i++;
+	while (i < len && ((unsigned char)t[i] & 0xC0) == 0x80)
+		i++;
+	return i;
+}
+
+/* The start of the character before the one at i. */
+static size_t
+prev_char(const char *t, size_t i)
+{
+	if (i > 0)
+		i--;
+	while (i > 0 && ((unsigned char)t[i] & 0xC0) == 0x80)
+		i--;
+	return i;
+}
+
+/* Characters (columns) in t[from, to). */
+static size_t
+chars_between(const char *t, size_t from, size_t to)
+{
+	size_t n = 0;
+
+	for (; from < to; from++)
+		n += ((unsigned char)t[from] & 0xC0) != 0x80;
+	return n;
+}
+
+/* The keys of this screen, in as many words as the width allows. */
+static const char *
+key_bar(const struct sf_wiz_question *q, int cols)
+{
+	if (q->free_text)
+		return cols >= 60 ? " Enter: OK  Esc: back  F1: help  Ctrl-C: quit"
+				  : " Enter: OK  Esc: back  Ctrl-C: quit";
+	if (cols >= 70)
+		return " Up/Down or number: pick  Enter: OK  Esc/b: back  ?: help  q: quit";
+	if (cols >= 56)
+		return " Up/Down: pick  Enter: OK  b: back  ?: help  q: quit";
+	return " Enter: OK  b: back  ?: help  q: quit";
 }
 
 static void
 draw(struct screen *sc, const struct sf_wizard *w, const struct sf_wiz_question *q)
 {
-	int rows, cols, choice_rows, bottom, y;
+	int rows, cols, choice_rows, bottom, y, cursor_y = 0, cursor_x = 0;
 	char head[256];
 	const char *text;
 	struct sf_buf joined;
 	struct sf_error err;
-	size_t total, i, help_len;
+	size_t total, i, help_len, keys_len;
 
 	sf_buf_init(&joined, 2 * BODY_MAX);
 	getmaxyx(stdscr, rows, cols);
@@ -266,8 +434,13 @@ draw(struct screen *sc, const struct sf_wizard *w, const struct sf_wiz_question 
 
 	/* The text: help, or this screen's text, plus the step being shown. */
 	if (sc->show_help) {
+		const char *keys = sf_help_get("wizard/keys-screen.txt", &keys_len);
+
 		text = q->help ? sf_help_get(q->help, &help_len) : NULL;
+		/* The question's help, then this front end's keys. */
 		if (text != NULL && sf_buf_add(&joined, text, help_len, &err) == 0 &&
+			(keys == NULL || (sf_buf_addstr(&joined, "\n", &err) == 0 &&
+						 sf_buf_add(&joined, keys, keys_len, &err) == 0)) &&
 			joined.data != NULL)
 			text = joined.data; /* help texts need not end in a NUL */
 		else
@@ -284,9 +457,13 @@ draw(struct screen *sc, const struct sf_wizard *w, const struct sf_wiz_question 
 			extra = "There are no steps for this mail program; see the diagnosis.\n";
 		/* The page: body, question, the value kept, the step. A page
 		 * too long for its buffer shows what fitted, with a note. */
-		if (sf_buf_addstr(&joined, b, &err) < 0 ||
+		if ((q->prompt_first && q->prompt != NULL &&
+			    (sf_buf_addstr(&joined, q->prompt, &err) < 0 ||
+				    sf_buf_addstr(&joined, "\n\n", &err) < 0)) ||
+			sf_buf_addstr(&joined, b, &err) < 0 ||
 			(b[0] != '\0' && sf_buf_addstr(&joined, "\n", &err) < 0) ||
-			sf_buf_addstr(&joined, q->prompt ? q->prompt : "", &err) < 0 ||
+			sf_buf_addstr(&joined, q->prompt && !q->prompt_first ? q->prompt : "",
+				&err) < 0 ||
 			(q->current != NULL &&
 				(sf_buf_addstr(&joined, "\nEnter keeps: ", &err) < 0 ||
 					sf_buf_addstr(&joined, q->current, &err) < 0)) ||
@@ -302,7 +479,13 @@ draw(struct screen *sc, const struct sf_wizard *w, const struct sf_wiz_question 
 	bottom = rows - 2 - choice_rows;
 	if (bottom < 3)
 		bottom = 3;
-	total = draw_wrapped(text, sc->scroll, 2, bottom, cols);
+	/* PgDn stops where the last line is on the screen. */
+	total = draw_wrapped(text, (size_t)-1, 2, bottom, cols);
+	sc->text_lines = total;
+	sc->text_rows = (size_t)(bottom - 2);
+	if (sc->scroll + sc->text_rows > total)
+		sc->scroll = total > sc->text_rows ? total - sc->text_rows : 0;
+	draw_wrapped(text, sc->scroll, 2, bottom, cols);
 	if (total > (size_t)(bottom - 2)) {
 		snprintf(head, sizeof head, "-- lines %zu-%zu of %zu, PgUp/PgDn --", sc->scroll + 1,
 			sc->scroll + (size_t)(bottom - 2) > total
@@ -328,28 +511,28 @@ draw(struct screen *sc, const struct sf_wizard *w, const struct sf_wiz_question 
 			attroff(role_attr(ROLE_SELECTED));
 	}
 	if (q->free_text) {
-		char shown[SF_WIZ_TEXT_MAX + 8];
-		size_t from =
-			sc->input_len + 4 > (size_t)cols ? sc->input_len + 4 - (size_t)cols : 0;
+		char shown[SF_WIZ_PASTE_MAX + 8];
+		size_t avail = cols > 6 ? (size_t)cols - 6 : 1, from = 0, col;
 
+		/* The part of the text around the cursor that fits. */
+		while (chars_between(sc->input, from, sc->cursor) > avail)
+			from = next_char(sc->input, sc->input_len, from);
+		col = chars_between(sc->input, from, sc->cursor);
 		if (q->secret)
 			snprintf(shown, sizeof shown, "> (hidden, %zu typed)", sc->input_len);
 		else
 			snprintf(shown, sizeof shown, "> %.*s", (int)(sc->input_len - from),
 				sc->input + from);
 		draw_line(y, 1, shown, strlen(shown), cols - 2);
+		cursor_y = y;
+		cursor_x = 3 + (int)(q->secret ? 0 : col);
 	}
 	attron(role_attr(ROLE_BAR));
 	mvhline(rows - 1, 0, ' ', cols);
-	mvaddnstr(rows - 1, 0,
-		q->free_text ? " Enter: OK  Esc: back  F1: help  Ctrl-C: quit"
-			     : " Up/Down, 1-9: pick  Enter: OK  Esc/b: back  ?: help  q: quit",
-		cols);
+	mvaddnstr(rows - 1, 0, key_bar(q, cols), cols);
 	attroff(role_attr(ROLE_BAR));
 	if (q->free_text) {
-		move(y, 3 + (int)(q->secret ? 0
-					    : (sc->input_len + 4 > (size_t)cols ? (size_t)cols - 4
-										: sc->input_len)));
+		move(cursor_y, cursor_x);
 		curs_set(1);
 	} else {
 		curs_set(0);
@@ -496,6 +679,8 @@ probe_with_screen(struct screen *sc, struct sf_wizard *w, const struct sf_wiz_qu
 			ch = getch();
 			if (ch == KEY_ESCAPE || ch == 'q' || ch == KEY_CTRL_C)
 				sc->ss.cancel = 1;
+			if (ch == KEY_CTRL_C)
+				sc->interrupted = true; /* cancel, and leave */
 		} else {
 			napms(50);
 		}
@@ -512,13 +697,104 @@ probe_with_screen(struct screen *sc, struct sf_wizard *w, const struct sf_wiz_qu
 	return job.healthy;
 }
 
+/* Edits the text field at its cursor: moves, deletes, inserts. Returns
+ * false for a key that is not an edit. */
+static bool
+edit_text(struct screen *sc, const struct sf_wiz_question *q, int ch)
+{
+	size_t max = q->secret || q->nchoices == 0 ? SF_WIZ_TEXT_MAX : sizeof sc->input;
+
+	if (q->secret && (ch == KEY_LEFT || ch == KEY_RIGHT || ch == KEY_HOME || ch == KEY_END))
+		return true; /* nothing to see, so nothing to move in */
+	switch (ch) {
+	case KEY_LEFT: sc->cursor = prev_char(sc->input, sc->cursor); return true;
+	case KEY_RIGHT: sc->cursor = next_char(sc->input, sc->input_len, sc->cursor); return true;
+	case KEY_HOME: sc->cursor = 0; return true;
+	case KEY_END: sc->cursor = sc->input_len; return true;
+	case KEY_BACKSPACE:
+	case 127:
+	case 8:
+		if (sc->cursor == 0)
+			return true;
+		ch = (int)prev_char(sc->input, sc->cursor); /* the start of what goes */
+		memmove(sc->input + ch, sc->input + sc->cursor, sc->input_len - sc->cursor);
+		sc->input_len -= sc->cursor - (size_t)ch;
+		sc->cursor = (size_t)ch;
+		sf_memwipe(sc->input + sc->input_len, sizeof sc->input - sc->input_len);
+		return true;
+	case KEY_DC: {
+		size_t end = next_char(sc->input, sc->input_len, sc->cursor);
+
+		memmove(sc->input + sc->cursor, sc->input + end, sc->input_len - end);
+		sc->input_len -= end - sc->cursor;
+		sf_memwipe(sc->input + sc->input_len, sizeof sc->input - sc->input_len);
+		return true;
+	}
+	case KEY_CTRL_U:
+		sf_memwipe(sc->input, sizeof sc->input);
+		sc->input_len = sc->cursor = 0;
+		return true;
+	default: break;
+	}
+	if (ch >= 0x20 && ch < 0x100 && ch != 0x7f && sc->input_len + 1 < max) {
+		memmove(sc->input + sc->cursor + 1, sc->input + sc->cursor,
+			sc->input_len - sc->cursor);
+		sc->input[sc->cursor++] = (char)ch;
+		sc->input_len++;
+		return true;
+	}
+	return false;
+}
+
+/* The next choice after the selected one that starts with the letter. */
+static void
+jump_to_letter(struct screen *sc, const struct sf_wiz_question *q, int ch)
+{
+	size_t i;
+
+	for (i = 1; i <= q->nchoices; i++) {
+		size_t k = (sc->selected + i) % q->nchoices;
+
+		if (q->choices[k][0] != '\0' &&
+			tolower((unsigned char)q->choices[k][0]) == tolower(ch)) {
+			sc->selected = k;
+			return;
+		}
+	}
+}
+
+/* A digit typed in a list. With ten choices or more, "1" may begin "12":
+ * it selects choice 1 and waits; the next digit makes 12, Enter takes 1.
+ * Returns true (and the event) when a choice is made. */
+static bool
+pick_by_number(struct screen *sc, const struct sf_wiz_question *q, int ch, struct sf_wiz_event *ev)
+{
+	size_t n = sc->digits * 10 + (size_t)(ch - '0');
+
+	if (n == 0 || n > q->nchoices) {
+		sc->digits = 0;
+		n = (size_t)(ch - '0'); /* a digit that does not continue starts anew */
+		if (n == 0 || n > q->nchoices)
+			return false;
+	}
+	sc->selected = n - 1;
+	if (n * 10 <= q->nchoices) { /* more digits could follow */
+		sc->digits = n;
+		return false;
+	}
+	sc->digits = 0;
+	ev->kind = SF_WIZ_EV_CHOOSE;
+	ev->index = n - 1;
+	return true;
+}
+
 /* Reads one key for a question and turns it into an event. Returns false
  * when the key only changed the screen (moved, scrolled, typed). */
 static bool
 key_to_event(struct screen *sc, const struct sf_wiz_question *q, int ch, struct sf_wiz_event *ev)
 {
-	int rows = LINES;
-	size_t page = rows > 8 ? (size_t)rows - 8 : 1;
+	size_t page = sc->text_rows > 1 ? sc->text_rows - 1 : 1;
+	size_t last = sc->text_lines > sc->text_rows ? sc->text_lines - sc->text_rows : 0;
 
 	memset(ev, 0, sizeof *ev);
 	if (sc->show_help && ch != KEY_NPAGE && ch != KEY_PPAGE) {
@@ -526,15 +802,22 @@ key_to_event(struct screen *sc, const struct sf_wiz_question *q, int ch, struct 
 		sc->scroll = 0;
 		return false;
 	}
+	if (ch < '0' || ch > '9')
+		sc->digits = 0;
 	switch (ch) {
 	case KEY_RESIZE: return false;
-	case KEY_NPAGE: sc->scroll += page; return false;
+	case KEY_NPAGE:
+		sc->scroll = sc->scroll + page < last ? sc->scroll + page : last;
+		return false;
 	case KEY_PPAGE: sc->scroll = sc->scroll > page ? sc->scroll - page : 0; return false;
 	case KEY_F(1):
 		sc->show_help = true;
 		sc->scroll = 0;
 		return false;
-	case KEY_CTRL_C: ev->kind = SF_WIZ_EV_CANCEL; return true;
+	case KEY_CTRL_C:
+		sc->interrupted = true;
+		ev->kind = SF_WIZ_EV_CANCEL;
+		return true;
 	case KEY_ESCAPE: ev->kind = SF_WIZ_EV_BACK; return true;
 	default: break;
 	}
@@ -545,19 +828,7 @@ key_to_event(struct screen *sc, const struct sf_wiz_question *q, int ch, struct 
 			ev->text = sc->input;
 			return true;
 		}
-		if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
-			/* a whole UTF-8 character: its continuation bytes too */
-			while (sc->input_len > 0 &&
-				((unsigned char)sc->input[--sc->input_len] & 0xC0) == 0x80)
-				;
-		} else if (ch == KEY_CTRL_U) {
-			sf_memwipe(sc->input, sizeof sc->input);
-			sc->input_len = 0;
-		} else if (ch >= 0x20 && ch < 0x100 && ch != 0x7f &&
-			   sc->input_len + 1 < (q->secret || q->nchoices == 0 ? SF_WIZ_TEXT_MAX
-									      : sizeof sc->input)) {
-			sc->input[sc->input_len++] = (char)ch;
-		}
+		edit_text(sc, q, ch);
 		return false;
 	}
 	switch (ch) {
@@ -569,6 +840,8 @@ key_to_event(struct screen *sc, const struct sf_wiz_question *q, int ch, struct 
 	case 'j':
 		sc->selected = sc->selected + 1 < q->nchoices ? sc->selected + 1 : 0;
 		return false;
+	case KEY_HOME: sc->selected = 0; return false;
+	case KEY_END: sc->selected = q->nchoices > 0 ? q->nchoices - 1 : 0; return false;
 	case '?':
 		sc->show_help = true;
 		sc->scroll = 0;
@@ -584,11 +857,10 @@ key_to_event(struct screen *sc, const struct sf_wiz_question *q, int ch, struct 
 		ev->index = sc->selected;
 		return q->nchoices > 0;
 	default:
-		if (ch >= '1' && ch <= '9' && (size_t)(ch - '1') < q->nchoices) {
-			ev->kind = SF_WIZ_EV_CHOOSE;
-			ev->index = (size_t)(ch - '1');
-			return true;
-		}
+		if (ch >= '0' && ch <= '9')
+			return pick_by_number(sc, q, ch, ev);
+		if (ch < 0x80 && isalpha(ch))
+			jump_to_letter(sc, q, ch);
 		return false;
 	}
 }
@@ -664,16 +936,23 @@ sf_ui_screen_run(const struct sf_ui_options *o)
 			shown = w.step;
 			sc->selected = q.default_choice < q.nchoices ? q.default_choice : 0;
 			sf_memwipe(sc->input, sizeof sc->input);
-			sc->input_len = 0;
+			sc->input_len = sc->cursor = 0;
+			sc->digits = 0;
 		}
 		if (w.step == SF_WIZ_PROBING) {
 			struct screen_probe job = { sc, &w, &q };
 
 			sf_ui_probe_step(&sc->ss, &w, screen_probe_run, &job);
+			if (sc->interrupted)
+				w.step = SF_WIZ_DONE;
 			continue;
 		}
 		draw(sc, &w, &q);
 		ch = getch();
+		/* A window too small to show the question acts on no key but
+		 * the ones that resize or leave: nothing unseen is chosen. */
+		if ((COLS < SCREEN_MIN_COLS || LINES < SCREEN_MIN_LINES) && ch != KEY_CTRL_C)
+			continue;
 		if (ch == ERR || !key_to_event(sc, &q, ch, &ev))
 			continue;
 		body_reset(sc);
@@ -683,7 +962,7 @@ sf_ui_screen_run(const struct sf_ui_options *o)
 			if (sf_secret_set(&sc->ss.password, sc->input, NULL) < 0)
 				ev.kind = SF_WIZ_EV_DEFAULT;
 			sf_memwipe(sc->input, sizeof sc->input);
-			sc->input_len = 0;
+			sc->input_len = sc->cursor = 0;
 			ev.text = "";
 		}
 		sf_ui_apply(&sc->ss, &w, &ev);
@@ -696,12 +975,19 @@ sf_ui_screen_run(const struct sf_ui_options *o)
 	delscreen(term);
 	/* What the last answer produced (the saved report's name) stays on the
 	 * terminal after the screen is gone. */
-	fputs(body_text(sc), stdout);
 	if (sc->ss.run.have_res) {
 		sc->ss.out = stdout;
 		sf_ui_print_summary(&sc->ss, &w, false);
 	}
-	rc = sf_ui_exit_status(&sc->ss, &w);
+	fputs(body_text(sc), stdout);
+	/* Where the report went is the last thing on the terminal. */
+	for (int k = 0; k < 2 && sc->ss.saved; k++)
+		if (sc->ss.saved_path[k][0] != '\0') {
+			fputs("Saved: ", stdout);
+			sf_ui_print_safe(stdout, sc->ss.saved_path[k]);
+			fputs("\n", stdout);
+		}
+	rc = sc->interrupted ? 130 : sf_ui_exit_status(&sc->ss, &w);
 	sf_ui_session_free(&sc->ss);
 	fclose(sc->body_file);
 	free(sc->body);

@@ -156,13 +156,17 @@ sf_ui_print_safe(FILE *out, const char *text)
 void
 sf_ui_show_help(FILE *out, const char *topic)
 {
-	size_t len;
+	size_t len, keys_len;
 	const char *t = topic ? sf_help_get(topic, &len) : NULL;
+	const char *keys = sf_help_get("wizard/keys-plain.txt", &keys_len);
 
 	if (t == NULL)
-		fprintf(out, "(no help for this question; b goes back, q quits)\n");
+		fprintf(out, "(no help for this question)\n");
 	else
 		fwrite(t, 1, len, out);
+	/* The keys of this front end, not the full screen's. */
+	if (keys != NULL)
+		fwrite(keys, 1, keys_len, out);
 }
 
 static void
@@ -467,10 +471,8 @@ sf_ui_save_report(struct sf_ui_session *s, const struct sf_wizard *w)
 			fputs("Saved: ", s->out);
 			sf_ui_print_safe(s->out, path[k]);
 			fputs("\n", s->out);
-			if (k == 0) {
-				s->saved = true;
-				snprintf(s->saved_path, sizeof s->saved_path, "%s", path[0]);
-			}
+			s->saved = true;
+			memcpy(s->saved_path[k], path[k], sizeof s->saved_path[k]);
 		}
 		close(fds[k]);
 	}

@@ -46,7 +46,7 @@ struct sf_ui_session {
 	atomic_bool cancel;
 	bool line_by_line; /* --plain: output follows typed answers, a blank line apart */
 	bool saved;        /* a report was written */
-	char saved_path[SF_UI_PATH_MAX]; /* the text report's path, when saved */
+	char saved_path[2][SF_UI_PATH_MAX]; /* the text and JSON reports' paths, when saved */
 };
 
 void sf_ui_session_init(struct sf_ui_session *s, const struct sf_ui_options *o, FILE *out);

@@ -267,9 +267,11 @@ sf_wiz_question(const struct sf_wizard *w, struct sf_wiz_question *q)
 		q->title = "What is wrong";
 		set_choices(q, result_choices);
 		q->default_choice = 0;
+		q->help = "wizard/result.txt";
 		break;
 	case SF_WIZ_FIX:
 		q->title = "How to fix it";
+		q->help = "wizard/result.txt";
 		set_choices(q, fix_choices);
 		q->default_choice = w->fix_step + 1 < w->fix_steps ? 0 : 1;
 		break;
@@ -292,6 +294,7 @@ sf_wiz_question(const struct sf_wizard *w, struct sf_wiz_question *q)
 		}
 		q->default_choice = 0;
 		q->help = "wizard/result.txt";
+		q->prompt_first = true;
 		break;
 	case SF_WIZ_REPASTE:
 		q->title = "The message your program shows now";
@@ -309,6 +312,7 @@ sf_wiz_question(const struct sf_wizard *w, struct sf_wiz_question *q)
 	case SF_WIZ_SAVED:
 		q->title = "The report";
 		q->prompt = "Enter closes smtpfix; what it said stays on the terminal.";
+		q->prompt_first = true;
 		set_choices(q, saved_choices);
 		q->default_choice = 0;
 		break;

@@ -64,6 +64,11 @@ fi
 # explain and guide.
 "$bin" explain "550 SMTP AUTH is required for message submission on port 587" >"$tmp/out"; rc=$?
 [ "$rc" -eq 0 ] && grep -q "\[auth-requires-tls\]" "$tmp/out" && passed=$((passed + 1)) || { echo "FAIL [explain]" >&2; failed=$((failed + 1)); }
+# What a person reads fits 80 columns and quotes the message as pasted.
+"$bin" explain "Error: 550 SMTP AUTH is required for message submission on port 587 (client host [192.0.2.9] said so at great length, far past the end of one terminal line)" >"$tmp/out"
+awk 'length($0) > 80 { bad = 1 } END { exit bad }' "$tmp/out" && grep -q 'because of: "Error: 550 SMTP AUTH is required' "$tmp/out" && passed=$((passed + 1)) || { echo "FAIL [explain: 80 columns, quoted as pasted]" >&2; failed=$((failed + 1)); }
+printf 'nothing to see here' | "$bin" explain >"$tmp/out"
+awk 'length($0) > 80 { bad = 1 } END { exit bad }' "$tmp/out" && grep -q 'smtpfix probe HOST' "$tmp/out" && passed=$((passed + 1)) || { echo "FAIL [explain: not recognized says what to try]" >&2; failed=$((failed + 1)); }
 printf 'nothing to see here' | "$bin" explain --json >"$tmp/out"; rc=$?
 [ "$rc" -eq 1 ] && jq -e '.causes == [] and (.next | test("whole message") and test("smtpfix probe"))' "$tmp/out" >/dev/null && passed=$((passed + 1)) || { echo "FAIL [explain unrecognized]" >&2; failed=$((failed + 1)); }
 # Not recognized: no cause is invented, and the text says what to do next.

@@ -232,6 +232,13 @@ START_TEST(host_names_are_checked)
 	ck_assert(!sf_host_valid("-a.b"));
 	ck_assert(!sf_host_valid("x;rm -rf"));
 	ck_assert(!sf_host_valid("[not-v6]"));
+	/* An address needs no lookup; a name does, even one of digits. */
+	ck_assert(sf_host_is_literal("192.0.2.1"));
+	ck_assert(sf_host_is_literal("2001:db8::1"));
+	ck_assert(sf_host_is_literal("[2001:db8::1]"));
+	ck_assert(!sf_host_is_literal("mail.example.com"));
+	ck_assert(!sf_host_is_literal("1.2.3.4.example"));
+	ck_assert(!sf_host_is_literal(""));
 	ck_assert(!sf_host_valid(
 		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com"));
 }

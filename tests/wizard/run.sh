@@ -114,6 +114,11 @@ printf '\n3\n550 SMTP AUTH is required for message submission on port 587\n5\n\n
 	"$bin" --demo --plain --report-dir "$dir/r-again" >"$dir/out-port" 2>&1
 check "pasted port: offered as the setting now" grep -q '^  2) Port 587, security None \[default\]' "$dir/out-port"
 
+# 6d. --plain's help names --plain's keys.
+printf '?\nq\n' | "$bin" --demo --plain --report-dir "$dir/r-again" >"$dir/out-help" 2>&1
+check "plain help: its own keys" grep -q 'type the number of a choice and Enter' "$dir/out-help"
+check "plain help: no full-screen keys" absent 'Up/Down\|PgUp' "$dir/out-help"
+
 # 6b. Steps that fit: a refused password keeps the port and security; a
 #     server nobody can send through gets no program steps; a questioned
 #     certificate is decided first; no encryption warns at its step.

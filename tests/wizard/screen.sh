@@ -49,7 +49,7 @@ start() {
 	sleep 0.1
 	mkdir -p "$dir/$name"
 	printf '%q ' "$bin" --demo --report-dir "$dir/$name" "$@" >"$dir/cmd"
-	T new-session -d -s w -x 80 -y 24 \
+	T new-session -d -s w -x "${cols:-80}" -y "${lines:-24}" \
 		"${pre:-}LC_ALL=${locale:-C.UTF-8} TERM=$term $(cat "$dir/cmd") 2>$dir/$name.err; echo \"EXIT=\$?\"; sleep 30"
 	wait_for "smtpfix |"
 }
@@ -87,7 +87,7 @@ check "the login test" wait_for "Login test  accepted the user name and password
 check "the cause" wait_for_flat "Why The server offers login only after encryption starts."
 check "long text scrolls" wait_for "PgUp/PgDn --"
 keys NPage
-check "page down moves" wait_for "-- lines 17-"
+check "page down moves" wait_for "-- lines 18-"
 keys Enter
 check "first step" wait_for "Step 1 of 7: Open the menu"
 keys Enter
@@ -144,7 +144,7 @@ T resize-window -t w -x 80 -y 24
 check "back at 80x24" wait_for "Who is running smtpfix?"
 check "still nothing wider than 80" [ "$(widest)" -le 80 ]
 keys C-c
-check "Ctrl-C quits cleanly" wait_for "EXIT=1"
+check "Ctrl-C quits cleanly, 130 as an interrupt" wait_for "EXIT=130"
 
 # 4. Esc cancels a probe of a server that never answers.
 start cancel vt100 --scenario silent --client thunderbird --role user --timeout 30
@@ -157,12 +157,13 @@ check "backspace removes a whole UTF-8 character" sh -c "tmux -L '$sock' capture
 keys BSpace
 keys Enter Enter Enter
 check "probe running" wait_for "Testing 127.0.0.1 on every port at once"
+check "an address is not looked up" sh -c "! tmux -L '$sock' capture-pane -p -t w | grep -q 'looking up the name'"
 sleep 0.5
 keys Escape
 limit=20 check "Esc cancels within 2 s of a 30 s deadline" wait_for "The test was cancelled; nothing was concluded."
 check "the question before" wait_for "Also test the login?"
 keys C-c
-check "quits after a cancel" wait_for "EXIT=1"
+check "Ctrl-C quits after a cancel, 130" wait_for "EXIT=130"
 
 # 5. Outlook (classic), answers given up front, through to its fix screens.
 start outlook xterm --client outlook-classic --role user --now 465:starttls
@@ -189,7 +190,7 @@ locale=C start ascii xterm --client thunderbird --role user --now 587:none
 keys Enter Enter Enter
 check "ascii: result" wait_for "The answer"
 keys Enter
-check "ascii: the menu sign as ?" wait_for "Open the menu (?) and choose"
+check "ascii: the menu sign as an ASCII stand-in" wait_for "Open the menu (=) and choose"
 keys q
 
 # 7. A server sending terminal escapes: the title, colours and screen stay ours.
@@ -255,6 +256,91 @@ T new-session -d -s w -x 80 -y 24 \
 check "unknown terminal falls back to line by line" wait_for "cannot show the full screen"
 keys q Enter
 check "plain front end quits" wait_for "EXIT="
+
+# 9. Keys in lists and text fields: numbers past 9, Home/End, a letter;
+#    the cursor moves and edits inside what was typed.
+start lists screen --client thunderbird --role user
+keys Enter
+check "lists: the server question" wait_for "Enter keeps: 127.0.0.1"
+keys -l "mail.example"
+keys Home
+keys x
+check "field: Home then a key inserts at the start" wait_for "> xmail.example"
+keys End
+keys y
+check "field: End then a key appends" wait_for "> xmail.exampley"
+keys Left Left BSpace
+check "field: backspace at the cursor" wait_for "> xmail.exampey"
+keys DC
+check "field: Delete at the cursor" wait_for "> xmail.exampy"
+keys Left
+keys z
+check "field: typing in the middle" wait_for "> xmail.examzpy"
+keys C-u Enter
+check "lists: ten settings" wait_for "10) Port 2525, security None"
+keys 1
+check "lists: 1 waits for a second digit" wait_for "> 1) I don't know (skip)"
+keys 0
+check "lists: 1 then 0 picks the tenth" wait_for "Also test the login?"
+check "lists: no digit leaked into the next question" wait_for "> 1) No, just look at the server"
+keys Escape
+check "lists: the tenth remembered" wait_for "> 10) Port 2525, security None"
+keys Home
+check "lists: Home" wait_for "> 1) I don't know (skip)"
+keys End
+check "lists: End" wait_for "> 10) Port 2525, security None"
+keys p
+check "lists: a letter jumps to the next choice with it, round the end" wait_for "> 2) Port 587, security None"
+keys p
+check "lists: the same letter again, the next one" wait_for "> 3) Port 587, security STARTTLS"
+keys 1 Enter
+check "lists: 1 then Enter picks the first" wait_for "Also test the login?"
+keys Enter
+check "lists: the result" wait_for "The answer"
+keys '?'
+check "help on the result: the words explained" wait_for "Reading the answer"
+page_until "Which Outlook?"
+check "help on the result: which Outlook" wait_for "Which Outlook?"
+page_until "Ctrl-U clears it"
+check "help on the result: this front end's keys" wait_for "Left/Right/Home/End move"
+keys x
+check "help on the result: any key goes back" wait_for "smtpfix | What is wrong"
+for ((n = 0; n < 15; n++)); do keys NPage; done
+screen >"$dir/lastpage"
+check "PgDn stops on the last page" sh -c "grep -Eq -- '-- lines [0-9]+-([0-9]+) of \\1,' '$dir/lastpage'"
+check "PgDn: the last page is not blank" sh -c "[ \$(sed -n '3,18p' '$dir/lastpage' | grep -c .) -ge 10 ]"
+keys q
+
+# 10. At 60x20: everything fits the width, the key bar too; keys pressed
+#     while the window is too small do nothing.
+cols=60 lines=20 start narrow xterm --client thunderbird --role user --now 587:none
+check "60x20: first question" wait_for "What happens?"
+check "60x20: nothing wider than 60" [ "$(widest)" -le 60 ]
+check "60x20: the key bar fits" sh -c "tmux -L '$sock' capture-pane -p -t w | tail -1 | grep -q 'Up/Down: pick  Enter: OK  b: back  ?: help  q: quit'"
+keys Enter Enter Enter
+check "60x20: the answer" wait_for "The answer"
+check "60x20: the answer fits" [ "$(widest)" -le 60 ]
+check "60x20: a row wraps under its value, no orphaned fragment" sh -c "tmux -L '$sock' capture-pane -p -t w | grep -A1 '^  Now         port 587, None: login is not offered on this\$' | grep -q '^              connection: the program says'"
+keys Enter
+check "60x20: a step wraps under itself" sh -c "tmux -L '$sock' capture-pane -p -t w | grep -A1 '^Step 1 of 7: Open the menu' | grep -q '^             Settings. With the menu bar'"
+keys Escape
+T resize-window -t w -x 30 -y 10
+check "60x20: too small says so" wait_for "40x12 (80x24 is best)"
+keys 2
+T resize-window -t w -x 60 -y 20
+check "60x20: a key pressed while too small did nothing" wait_for "smtpfix | What is wrong"
+keys C-c
+check "60x20: Ctrl-C, 130" wait_for "EXIT=130"
+cols=80 lines=24
+
+# 11. explain at a terminal with nothing given says what it waits for.
+T kill-server 2>/dev/null
+sleep 0.1
+T new-session -d -s w -x 80 -y 24 "$(printf '%q ' "$bin") explain; echo \"EXIT=\$?\"; sleep 30"
+check "explain at a terminal: asks for the message" wait_for "Paste the message, then press Ctrl-D"
+keys -l "535 5.7.8 Error: authentication failed"
+keys Enter C-d
+check "explain at a terminal: explains it" wait_for "[wrong-credentials]"
 
 check "no sanitizer reports" absent 'AddressSanitizer\|runtime error\|LeakSanitizer' "$dir"/*.err
 
