@@ -54,7 +54,7 @@ expect ".recommended.port == 587 and .recommended.security == \"starttls\" and (
 expect "$(cell 465 tls true) == \"login-offered\" and ([.matrix[] | select(.outcome == \"works\")] | length) == 0"
 expect ".diagnosis.server_kind == \"cpanel\" and .healthy == false"
 # JSON carries data: the user name given, and its form.
-expect ".recommended.username == \"demo@lab.smtpfix.test\" and .recommended.username_form == \"given\""
+expect ".recommended.username == \"demo@lab.smtpfix.test\" and .recommended.username_form == \"email-address\""
 
 start plain-auth
 probe
