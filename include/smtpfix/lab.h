@@ -25,10 +25,24 @@ struct sf_lab_scenario {
 
 extern const struct sf_lab_scenario sf_lab_scenarios[];
 
+/* A message the practice server took (it keeps none): who sent it,
+ * where, and how, so a test or a trainer sees that it arrived. */
+struct sf_lab_message {
+	int port;         /* the logical port: 25, 465 or 587 */
+	bool tls;         /* over TLS (STARTTLS or from the start) */
+	const char *user; /* the login it was sent under */
+	const char *from; /* MAIL FROM, as given */
+	size_t nrcpt;     /* recipients accepted */
+	size_t bytes;     /* the message's size, as sent */
+};
+
 struct sf_lab_options {
 	const char *scenario;    /* default cpanel-default */
 	const char *listen_addr; /* default 127.0.0.1 */
 	int base_port;           /* 0: free ports; else 25/465/587 at base, base+1, base+2 */
+	/* Called, in the serving thread, for each message taken; may be NULL. */
+	void (*on_message)(void *ctx, const struct sf_lab_message *m);
+	void *on_message_ctx;
 };
 
 struct sf_lab;

@@ -31,13 +31,26 @@ usage(void)
 		printf("  %-20s %s\n", sf_lab_scenarios[i].name, sf_lab_scenarios[i].what);
 }
 
+/* Each message taken, one line, so a person or a test sees it arrive. */
+static void
+print_message(void *ctx, const struct sf_lab_message *m)
+{
+	(void)ctx;
+	printf("message taken: port %d, %s, login ", m->port, m->tls ? "TLS" : "no TLS");
+	sf_cli_print_safe(stdout, m->user[0] != '\0' ? m->user : "(none)");
+	fputs(", from ", stdout);
+	sf_cli_print_safe(stdout, m->from);
+	printf(", %zu recipient%s, %zu bytes\n", m->nrcpt, m->nrcpt == 1 ? "" : "s", m->bytes);
+	fflush(stdout);
+}
+
 int
 sf_cli_lab(int argc, char **argv)
 {
 	static const struct option opts[] = { { "scenario", required_argument, NULL, 's' },
 		{ "listen", required_argument, NULL, 'l' }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 } };
-	struct sf_lab_options o = { NULL, "127.0.0.1", 0 };
+	struct sf_lab_options o = { NULL, "127.0.0.1", 0, print_message, NULL };
 	static char addr[64];
 	struct sf_lab *lab;
 	struct sf_error err;

@@ -232,7 +232,7 @@ sf_cli_wizard(int argc, char **argv)
 {
 	struct sf_ui_options o;
 	struct sf_lab *lab = NULL;
-	struct sf_lab_options lo = { NULL, "127.0.0.1", 0 };
+	struct sf_lab_options lo = { NULL, "127.0.0.1", 0, NULL, NULL };
 	pthread_t tid;
 	bool plain = false, demo = false;
 	int rc;

@@ -1,10 +1,13 @@
-/* The practice server. One poll loop serves every connection; client
- * sockets are blocking with a 2 s receive timeout, so a client that stalls
- * in the TLS handshake holds the server 2 s at most. It is a teaching
- * tool for loopback, not a mail server. */
+/* The practice server. One poll loop serves every connection on
+ * non-blocking sockets: a TLS handshake is stepped as its bytes arrive, so
+ * a client that never speaks (STARTTLS set on the SSL/TLS port) holds only
+ * its own connection, never the others. Commands a client pipelines are
+ * answered in order, under TLS too. It is a teaching tool for loopback,
+ * not a mail server. */
 #define _GNU_SOURCE /* strcasestr */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -13,6 +16,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "smtpfix/base64.h"
@@ -122,14 +126,25 @@ persona_of(const char *scenario)
 enum role { ROLE_SMTP, ROLE_SUBMISSIONS, ROLE_SUBMISSION, NROLES };
 static const int logical_ports[NROLES] = { 25, 465, 587 };
 
+/* How long a write may wait for a client that does not read, and how
+ * long a connection may stay silent before the server drops it. */
+#define WRITE_WAIT_MS 2000
+#define IDLE_MAX_S 120
+
 struct conn {
 	int fd;
 	enum role role;
 	struct sf_tls *tls;
+	bool handshaking;   /* TLS accept in progress: step it when `want` is ready */
+	short want;         /* POLLIN or POLLOUT, while handshaking */
+	bool greet_after;   /* implicit TLS: the greeting follows the handshake */
+	time_t last_active; /* for IDLE_MAX_S */
 	bool authed, in_data, greeted, dead;
 	int auth_login_step; /* LOGIN: 1 user asked, 2 password asked; PLAIN: 3 response asked;
 			      * echo-password: 4 a cancel awaited */
 	char user[256];
+	char from[256]; /* MAIL FROM of the message under way */
+	size_t nrcpt, bytes;
 	char line[SF_LAB_LINE_MAX + 2];
 	size_t linelen;
 	bool overlong;
@@ -149,6 +164,8 @@ struct sf_lab {
 	 * next ones (a server that learnt it on one connection). */
 	char heard[SF_LAB_LINE_MAX];
 	const struct persona *persona; /* a provider imitated, or NULL */
+	void (*on_message)(void *ctx, const struct sf_lab_message *m);
+	void *on_message_ctx;
 	struct conn conns[SF_LAB_MAX_CONN];
 	size_t nconns;
 };
@@ -165,18 +182,54 @@ password_for(const struct sf_lab *lab)
 	return is(lab, "wrong-password") ? "changed-2026" : SF_LAB_PASSWORD;
 }
 
-/* Write a whole reply; a client gone away is simply dropped later. */
+/* Write bytes on the non-blocking socket, waiting up to wait_ms in all
+ * for a client that is slow to read; a client that never reads (or is
+ * gone) marks the connection dead, to be closed by the loop. With no wait
+ * at all, what does not fit now is left out. */
+static void
+write_all(struct conn *c, const char *text, size_t len, int wait_ms)
+{
+	struct sf_error err;
+
+	while (len > 0 && !c->dead) {
+		short want = POLLOUT;
+		ssize_t n;
+
+		if (c->tls != NULL) {
+			n = sf_tls_write(c->tls, text, len, &want, &err);
+		} else {
+			n = send(c->fd, text, len, MSG_NOSIGNAL);
+			if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				want = 0;
+		}
+		if (n > 0) {
+			text += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (want == 0) {
+			c->dead = true; /* the client is gone */
+			return;
+		}
+		if (wait_ms <= 0)
+			return; /* a flood's tick: the rest waits for the next one */
+		{
+			struct pollfd p = { c->fd, want, 0 };
+
+			if (poll(&p, 1, wait_ms) <= 0) {
+				c->dead = true;
+				return;
+			}
+			wait_ms -= 100; /* each wait counts against the whole */
+		}
+	}
+}
+
+/* A whole reply. */
 static void
 say(struct conn *c, const char *text)
 {
-	size_t len = strlen(text);
-	short want;
-	struct sf_error err;
-
-	if (c->tls != NULL)
-		sf_tls_write(c->tls, text, len, &want, &err);
-	else
-		(void)!send(c->fd, text, len, MSG_NOSIGNAL);
+	write_all(c, text, strlen(text), WRITE_WAIT_MS);
 }
 
 /* What a broken or hostile server does instead of a greeting. */
@@ -321,6 +374,7 @@ auth_plain(struct sf_lab *lab, struct conn *c, const char *b64)
 	pass = (const unsigned char *)user < raw + n ? user + strlen(user) + 1 : "";
 	if ((const unsigned char *)pass > raw + n)
 		pass = "";
+	snprintf(c->user, sizeof c->user, "%s", user);
 	if (is(lab, "echo-password"))
 		echo_refusal(lab, c, b64, pass);
 	else
@@ -328,24 +382,21 @@ auth_plain(struct sf_lab *lab, struct conn *c, const char *b64)
 	sf_memwipe(raw, sizeof raw);
 }
 
+/* Starts the server side of a TLS handshake; the loop steps it as the
+ * client's bytes come, so a client that stalls holds only itself. */
 static void
-start_tls(struct sf_lab *lab, struct conn *c)
+start_tls(struct sf_lab *lab, struct conn *c, bool greet_after)
 {
 	struct sf_error err;
-	short want;
-	int rc;
 
-	if (sf_tls_accept_start(lab->tls, c->fd, &c->tls, &err) < 0)
-		return;
-	/* Blocking socket with a receive timeout: the loop waits at most 2 s. */
-	do
-		rc = sf_tls_accept_step(c->tls, &want, &err);
-	while (rc == 0);
-	if (rc < 0) {
-		sf_tls_close(c->tls);
+	if (sf_tls_accept_start(lab->tls, c->fd, &c->tls, &err) < 0) {
 		c->tls = NULL;
 		c->dead = true;
+		return;
 	}
+	c->handshaking = true;
+	c->want = POLLIN;
+	c->greet_after = greet_after;
 }
 
 /* mail-stage-failures: a server that greets and lists its extensions
@@ -384,8 +435,15 @@ command(struct sf_lab *lab, struct conn *c, char *line)
 
 	if (c->in_data) {
 		if (strcmp(line, ".") == 0) {
+			struct sf_lab_message m = { logical_ports[c->role], c->tls != NULL, c->user,
+				c->from, c->nrcpt, c->bytes };
+
 			c->in_data = false;
 			say(c, "250 OK id=lab-practice (the practice server keeps nothing)\r\n");
+			if (lab->on_message != NULL)
+				lab->on_message(lab->on_message_ctx, &m);
+		} else {
+			c->bytes += strlen(line) + 2;
 		}
 		return true;
 	}
@@ -469,7 +527,7 @@ command(struct sf_lab *lab, struct conn *c, char *line)
 			return false;
 		}
 		say(c, "220 TLS go ahead\r\n");
-		start_tls(lab, c);
+		start_tls(lab, c, false);
 		return !c->dead;
 	} else if (strcasecmp(line, "AUTH") == 0) {
 		if (auth_listed(lab, c) && !auth_offered(lab, c))
@@ -489,6 +547,11 @@ command(struct sf_lab *lab, struct conn *c, char *line)
 		} else if (strcasecmp(arg, "LOGIN") == 0) {
 			c->auth_login_step = 1;
 			say(c, "334 VXNlcm5hbWU6\r\n");
+		} else if (strncasecmp(arg, "LOGIN ", 6) == 0) {
+			/* The user name sent with the command (RFC 4954's initial
+			 * response, as Python's smtplib does): ask the password. */
+			c->auth_login_step = 1;
+			return command(lab, c, arg + 6);
 		} else
 			say(c, "504 authentication mechanism not supported\r\n");
 	} else if (strcasecmp(line, "MAIL") == 0) {
@@ -498,8 +561,16 @@ command(struct sf_lab *lab, struct conn *c, char *line)
 			say(c, lab->persona->plain_mail);
 		else if (lab->persona != NULL && lab->persona->unauth_mail != NULL && !c->authed)
 			say(c, lab->persona->unauth_mail);
-		else
+		else {
+			/* The address between < and >, without FROM: or parameters. */
+			const char *lt = strchr(arg, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+
+			snprintf(c->from, sizeof c->from, "%.*s",
+				lt && gt ? (int)(gt - lt + 1) : (int)strlen(arg),
+				lt && gt ? lt : arg);
+			c->nrcpt = c->bytes = 0;
 			say(c, "250 OK\r\n");
+		}
 	} else if (strcasecmp(line, "RCPT") == 0) {
 		if (is(lab, "mail-stage-failures"))
 			return mail_stage_failure(c, true);
@@ -509,6 +580,7 @@ command(struct sf_lab *lab, struct conn *c, char *line)
 			return true;
 		}
 		if (c->authed) {
+			c->nrcpt++;
 			say(c, "250 Accepted\r\n");
 		} else if (c->role == ROLE_SUBMISSION && !is(lab, "plain-auth")) {
 			/* cPanel's rule: refuse and hang up. */
@@ -541,24 +613,19 @@ command(struct sf_lab *lab, struct conn *c, char *line)
 	return true;
 }
 
-/* Read what is there and answer each complete line. */
+/* Answer each complete line of buf. After STARTTLS the rest of what was
+ * read arrived before encryption and is dropped (RFC 3207: a client may
+ * not pipeline past STARTTLS, and text injected there must not count).
+ * Returns false to close. */
 static bool
-serve(struct sf_lab *lab, struct conn *c)
+take_lines(struct sf_lab *lab, struct conn *c, const char *buf, size_t n)
 {
-	char buf[4096];
-	ssize_t n;
-	short want;
-	struct sf_error err;
-	ssize_t i;
+	size_t i;
 
-	if (c->tls != NULL)
-		n = sf_tls_read(c->tls, buf, sizeof buf, &want, &err);
-	else
-		n = recv(c->fd, buf, sizeof buf, 0);
-	if (n <= 0)
-		return false;
 	for (i = 0; i < n; i++) {
 		if (buf[i] == '\n') {
+			bool was_tls = c->tls != NULL;
+
 			if (c->linelen > 0 && c->line[c->linelen - 1] == '\r')
 				c->linelen--;
 			c->line[c->linelen] = '\0';
@@ -568,9 +635,10 @@ serve(struct sf_lab *lab, struct conn *c)
 				say(c, "500 line too long\r\n");
 			c->linelen = 0;
 			c->overlong = false;
-			/* After STARTTLS the rest of this read was plain text: drop it. */
-			if (c->tls != NULL && i + 1 < n && c->auth_login_step == 0 && !c->in_data)
-				break;
+			if (c->dead)
+				return false;
+			if (!was_tls && c->tls != NULL)
+				return true;
 			continue;
 		}
 		if (c->linelen < SF_LAB_LINE_MAX)
@@ -581,52 +649,42 @@ serve(struct sf_lab *lab, struct conn *c)
 	return true;
 }
 
-static void
-accept_on(struct sf_lab *lab, enum role r)
+/* Read all that is there (under TLS, the records OpenSSL holds too) and
+ * answer it. Returns false to close. */
+static bool
+serve(struct sf_lab *lab, struct conn *c)
 {
-	struct timeval tv = { 2, 0 };
-	struct conn *c;
-	int fd = accept(lab->listen_fd[r], NULL, NULL);
-	struct sf_error err;
-	short want;
-	int rc;
+	char buf[4096];
 
-	if (fd < 0)
-		return;
-	if (lab->nconns >= SF_LAB_MAX_CONN) {
-		close(fd);
-		return;
-	}
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-	c = &lab->conns[lab->nconns++];
-	memset(c, 0, sizeof *c);
-	c->fd = fd;
-	c->role = r;
-	if (is(lab, "silent"))
-		return; /* accepted, never greeted */
-	if (is(lab, "slow-and-endless") && r == ROLE_SMTP) {
-		c->flood = FLOOD_DRIP; /* the greeting comes from the ticks */
-		return;
-	}
-	if (is(lab, "broken-replies")) {
-		broken_reply(c);
-		close_conn(lab, c);
-		return;
-	}
-	if (r == ROLE_SUBMISSIONS) {
-		if (sf_tls_accept_start(lab->tls, fd, &c->tls, &err) < 0) {
-			close_conn(lab, c);
-			return;
+	while (!c->handshaking) {
+		struct sf_error err;
+		short want = 0;
+		ssize_t n;
+
+		if (c->tls != NULL)
+			n = sf_tls_read(c->tls, buf, sizeof buf, &want, &err);
+		else {
+			n = recv(c->fd, buf, sizeof buf, 0);
+			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+				want = POLLIN;
 		}
-		do
-			rc = sf_tls_accept_step(c->tls, &want, &err);
-		while (rc == 0);
-		if (rc < 0) {
-			close_conn(lab, c);
-			return;
-		}
+		if (n < 0 && want != 0)
+			return true; /* all read: wait for more */
+		if (n <= 0)
+			return false;
+		if (!take_lines(lab, c, buf, (size_t)n))
+			return false;
 	}
+	return true;
+}
+
+/* What the server says first, once the connection (and on 465 its TLS)
+ * is up; each scenario its own way. */
+static void
+greet(struct sf_lab *lab, struct conn *c)
+{
+	enum role r = c->role;
+
 	if (is(lab, "slow-and-endless") && r == ROLE_SUBMISSIONS) {
 		c->flood = FLOOD_LONG_LINE; /* after TLS: a greeting line with no end */
 		return;
@@ -639,7 +697,7 @@ accept_on(struct sf_lab *lab, enum role r)
 		say(c, "421 4.7.0 " SF_LAB_HOST
 		       " Too many concurrent SMTP connections; please try again "
 		       "later.\r\n");
-		close_conn(lab, c);
+		c->dead = true;
 		return;
 	}
 	if (is(lab, "echo-password") && lab->heard[0] != '\0') {
@@ -666,6 +724,60 @@ accept_on(struct sf_lab *lab, enum role r)
 	}
 	say(c, is(lab, "hostile-text") ? "220 " SF_LAB_HOST " ESMTP " HOSTILE_TEXT "\r\n"
 				       : "220 " SF_LAB_HOST " ESMTP smtpfix practice server\r\n");
+}
+
+/* One step of a TLS handshake in progress. Returns false to close. */
+static bool
+handshake_step(struct sf_lab *lab, struct conn *c)
+{
+	struct sf_error err;
+	int rc = sf_tls_accept_step(c->tls, &c->want, &err);
+
+	if (rc < 0)
+		return false;
+	if (rc == 0)
+		return true;
+	c->handshaking = false;
+	if (c->greet_after)
+		greet(lab, c);
+	/* A client may have sent its first command with the last handshake
+	 * bytes: read it now, poll would not say so again. */
+	return !c->dead && serve(lab, c);
+}
+
+static void
+accept_on(struct sf_lab *lab, enum role r)
+{
+	struct conn *c;
+	int fd = accept4(lab->listen_fd[r], NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (lab->nconns >= SF_LAB_MAX_CONN) {
+		close(fd);
+		return;
+	}
+	c = &lab->conns[lab->nconns++];
+	memset(c, 0, sizeof *c);
+	c->fd = fd;
+	c->role = r;
+	c->last_active = time(NULL);
+	if (is(lab, "silent"))
+		return; /* accepted, never greeted */
+	if (is(lab, "slow-and-endless") && r == ROLE_SMTP) {
+		c->flood = FLOOD_DRIP; /* the greeting comes from the ticks */
+		return;
+	}
+	if (is(lab, "broken-replies")) {
+		broken_reply(c);
+		c->dead = true;
+		return;
+	}
+	if (r == ROLE_SUBMISSIONS) {
+		start_tls(lab, c, true);
+		return;
+	}
+	greet(lab, c);
 }
 
 static int
@@ -766,6 +878,8 @@ sf_lab_start(const struct sf_lab_options *o, struct sf_lab **out, struct sf_erro
 		return sf_error_set(err, SF_E_NOMEM, "out of memory");
 	lab->scenario = sf_lab_scenarios[i].name;
 	lab->persona = persona_of(lab->scenario);
+	lab->on_message = o->on_message;
+	lab->on_message_ctx = o->on_message_ctx;
 	for (r = 0; r < NROLES; r++)
 		lab->listen_fd[r] = -1;
 	if (make_certs(lab, err) < 0) {
@@ -834,20 +948,20 @@ flood_tick(struct sf_lab *lab)
 		if (c->flood == FLOOD_DRIP && c->dripped < sizeof greeting - 1) {
 			char one[2] = { greeting[c->dripped++], '\0' };
 
-			say(c, one);
+			write_all(c, one, 1, 0);
 		} else if (c->flood == FLOOD_LINES) {
 			size_t n = 0;
 
 			while (n + 40 < sizeof burst)
 				n += (size_t)snprintf(burst + n, sizeof burst - n,
 					"250-ENDLESS-%08zu\r\n", c->dripped++);
-			say(c, burst);
+			write_all(c, burst, strlen(burst), 0);
 		} else if (c->flood == FLOOD_LONG_LINE) {
 			memset(burst, c->dripped++ == 0 ? '2' : 'A', sizeof burst - 1);
 			burst[sizeof burst - 1] = '\0';
 			if (c->dripped == 1)
 				memcpy(burst, "220 ", 4);
-			say(c, burst);
+			write_all(c, burst, strlen(burst), 0);
 		}
 	}
 }
@@ -867,27 +981,31 @@ sf_lab_run(struct sf_lab *lab, atomic_bool *stop)
 		}
 		for (i = 0; i < lab->nconns; i++) {
 			fds[n].fd = lab->conns[i].fd;
-			fds[n].events = POLLIN;
+			fds[n].events = lab->conns[i].handshaking ? lab->conns[i].want : POLLIN;
 			fds[n++].revents = 0;
 		}
 		r = poll(fds, n, floods(lab) ? 100 : 200);
 		if (floods(lab))
 			flood_tick(lab);
-		if (r <= 0)
-			continue;
+		/* Connections, from the end so closing one keeps the others'
+		 * places: those with something to do, the dead, and the idle. */
+		for (i = n; i-- > NROLES;) {
+			size_t k = i - NROLES;
+			struct conn *c = &lab->conns[k];
+			bool keep = true;
+
+			if (k >= lab->nconns || c->fd != fds[i].fd)
+				continue;
+			if (fds[i].revents != 0) {
+				c->last_active = time(NULL);
+				keep = c->handshaking ? handshake_step(lab, c) : serve(lab, c);
+			}
+			if (!keep || c->dead || time(NULL) - c->last_active > IDLE_MAX_S)
+				close_conn(lab, c);
+		}
 		for (r = 0; r < NROLES; r++)
 			if (fds[r].revents & POLLIN)
 				accept_on(lab, (enum role)r);
-		/* Connections, from the end so closing one keeps the others' places. */
-		for (i = n; i-- > NROLES;) {
-			size_t k = i - NROLES;
-
-			if (k >= lab->nconns || fds[i].revents == 0 ||
-				lab->conns[k].fd != fds[i].fd)
-				continue;
-			if (!serve(lab, &lab->conns[k]))
-				close_conn(lab, &lab->conns[k]);
-		}
 	}
 }
 

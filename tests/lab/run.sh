@@ -237,6 +237,28 @@ expect ".targets[.login_target].login.outcome == \"refused\""
 expect "[.. | strings | select(test(\"practice-2026|cHJhY3RpY2UtMjAyNg|ByYWN0aWNlLTIwMj|wcmFjdGljZS0yMDI2\"))] | length == 0"
 expect "[.. | strings | select(test(\"\\\\[redacted\\\\]\"))] | length > 0"
 
+# Real programs' ways of talking: pipelining under TLS (swaks), smtplib's
+# AUTH LOGIN with its user name on the command, and clients that never
+# speak on 465 while others send; each message taken is on the record.
+start cpanel-default
+current=real-clients
+python3 "$(dirname "$0")/clients.py" "$P465" "$P587" "$CA" >"$dir/clients.out" 2>&1
+while read -r verdict name; do
+	if [ "$verdict" = ok ]; then passed=$((passed + 1)); else fail "$name"; fi
+done <"$dir/clients.out"
+[ "$(grep -c '^ok ' "$dir/clients.out")" -eq 4 ] && passed=$((passed + 1)) || fail "clients.py ran $(grep -c . "$dir/clients.out") checks: $(cat "$dir/clients.out")"
+timeout 20 swaks --server "127.0.0.1:$P587" --tls --tls-ca-path "$CA" --pipeline --auth PLAIN \
+	--auth-user demo@lab.smtpfix.test --auth-password practice-2026 --from demo@lab.smtpfix.test \
+	--to someone@example.com --timeout 5 >"$dir/swaks.out" 2>&1
+rc=$?
+current=swaks-pipeline
+[ "$rc" -eq 0 ] && grep -q '^<~  250 OK id=lab-practice' "$dir/swaks.out" && passed=$((passed + 1)) || fail "swaks --pipeline under TLS: exit $rc: $(tail -3 "$dir/swaks.out")"
+current=record
+sleep 0.2
+[ "$(grep -c '^message taken: port 587, TLS, login demo@lab.smtpfix.test, from <demo@lab.smtpfix.test>, 1 recipient' "$dir/lab.out")" -ge 3 ] &&
+	grep -q '^message taken: port 465, TLS, login demo@lab.smtpfix.test' "$dir/lab.out" && passed=$((passed + 1)) ||
+	fail "messages on the record: $(grep -c 'message taken' "$dir/lab.out")"
+
 current=usage
 "$bin" lab --scenario nosuch >/dev/null 2>"$dir/err"; rc=$?
 [ "$rc" -eq 2 ] && passed=$((passed + 1)) || fail "unknown scenario: exit $rc"
