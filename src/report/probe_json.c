@@ -353,8 +353,9 @@ host_objects(struct sf_json *j, const struct sf_probe_result *res, const struct 
 		sf_json_kv_string_or_null(j, "username", r->username[0] ? r->username : NULL);
 		/* The form: the whole address, or only the part before the @. */
 		sf_json_kv_string(j, "username_form",
-			r->username[0] != '\0' && strchr(r->username, '@') == NULL ? "local-part"
-										  : "email-address");
+			r->username[0] != '\0' && strchr(r->username, '@') == NULL
+				? "local-part"
+				: "email-address");
 		sf_json_kv_bool(j, "insecure", r->insecure);
 		sf_json_kv_string(j, "host_source", r->from_certificate ? "certificate" : "typed");
 		sf_json_kv_bool(j, "certificate_decision", r->cert_decision);
