@@ -78,7 +78,7 @@ UNIT_BIN  := $(BUILD)/tests/unit-tests
 HELP_FILES := $(shell find help -type f 2>/dev/null)
 
 .DEFAULT_GOAL := all
-.PHONY: all bench check check-integration check-wizard-exim check-corpus check-servers check-unit check-cli check-exim check-policy check-lab check-wizard check-secrets check-valgrind fuzz fuzz-run test deps exim lint install uninstall clean FORCE
+.PHONY: all bench check check-integration check-wizard-exim check-corpus check-servers check-unit check-cli check-exim check-policy check-lab check-guides check-wizard check-secrets check-valgrind fuzz fuzz-run test deps exim lint install uninstall clean FORCE
 
 # Objects depend on the compiler flags, so switching WERROR or SAN (or CC)
 # rebuilds instead of reusing objects built another way.
@@ -136,7 +136,7 @@ $(UNIT_BIN): $(UNIT_OBJ) $(LIB)
 # SAN=1 pass has ASan and UBSan, the plain pass has memcheck.
 check: check-unit check-cli check-policy check-lab check-wizard check-corpus
 
-check-integration: check-exim check-wizard-exim check-secrets check-servers $(if $(filter 1,$(SAN)),,check-valgrind)
+check-integration: check-exim check-wizard-exim check-guides check-secrets check-servers $(if $(filter 1,$(SAN)),,check-valgrind)
 
 check-wizard-exim: $(BIN)
 	$(Q)tests/wizard/exim.sh $(abspath $(BIN))
@@ -171,6 +171,11 @@ check-wizard: $(BIN)
 
 check-lab: $(BIN)
 	$(Q)tests/lab/run.sh $(abspath $(BIN))
+
+# The library guides' complete examples, run as rendered by the real
+# programs against the practice server and the test Exim.
+check-guides: $(BIN)
+	$(Q)tests/guides/run.sh $(abspath $(BIN))
 
 check-policy: $(BIN)
 	$(Q)tests/policy/run.sh $(abspath $(BIN))
@@ -218,6 +223,7 @@ deps:
 	$(Q)tools/deps.sh
 	$(Q)tests/exim/fetch.sh
 	$(Q)tests/servers/fetch.sh
+	$(Q)tests/guides/fetch.sh
 
 exim:
 	$(Q)tests/exim/fetch.sh

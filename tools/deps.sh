@@ -12,6 +12,8 @@ packages=(
 	jq
 	tmux
 	swaks libnet-ssleay-perl
+	msmtp python3
+	php-cli libphp-phpmailer
 	time
 	valgrind
 	clang
@@ -32,6 +34,12 @@ for p in "${packages[@]}"; do
 		missing+=("$p")
 	fi
 done
+
+# Node.js and npm (the Nodemailer guide's test): Debian's packages only
+# where no node or npm is there already (another build of Node.js may
+# bring its own npm, which Debian's npm package would clash with).
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 
 if [ ${#missing[@]} -eq 0 ]; then
 	echo "deps: all build and test packages are installed"

@@ -107,7 +107,7 @@ done
 for f in help/clients/*.txt; do
 	for ph in $(grep -o '{[a-z_]*}' "$f" | sort -u); do
 		case $ph in
-		'{host}'|'{port}'|'{security}'|'{auth}'|'{user}') ;;
+		'{host}'|'{port}'|'{security}'|'{auth}'|'{user}'|'{cafile}') ;;
 		*) report "$f names an unknown placeholder $ph" ;;
 		esac
 	done

@@ -23,6 +23,12 @@ struct sf_guide_values {
 	 * or NULL: a setting without encryption warns there that the
 	 * password crosses the network readable. */
 	const char *security_warning;
+	/* The server's certificate is not one the program trusts on its own
+	 * (a private CA, or the server's self-signed certificate): the guide
+	 * adds its trust step and its example trusts ca_file (NULL: the file
+	 * the trust step saves, server-ca.pem). */
+	bool private_ca;
+	const char *ca_file;
 };
 
 /* Every client id (help/clients/ID.txt), NULL-terminated. */
@@ -38,7 +44,15 @@ bool sf_client_find(const char *id, size_t *index);
 /* A guide as data: its parts in order, each a span of the rendered text
  * (wrapped to SF_GUIDE_WIDTH, ending in a line break). A test or note
  * part begins with the blank line that sets it apart. */
-enum sf_guide_part_kind { SF_GUIDE_TITLE, SF_GUIDE_STEP, SF_GUIDE_TEST, SF_GUIDE_NOTE };
+/* EXAMPLE: a complete program or configuration file with the values in,
+ * to copy as it is (library guides). */
+enum sf_guide_part_kind {
+	SF_GUIDE_TITLE,
+	SF_GUIDE_STEP,
+	SF_GUIDE_TEST,
+	SF_GUIDE_NOTE,
+	SF_GUIDE_EXAMPLE
+};
 
 struct sf_guide_part {
 	enum sf_guide_part_kind kind;

@@ -12,12 +12,14 @@
 
 static const char guide_usage[] =
 	"usage: smtpfix guide --client ID [--host H] [--port N] [--security starttls|tls|none]\n"
-	"                     [--auth on|off] [--user U]\n"
+	"                     [--auth on|off] [--user U] [--ca-file FILE]\n"
 	"       smtpfix guide --list\n"
 	"\n"
 	"Prints the steps to set the outgoing server in one mail program, with the\n"
 	"values filled in. Defaults: STARTTLS on 587 (465 with --security tls),\n"
-	"authentication on.\n";
+	"authentication on. --ca-file names the CA (or the server's own certificate)\n"
+	"the program must trust when the server's certificate is not from a public\n"
+	"authority: the steps then say how, and the example uses it.\n";
 
 /* A value for the steps must be plain text: the renderer puts it into a
  * step line, where a line break would start a line of its own (a forged
@@ -49,9 +51,9 @@ sf_cli_guide(int argc, char **argv)
 		{ "security", required_argument, NULL, 's' },
 		{ "auth", required_argument, NULL, 'a' }, { "user", required_argument, NULL, 'u' },
 		{ "list", no_argument, NULL, 'l' }, { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 } };
+		{ "ca-file", required_argument, NULL, 'C' }, { NULL, 0, NULL, 0 } };
 	struct sf_guide_values v = { "your outgoing mail server", 0, SF_GUIDE_STARTTLS, true,
-		"your full email address", NULL };
+		"your full email address", NULL, false, NULL };
 	const char *client = NULL, *text;
 	char path[128];
 	struct sf_buf out;
@@ -70,6 +72,12 @@ sf_cli_guide(int argc, char **argv)
 			if (check_value("--host", optarg) < 0)
 				return SF_EXIT_USAGE;
 			v.host = optarg;
+			break;
+		case 'C':
+			if (check_value("--ca-file", optarg) < 0)
+				return SF_EXIT_USAGE;
+			v.private_ca = true;
+			v.ca_file = optarg;
 			break;
 		case 'u':
 			if (check_value("--user", optarg) < 0)

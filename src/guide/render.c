@@ -6,7 +6,15 @@
  *   step[tls]: text   a step only for that mode (starttls, tls, none)
  *   test: text        how to check afterwards
  *   note: text        printed after the steps
- * A line starting with white space continues the line before it. */
+ *   trust: text       a step only when the server's certificate is not one
+ *   trust[tls]: text  the program trusts on its own (values.private_ca)
+ *   example| code     one line of a complete example, kept as it is
+ *   example[tls]| code          ... only for that mode
+ *   example-ca| code            ... only with a private CA
+ *   example-public| code        ... only without one
+ *   example-auth| code          ... only with login on (-noauth: off)
+ * A line starting with white space continues the line before it (not
+ * an example line: code keeps its own indentation after "| "). */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -145,7 +153,8 @@ struct render_ctx {
 	struct sf_buf *out;
 	struct sf_guide *g; /* the parts, as they are written into out */
 	struct sf_error *err;
-	int pass; /* 0: count the steps, 1: write them */
+	int pass;        /* 0: count the steps, 1: write them */
+	bool in_example; /* the example's part is open */
 	int nsteps, step;
 	bool failed;
 };
@@ -173,7 +182,7 @@ part_end(struct render_ctx *c)
 	c->g->nparts++;
 }
 
-enum placeholder { PH_HOST, PH_PORT, PH_SECURITY, PH_AUTH, PH_USER };
+enum placeholder { PH_HOST, PH_PORT, PH_SECURITY, PH_AUTH, PH_USER, PH_CAFILE };
 
 static const struct {
 	const char *name;
@@ -184,6 +193,7 @@ static const struct {
 	{ "security", PH_SECURITY },
 	{ "auth", PH_AUTH },
 	{ "user", PH_USER },
+	{ "cafile", PH_CAFILE },
 };
 
 /* A value as it may appear in a step: the host can come from a server's
@@ -235,6 +245,10 @@ fill(struct render_ctx *c, const char *in, char *out, size_t outsz)
 			case PH_SECURITY: snprintf(raw, sizeof raw, "%s", c->label); break;
 			case PH_AUTH: snprintf(raw, sizeof raw, "%s", c->auth); break;
 			case PH_USER: snprintf(raw, sizeof raw, "%s", c->v->user); break;
+			case PH_CAFILE:
+				snprintf(raw, sizeof raw, "%s",
+					c->v->ca_file != NULL ? c->v->ca_file : "server-ca.pem");
+				break;
 			}
 			safe_value(raw, sizeof raw, value, sizeof value);
 			o += (size_t)snprintf(out + o, outsz - o, "%s", value);
@@ -284,6 +298,46 @@ wrapped(struct render_ctx *c, const char *first, const char *text, size_t indent
 	}
 }
 
+/* One line of the example: kept as written after "| " (code has its own
+ * indentation and braces), its placeholders filled, indented under the
+ * heading; the lines for another mode or another certificate are left
+ * out. */
+static int
+example_line(struct render_ctx *c, const char *line)
+{
+	const char *bar = strchr(line, '|'), *tag = line + 7, *code;
+	char filled[LINE_MAX_GUIDE];
+	size_t taglen;
+
+	if (bar == NULL)
+		return 0;
+	taglen = (size_t)(bar - tag);
+	if (c->pass == 0)
+		return 0;
+	if (taglen > 0 && !(taglen == 3 && memcmp(tag, "-ca", 3) == 0 && c->v->private_ca) &&
+		!(taglen == 7 && memcmp(tag, "-public", 7) == 0 && !c->v->private_ca) &&
+		!(taglen == 5 && memcmp(tag, "-auth", 5) == 0 && c->v->auth) &&
+		!(taglen == 7 && memcmp(tag, "-noauth", 7) == 0 && !c->v->auth) &&
+		!(tag[0] == '[' && taglen == strlen(sf_guide_security_id(c->v->security)) + 2 &&
+			memcmp(tag + 1, sf_guide_security_id(c->v->security), taglen - 2) == 0))
+		return 0;
+	code = bar[1] == ' ' ? bar + 2 : bar + 1;
+	if (fill(c, code, filled, sizeof filled) < 0)
+		return -1;
+	if (!c->in_example) {
+		part_begin(c, SF_GUIDE_EXAMPLE);
+		if (c->failed ||
+			sf_buf_addstr(c->out, "\nThe whole of it, ready to copy:\n\n", c->err) < 0)
+			return -1;
+		c->in_example = true;
+	}
+	if (sf_buf_printf(c->out, c->err, "%s%s\n", filled[0] != '\0' ? "    " : "", filled) < 0) {
+		c->failed = true;
+		return -1;
+	}
+	return 0;
+}
+
 static int
 render_line(void *p, const char *line)
 {
@@ -292,8 +346,29 @@ render_line(void *p, const char *line)
 	const char *body = NULL;
 	char want[32];
 
+	if (strncmp(line, "example", 7) == 0)
+		return example_line(c, line);
+	if (c->in_example) { /* the example ended with the line before */
+		part_end(c);
+		c->in_example = false;
+	}
+	/* A trust step is a step where the certificate needs one. */
+	if (strncmp(line, "trust", 5) == 0) {
+		if (!c->v->private_ca)
+			return 0;
+		line += 5;
+		snprintf(want, sizeof want, "[%s]:", sf_guide_security_id(c->v->security));
+		if (line[0] == ':')
+			body = line + 1;
+		else if (strncmp(line, want, strlen(want)) == 0)
+			body = line + strlen(want);
+		else
+			return 0; /* for another mode */
+	}
 	snprintf(want, sizeof want, "step[%s]:", sf_guide_security_id(c->v->security));
-	if (strncmp(line, "step:", 5) == 0)
+	if (body != NULL)
+		;
+	else if (strncmp(line, "step:", 5) == 0)
 		body = line + 5;
 	else if (strncmp(line, want, strlen(want)) == 0)
 		body = line + strlen(want);
@@ -384,6 +459,8 @@ sf_guide_build(const char *text, size_t len, const struct sf_guide_values *v, st
 	c.pass = 1;
 	if (each_line(text, len, render_line, &c) != 0)
 		return -1;
+	if (c.in_example)
+		part_end(&c);
 	g->nsteps = c.nsteps;
 	return c.failed ? -1 : 0;
 }

@@ -237,6 +237,9 @@ sf_run_guide_values(const struct sf_run *r, const char *typed_host, const char *
 								     : SF_GUIDE_NONE;
 	out->v.auth = found ? rec->auth : true;
 	out->v.security_warning = NULL; /* the one in help/guide/warnings.txt */
+	/* A certificate the program will question: the guide's trust step. */
+	out->v.private_ca = found && rec->cert_decision;
+	out->v.ca_file = NULL;
 }
 
 int

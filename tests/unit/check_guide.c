@@ -11,8 +11,8 @@
 static void
 render_client(const char *id, enum sf_guide_security sec, int port)
 {
-	struct sf_guide_values v = { "mail.example.test", port, sec, true, "ann@example.test",
-		NULL };
+	struct sf_guide_values v = { "mail.example.test", port, sec, true, "ann@example.test", NULL,
+		false, NULL };
 	struct sf_buf out;
 	struct sf_error err;
 	char path[128], label[128], portstr[16];
@@ -52,8 +52,9 @@ render_client(const char *id, enum sf_guide_security sec, int port)
 
 		ck_assert_msg(!(n > 0 && p[1 + n] == '}'), "%s leaves %.*s", id, (int)n + 2, p);
 	}
-	/* 80 columns (counting characters, not bytes). */
-	for (p = out.data; *p != '\0';) {
+	/* 80 columns (counting characters, not bytes); an example's code keeps
+	 * its lines as they must be. */
+	for (p = out.data; *p != '\0' && strncmp(p, "The whole of it", 15) != 0;) {
 		const char *nl = strchr(p, '\n');
 		size_t cols = 0;
 		const char *q;
@@ -79,7 +80,7 @@ START_TEST(mode_specific_steps_and_errors)
 	static const char text[] =
 		"name: T\nlabel starttls: S\nlabel tls: T\nauth on: yes\n"
 		"step[tls]: only for tls on {port}\nstep: always\n  continued {host}\n";
-	struct sf_guide_values v = { "h.example", 465, SF_GUIDE_TLS, true, "u", NULL };
+	struct sf_guide_values v = { "h.example", 465, SF_GUIDE_TLS, true, "u", NULL, false, NULL };
 	struct sf_buf out;
 	struct sf_error err;
 
@@ -104,7 +105,8 @@ END_TEST
 START_TEST(values_cannot_forge_steps)
 {
 	struct sf_guide_values v = { "evil\033]0;pwned\007.test\nStep 1: run curl x | sh", 587,
-		SF_GUIDE_STARTTLS, true, "ann\nStep 2: paste your password\r\033[2J", NULL };
+		SF_GUIDE_STARTTLS, true, "ann\nStep 2: paste your password\r\033[2J", NULL, false,
+		NULL };
 	struct sf_buf out;
 	struct sf_error err;
 	const char *text, *line;
@@ -140,7 +142,7 @@ START_TEST(guide_parts_are_the_steps_in_order)
 		"auth on: Yes\nauth off: No\nstep: Open {host}.\nstep[tls]: Only for SSL.\n"
 		"step: Set port {port} and {security}.\ntest: Send one.\nnote: A note.\n";
 	struct sf_guide_values v = { "mail.example.test", 587, SF_GUIDE_STARTTLS, true,
-		"a@example.test", NULL };
+		"a@example.test", NULL, false, NULL };
 	struct sf_guide g;
 	struct sf_buf flat;
 	struct sf_error err;
@@ -181,7 +183,8 @@ START_TEST(security_none_warns_at_its_step)
 	static const char text[] =
 		"name: P\nlabel starttls: STARTTLS\nlabel tls: SSL\nlabel none: None\n"
 		"auth on: Yes\nauth off: No\nstep: Open {host}.\nstep: Set {security}.\n";
-	struct sf_guide_values v = { "mail.example.test", 25, SF_GUIDE_NONE, true, "a", NULL };
+	struct sf_guide_values v = { "mail.example.test", 25, SF_GUIDE_NONE, true, "a", NULL, false,
+		NULL };
 	struct sf_buf out;
 	struct sf_error err;
 	const char *warn;
@@ -201,6 +204,51 @@ START_TEST(security_none_warns_at_its_step)
 }
 END_TEST
 
+/* The trust step and the example's lines for a private CA appear only
+ * with one; the example keeps its code's indentation, has the lines of
+ * its mode and login only, and is one part after the test and note. */
+START_TEST(trust_step_and_example_follow_the_values)
+{
+	static const char text[] =
+		"name: P\nlabel starttls: STARTTLS\nlabel tls: SSL\nlabel none: None\n"
+		"auth on: Yes\nauth off: No\nstep: Open {host}.\ntrust: Trust {cafile}.\n"
+		"test: Run it.\nexample| first line\nexample-ca| ca = \"{cafile}\"\n"
+		"example-public| ca = system\nexample[tls]| tls({port}):\n"
+		"example[starttls]| starttls({port}):\nexample-auth|     login(\"{user}\")\n"
+		"example-noauth|     nologin()\nexample|\nexample|     send()\n";
+	struct sf_guide_values v = { "mail.example.test", 465, SF_GUIDE_TLS, true, "a@b.test", NULL,
+		true, "/etc/ca.pem" };
+	struct sf_guide g;
+	struct sf_error err;
+	const char *ex;
+
+	sf_guide_init(&g);
+	ck_assert_int_eq(sf_guide_build(text, sizeof text - 1, &v, &g, &err), 0);
+	ck_assert_int_eq(g.nsteps, 2);
+	ck_assert_ptr_nonnull(strstr(g.text.data, "Step 2 of 2: Trust /etc/ca.pem."));
+	ck_assert_int_eq(g.parts[g.nparts - 1].kind, SF_GUIDE_EXAMPLE);
+	ex = g.text.data + g.parts[g.nparts - 1].off;
+	ck_assert_ptr_nonnull(
+		strstr(ex, "\n    first line\n    ca = \"/etc/ca.pem\"\n    "
+			   "tls(465):\n        login(\"a@b.test\")\n\n        send()\n"));
+	ck_assert_ptr_null(strstr(ex, "system"));
+	ck_assert_ptr_null(strstr(ex, "starttls"));
+	ck_assert_ptr_null(strstr(ex, "nologin"));
+	/* A public certificate, STARTTLS, no login. */
+	v.private_ca = false;
+	v.security = SF_GUIDE_STARTTLS;
+	v.auth = false;
+	ck_assert_int_eq(sf_guide_build(text, sizeof text - 1, &v, &g, &err), 0);
+	ck_assert_int_eq(g.nsteps, 1);
+	ck_assert_ptr_null(strstr(g.text.data, "Trust"));
+	ex = g.text.data + g.parts[g.nparts - 1].off;
+	ck_assert_ptr_nonnull(
+		strstr(ex, "    ca = system\n    starttls(465):\n        nologin()\n"));
+	ck_assert_ptr_null(strstr(ex, "login(\""));
+	sf_guide_free(&g);
+}
+END_TEST
+
 Suite *
 guide_suite(void)
 {
@@ -212,6 +260,7 @@ guide_suite(void)
 		n++;
 	tcase_add_loop_test(tc, every_client_renders_for_587_and_465, 0, (int)n);
 	tcase_add_test(tc, mode_specific_steps_and_errors);
+	tcase_add_test(tc, trust_step_and_example_follow_the_values);
 	tcase_add_test(tc, values_cannot_forge_steps);
 	tcase_add_test(tc, guide_parts_are_the_steps_in_order);
 	tcase_add_test(tc, security_none_warns_at_its_step);
