@@ -12,7 +12,7 @@ packages=(
 	jq
 	tmux
 	swaks libnet-ssleay-perl
-	msmtp python3
+	msmtp python3 unzip
 	php-cli libphp-phpmailer
 	time
 	valgrind

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The library guides followed word for word: each guide's complete example,
+# The guides followed word for word: each guide's complete example,
 # rendered by smtpfix with the values it would give, is run as it is by the
 # real program against the practice server and the test Exim, on STARTTLS
 # (587) and SSL/TLS (465), trusting the test CA the way the guide says. The
@@ -96,5 +96,22 @@ for client in python-smtplib msmtp phpmailer nodemailer; do
 		done
 	done
 done
+
+# Thunderbird's guide quotes its labels as Thunderbird 153 shows them.
+strings=$here/../../build/thunderbird/strings
+if [ -s "$strings/version" ]; then
+	for sec in starttls tls none; do
+		"$bin" guide --client thunderbird --host mail.example.com --port 587 --security "$sec" \
+			--user ann@example.com --ca-file server-ca.pem >"$dir/tb-$sec"
+		python3 "$here/labels.py" "$dir/tb-$sec" "$strings" >"$dir/tb-$sec.labels"
+		check "thunderbird ($sec): every quoted label is one of Thunderbird's" \
+			sh -c "grep -q '^ok ' '$dir/tb-$sec.labels' && ! grep '^FAIL' '$dir/tb-$sec.labels' >&2"
+	done
+	# The check can fail: a label Thunderbird 153 no longer shows.
+	printf 'Set "Outgoing Server (SMTP):" to it.\n' >"$dir/tb-old"
+	check "thunderbird: an old label is caught" sh -c "python3 '$here/labels.py' '$dir/tb-old' '$strings' | grep -q '^FAIL Outgoing Server (SMTP):'"
+else
+	check "thunderbird: its interface strings are in build/thunderbird (make deps)" false
+fi
 
 finish guides

@@ -18,7 +18,7 @@ flat() { tr -s ' \n' '  ' <"$1"; }
 # 1. The demo, answered like a person: defaults, Thunderbird, the login with
 #    the demo password, through the steps, save.
 mkdir -p "$dir/r1"
-printf '\n\n5\n\n2\n2\n\npractice-2026\n\n\n\n\n\n\n\n\n\n\n' |
+printf '\n\n5\n\n2\n2\n\npractice-2026\n\n\n\n\n\n\n\n\n\n\n\n' |
 	"$bin" --demo --plain --report-dir "$dir/r1" >"$dir/out1" 2>&1
 check "demo diagnosis" grep -q "\[auth-requires-tls\] The server offers login only after" "$dir/out1"
 check "the answer comes first" sh -c "grep -A2 '^  port [0-9]* ([a-z]*): done' '$dir/out1' | tail -2 | tr '\n' '|' | grep -qx '|The answer|'"
@@ -31,7 +31,7 @@ check "the answer fits 80 columns" sh -c "sed -n '/^The answer\$/,/^The details 
 check "every word of the card in help" absent '(change-\|(login-\|(why-' "$dir/out1"
 check "the evidence is port 587's own refusal" sh -c "tr -s ' \n' '  ' <'$dir/out1' | grep -qF 'What smtpfix saw: - before TLS (port 587), EHLO lists no AUTH - after STARTTLS (port 587), EHLO lists AUTH PLAIN LOGIN - without encryption and login (port 587), RCPT TO was refused: 550 SMTP AUTH is required for message submission on port 587 (and the server hung up)'"
 check "demo login" grep -q "Login          ok (PLAIN)" "$dir/out1"
-check "demo steps" sh -c "grep -q 'Step 1 of 7: Open the menu' '$dir/out1' && grep -q 'Step 7 of 7' '$dir/out1'"
+check "demo steps" sh -c "grep -q 'Step 1 of 8: Open the menu' '$dir/out1' && grep -q 'Step 8 of 8' '$dir/out1'"
 check "demo steps: 587, STARTTLS, Normal password" sh -c "tr -s ' \n' '  ' <'$dir/out1' | grep -q '\"Port:\" to 587' && tr -s ' \n' '  ' <'$dir/out1' | grep -q 'set \"Connection security:\" to STARTTLS' && grep -q 'to \"Normal password\"' '$dir/out1'"
 check "demo retest" grep -q "^The server takes mail with the recommended setting" "$dir/out1"
 check "demo retest: the program is asked" grep -q "Did it work?" "$dir/out1"
@@ -81,7 +81,7 @@ check "the demo alone reads no server" absent 'own settings and log' "$dir/out6"
 
 # 6. An admin gets the server's side after the program's steps, safe first.
 "$bin" --demo --plain --role admin --client thunderbird --report-dir "$dir/r5" </dev/null >"$dir/out7" 2>&1
-check "admin: server steps after the program's" sh -c "grep -q '^Step 7 of 7' '$dir/out7' && grep -q '^On the server, 1 of ' '$dir/out7'"
+check "admin: server steps after the program's" sh -c "grep -q '^Step 8 of 8' '$dir/out7' && grep -q '^On the server, 1 of ' '$dir/out7'"
 check "admin: the weakening options last, as options" sh -c "grep '^On the server, ' '$dir/out7' | tail -1 | grep -q '^On the server, only if the fix above cannot be made now'"
 check "admin: each option says what it exposes" sh -c "sed -n '/^On the server, only if/,/^\$/p' '$dir/out7' | tr -s ' \n' '  ' | grep -q -- '- WHM > Exim Configuration Manager > Security: .* every password then crosses the network readable'"
 grep '^On the server, 1 of ' "$dir/out7" >"$dir/first7"
@@ -105,7 +105,7 @@ check "demo: no probed-from-itself note" absent 'ran from the mail server to its
 #     message is explained and joins the answer, quoted as pasted; a pasted
 #     message that names its port offers that setting as "set now".
 mkdir -p "$dir/r-again"
-printf '\n\n5\n\n2\n\n\n\n\n\n\n\n\n\n2\n535 Incorrect authentication data\n' |
+printf '\n\n5\n\n2\n\n\n\n\n\n\n\n\n\n\n2\n535 Incorrect authentication data\n' |
 	"$bin" --demo --plain --report-dir "$dir/r-again" >"$dir/out-again" 2>&1
 check "still fails: the new message asked for" grep -q '^The message your program shows now' "$dir/out-again"
 check "still fails: the answer names the password" sh -c "sed -n '/^The message your program shows now/,\$p' '$dir/out-again' | grep -q '^  Change      keep port 587 and STARTTLS; type the password again'"

@@ -89,11 +89,11 @@ check "long text scrolls" wait_for "PgUp/PgDn --"
 keys NPage
 check "page down moves" wait_for "-- lines 18-"
 keys Enter
-check "first step" wait_for "Step 1 of 7: Open the menu"
+check "first step" wait_for "Step 1 of 8: Open the menu"
 keys Enter
-check "second step" wait_for "Step 2 of 7"
+check "second step" wait_for "Step 2 of 8"
 keys Escape
-check "Esc steps back" wait_for "Step 1 of 7"
+check "Esc steps back" wait_for "Step 1 of 8"
 keys 2
 check "re-test passes" wait_for "The server takes mail with the recommended setting"
 check "re-test: the program is asked, not declared fixed" wait_for_flat "it cannot see your mail program's settings. Send a test message from your program now. Did it work?"
@@ -113,7 +113,7 @@ check "the summary stays on the terminal" wait_for_flat "Use server 127.0.0.1, p
 check "the re-test logged in again" grep -q "Login          ok (PLAIN)" "$dir"/full/*.txt
 check "Thunderbird's steps: 587, STARTTLS, Normal password" sh -c "f=\$(cat '$dir'/full/*.txt | tr -s ' \n' '  '); echo \"\$f\" | grep -q '\"Port:\" to 587' && echo \"\$f\" | grep -q 'set \"Connection security:\" to STARTTLS' && echo \"\$f\" | grep -q 'to \"Normal password\"'"
 check "report holds the setting now" grep -q "^Set now: port 587, security None" "$dir"/full/*.txt
-check "report holds the cause and the steps" sh -c "grep -q '\[auth-requires-tls\]' '$dir'/full/*.txt && grep -q 'Step 7 of 7' '$dir'/full/*.txt"
+check "report holds the cause and the steps" sh -c "grep -q '\[auth-requires-tls\]' '$dir'/full/*.txt && grep -q 'Step 8 of 8' '$dir'/full/*.txt"
 
 # 2. Help, back, and quitting from the middle. The full screen may come to
 #    hold a password, so from its start it can leave no core file.
@@ -322,7 +322,7 @@ check "60x20: the answer" wait_for "The answer"
 check "60x20: the answer fits" [ "$(widest)" -le 60 ]
 check "60x20: a row wraps under its value, no orphaned fragment" sh -c "tmux -L '$sock' capture-pane -p -t w | grep -A1 '^  Now         port 587, None: login is not offered on this\$' | grep -q '^              connection: the program says'"
 keys Enter
-check "60x20: a step wraps under itself" sh -c "tmux -L '$sock' capture-pane -p -t w | grep -A1 '^Step 1 of 7: Open the menu' | grep -q '^             Settings. With the menu bar'"
+check "60x20: a step wraps under itself" sh -c "tmux -L '$sock' capture-pane -p -t w | grep -A1 '^Step 1 of 8: Open the menu' | grep -q '^             Settings. With the menu bar'"
 keys Escape
 T resize-window -t w -x 30 -y 10
 check "60x20: too small says so" wait_for "40x12 (80x24 is best)"
