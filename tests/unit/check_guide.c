@@ -52,6 +52,23 @@ render_client(const char *id, enum sf_guide_security sec, int port)
 
 		ck_assert_msg(!(n > 0 && p[1 + n] == '}'), "%s leaves %.*s", id, (int)n + 2, p);
 	}
+	/* A private CA adds the program's own trust step, which never says to
+	 * switch checking off without saying not to. */
+	{
+		struct sf_guide g;
+		int without;
+
+		sf_guide_init(&g);
+		ck_assert_int_eq(sf_guide_build(text, len, &v, &g, &err), 0);
+		without = g.nsteps;
+		v.private_ca = true;
+		ck_assert_int_eq(sf_guide_build(text, len, &v, &g, &err), 0);
+		ck_assert_msg(g.nsteps == without + 1, "%s has no trust step", id);
+		ck_assert_msg(strstr(g.text.data, "fingerprint") != NULL,
+			"%s: the trust step does not compare the fingerprint", id);
+		v.private_ca = false;
+		sf_guide_free(&g);
+	}
 	/* 80 columns (counting characters, not bytes); an example's code keeps
 	 * its lines as they must be. */
 	for (p = out.data; *p != '\0' && strncmp(p, "The whole of it", 15) != 0;) {

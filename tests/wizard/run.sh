@@ -139,6 +139,7 @@ check "nothing answers: the card agrees" grep -q '^  Change      nothing in the 
 check "certificate: decided before the steps" sh -c "grep -n '^First, the certificate\|^Step 1 of' '$dir/out-cert' | head -1 | grep -q 'First, the certificate'"
 check "certificate: a trusted one (AutoSSL) is the fix" sh -c "tr -s ' \n' '  ' <'$dir/out-cert' | grep -q 'Manage AutoSSL'"
 check "certificate: never switch checking off" sh -c "tr -s ' \n' '  ' <'$dir/out-cert' | grep -q 'never switch certificate checking off'"
+check "certificate: Thunderbird's own way to trust it, as a step" sh -c "tr -s ' \n' '  ' <'$dir/out-cert' | grep -q 'Step [0-9] of 9: The server.s certificate is not from a public authority.*Manage Certificates'"
 "$bin" --demo --plain --scenario no-tls --client thunderbird --role user --report-dir "$dir/r-fit" \
 	</dev/null >"$dir/out-notls" 2>&1
 check "no encryption: the warning at the security step" sh -c "sed -n '/^Step 4 of/,/^\$/p' '$dir/out-notls' | tr -s ' \n' '  ' | grep -q 'to None. Warning: with the security set to None, the user name and password cross the network readable'"
