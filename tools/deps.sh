@@ -13,6 +13,7 @@ packages=(
 	tmux
 	swaks libnet-ssleay-perl
 	msmtp python3 unzip
+	libsasl2-modules
 	php-cli libphp-phpmailer
 	time
 	valgrind
