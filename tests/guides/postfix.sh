@@ -125,4 +125,16 @@ check "postfix relay, exim-starttls: the message arrived" wait_until arrived_exi
 relay exim-tls smtpfix-test.example "$EXIM_PORT_SMTPS" tls tester@smtpfix-test.example test-password "$EXIM_CA"
 check "postfix relay, exim-tls: the message arrived" wait_until sh -c "[ \$(grep -c 'A=\\(plain\\|login\\):tester@smtpfix-test.example' '$dir/exim/log/mainlog') -ge 2 ]"
 
+# The founding case's wrong way (587, no encryption, login on): Postfix
+# sends without logging in (the server offers no login without TLS), the
+# server refuses, and the mail log's line is explained as the founding
+# cause.
+relay lab-none mail.lab.smtpfix.test "$LAB587" none demo@lab.smtpfix.test practice-2026 "$LABCA"
+bounced() { grep -q 'status=bounced\|status=deferred' "$sdir/maillog"; }
+check "postfix relay, 587 none: the message does not go" wait_until bounced
+grep 'status=bounced\|status=deferred' "$sdir/maillog" | head -1 >"$sdir/failure"
+"$bin" explain --json <"$sdir/failure" >"$sdir/failure.json" 2>/dev/null
+check "postfix relay, 587 none: explain names the founding cause" \
+	jq -e '[.causes[].cause] | index("auth-requires-tls") != null' "$sdir/failure.json" >/dev/null
+
 finish postfix-relay

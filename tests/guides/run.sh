@@ -97,6 +97,30 @@ for client in python-smtplib msmtp phpmailer nodemailer; do
 	done
 done
 
+# swaks, set the founding case's wrong way: it fails, and what it printed
+# is explained as the founding cause.
+for server in lab exim; do
+	if [ "$server" = lab ]; then
+		user=demo@lab.smtpfix.test pass=practice-2026 p587=$LAB587
+	else
+		user=tester@smtpfix-test.example pass=test-password p587=$EXIM_PORT_CPANEL
+	fi
+	for auth in on off; do
+		f="$dir/swaks-$server-none-$auth"
+		if [ "$auth" = on ]; then
+			timeout 20 swaks --server "127.0.0.1:$p587" --auth LOGIN --auth-user "$user" \
+				--auth-password "$pass" --from "$user" --to someone@example.com --timeout 5 >"$f.out" 2>&1
+		else
+			timeout 20 swaks --server "127.0.0.1:$p587" --from "$user" --to someone@example.com \
+				--timeout 5 >"$f.out" 2>&1
+		fi
+		check "swaks, $server, 587 none, login $auth: fails" [ $? -ne 0 ]
+		"$bin" explain --json <"$f.out" >"$f.explain" 2>/dev/null
+		check "swaks, $server, 587 none, login $auth: explain names the founding cause" \
+			jq -e '[.causes[].cause] | index("auth-requires-tls") != null' "$f.explain" >/dev/null
+	done
+done
+
 # Thunderbird's guide quotes its labels as Thunderbird 153 shows them.
 strings=$here/../../build/thunderbird/strings
 if [ -s "$strings/version" ]; then
