@@ -67,6 +67,15 @@ record_len() {
 	if [ "$1" = lab ]; then grep -c . "$dir/lab.out"; else grep -c . "$dir/exim/log/mainlog" 2>/dev/null || echo 0; fi
 }
 
+# founding_failure STATUS OUTPUT LABEL: a program set the founding case's
+# wrong way failed, and what it printed is explained as the founding cause.
+founding_failure() {
+	check "$3: fails" [ "$1" -ne 0 ]
+	"$bin" explain --json <"$2" >"$2.explain" 2>/dev/null
+	check "$3: explain names the founding cause" \
+		jq -e '[.causes[].cause] | index("auth-requires-tls") != null' "$2.explain" >/dev/null
+}
+
 for client in python-smtplib msmtp phpmailer nodemailer; do
 	for server in lab exim; do
 		if [ "$server" = lab ]; then
@@ -89,10 +98,7 @@ for client in python-smtplib msmtp phpmailer nodemailer; do
 			f="$dir/$client-$server-none-$auth"
 			example "$client" "$p587" none "$user" "$ca" "$auth" >"$f"
 			run "$client" "$f" "$pass" >"$f.out" 2>&1
-			check "$client, $server, 587 none, login $auth: fails" [ $? -ne 0 ]
-			"$bin" explain --json <"$f.out" >"$f.explain" 2>/dev/null
-			check "$client, $server, 587 none, login $auth: explain names the founding cause" \
-				jq -e '[.causes[].cause] | index("auth-requires-tls") != null' "$f.explain" >/dev/null
+			founding_failure $? "$f.out" "$client, $server, 587 none, login $auth"
 		done
 	done
 done
@@ -114,10 +120,7 @@ for server in lab exim; do
 			timeout 20 swaks --server "127.0.0.1:$p587" --from "$user" --to someone@example.com \
 				--timeout 5 >"$f.out" 2>&1
 		fi
-		check "swaks, $server, 587 none, login $auth: fails" [ $? -ne 0 ]
-		"$bin" explain --json <"$f.out" >"$f.explain" 2>/dev/null
-		check "swaks, $server, 587 none, login $auth: explain names the founding cause" \
-			jq -e '[.causes[].cause] | index("auth-requires-tls") != null' "$f.explain" >/dev/null
+		founding_failure $? "$f.out" "swaks, $server, 587 none, login $auth"
 	done
 done
 
