@@ -81,7 +81,7 @@ status 2 "explain without text" -- explain ""
 [ "$rc" -eq 2 ] && grep -q "outlook-classic, outlook-new, outlook-mac" "$tmp/out" &&
 	passed=$((passed + 1)) || { echo "FAIL [guide --client outlook]" >&2; failed=$((failed + 1)); }
 "$bin" guide --client thunderbird --host mail.example.com --security tls >"$tmp/out"; rc=$?
-[ "$rc" -eq 0 ] && grep -q 'Step 4 of 7: Under "Security and Authentication", set "Connection security:" to' "$tmp/out" &&
+[ "$rc" -eq 0 ] && grep -q 'Step 4 of 8: Under "Security and Authentication", set "Connection security:" to' "$tmp/out" &&
 	grep -q "port 465" "$tmp/out" && passed=$((passed + 1)) || { echo "FAIL [guide]" >&2; failed=$((failed + 1)); }
 status 2 "guide unknown client" -- guide --client frobmail
 status 2 "guide bad security" -- guide --client generic --security ssl
