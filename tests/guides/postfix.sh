@@ -14,6 +14,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../servers/servers.sh"
 # shellcheck source=../exim/server.sh
 source "$here/../exim/server.sh"
+# shellcheck source=../lab/server.sh
+source "$here/../lab/server.sh"
 # shellcheck source=../lib.sh
 source "$here/../lib.sh"
 dir=$(mktemp -d "${TMPDIR:-/tmp}/smtpfix-relay.XXXXXX")
@@ -30,12 +32,8 @@ trap cleanup EXIT
 check_failed() { for f in "$sdir"/maillog "$sdir"/setup.out "$sdir"/ns.out; do [ -s "$f" ] && { echo "--- $f" >&2; tail -n 15 "$f" >&2; }; done; }
 
 srv_check postfix usr/lib/postfix/sbin/master usr/sbin/postconf usr/sbin/postmap || exit 1
-"$bin" lab >"$dir/lab.out" 2>&1 &
-lab_pid=$!
-for _ in $(seq 50); do grep -q "Ctrl-C" "$dir/lab.out" && break; sleep 0.1; done
-LAB465=$(sed -n 's/.*port 465 -> 127.0.0.1:\([0-9]*\)/\1/p' "$dir/lab.out")
-LAB587=$(sed -n 's/.*port 587 -> 127.0.0.1:\([0-9]*\)/\1/p' "$dir/lab.out")
-LABCA=$(sed -n 's/.*CA file: //p' "$dir/lab.out")
+lab_start "$bin" "$dir/lab.out" || exit 1
+lab_pid=$LAB_PID
 chmod 755 "$(dirname "$LABCA")"
 mkdir -p "$dir/exim"
 exim_start "$dir/exim" || { echo "relay: the test Exim did not start" >&2; exit 1; }
@@ -86,13 +84,7 @@ relay() {
 	"$bin" guide --client postfix-relay --host "$host" --port "$port" --security "$sec" --user "$user" \
 		--ca-file "$ca" | sed -n '/^The whole of it, ready to copy:$/,$p' | tail -n +3 | sed 's/^    //' >"$sdir/guide.sh"
 	{
-		echo "cd '$sdir/queue'"
-		echo "mkdir -p pid private public maildrop active bounce corrupt defer deferred flush hold incoming saved trace"
-		echo "chown postfix:root private public maildrop active bounce corrupt defer deferred flush hold incoming saved trace"
-		echo "chmod 0700 active bounce corrupt defer deferred flush hold incoming saved trace"
-		echo "chown postfix:postfix '$sdir/data'"
-		echo "chgrp postdrop public maildrop; chmod 0700 private; chmod 2710 public; chmod 1730 maildrop"
-		echo "touch '$sdir/maillog'; chown postfix '$sdir/maillog'"
+		srv_postfix_layout "$sdir"
 		echo "export MAIL_CONFIG='$sdir/conf'"
 		echo "setsid /usr/lib/postfix/sbin/master -d -c '$sdir/conf' >'$sdir/master.out' 2>&1 &"
 		# The guide ends with "postfix reload": Postfix runs before it starts.

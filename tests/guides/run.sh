@@ -13,6 +13,8 @@ bin=$(cd "$(dirname "${1:?usage: run.sh PATH-TO-SMTPFIX}")" && pwd)/$(basename "
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../exim/server.sh
 source "$here/../exim/server.sh"
+# shellcheck source=../lab/server.sh
+source "$here/../lab/server.sh"
 # shellcheck source=../lib.sh
 source "$here/../lib.sh"
 node_modules=$here/../../build/node/node_modules
@@ -25,12 +27,8 @@ chmod 755 "$dir" # the test Exim runs as nobody below it
 lab_pid=
 trap '[ -n "$lab_pid" ] && kill "$lab_pid" 2>/dev/null; exim_stop "$dir/exim"; rm -rf "$dir"' EXIT
 
-"$bin" lab >"$dir/lab.out" 2>&1 &
-lab_pid=$!
-for _ in $(seq 50); do grep -q "Ctrl-C" "$dir/lab.out" && break; sleep 0.1; done
-LAB465=$(sed -n 's/.*port 465 -> 127.0.0.1:\([0-9]*\)/\1/p' "$dir/lab.out")
-LAB587=$(sed -n 's/.*port 587 -> 127.0.0.1:\([0-9]*\)/\1/p' "$dir/lab.out")
-LABCA=$(sed -n 's/.*CA file: //p' "$dir/lab.out")
+lab_start "$bin" "$dir/lab.out" || exit 1
+lab_pid=$LAB_PID
 mkdir -p "$dir/exim"
 exim_start "$dir/exim" || { echo "guides: the test Exim did not start" >&2; exit 1; }
 

@@ -281,6 +281,20 @@ srv_dovecot_users() {
 ###########################################################################
 # Postfix
 
+# srv_postfix_layout SDIR: the lines of a start script that make Postfix's
+# own layout of SDIR/queue (as post-install does), SDIR/data and its log.
+srv_postfix_layout() {
+	local sdir=$1 q="pid private public maildrop active bounce corrupt defer deferred flush hold incoming saved trace"
+	echo "cd '$sdir/queue'"
+	echo "mkdir -p $q"
+	echo "chown postfix:root ${q#pid }"
+	echo "chmod 0700 active bounce corrupt defer deferred flush hold incoming saved trace"
+	echo "chown postfix:postfix '$sdir/data'"
+	echo "chgrp postdrop '$sdir/queue/public' '$sdir/queue/maildrop'"
+	echo "chmod 0700 '$sdir/queue/private'; chmod 2710 '$sdir/queue/public'; chmod 1730 '$sdir/queue/maildrop'"
+	echo "touch '$sdir/maillog'; chown postfix '$sdir/maillog'"
+}
+
 postfix_start() {
 	local dir=$1 sdir t0 pf=/usr/lib/postfix/sbin what=postfix
 	local with_sasl=true
@@ -409,16 +423,7 @@ postfix_start() {
 
 		{
 			echo "set -e"
-			# Postfix's own layout of the queue folder, as post-install
-			# makes it.
-			echo "cd '$sdir/queue'"
-			echo "mkdir -p pid private public maildrop active bounce corrupt defer deferred flush hold incoming saved trace"
-			echo "chown postfix:root private public maildrop active bounce corrupt defer deferred flush hold incoming saved trace"
-			echo "chmod 0700 active bounce corrupt defer deferred flush hold incoming saved trace"
-			echo "chown postfix:postfix '$sdir/data'"
-			echo "chgrp postdrop '$sdir/queue/public' '$sdir/queue/maildrop'"
-			echo "chmod 0700 '$sdir/queue/private'; chmod 2710 '$sdir/queue/public'; chmod 1730 '$sdir/queue/maildrop'"
-			echo "touch '$sdir/maillog'; chown postfix '$sdir/maillog'"
+			srv_postfix_layout "$sdir"
 			$with_sasl && echo "/usr/sbin/dovecot -F -c '$sdir/dovecot/dovecot.conf' >'$sdir/dovecot.out' 2>&1 &"
 			echo "setsid $pf/master -d -c '$sdir/conf' >'$sdir/master.out' 2>&1 &"
 		} >"$sdir/start.sh"
