@@ -62,7 +62,7 @@ Q := @
 quiet = @printf '  %-6s %s\n'
 endif
 
-LAYERS    := core net tls smtp probe mta errors diagnose guide lab report run wizard ui
+LAYERS    := core net tls smtp probe mta errors diagnose guide lab report run watch bans wizard ui
 HELP_C    := $(BUILD)/gen/help_data.c
 LIB_SRC   := $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c))
 CLI_SRC   := $(wildcard src/cli/*.c)
@@ -78,7 +78,7 @@ UNIT_BIN  := $(BUILD)/tests/unit-tests
 HELP_FILES := $(shell find help -type f 2>/dev/null)
 
 .DEFAULT_GOAL := all
-.PHONY: all bench check check-integration check-wizard-exim check-corpus check-servers check-unit check-cli check-exim check-policy check-lab check-guides check-wizard check-secrets check-valgrind fuzz fuzz-run test deps exim lint install uninstall clean FORCE
+.PHONY: all bench check check-integration check-wizard-exim check-corpus check-servers check-unit check-cli check-exim check-policy check-lab check-guides check-wizard check-secrets check-valgrind check-watch check-bans fuzz fuzz-run test deps exim lint install uninstall clean FORCE
 
 # Objects depend on the compiler flags, so switching WERROR or SAN (or CC)
 # rebuilds instead of reusing objects built another way.
@@ -140,7 +140,7 @@ check: check-unit check-cli check-policy check-lab check-wizard check-corpus
 # plain build: under the sanitizers they would test the same smtpfix code
 # (the practice server and the renderer) that the lab and unit tests
 # already run there.
-check-integration: check-exim check-wizard-exim check-secrets check-servers $(if $(filter 1,$(SAN)),,check-guides check-valgrind)
+check-integration: check-exim check-wizard-exim check-secrets check-servers check-watch check-bans $(if $(filter 1,$(SAN)),,check-guides check-valgrind)
 
 check-wizard-exim: $(BIN)
 	$(Q)tests/wizard/exim.sh $(abspath $(BIN))
@@ -162,6 +162,18 @@ check-corpus: $(BIN)
 	$(Q)SMTPFIX_CORPUS=tests/corpus/errors5.tsv SMTPFIX_CORPUS_MIN=85 tests/corpus/run.sh $(abspath $(BIN))
 	$(Q)SMTPFIX_CORPUS=tests/corpus/errors2.tsv SMTPFIX_CORPUS_MIN=66 SMTPFIX_CORPUS_WRONG_MAX=4 \
 		tests/corpus/run.sh $(abspath $(BIN))
+
+# smtpfix watch following the real test Exim's, Postfix's and Dovecot's
+# logs while real clients send, through rotation (as root: the private
+# Postfix and Dovecot run in namespaces).
+check-watch: $(BIN)
+	$(Q)tests/watch/run.sh $(abspath $(BIN))
+	$(Q)$(if $(filter 0,$(shell id -u)),,sudo) tests/watch/servers.sh $(abspath $(BIN))
+
+# smtpfix bans against a private fail2ban, nftables and iptables rules in a
+# network namespace made by the test (root), and CSF and cPHulk fixtures.
+check-bans: $(BIN)
+	$(Q)$(if $(filter 0,$(shell id -u)),,sudo) tests/bans/run.sh $(abspath $(BIN))
 
 check-secrets: $(BIN)
 	$(Q)tests/secrets/run.sh $(abspath $(BIN))
@@ -232,6 +244,7 @@ deps:
 	$(Q)tests/exim/fetch.sh
 	$(Q)tests/servers/fetch.sh
 	$(Q)tests/guides/fetch.sh
+	$(Q)tests/bans/fetch.sh
 
 exim:
 	$(Q)tests/exim/fetch.sh

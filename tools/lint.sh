@@ -44,7 +44,9 @@ layer_of_header() {
 	tls) echo tls ;;
 	smtp_*) echo smtp ;;
 	probe) echo probe ;;
-	mta|mta_*) echo mta ;;
+	mta|mta_*|attempt) echo mta ;;
+	watch) echo watch ;;
+	bans) echo bans ;;
 	errors|explain) echo errors ;;
 	diagnose) echo diagnose ;;
 	guide) echo guide ;;
@@ -68,10 +70,12 @@ declare -A may_use=(
 	[guide]="core guide"
 	[lab]="core net tls smtp lab"
 	[wizard]="core guide wizard"
-	[report]="core net tls smtp probe mta errors diagnose guide report"
+	[report]="core net tls smtp probe mta errors diagnose guide watch report"
+	[watch]="core net tls smtp probe mta errors diagnose watch"
+	[bans]="core mta bans"
 	[run]="core net tls smtp probe mta errors diagnose guide report run"
 	[ui]="core net tls smtp probe mta errors diagnose guide lab report run wizard ui"
-	[cli]="core net tls smtp probe mta errors diagnose guide lab report run wizard ui"
+	[cli]="core net tls smtp probe mta errors diagnose guide lab report run watch bans wizard ui"
 )
 for f in "${all_src[@]}" include/smtpfix/*.h; do
 	case $f in

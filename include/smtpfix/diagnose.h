@@ -12,6 +12,7 @@
 #include "smtpfix/vocab.h"
 #include "smtpfix/mta.h"
 #include "smtpfix/mta_log.h"
+#include "smtpfix/attempt.h"
 #include "smtpfix/probe.h"
 
 #define SF_DIAG_MAX_FINDINGS 16
@@ -65,6 +66,9 @@ struct sf_diag_input {
 	/* The recognizer's knowledge, for the replies the probe read; NULL:
 	 * sf_diagnose builds the built-in one once for the call. */
 	const struct sf_explain_kb *kb;
+	/* One attempt of a mail program seen in the server's log (watch):
+	 * what it really did, better evidence than any answer. */
+	const struct sf_attempt *attempt; /* may be NULL */
 	/* How the mail program is set now, when the person said so. */
 	bool now_known;
 	int now_port;
@@ -72,6 +76,11 @@ struct sf_diag_input {
 };
 
 void sf_diagnose(const struct sf_diag_input *in, struct sf_diagnosis *out);
+/* The diagnosis of in->attempt: *finding points into out at the problem
+ * that attempt shows (NULL, and false, when it shows none: mail sent, or
+ * nothing to go on). */
+bool sf_diagnose_attempt(const struct sf_diag_input *in, struct sf_diagnosis *out,
+	const struct sf_diag_finding **finding);
 
 /* The sentences of findings live in help/diagnosis/findings.txt, one line
  * a key; sf_diag_text fills {name} from facts (name, value pairs, NULL

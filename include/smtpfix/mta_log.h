@@ -131,6 +131,10 @@ bool sf_log_classify_hint(
  * Returns 0 when there is none. */
 time_t sf_log_time(const char *line, size_t len, time_t now);
 
+/* Turn every NUL in [p, end) into a line end, a word at a time (a NUL
+ * ends a line, as it does for grep). */
+void sf_log_nuls_to_newlines(char *p, char *end);
+
 void sf_log_scan_init(struct sf_log_scan *s, time_t since, time_t now);
 void sf_log_scan_free(struct sf_log_scan *s);
 /* Scan one file (".gz" read through zlib; only regular files, and no

@@ -44,4 +44,16 @@ void sf_report_policy_json_members(
 int sf_report_policy_text(const struct sf_policy *p, const struct sf_log_scan *scan,
 	struct sf_buf *out, struct sf_error *err);
 
+/* One attempt seen by watch: text for a person (a few lines, 80
+ * columns) or one JSON object on one line. implicit_tls: the port speaks
+ * TLS from the first byte (the security words say SSL/TLS, not STARTTLS). */
+struct sf_watch_seen;
+int sf_report_attempt_text(
+	const struct sf_watch_seen *s, bool implicit_tls, struct sf_buf *out, struct sf_error *err);
+int sf_report_attempt_json(
+	const struct sf_watch_seen *s, bool implicit_tls, struct sf_buf *out, struct sf_error *err);
+/* "none", "starttls", "ssl-tls" or "unknown" */
+struct sf_attempt;
+const char *sf_report_attempt_security(const struct sf_attempt *a, bool implicit_tls);
+
 #endif

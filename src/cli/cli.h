@@ -24,6 +24,8 @@ int sf_cli_guide(int argc, char **argv);
 int sf_cli_lab(int argc, char **argv);
 int sf_cli_wizard(int argc, char **argv);
 int sf_cli_code(int argc, char **argv);
+int sf_cli_watch(int argc, char **argv);
+int sf_cli_bans(int argc, char **argv);
 
 /* The client ids (from the guide layer), for checking --client. */
 extern const char *const sf_client_ids[];

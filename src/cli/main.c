@@ -17,6 +17,8 @@ static const char main_usage[] =
 	"       smtpfix probe HOST|EMAIL [--port N]... [--json] ... (see probe --help)\n"
 	"       smtpfix discover EMAIL|DOMAIN|HOST [--json]\n"
 	"       smtpfix code REF [--json]\n"
+	"       smtpfix watch [--ip ADDR]... [--user EMAIL]... [--since D] [--for D] [--json]\n"
+	"       smtpfix bans [--ip ADDR] [--user EMAIL] [--json] [--unban]\n"
 	"\n"
 	"smtpfix finds out why a mail program cannot send through an SMTP server.\n"
 	"With no command it asks a few questions, tests the server, and ends with the\n"
@@ -31,6 +33,9 @@ static const char main_usage[] =
 	"  guide         step-by-step fix for one mail program (--client ID)\n"
 	"  lab           run a practice SMTP server in a named situation\n"
 	"  code REF      expand a reference code read out over the phone\n"
+	"  watch         follow this mail server's logs: each attempt to send, live\n"
+	"  bans          is an address blocked (cPHulk, CSF, fail2ban, firewall), and\n"
+	"                which device keeps trying an old password\n"
 	"\n"
 	"See 'smtpfix probe --help' and the smtpfix(1) manual page.\n";
 
@@ -64,6 +69,10 @@ main(int argc, char **argv)
 		return sf_cli_lab(argc - 1, argv + 1);
 	if (strcmp(argv[1], "code") == 0)
 		return sf_cli_code(argc - 1, argv + 1);
+	if (strcmp(argv[1], "watch") == 0)
+		return sf_cli_watch(argc - 1, argv + 1);
+	if (strcmp(argv[1], "bans") == 0)
+		return sf_cli_bans(argc - 1, argv + 1);
 	sf_cli_usage_error("unknown command '%s' (see smtpfix --help)", argv[1]);
 	return SF_EXIT_USAGE;
 }

@@ -7,6 +7,7 @@
 
 #include "smtpfix/diagnose.h"
 #include "smtpfix/help.h"
+#include "rules_internal.h"
 
 typedef bool (*rule_fn)(const struct sf_diag_input *in, struct sf_diag_finding *f);
 
@@ -34,11 +35,14 @@ const char *const sf_diag_text_keys[] = { "auth-requires-tls", "auth-requires-tl
 	"server-tls-broken", "drops-after-tls", "starttls-refused", "open-relay", "certificate",
 	"unreachable-filtered", "unreachable-refused", "dns-failure", "no-starttls",
 	"relay-without-login", "policy-not-rebuilt", "log-plaintext", "tls-mode-implicit",
-	"tls-mode-starttls", "no-words", NULL };
+	"tls-mode-starttls", "no-words", "attempt-no-tls-no-login", "attempt-no-login",
+	"attempt-login-refused", "attempt-login-refused-other", "attempt-login-before-tls",
+	"attempt-login-not-offered", "attempt-tls-on-plain-port", "attempt-plain-on-tls-port",
+	"attempt-tls-failed", "attempt-refused-after-login", "attempt-gave-up-without-tls", NULL };
 
 /* The facts a sentence may name. */
 const char *const sf_diag_text_facts[] = { "port", "step", "reply", "means", "detail", "count",
-	"messages", "refused", "security", "other", NULL };
+	"messages", "refused", "security", "other", "reason", NULL };
 
 int
 sf_diag_text(const char *key, const char *const *facts, char *out, size_t outsz)
@@ -57,6 +61,13 @@ say_key(struct sf_diag_finding *f, enum sf_cause cause, enum sf_severity severit
 	sf_diag_text(key, facts, f->text, sizeof f->text);
 }
 
+void
+sf_diag_say_key(struct sf_diag_finding *f, enum sf_cause cause, enum sf_severity severity,
+	double confidence, const char *key, const char *const *facts)
+{
+	say_key(f, cause, severity, confidence, key, facts);
+}
+
 /* The server's own words stand in when the recognizer had none. */
 static const char *
 means_or_words(const char *means, char *buf, size_t bufsz)
@@ -67,11 +78,8 @@ means_or_words(const char *means, char *buf, size_t bufsz)
 	return buf;
 }
 
-static void evidence(struct sf_diag_finding *f, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void
-evidence(struct sf_diag_finding *f, const char *fmt, ...)
+void
+sf_diag_evidence(struct sf_diag_finding *f, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -94,7 +102,7 @@ auth_after_tls_evidence(struct sf_diag_finding *f, const struct sf_target_result
 	mechs[0] = '\0';
 	for (i = 0; i < t->smtp.caps_tls.nauth && n + 1 < sizeof mechs; i++)
 		n += (size_t)snprintf(mechs + n, sizeof mechs - n, " %s", t->smtp.caps_tls.auth[i]);
-	evidence(f, "after STARTTLS (port %d), EHLO lists AUTH%s", t->port, mechs);
+	sf_diag_evidence(f, "after STARTTLS (port %d), EHLO lists AUTH%s", t->port, mechs);
 }
 
 static void
@@ -265,15 +273,15 @@ rule_auth_requires_tls(const struct sf_diag_input *in, struct sf_diag_finding *f
 			char line[SF_DIAG_TEXT_MAX];
 
 			reply_line(&refusal->smtp.auth_check.reply, line, sizeof line);
-			evidence(f,
+			sf_diag_evidence(f,
 				"before TLS (port %d), EHLO lists AUTH but \"AUTH %s\" is refused: "
 				"%.300s",
 				t->port, refusal->smtp.auth_check_mech, line);
 		} else if (t->smtp.caps.auth_offered) {
-			evidence(f, "before TLS (port %d), EHLO lists AUTH with no mechanism",
-				t->port);
+			sf_diag_evidence(f,
+				"before TLS (port %d), EHLO lists AUTH with no mechanism", t->port);
 		} else {
-			evidence(f, "before TLS (port %d), EHLO lists no AUTH", t->port);
+			sf_diag_evidence(f, "before TLS (port %d), EHLO lists no AUTH", t->port);
 		}
 		auth_after_tls_evidence(f, t);
 	}
@@ -281,12 +289,14 @@ rule_auth_requires_tls(const struct sf_diag_input *in, struct sf_diag_finding *f
 		char line[SF_DIAG_TEXT_MAX];
 
 		reply_line(&r->smtp.rcpt.reply, line, sizeof line);
-		evidence(f, "without encryption and login (port %d), RCPT TO was refused: %.300s%s",
+		sf_diag_evidence(f,
+			"without encryption and login (port %d), RCPT TO was refused: %.300s%s",
 			r->port, line,
 			r->smtp.rcpt.disconnected ? " (and the server hung up)" : "");
 	}
 	if (policy)
-		evidence(f, "server setting: %.300s (%s)", in->policy->auth_requires_tls.evidence,
+		sf_diag_evidence(f, "server setting: %.300s (%s)",
+			in->policy->auth_requires_tls.evidence,
 			in->policy->auth_requires_tls.source);
 	return true;
 }
@@ -351,9 +361,11 @@ rule_tls_mode(const struct sf_diag_input *in, struct sf_diag_finding *f)
 								 : "tls-mode-starttls",
 			facts);
 	}
-	evidence(f, "port %d set to %s: %.300s", in->now_port, security_name(in->now_security),
+	sf_diag_evidence(f, "port %d set to %s: %.300s", in->now_port,
+		security_name(in->now_security),
 		now->message[0] != '\0' ? now->message : sf_outcome_words(now->outcome));
-	evidence(f, "port %d set to %s: %.300s", in->now_port, security_name(other->security),
+	sf_diag_evidence(f, "port %d set to %s: %.300s", in->now_port,
+		security_name(other->security),
 		other->message[0] != '\0' ? other->message : sf_outcome_words(other->outcome));
 	return true;
 }
@@ -388,7 +400,8 @@ rule_wrong_credentials(const struct sf_diag_input *in, struct sf_diag_finding *f
 
 		say_key(f, cause, SF_SEV_PROBLEM, 0.85, "login-refused-other", facts);
 	}
-	evidence(f, "login test on port %d with %s: %.300s", l->port, l->smtp.auth_mechanism, line);
+	sf_diag_evidence(
+		f, "login test on port %d with %s: %.300s", l->port, l->smtp.auth_mechanism, line);
 	return true;
 }
 
@@ -431,7 +444,7 @@ rule_refused_after_login(const struct sf_diag_input *in, struct sf_diag_finding 
 
 		say_key(f, cause, SF_SEV_PROBLEM, 0.8, "refused-after-login", facts);
 	}
-	evidence(f, "after logging in (port %d): %.300s%s", l->port, line,
+	sf_diag_evidence(f, "after logging in (port %d): %.300s%s", l->port, line,
 		x->disconnected ? " (and the server hung up)" : "");
 	return true;
 }
@@ -468,7 +481,7 @@ rule_greeting_refused(const struct sf_diag_input *in, struct sf_diag_finding *f)
 			say_key(f, cause, p->recommended.found ? SF_SEV_WARNING : SF_SEV_PROBLEM,
 				0.75, "greeting-refused", facts);
 		}
-		evidence(f, "greeting on port %d: %.300s", t->port, line);
+		sf_diag_evidence(f, "greeting on port %d: %.300s", t->port, line);
 		return true;
 	}
 	return false;
@@ -511,7 +524,8 @@ rule_never_greets(const struct sf_diag_input *in, struct sf_diag_finding *f)
 		}
 		if (!greeted && waited) {
 			silent++;
-			evidence(f, "port %d: connected, then no greeting within the time allowed",
+			sf_diag_evidence(f,
+				"port %d: connected, then no greeting within the time allowed",
 				t->port);
 		}
 	}
@@ -548,7 +562,7 @@ rule_no_login_anywhere(const struct sf_diag_input *in, struct sf_diag_finding *f
 		if (p->policies[i].auth != SF_AUTHP_NOT_OFFERED)
 			return false;
 		seen++;
-		evidence(
+		sf_diag_evidence(
 			f, "port %d: EHLO lists no AUTH, with or without TLS", p->policies[i].port);
 	}
 	if (seen == 0)
@@ -607,7 +621,7 @@ rule_login_refused_when_started(const struct sf_diag_input *in, struct sf_diag_f
 				login_taken_somewhere(p) ? SF_SEV_WARNING : SF_SEV_PROBLEM, 0.8,
 				"login-refused-when-started", facts);
 		}
-		evidence(f,
+		sf_diag_evidence(f,
 			"port %d%s: EHLO lists AUTH, but \"AUTH %s\" is refused before any "
 			"password: %.300s",
 			t->port, s->auth_check_under_tls ? " (under TLS)" : "", s->auth_check_mech,
@@ -636,7 +650,8 @@ rule_starttls_stripped(const struct sf_diag_input *in, struct sf_diag_finding *f
 			if (strspn(x, "X") >= 6 && strlen(x) == 8) {
 				say_key(f, SF_CAUSE_STARTTLS_STRIPPED, SF_SEV_PROBLEM, 0.85,
 					"starttls-stripped", NULL);
-				evidence(f, "port %d: EHLO lists \"%.40s\" where STARTTLS would be",
+				sf_diag_evidence(f,
+					"port %d: EHLO lists \"%.40s\" where STARTTLS would be",
 					p->targets[i].port, x);
 				return true;
 			}
@@ -667,7 +682,7 @@ rule_server_tls_broken(const struct sf_diag_input *in, struct sf_diag_finding *f
 		tried++;
 		if (!t->tls.handshake_ok && t->tls.failure == SF_TLS_FAIL_SERVER_ERROR) {
 			broken++;
-			evidence(f, "port %d: %.300s", t->port, t->tls.handshake_error);
+			sf_diag_evidence(f, "port %d: %.300s", t->port, t->tls.handshake_error);
 		}
 	}
 	if (tried == 0 || broken != tried)
@@ -693,7 +708,7 @@ rule_open_relay(const struct sf_diag_input *in, struct sf_diag_finding *f)
 			continue;
 		reply_line(&t->smtp.rcpt.reply, line, sizeof line);
 		say_key(f, SF_CAUSE_OPEN_RELAY, SF_SEV_PROBLEM, 0.9, "open-relay", NULL);
-		evidence(f,
+		sf_diag_evidence(f,
 			"without login (port %d), RCPT TO an outside address was accepted: %.300s",
 			t->port, line);
 		return true;
@@ -719,8 +734,8 @@ rule_starttls_refused(const struct sf_diag_input *in, struct sf_diag_finding *f)
 		say_key(f, SF_CAUSE_SERVER_TLS_UNAVAILABLE,
 			p->recommended.found ? SF_SEV_WARNING : SF_SEV_PROBLEM, 0.8,
 			"starttls-refused", NULL);
-		evidence(f, "port %d: STARTTLS is listed, and refused: %.300s", p->targets[i].port,
-			line);
+		sf_diag_evidence(f, "port %d: STARTTLS is listed, and refused: %.300s",
+			p->targets[i].port, line);
 		return true;
 	}
 	return false;
@@ -753,7 +768,8 @@ rule_drops_after_tls(const struct sf_diag_input *in, struct sf_diag_finding *f)
 			(s->fail_code == SF_E_RESET || s->fail_code == SF_E_CLOSED) &&
 			(s->fail_step == SF_STEP_EHLO_TLS || s->fail_step == SF_STEP_GREETING)) {
 			dropped++;
-			evidence(f, "port %d: TLS started, then %.300s", t->port, s->fail_message);
+			sf_diag_evidence(
+				f, "port %d: TLS started, then %.300s", t->port, s->fail_message);
 		}
 	}
 	if (secured == 0 || dropped != secured)
@@ -790,7 +806,7 @@ rule_certificate(const struct sf_diag_input *in, struct sf_diag_finding *f)
 
 				say_key(f, map[k].cause, SF_SEV_PROBLEM, 0.9, "certificate", facts);
 			}
-			evidence(f,
+			sf_diag_evidence(f,
 				"certificate on port %d: subject %.200s, issuer %.200s, valid "
 				"until %s",
 				t->port, t->tls.subject, t->tls.issuer, t->tls.not_after);
@@ -815,8 +831,8 @@ rule_unreachable(const struct sf_diag_input *in, struct sf_diag_finding *f)
 		refused += p->targets[i].connect_err.code == SF_E_REFUSED;
 		timeouts += p->targets[i].connect_err.code == SF_E_TIMEOUT;
 		if (f->nevidence < SF_DIAG_MAX_EVIDENCE)
-			evidence(f, "%s port %d: %s", p->targets[i].address, p->targets[i].port,
-				p->targets[i].connect_err.message);
+			sf_diag_evidence(f, "%s port %d: %s", p->targets[i].address,
+				p->targets[i].port, p->targets[i].connect_err.message);
 	}
 	if (mains == 0)
 		return false;
@@ -866,7 +882,8 @@ rule_no_starttls(const struct sf_diag_input *in, struct sf_diag_finding *f)
 	if (any_tls || !open_plain)
 		return false;
 	say_key(f, SF_CAUSE_STARTTLS_NOT_OFFERED, SF_SEV_PROBLEM, 0.85, "no-starttls", NULL);
-	evidence(f, "port %d: EHLO lists no STARTTLS, and SSL/TLS from the start fails", port);
+	sf_diag_evidence(
+		f, "port %d: EHLO lists no STARTTLS, and SSL/TLS from the start fails", port);
 	return true;
 }
 
@@ -889,7 +906,8 @@ rule_relay_without_login(const struct sf_diag_input *in, struct sf_diag_finding 
 		reply_line(&t->smtp.rcpt.reply, line, sizeof line);
 		say_key(f, SF_CAUSE_CLIENT_NOT_AUTHENTICATING, SF_SEV_INFO, 0.7,
 			"relay-without-login", NULL);
-		evidence(f, "without login (port %d), RCPT TO was refused: %.300s", t->port, line);
+		sf_diag_evidence(
+			f, "without login (port %d), RCPT TO was refused: %.300s", t->port, line);
 		return true;
 	}
 	return false;
@@ -906,8 +924,9 @@ rule_policy_not_rebuilt(const struct sf_diag_input *in, struct sf_diag_finding *
 		return false;
 	say_key(f, SF_CAUSE_SERVER_CONFIG_NOT_APPLIED, SF_SEV_WARNING, 0.9, "policy-not-rebuilt",
 		NULL);
-	evidence(f, "%s: %s", pol->intent.source, pol->intent.evidence);
-	evidence(f, "%s: %s", pol->auth_requires_tls.source, pol->auth_requires_tls.evidence);
+	sf_diag_evidence(f, "%s: %s", pol->intent.source, pol->intent.evidence);
+	sf_diag_evidence(
+		f, "%s: %s", pol->auth_requires_tls.source, pol->auth_requires_tls.evidence);
 	return true;
 }
 
@@ -920,7 +939,7 @@ rule_log_plaintext(const struct sf_diag_input *in, struct sf_diag_finding *f)
 	for (i = 0; in->log != NULL && i < in->log->ngroups; i++)
 		if (in->log->groups[i].kind == SF_LOG_PLAINTEXT_AUTH_ACCEPTED) {
 			n += in->log->groups[i].count;
-			evidence(f, "log: %.300s", in->log->groups[i].sample);
+			sf_diag_evidence(f, "log: %.300s", in->log->groups[i].sample);
 		}
 	if (n == 0)
 		return false;
@@ -947,7 +966,7 @@ rule_pasted_text(const struct sf_diag_input *in, struct sf_diag_finding *f)
 	c = &in->text->causes[0];
 	say(f, c->cause, SF_SEV_PROBLEM, c->score, "%s", c->means);
 	/* The person's words as pasted, not the form the patterns read. */
-	evidence(
+	sf_diag_evidence(
 		f, "the pasted message: \"%.300s\"", c->quoted[0] != '\0' ? c->quoted : c->matched);
 	return true;
 }
@@ -956,6 +975,7 @@ static const struct {
 	const char *name;
 	rule_fn fn;
 } rules[] = {
+	{ "attempt", sf_rule_attempt },
 	{ "dns", rule_dns },
 	{ "unreachable", rule_unreachable },
 	{ "pasted-text", rule_pasted_text },
@@ -1312,4 +1332,32 @@ sf_diag_policy_applies(
 				p->targets[i].real_port == pol->ports[k].port)
 				return true;
 	return false;
+}
+
+bool
+sf_diagnose_attempt(const struct sf_diag_input *given, struct sf_diagnosis *d,
+	const struct sf_diag_finding **finding)
+{
+	struct sf_diag_input in = *given;
+	struct sf_explain_kb *own = NULL;
+	struct sf_diag_finding f;
+	bool found = false;
+	size_t i;
+
+	*finding = NULL;
+	memset(&f, 0, sizeof f);
+	/* One knowledge for the rule and the whole diagnosis, so both read
+	 * the server's words the same way. */
+	if (in.kb == NULL)
+		in.kb = own = sf_explain_kb_builtin(NULL, 0, NULL);
+	sf_diagnose(&in, d);
+	if (in.attempt != NULL && sf_rule_attempt(&in, &f))
+		/* The attempt's finding, with what other rules added to its cause. */
+		for (i = 0; i < d->nfindings && !found; i++)
+			if (d->findings[i].cause == f.cause) {
+				*finding = &d->findings[i];
+				found = true;
+			}
+	sf_explain_kb_free(own);
+	return found;
 }

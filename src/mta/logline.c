@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "smtpfix/mta_log.h"
+#include "mta_internal.h"
 
 const char *
 sf_log_kind_id(enum sf_log_kind k)
@@ -28,14 +29,14 @@ sf_log_kind_id(enum sf_log_kind k)
 	return "?";
 }
 
-static const char *
-find(const char *line, size_t len, const char *needle)
+const char *
+sf_lf_find(const char *line, size_t len, const char *needle)
 {
 	return memmem(line, len, needle, strlen(needle));
 }
 
-static int
-digits(const char *s, size_t n, int *out)
+int
+sf_lf_digits(const char *s, size_t n, int *out)
 {
 	int v = 0;
 	size_t i;
@@ -104,10 +105,10 @@ sf_log_time(const char *l, size_t len, time_t now)
 	zone_for(now);
 	/* 2026-11-29 10:00:00 (Exim) or 2026-11-29T10:00:00... (RFC 3339) */
 	if (len >= 19 && l[4] == '-' && l[7] == '-' && (l[10] == ' ' || l[10] == 'T') &&
-		l[13] == ':' && l[16] == ':' && digits(l, 4, &y) == 0 &&
-		digits(l + 5, 2, &mo) == 0 && digits(l + 8, 2, &d) == 0 &&
-		digits(l + 11, 2, &h) == 0 && digits(l + 14, 2, &mi) == 0 &&
-		digits(l + 17, 2, &se) == 0) {
+		l[13] == ':' && l[16] == ':' && sf_lf_digits(l, 4, &y) == 0 &&
+		sf_lf_digits(l + 5, 2, &mo) == 0 && sf_lf_digits(l + 8, 2, &d) == 0 &&
+		sf_lf_digits(l + 11, 2, &h) == 0 && sf_lf_digits(l + 14, 2, &mi) == 0 &&
+		sf_lf_digits(l + 17, 2, &se) == 0) {
 		size_t i = 19;
 
 		t = civil(y, mo, d, h, mi, se);
@@ -121,13 +122,28 @@ sf_log_time(const char *l, size_t len, time_t now)
 			if (i < len && l[i] == 'Z') {
 				sign = 1;
 			} else if (i + 6 <= len && (l[i] == '+' || l[i] == '-') &&
-				   l[i + 3] == ':' && digits(l + i + 1, 2, &oh) == 0 &&
-				   digits(l + i + 4, 2, &om) == 0) {
+				   l[i + 3] == ':' && sf_lf_digits(l + i + 1, 2, &oh) == 0 &&
+				   sf_lf_digits(l + i + 4, 2, &om) == 0) {
+				sign = l[i] == '+' ? 1 : -1;
+				off = oh * 3600 + om * 60;
+			} else if (i + 5 <= len && (l[i] == '+' || l[i] == '-') &&
+				   sf_lf_digits(l + i + 1, 2, &oh) == 0 &&
+				   sf_lf_digits(l + i + 3, 2, &om) == 0) {
+				/* "+0000", as journalctl's short-iso writes it */
 				sign = l[i] == '+' ? 1 : -1;
 				off = oh * 3600 + om * 60;
 			}
 		}
 		return sign != 0 ? t - sign * off : t - zone.offset;
+	}
+	/* "Aug 3 10:00:00": the same without the padding of the day. */
+	if (len >= 14 && l[3] == ' ' && l[5] == ' ' && l[8] == ':' && l[11] == ':') {
+		char padded[15];
+
+		memcpy(padded, l, 4);
+		padded[4] = ' ';
+		memcpy(padded + 5, l + 4, 10);
+		return sf_log_time(padded, sizeof padded, now);
 	}
 	/* Nov 29 10:00:00 (syslog, no year) */
 	if (len >= 15 && l[3] == ' ' && l[6] == ' ' && l[9] == ':' && l[12] == ':') {
@@ -135,9 +151,9 @@ sf_log_time(const char *l, size_t len, time_t now)
 
 		if (m == NULL || (m - months) % 3 != 0)
 			return 0;
-		if (digits(l + 4 + (l[4] == ' '), l[4] == ' ' ? 1 : 2, &d) < 0 ||
-			digits(l + 7, 2, &h) < 0 || digits(l + 10, 2, &mi) < 0 ||
-			digits(l + 13, 2, &se) < 0)
+		if (sf_lf_digits(l + 4 + (l[4] == ' '), l[4] == ' ' ? 1 : 2, &d) < 0 ||
+			sf_lf_digits(l + 7, 2, &h) < 0 || sf_lf_digits(l + 10, 2, &mi) < 0 ||
+			sf_lf_digits(l + 13, 2, &se) < 0)
 			return 0;
 		mo = (int)((m - months) / 3) + 1;
 		t = civil(zone.year, mo, d, h, mi, se);
@@ -154,8 +170,8 @@ sf_log_time(const char *l, size_t len, time_t now)
 
 /* An address literal "[ip]" at p: the address (checked with inet_pton)
  * is copied to out and the byte after ']' returned, else NULL. */
-static const char *
-ip_literal(const char *p, const char *end, char *out, size_t outsz)
+const char *
+sf_lf_ip_literal(const char *p, const char *end, char *out, size_t outsz)
 {
 	char ip[INET6_ADDRSTRLEN];
 	unsigned char bin[sizeof(struct in6_addr)];
@@ -197,7 +213,6 @@ dns_char(char c)
  * A HELO that copies a whole field with its continuation stays
  * ambiguous: nothing in the line tells its end apart. */
 #define HELO_SCAN_MAX 16384 /* Exim's SMTP command buffer: no HELO is longer */
-#define TLS_CALL "(call):"  /* in conts: Exim's TLS error continuation, " (SSL_accept):" */
 
 static bool
 exim_goes_on(const char *p, const char *end, const char *const *conts)
@@ -245,7 +260,7 @@ exim_host(const char *p, const char *end, const char *const *conts, char *out, s
 		p = q + 1;
 	}
 	if (p < end && *p == '[') {
-		after = ip_literal(p, end, ip, sizeof ip);
+		after = sf_lf_ip_literal(p, end, ip, sizeof ip);
 		if (after == NULL || !exim_goes_on(after, end, conts))
 			return NULL;
 		snprintf(out, outsz, "%s", ip);
@@ -264,7 +279,7 @@ exim_host(const char *p, const char *end, const char *const *conts, char *out, s
 		depth--;
 		if (end - q < 3 || q[1] != ' ' || q[2] != '[')
 			continue;
-		after = ip_literal(q + 2, end, ip, sizeof ip);
+		after = sf_lf_ip_literal(q + 2, end, ip, sizeof ip);
 		if (after == NULL || !exim_goes_on(after, end, conts))
 			continue;
 		if (depth <= 0) {
@@ -284,8 +299,8 @@ exim_host(const char *p, const char *end, const char *const *conts, char *out, s
 #define EXIM_KEYS_TRIED 4 /* places a key is tried at, in one line */
 
 /* The last occurrence of key that starts before limit. */
-static const char *
-last_key(const char *line, const char *limit, const char *key, size_t klen)
+const char *
+sf_lf_last_key(const char *line, const char *limit, const char *key, size_t klen)
 {
 	const char *p = line, *last = NULL;
 
@@ -300,16 +315,16 @@ last_key(const char *line, const char *limit, const char *key, size_t klen)
  * client's own text (a sender, an SMTP command) comes before the field,
  * the key is tried from the last one back (from_last); elsewhere from the
  * first. Returns the end of the field, or NULL with out "". */
-static const char *
-exim_client(const char *line, size_t len, const char *key, bool from_last, const char *const *conts,
-	char *out, size_t outsz)
+const char *
+sf_lf_exim_client(const char *line, size_t len, const char *key, bool from_last,
+	const char *const *conts, char *out, size_t outsz)
 {
 	const char *end = line + len, *p = line, *limit = end, *after;
 	size_t klen = strlen(key);
 	int tries;
 
 	for (tries = 0; tries < EXIM_KEYS_TRIED; tries++) {
-		p = from_last ? last_key(line, limit, key, klen)
+		p = from_last ? sf_lf_last_key(line, limit, key, klen)
 			      : memmem(p, (size_t)(end - p), key, klen);
 		if (p == NULL)
 			break;
@@ -340,18 +355,17 @@ static const char *const conts_msg[] = { " I=[", " U=", " P=", NULL };
  *	2026-11-29T10:00:00.1+01:00 host tag[pid]: message
  * Exim's own log has no such header. The header is written by syslog,
  * before anything a client sent. */
-struct syslog_head {
-	const char *tag, *msg;
-	size_t taglen;
-};
 
-static bool
-syslog_head(const char *l, size_t len, struct syslog_head *sh)
+bool
+sf_lf_syslog_head(const char *l, size_t len, struct syslog_head *sh)
 {
 	const char *end = l + len, *p, *t;
 
 	if (len >= 16 && l[3] == ' ' && l[6] == ' ' && l[9] == ':' && l[12] == ':' && l[15] == ' ')
 		p = l + 16;
+	else if (len >= 15 && l[3] == ' ' && l[5] == ' ' && l[8] == ':' && l[11] == ':' &&
+		 l[14] == ' ')
+		p = l + 15; /* "Aug 3 15:30:49": a day not padded (a paste, or rsyslog's own) */
 	else if (len >= 20 && l[4] == '-' && l[10] == 'T' && (p = memchr(l, ' ', len)) != NULL)
 		p++;
 	else
@@ -374,23 +388,23 @@ syslog_head(const char *l, size_t len, struct syslog_head *sh)
 }
 
 /* Exim's own log starts "2026-11-29 10:00:00". */
-static bool
-exim_stamp(const char *l, size_t len)
+bool
+sf_lf_exim_stamp(const char *l, size_t len)
 {
 	int v;
 
 	return len >= 20 && l[4] == '-' && l[7] == '-' && l[10] == ' ' && l[13] == ':' &&
-	       l[16] == ':' && digits(l, 4, &v) == 0 && digits(l + 11, 2, &v) == 0;
+	       l[16] == ':' && sf_lf_digits(l, 4, &v) == 0 && sf_lf_digits(l + 11, 2, &v) == 0;
 }
 
-static bool
-tag_has(const struct syslog_head *sh, const char *part)
+bool
+sf_lf_tag_has(const struct syslog_head *sh, const char *part)
 {
 	return memmem(sh->tag, sh->taglen, part, strlen(part)) != NULL;
 }
 
-static bool
-is_postfix(const struct syslog_head *sh)
+bool
+sf_lf_is_postfix(const struct syslog_head *sh)
 {
 	return sh->tag != NULL && sh->taglen >= 7 && memcmp(sh->tag, "postfix", 7) == 0;
 }
@@ -398,8 +412,8 @@ is_postfix(const struct syslog_head *sh)
 /* Postfix writes the client as "name[ip]" (name checked by Postfix
  * against DNS, or "unknown") right after fixed words at the start of its
  * message; the HELO comes later, as helo=<...>, and is never read. */
-static bool
-postfix_client(const char *from, const char *end, const char *key, char *out, size_t outsz)
+bool
+sf_lf_postfix_client(const char *from, const char *end, const char *key, char *out, size_t outsz)
 {
 	const char *p, *q;
 
@@ -409,7 +423,7 @@ postfix_client(const char *from, const char *end, const char *key, char *out, si
 	p += strlen(key);
 	for (q = p; q < end && dns_char(*q); q++)
 		;
-	if (q == p || ip_literal(q, end, out, outsz) == NULL) {
+	if (q == p || sf_lf_ip_literal(q, end, out, outsz) == NULL) {
 		out[0] = '\0';
 		return false;
 	}
@@ -418,8 +432,8 @@ postfix_client(const char *from, const char *end, const char *key, char *out, si
 
 /* A word after `key` up to a character in `stop` (bounded), looked for
  * from `from` on. */
-static void
-word_after(const char *line, size_t len, const char *from, const char *key, const char *stop,
+void
+sf_lf_word_after(const char *line, size_t len, const char *from, const char *key, const char *stop,
 	char *out, size_t outsz)
 {
 	const char *end = line + len, *p;
@@ -441,9 +455,9 @@ word_after(const char *line, size_t len, const char *from, const char *key, cons
 /* The server port: Exim's " I=[ip]:port" right after the client field
  * (where Exim writes it), else what the Postfix service name in the
  * syslog tag says, else the fallback. */
-static int
-server_port(const char *line, size_t len, const char *after_client, const struct syslog_head *sh,
-	int fallback)
+int
+sf_lf_server_port(const char *line, size_t len, const char *after_client,
+	const struct syslog_head *sh, int fallback)
 {
 	char ip[SF_LOG_ADDR_MAX];
 	const char *end = line + len, *after;
@@ -456,23 +470,23 @@ server_port(const char *line, size_t len, const char *after_client, const struct
 			for (p++; p < end && isdigit((unsigned char)*p); p++)
 				;
 		if (end - p > 4 && memcmp(p, " I=[", 4) == 0 &&
-			(after = ip_literal(p + 3, end, ip, sizeof ip)) != NULL && after < end &&
-			*after == ':') {
+			(after = sf_lf_ip_literal(p + 3, end, ip, sizeof ip)) != NULL &&
+			after < end && *after == ':') {
 			const char *d = after + 1;
 			size_t n = 0;
 
 			while (d + n < end && n < 5 && isdigit((unsigned char)d[n]))
 				n++;
-			if (n > 0 && digits(d, n, &port) == 0)
+			if (n > 0 && sf_lf_digits(d, n, &port) == 0)
 				return port;
 		}
 	}
-	if (is_postfix(sh)) {
-		if (tag_has(sh, "/submissions/") || tag_has(sh, "/smtps/"))
+	if (sf_lf_is_postfix(sh)) {
+		if (sf_lf_tag_has(sh, "/submissions/") || sf_lf_tag_has(sh, "/smtps/"))
 			return 465;
-		if (tag_has(sh, "/submission/"))
+		if (sf_lf_tag_has(sh, "/submission/"))
 			return 587;
-		if (tag_has(sh, "/smtpd"))
+		if (sf_lf_tag_has(sh, "/smtpd"))
 			return 25;
 	}
 	return fallback;
@@ -501,10 +515,10 @@ sf_log_classify(const char *line, size_t len, time_t now, struct sf_log_hit *h)
 
 /* Dovecot writes "user=<...>, rip=ip, lip=..." with the user name the
  * client typed first: the last ", rip=" is Dovecot's own. */
-static void
-dovecot_rip(const char *line, size_t len, char *out, size_t outsz)
+void
+sf_lf_dovecot_rip(const char *line, size_t len, char *out, size_t outsz)
 {
-	const char *end = line + len, *p = last_key(line, end, ", rip=", 6);
+	const char *end = line + len, *p = sf_lf_last_key(line, end, ", rip=", 6);
 	char ip[SF_LOG_ADDR_MAX];
 	unsigned char bin[sizeof(struct in6_addr)];
 	size_t n = 0;
@@ -512,7 +526,7 @@ dovecot_rip(const char *line, size_t len, char *out, size_t outsz)
 	out[0] = '\0';
 	if (p != NULL)
 		p += 6;
-	else if ((p = find(line, len, "rip=")) != NULL)
+	else if ((p = sf_lf_find(line, len, "rip=")) != NULL)
 		p += 4;
 	else
 		return;
@@ -540,71 +554,73 @@ sf_log_classify_hint(const char *line, size_t len, time_t now, unsigned hint, st
 	/* Which program wrote the line decides how it is read: Exim's rules
 	 * never read a Postfix line, whose HELO could hold " H=[ip]", and a
 	 * HELO cannot make an Exim line Postfix's. */
-	if (syslog_head(line, len, &sh))
-		postfix = is_postfix(&sh);
+	if (sf_lf_syslog_head(line, len, &sh))
+		postfix = sf_lf_is_postfix(&sh);
 	else
-		postfix = !exim_stamp(line, len) && find(line, len, "postfix/") != NULL;
+		postfix = !sf_lf_exim_stamp(line, len) && sf_lf_find(line, len, "postfix/") != NULL;
 
 	/* Exim: cPanel's port-587 rule. */
 	if ((hint & SF_LOG_HINT_SUBMISSION) && !postfix &&
-		find(line, len, "SMTP AUTH is required for message submission") != NULL &&
-		find(line, len, "rejected RCPT") != NULL) {
-		after = exim_client(
+		sf_lf_find(line, len, "SMTP AUTH is required for message submission") != NULL &&
+		sf_lf_find(line, len, "rejected RCPT") != NULL) {
+		after = sf_lf_exim_client(
 			line, len, " H=", false, conts_rcpt, h->address, sizeof h->address);
-		h->port = server_port(line, len, after, &sh, 587);
+		h->port = sf_lf_server_port(line, len, after, &sh, 587);
 		if (after != NULL)
-			word_after(line, len, after, " A=", " ", h->user, sizeof h->user);
+			sf_lf_word_after(line, len, after, " A=", " ", h->user, sizeof h->user);
 		return hit(h, SF_LOG_SUBMISSION_AUTH_REQUIRED, line, len, now);
 	}
 	/* Relay refusals: cPanel's texts, upstream Exim's, Postfix's. Neither
 	 * writes the login name on these lines, so none is taken: a user found
 	 * there would be text the client chose. */
-	if ((hint & SF_LOG_HINT_RELAY) && !postfix && find(line, len, "rejected RCPT") != NULL &&
-		(find(line, len, "is not permitted to relay") != NULL ||
-			find(line, len, "Rejected relay attempt") != NULL ||
-			find(line, len, "relay not permitted") != NULL)) {
-		after = exim_client(
+	if ((hint & SF_LOG_HINT_RELAY) && !postfix &&
+		sf_lf_find(line, len, "rejected RCPT") != NULL &&
+		(sf_lf_find(line, len, "is not permitted to relay") != NULL ||
+			sf_lf_find(line, len, "Rejected relay attempt") != NULL ||
+			sf_lf_find(line, len, "relay not permitted") != NULL)) {
+		after = sf_lf_exim_client(
 			line, len, " H=", false, conts_rcpt, h->address, sizeof h->address);
-		h->port = server_port(line, len, after, &sh, 0);
+		h->port = sf_lf_server_port(line, len, after, &sh, 0);
 		return hit(h, SF_LOG_RELAY_DENIED, line, len, now);
 	}
 	if ((hint & SF_LOG_HINT_RELAY) && postfix &&
-		find(line, len, "reject: RCPT from ") != NULL &&
-		find(line, len, "Relay access denied") != NULL) {
-		postfix_client(sh.msg ? sh.msg : line, end, "reject: RCPT from ", h->address,
+		sf_lf_find(line, len, "reject: RCPT from ") != NULL &&
+		sf_lf_find(line, len, "Relay access denied") != NULL) {
+		sf_lf_postfix_client(sh.msg ? sh.msg : line, end, "reject: RCPT from ", h->address,
 			sizeof h->address);
-		h->port = server_port(line, len, NULL, &sh, 0);
+		h->port = sf_lf_server_port(line, len, NULL, &sh, 0);
 		return hit(h, SF_LOG_RELAY_DENIED, line, len, now);
 	}
 	if ((hint & SF_LOG_HINT_DROP) && !postfix &&
-		find(line, len, "closed by DROP in ACL") != NULL) {
-		after = exim_client(line, len, "connection from ", false, conts_drop, h->address,
-			sizeof h->address);
-		h->port = server_port(line, len, after, &sh, 0);
+		sf_lf_find(line, len, "closed by DROP in ACL") != NULL) {
+		after = sf_lf_exim_client(line, len, "connection from ", false, conts_drop,
+			h->address, sizeof h->address);
+		h->port = sf_lf_server_port(line, len, after, &sh, 0);
 		return hit(h, SF_LOG_DROPPED, line, len, now);
 	}
 	/* Exim before 4.99: "authenticator failed for (helo) [ip]:port: 535 ...";
 	 * 4.99 on: "authenticator failed for H=(helo) [ip]:port: ...". The
 	 * set_id comes after the client, so a HELO cannot supply it. */
 	if ((hint & SF_LOG_HINT_AUTH) && !postfix &&
-		find(line, len, "authenticator failed for ") != NULL) {
-		after = exim_client(line, len, "authenticator failed for ", false, conts_auth,
+		sf_lf_find(line, len, "authenticator failed for ") != NULL) {
+		after = sf_lf_exim_client(line, len, "authenticator failed for ", false, conts_auth,
 			h->address, sizeof h->address);
-		h->port = server_port(line, len, after, &sh, 0);
+		h->port = sf_lf_server_port(line, len, after, &sh, 0);
 		if (after != NULL)
-			word_after(line, len, after, "(set_id=", ")", h->user, sizeof h->user);
+			sf_lf_word_after(
+				line, len, after, "(set_id=", ")", h->user, sizeof h->user);
 		return hit(h, SF_LOG_AUTH_FAILED, line, len, now);
 	}
 	/* Postfix: "warning: unknown[ip]: SASL LOGIN authentication failed: ...
 	 * [, sasl_username=user]" (the user part since 3.9). */
 	if ((hint & SF_LOG_HINT_AUTH) && postfix &&
-		find(line, len, " authentication failed") != NULL &&
-		find(line, len, "SASL ") != NULL) {
-		postfix_client(
+		sf_lf_find(line, len, " authentication failed") != NULL &&
+		sf_lf_find(line, len, "SASL ") != NULL) {
+		sf_lf_postfix_client(
 			sh.msg ? sh.msg : line, end, "warning: ", h->address, sizeof h->address);
-		h->port = server_port(line, len, NULL, &sh, 0);
-		p = find(line, len, "SASL ");
-		word_after(line, len, p, "sasl_username=", ",; ", h->user, sizeof h->user);
+		h->port = sf_lf_server_port(line, len, NULL, &sh, 0);
+		p = sf_lf_find(line, len, "SASL ");
+		sf_lf_word_after(line, len, p, "sasl_username=", ",; ", h->user, sizeof h->user);
 		if (strcmp(h->user, "(unavailable)") == 0)
 			h->user[0] = '\0';
 		return hit(h, SF_LOG_AUTH_FAILED, line, len, now);
@@ -612,47 +628,48 @@ sf_log_classify_hint(const char *line, size_t len, time_t now, unsigned hint, st
 	/* Exim writes the client's command first ("SMTP protocol error in
 	 * "AUTH ..." H=..."), so its H= is looked for from the last one. */
 	if ((hint & SF_LOG_HINT_UNADVERTISED) && !postfix &&
-		find(line, len, "AUTH command used when not advertised") != NULL) {
-		after = exim_client(
+		sf_lf_find(line, len, "AUTH command used when not advertised") != NULL) {
+		after = sf_lf_exim_client(
 			line, len, " H=", true, conts_unadv, h->address, sizeof h->address);
-		h->port = server_port(line, len, after, &sh, 0);
+		h->port = sf_lf_server_port(line, len, after, &sh, 0);
 		return hit(h, SF_LOG_AUTH_NOT_ADVERTISED, line, len, now);
 	}
 	if ((hint & SF_LOG_HINT_TLS) && !postfix &&
-		find(line, len, "TLS error on connection from ") != NULL) {
-		after = exim_client(line, len, "TLS error on connection from ", false, conts_tls,
-			h->address, sizeof h->address);
-		h->port = server_port(line, len, after, &sh, 0);
+		sf_lf_find(line, len, "TLS error on connection from ") != NULL) {
+		after = sf_lf_exim_client(line, len, "TLS error on connection from ", false,
+			conts_tls, h->address, sizeof h->address);
+		h->port = sf_lf_server_port(line, len, after, &sh, 0);
 		return hit(h, SF_LOG_TLS_ERROR, line, len, now);
 	}
-	if ((hint & SF_LOG_HINT_TLS) && find(line, len, "SSL_accept error from ") != NULL) {
-		postfix_client(sh.msg ? sh.msg : line, end, "SSL_accept error from ", h->address,
-			sizeof h->address);
-		h->port = server_port(line, len, NULL, &sh, 0);
+	if ((hint & SF_LOG_HINT_TLS) && sf_lf_find(line, len, "SSL_accept error from ") != NULL) {
+		sf_lf_postfix_client(sh.msg ? sh.msg : line, end, "SSL_accept error from ",
+			h->address, sizeof h->address);
+		h->port = sf_lf_server_port(line, len, NULL, &sh, 0);
 		return hit(h, SF_LOG_TLS_ERROR, line, len, now);
 	}
 	/* Dovecot: "(tried to use disallowed plaintext auth)"; 2.2 and older
 	 * "(tried to use disabled plaintext auth)". */
 	if ((hint & SF_LOG_HINT_PLAINTEXT) &&
-		(find(line, len, "disallowed plaintext auth") != NULL ||
-			find(line, len, "disabled plaintext auth") != NULL)) {
-		dovecot_rip(line, len, h->address, sizeof h->address);
-		word_after(line, len, NULL, "user=<", ">", h->user, sizeof h->user);
-		if (find(line, len, "pop3-login") != NULL)
+		(sf_lf_find(line, len, "disallowed plaintext auth") != NULL ||
+			sf_lf_find(line, len, "disabled plaintext auth") != NULL)) {
+		sf_lf_dovecot_rip(line, len, h->address, sizeof h->address);
+		sf_lf_word_after(line, len, NULL, "user=<", ">", h->user, sizeof h->user);
+		if (sf_lf_find(line, len, "pop3-login") != NULL)
 			h->port = 110;
-		else if (find(line, len, "imap-login") != NULL)
+		else if (sf_lf_find(line, len, "imap-login") != NULL)
 			h->port = 143;
 		return hit(h, SF_LOG_PLAINTEXT_LOGIN_REFUSED, line, len, now);
 	}
 	/* Exim: a message accepted with AUTH but without TLS, from elsewhere. */
-	if ((hint & SF_LOG_HINT_ESMTPA) && !postfix && find(line, len, " P=esmtpa ") != NULL &&
-		find(line, len, " <= ") != NULL) {
-		after = exim_client(
+	if ((hint & SF_LOG_HINT_ESMTPA) && !postfix &&
+		sf_lf_find(line, len, " P=esmtpa ") != NULL &&
+		sf_lf_find(line, len, " <= ") != NULL) {
+		after = sf_lf_exim_client(
 			line, len, " H=", false, conts_msg, h->address, sizeof h->address);
 		if (h->address[0] == '\0' || is_loopback(h->address))
 			return false;
-		h->port = server_port(line, len, after, &sh, 0);
-		word_after(line, len, after, " A=", " ", h->user, sizeof h->user);
+		h->port = sf_lf_server_port(line, len, after, &sh, 0);
+		sf_lf_word_after(line, len, after, " A=", " ", h->user, sizeof h->user);
 		/* "A=dovecot_login:user": keep the user, not the authenticator. */
 		if ((p = strchr(h->user, ':')) != NULL)
 			memmove(h->user, p + 1, strlen(p));

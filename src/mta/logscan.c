@@ -189,8 +189,8 @@ skip_nuls(char *p, char *end)
 /* Turn every NUL in [p, end) into a line end, a word at a time: the high
  * bit of ((w & 0x7f..) + 0x7f..) | w is set exactly in the bytes that are
  * not 0, without carries between bytes. */
-static void
-nuls_to_newlines(char *p, char *end)
+void
+sf_log_nuls_to_newlines(char *p, char *end)
 {
 	for (; p < end && ((uintptr_t)p & 7) != 0; p++)
 		if (*p == '\0')
@@ -231,7 +231,7 @@ scan_chunk(struct sf_log_scan *s, struct sf_log_file *f, char *buf, size_t len)
 			part = next = q;
 		} else {
 			next = (size_t)(end - p) > SF_LOG_NUL_SKIP ? p + SF_LOG_NUL_SKIP : end;
-			nuls_to_newlines(p, next);
+			sf_log_nuls_to_newlines(p, next);
 		}
 		p = next < end ? memchr(next, '\0', (size_t)(end - next)) : NULL;
 	}

@@ -23,5 +23,8 @@ Suite *wizard_suite(void);
 Suite *states_suite(void);
 Suite *run_suite(void);
 Suite *refcode_suite(void);
+Suite *event_suite(void);
+Suite *watch_suite(void);
+Suite *bans_suite(void);
 
 #endif

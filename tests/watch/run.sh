@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# smtpfix watch following the real test Exim's main log while real clients
+# send: Python's smtplib, swaks and smtpfix's own probe, each with the
+# founding case's setting (no encryption, no login, on the cPanel-like
+# port), with a wrong password, and correctly. Each attempt must appear
+# with the right port, TLS, login and cause within 1 s of the client
+# finishing. Then the log is rotated under the watch, by rename (Exim
+# opens a new file itself) and by copytruncate, while a client keeps
+# sending: no attempt may be lost. Then --since replays what happened.
+set -uo pipefail
+
+bin=${1:?usage: run.sh PATH-TO-SMTPFIX}
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../exim/server.sh
+source "$here/../exim/server.sh"
+
+for tool in jq swaks python3; do
+	command -v "$tool" >/dev/null || { echo "watch tests: $tool is missing; run 'make deps'" >&2; exit 1; }
+done
+
+dir=$(mktemp -d "${TMPDIR:-/tmp}/smtpfix-watch.XXXXXX")
+chmod 755 "$dir"
+watch_pid=
+cleanup() {
+	[ -n "$watch_pid" ] && kill "$watch_pid" 2>/dev/null
+	exim_stop "$dir"
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+
+passed=0 failed=0
+ok() { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
+
+if ! exim_start "$dir"; then
+	echo "watch tests: FAILED to start the test Exim" >&2
+	echo "watch: 0 passed, 1 failed"
+	exit 1
+fi
+log="$dir/log/mainlog"
+port=$EXIM_PORT_CPANEL
+: >>"$log"
+out="$dir/watch.jsonl"
+user=tester@smtpfix-test.example
+
+# shellcheck source=lib.sh
+source "$here/lib.sh"
+sel=".port == $port"
+
+# The watch runs for the whole test; its JSON Lines are read as they come.
+watch_start "$out" "$dir/watch.err" "$bin" watch --log "$log" --json --for 120s
+
+founding_py='import smtplib,sys
+s=smtplib.SMTP("127.0.0.1",int(sys.argv[1])); s.ehlo("PC")
+try: s.sendmail(sys.argv[2],["x@example.net"],"Subject: t\r\n\r\nhi\r\n")
+except Exception: pass'
+login_py='import smtplib,ssl,sys
+c=ssl.create_default_context(cafile=sys.argv[2])
+s=smtplib.SMTP("127.0.0.1",int(sys.argv[1])); s.ehlo("PC"); s.starttls(context=c); s.ehlo("PC")
+try:
+    s.login(sys.argv[3],sys.argv[4]); s.sendmail(sys.argv[3],["x@example.net"],"Subject: t\r\n\r\nhi\r\n"); s.quit()
+except Exception: s.close()'
+
+# Python's smtplib
+python3 -c "$founding_py" "$port" "$user" 2>/dev/null
+expect "smtplib, founding case" "$sel" ".port == $port and .security == \"none\" and .login == \"none\" and .cause == \"auth-requires-tls\" and (.refused | test(\"SMTP AUTH is required\"))"
+python3 -c "$login_py" "$port" "$EXIM_CA" "$user" wrong-password 2>/dev/null
+expect "smtplib, wrong password" "$sel" ".port == $port and .security == \"starttls\" and .login == \"refused\" and .user == \"$user\" and .cause == \"wrong-credentials\""
+python3 -c "$login_py" "$port" "$EXIM_CA" "$user" test-password 2>/dev/null
+expect "smtplib, right setting" "$sel" ".port == $port and .security == \"starttls\" and .login == \"accepted\" and .messages == 1 and .cause == null"
+
+# swaks
+swaks --server 127.0.0.1 --port "$port" --from "$user" --to x@example.net --silent 2 >/dev/null 2>&1
+expect "swaks, founding case" "$sel" ".port == $port and .tls == false and .login == \"none\" and .cause == \"auth-requires-tls\""
+swaks --server 127.0.0.1 --port "$port" --from "$user" --to x@example.net --tls \
+	--tls-ca-path "$EXIM_CA" --auth LOGIN --auth-user "$user" --auth-password nope --silent 2 >/dev/null 2>&1
+expect "swaks, wrong password" "$sel" ".security == \"starttls\" and .login == \"refused\" and .cause == \"wrong-credentials\""
+swaks --server 127.0.0.1 --port "$port" --from "$user" --to x@example.net --tls \
+	--tls-ca-path "$EXIM_CA" --auth LOGIN --auth-user "$user" --auth-password test-password --silent 2 >/dev/null 2>&1
+expect "swaks, right setting" "$sel" ".security == \"starttls\" and .login == \"accepted\" and .messages == 1"
+
+# smtpfix's own probe: its login test with a wrong password is one of
+# the attempts the watch sees.
+echo wrong-password | "$bin" probe 127.0.0.1 --port "$port" --user "$user" --password-stdin \
+	--ca-file "$EXIM_CA" --json >/dev/null 2>&1
+sleep 1.5
+if jq -s -e "map(select(.login == \"refused\" and .user == \"$user\" and .cause == \"wrong-credentials\")) | length >= 2" "$out" >/dev/null; then
+	ok
+else
+	fail "the probe's wrong password was not seen as a refused login"
+fi
+seen_by[$sel]=$(count "$sel")
+
+# Rotation under the watch while a client keeps sending: by rename (Exim
+# opens a new main log itself), then by copytruncate.
+sender() {
+	local i
+	for i in $(seq 1 "$1"); do python3 -c "$founding_py" "$port" "$user" 2>/dev/null; done
+}
+before=$(jq -s 'map(select(.cause == "auth-requires-tls")) | length' "$out")
+sender 10 &
+s1=$!
+sleep 0.3
+mv "$log" "$log.1"
+wait "$s1"
+sender 10 &
+s2=$!
+sleep 0.3
+cp "$log" "$log-20261201" && : >"$log"
+wait "$s2"
+sleep 1.5
+after=$(jq -s 'map(select(.cause == "auth-requires-tls")) | length' "$out")
+if [ $((after - before)) -eq 20 ]; then ok; else
+	fail "rotation: $((after - before)) of 20 attempts seen across a rename and a copytruncate"
+fi
+
+kill "$watch_pid" 2>/dev/null
+wait "$watch_pid" 2>/dev/null
+watch_pid=
+
+# --since replays the period: every attempt above is in the current and
+# rotated files (the watch reads the ones named).
+total=$(wc -l <"$out")
+"$bin" watch --log "$log.1" --log "$log" --since 1h --for 0 --json >"$dir/replay.jsonl" 2>/dev/null
+replayed=$(wc -l <"$dir/replay.jsonl")
+# The copytruncate copy holds lines also in neither file named: the lines
+# of $log before the cut; so the replay sees at least those of .1 and now.
+if [ "$replayed" -ge 10 ] && jq -e -s 'map(select(.cause == "auth-requires-tls")) | length >= 10' "$dir/replay.jsonl" >/dev/null; then
+	ok
+else
+	fail "--since replayed $replayed attempts (followed: $total)"
+fi
+# --ip narrows the replay; an address that never came finds nothing, and
+# with --for the watch says where the block must be.
+"$bin" watch --log "$log.1" --ip 127.0.0.1 --since 1h --for 0 --json >"$dir/ip.jsonl" 2>/dev/null
+if [ "$(wc -l <"$dir/ip.jsonl")" -ge 10 ]; then ok; else fail "--ip 127.0.0.1 found $(wc -l <"$dir/ip.jsonl") attempts"; fi
+"$bin" watch --log "$log" --ip 203.0.113.77 --for 1s >"$dir/none.txt" 2>&1
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q "Nothing from 203.0.113.77 reached this server" "$dir/none.txt"; then ok; else
+	fail "nothing arrived: exit $rc, $(cat "$dir/none.txt")"
+fi
+# Bad input is refused with a clear message.
+"$bin" watch --log "$log" --ip 'not-an-address' --for 0 >/dev/null 2>"$dir/bad.err"
+if [ $? -eq 2 ] && grep -q "not an IPv4 or IPv6 address" "$dir/bad.err"; then ok; else fail "a bad --ip was not refused"; fi
+
+echo "watch: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
