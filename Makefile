@@ -168,6 +168,7 @@ check-corpus: $(BIN)
 # Postfix and Dovecot run in namespaces).
 check-watch: $(BIN)
 	$(Q)tests/watch/run.sh $(abspath $(BIN))
+	$(Q)tests/watch/hostile.sh $(abspath $(BIN))
 	$(Q)$(if $(filter 0,$(shell id -u)),,sudo) tests/watch/servers.sh $(abspath $(BIN))
 
 # smtpfix bans against a private fail2ban, nftables and iptables rules in a

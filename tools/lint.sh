@@ -74,7 +74,7 @@ declare -A may_use=(
 	[watch]="core net tls smtp probe mta errors diagnose watch"
 	[bans]="core mta bans"
 	[run]="core net tls smtp probe mta errors diagnose guide report run"
-	[ui]="core net tls smtp probe mta errors diagnose guide lab report run wizard ui"
+	[ui]="core net tls smtp probe mta errors diagnose guide lab report run watch bans wizard ui"
 	[cli]="core net tls smtp probe mta errors diagnose guide lab report run watch bans wizard ui"
 )
 for f in "${all_src[@]}" include/smtpfix/*.h; do

@@ -49,6 +49,7 @@ struct sf_attempt {
 	enum sf_attempt_login login;
 	unsigned login_failures;
 	char user[SF_LOG_USER_MAX];
+	char sender[SF_LOG_USER_MAX];         /* the envelope sender it gave, when logged */
 	char login_text[SF_EVENT_TEXT_MAX];   /* the server's words on the refusal */
 	char login_reason[SF_EVENT_TEXT_MAX]; /* the login service's reason, or "" */
 	bool refused;                         /* MAIL or RCPT refused */

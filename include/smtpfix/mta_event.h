@@ -52,12 +52,15 @@ struct sf_event {
 	int port;                      /* the server's port, 0 when the line does not say */
 	int tls;                       /* 1 used, 0 not used, -1 the line does not say */
 	char user[SF_LOG_USER_MAX];    /* the login name, or "" */
+	char sender[SF_LOG_USER_MAX];  /* the envelope sender (MAIL FROM), or "": the client's words
+					*/
 	char text[SF_EVENT_TEXT_MAX];  /* what was refused or went wrong, or "" */
 	char queue_id[SF_EVENT_QUEUE_MAX];
 	/* Postfix's disconnect summary: the login was tried and none taken
 	 * ("auth=0/1"), STARTTLS was used ("starttls=1"). */
 	bool login_tried;
-	unsigned messages; /* messages taken, when the line counts them (Postfix's data=1) */
+	bool summary_refused; /* the close's summary counts a refused MAIL or RCPT ("mail=0/1") */
+	unsigned messages;    /* messages taken, when the line counts them (Postfix's data=1) */
 	/* An Exim line that would carry X= under TLS (with Exim's default
 	 * log_selector) and has no TLS field: the attempt may take it as
 	 * without TLS when nothing else says. */

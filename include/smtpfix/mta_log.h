@@ -134,6 +134,9 @@ time_t sf_log_time(const char *line, size_t len, time_t now);
 /* Turn every NUL in [p, end) into a line end, a word at a time (a NUL
  * ends a line, as it does for grep). */
 void sf_log_nuls_to_newlines(char *p, char *end);
+/* The first byte at or after p that is not NUL, or end (eight bytes at a
+ * time). */
+char *sf_log_skip_nuls(char *p, char *end);
 
 void sf_log_scan_init(struct sf_log_scan *s, time_t since, time_t now);
 void sf_log_scan_free(struct sf_log_scan *s);

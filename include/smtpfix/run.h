@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 
+#include "smtpfix/attempt.h"
 #include "smtpfix/diagnose.h"
 #include "smtpfix/dns.h"
 #include "smtpfix/explain.h"
@@ -39,6 +40,9 @@ struct sf_run {
 	bool policy_applies; /* it is the probed server's (sf_diag_policy_applies) */
 	struct sf_diagnosis diag;
 	struct sf_guide guide;
+	/* The person's attempt as the server's log showed it (watch): it
+	 * joins the diagnosis as what the program really does. */
+	struct sf_attempt *attempt; /* heap, or NULL */
 };
 
 void sf_run_init(struct sf_run *r);

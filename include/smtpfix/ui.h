@@ -8,6 +8,9 @@
 #include "smtpfix/probe.h"
 #include "smtpfix/wizard.h"
 
+#define SF_UI_MAX_LOGS 16
+#define SF_UI_WATCH_SECONDS 120
+
 struct sf_ui_options {
 	struct sf_wiz_prefill prefill;
 	/* Probe settings the front end passes on (the demo maps the practice
@@ -29,6 +32,11 @@ struct sf_ui_options {
 	bool read_server;
 	const char *policy_root;
 	const char *banner; /* a line shown first (the demo explains itself) */
+	/* Watching the server's logs (admin and support, on the mail server):
+	 * these files instead of the ones found, and for at most so long. */
+	const char *logs[SF_UI_MAX_LOGS];
+	size_t nlogs;
+	int watch_seconds; /* 0: SF_UI_WATCH_SECONDS */
 	/* The server is the demo's practice server on loopback: not this
 	 * machine's own mail server, so no "probed from itself" note. */
 	bool practice;

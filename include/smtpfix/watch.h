@@ -25,7 +25,8 @@
 
 /* Whole lines from one file: buf[0..len) ends with '\n' (a last line
  * without one is held back until it is complete, or cut at
- * SF_LOG_LINE_MAX); buf[len] may be written. */
+ * SF_LOG_LINE_MAX). The reader may write buf[len - 1] while it reads, if
+ * it puts it back; nothing else. */
 typedef void (*sf_chunk_fn)(char *buf, size_t len, void *ctx);
 
 /* An incomplete last line, kept until its end is written. */
@@ -83,6 +84,8 @@ void sf_follow_close(struct sf_follow *f);
 /* ---- A watch: filters, replay and diagnosis of each attempt ---- */
 
 #define SF_WATCH_MAX_FILTERS 16
+#define SF_WATCH_FOUND_ADDRS 32 /* a user's client addresses followed in a replay */
+#define SF_WATCH_MAX_KEYS (64 + 4 * SF_WATCH_MAX_FILTERS + SF_WATCH_FOUND_ADDRS)
 
 struct sf_watch_options {
 	const char *ips[SF_WATCH_MAX_FILTERS];
@@ -113,10 +116,20 @@ struct sf_watch {
 	bool details_only;      /* a replay's first pass: login-service lines only */
 	bool details_pass_done; /* their lines were taken already */
 	unsigned long long lines_parsed, attempts, shown;
-	/* the filter strings searched for first, as they appear in a log */
-	const char *keys[2 * SF_WATCH_MAX_FILTERS + 1];
+	/* The strings searched for first, as they appear in a log: live, the
+	 * addresses asked for or every event's anchors; in a replay, the
+	 * addresses and users asked for, and the addresses the user's lines
+	 * came from, added as they are found (every line of a connection
+	 * names its client). */
+	const char *keys[SF_WATCH_MAX_KEYS];
 	size_t nkeys;
+	const char *replay_keys[SF_WATCH_MAX_KEYS];
+	size_t nreplay_keys;
 	char lower_users[SF_WATCH_MAX_FILTERS][SF_LOG_USER_MAX];
+	char local_parts[SF_WATCH_MAX_FILTERS][SF_LOG_USER_MAX];
+	char found_addrs[SF_WATCH_FOUND_ADDRS][SF_LOG_ADDR_MAX];
+	size_t nfound_addrs;
+	struct sf_diagnosis *diag; /* one, reused for every attempt */
 };
 
 int sf_watch_init(struct sf_watch *w, const struct sf_watch_options *o,
@@ -131,6 +144,12 @@ void sf_watch_tick(struct sf_watch *w, double clock);
 void sf_watch_flush(struct sf_watch *w);
 /* Seconds until an attempt is due (for the follower's wait), -1: none. */
 double sf_watch_next_due(const struct sf_watch *w, double clock);
+/* The wall clock in seconds: the live watch's clock (the same scale as
+ * the log's own times, which a replay runs on). */
+double sf_watch_clock(void);
+/* The port speaks TLS from the first byte: the server's own list when
+ * its settings were read, else 465. */
+bool sf_watch_implicit_tls(const struct sf_policy *p, int port);
 /* Does this attempt pass the filters? */
 bool sf_watch_wanted(const struct sf_watch *w, const struct sf_attempt *a);
 

@@ -23,13 +23,16 @@ enum sf_wiz_step {
 	SF_WIZ_LOGIN_ASK, /* test the login too? */
 	SF_WIZ_LOGIN_USER,
 	SF_WIZ_LOGIN_PASSWORD,
-	SF_WIZ_PROBING, /* waiting for the probe */
-	SF_WIZ_RESULT,  /* the cause, the evidence, the matrix */
-	SF_WIZ_FIX,     /* the steps, one at a time */
-	SF_WIZ_RETEST,  /* the server checked again: now send from the program */
-	SF_WIZ_REPASTE, /* the program still fails: its new message */
-	SF_WIZ_SAVE,    /* save the report? */
-	SF_WIZ_SAVED,   /* where it was saved, before anything closes */
+	SF_WIZ_PROBING,   /* waiting for the probe */
+	SF_WIZ_WATCH_ASK, /* on the mail server: watch the person's next attempt? */
+	SF_WIZ_WATCHING,  /* following the server's logs for it */
+	SF_WIZ_UNBAN,     /* nothing arrived and the address is blocked: lift it? */
+	SF_WIZ_RESULT,    /* the cause, the evidence, the matrix */
+	SF_WIZ_FIX,       /* the steps, one at a time */
+	SF_WIZ_RETEST,    /* the server checked again: now send from the program */
+	SF_WIZ_REPASTE,   /* the program still fails: its new message */
+	SF_WIZ_SAVE,      /* save the report? */
+	SF_WIZ_SAVED,     /* where it was saved, before anything closes */
 	SF_WIZ_DONE
 };
 
@@ -39,7 +42,10 @@ enum sf_wiz_event_kind {
 	SF_WIZ_EV_DEFAULT, /* accept the default (Enter, or end of input) */
 	SF_WIZ_EV_BACK,
 	SF_WIZ_EV_PROBE_DONE, /* `ok`: the server now works for the chosen program */
-	SF_WIZ_EV_CANCEL      /* Esc during a probe, or quit */
+	SF_WIZ_EV_CANCEL,     /* Esc during a probe, or quit */
+	/* The watch ended: `ok` when an attempt was seen; else the front end
+	 * set ban_found when a block of the address was found. */
+	SF_WIZ_EV_WATCH_DONE
 };
 
 struct sf_wiz_event {
@@ -57,6 +63,8 @@ enum sf_wiz_effect {
 	SF_WIZ_FX_START_PROBE, /* probe the server (with login if asked) */
 	SF_WIZ_FX_CANCEL_PROBE,
 	SF_WIZ_FX_SAVE_REPORT,
+	SF_WIZ_FX_START_WATCH, /* follow the server's logs for the person's attempt */
+	SF_WIZ_FX_UNBAN,       /* lift the block found (the person said yes) */
 	SF_WIZ_FX_QUIT
 };
 
@@ -80,6 +88,7 @@ struct sf_wiz_prefill {
 	const char *user;    /* login user name (the demo's account) */
 	const char *current; /* the program's setting now: "PORT:none|starttls|tls" */
 	bool on_mail_server; /* detected: an MTA configuration is here */
+	bool can_watch;      /* the server's mail logs can be followed from here */
 };
 
 struct sf_wizard {
@@ -100,6 +109,10 @@ struct sf_wizard {
 	size_t fix_step, fix_steps;
 	bool retested, fixed_now;
 	bool save;
+	bool can_watch;                  /* the admin or support role can watch the server's logs */
+	bool watched;                    /* an attempt was seen */
+	bool ban_found;                  /* set by the front end when nothing arrived */
+	char ban_text[SF_WIZ_PASTE_MAX]; /* the block and the command that lifts it */
 };
 
 extern const char *const sf_wiz_roles[]; /* user, admin, tech */

@@ -12,7 +12,7 @@ static const char main_usage[] =
 	"               [--scenario NAME (with --demo)]\n"
 	"               [--root DIR (a copy of a mail server's files)]\n"
 	"               [--dns-server ADDR[:PORT]] [--now PORT:none|starttls|tls]\n"
-	"               [--resolve NAME:ADDR]...\n"
+	"               [--resolve NAME:ADDR]... [--log FILE]... [--watch-for S]\n"
 	"       smtpfix [--help | --version]\n"
 	"       smtpfix probe HOST|EMAIL [--port N]... [--json] ... (see probe --help)\n"
 	"       smtpfix discover EMAIL|DOMAIN|HOST [--json]\n"

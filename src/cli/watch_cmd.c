@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "smtpfix/bans.h"
 #include "smtpfix/help.h"
 #include "smtpfix/mta.h"
 #include "smtpfix/text.h"
@@ -25,7 +26,8 @@ static const char watch_usage[] =
 	"cause. Without --ip or --user every attempt to send is shown.\n"
 	"\n"
 	"  --ip ADDR      only attempts from this address (repeatable)\n"
-	"  --user EMAIL   only attempts that log in as this user (repeatable)\n"
+	"  --user EMAIL   only attempts that log in as this user, or that send from\n"
+	"                 this address without logging in (repeatable)\n"
 	"  --since D      first show the attempts of this past period (30m, 2h, 1d)\n"
 	"  --for D        stop after this long (default: until Ctrl-C); with --ip or\n"
 	"                 --user, says so when nothing arrived\n"
@@ -49,15 +51,6 @@ on_signal(int sig)
 	stop_watching = 1;
 }
 
-static double
-wall_clock(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 struct watch_run {
 	struct sf_watch w;
 	const struct sf_policy *policy;
@@ -65,24 +58,13 @@ struct watch_run {
 	unsigned long problems, shown;
 };
 
-static bool
-implicit_port(const struct sf_policy *p, int port)
-{
-	size_t i;
-
-	for (i = 0; p != NULL && i < p->nports; i++)
-		if (p->ports[i].port == port)
-			return p->ports[i].implicit_tls;
-	return port == 465;
-}
-
 static void
 show(const struct sf_watch_seen *s, void *ctx)
 {
 	struct watch_run *r = ctx;
 	struct sf_buf out;
 	struct sf_error err;
-	bool implicit = implicit_port(r->policy, s->attempt->port);
+	bool implicit = sf_watch_implicit_tls(r->policy, s->attempt->port);
 	int rc;
 
 	sf_buf_init(&out, WATCH_OUT_MAX);
@@ -104,7 +86,7 @@ chunk(char *buf, size_t len, void *ctx)
 
 	/* A replay runs on the log's own clock (0), so the attempts of the
 	 * past come out in the order they happened. */
-	sf_watch_lines(&r->w, buf, len, r->replaying ? 0 : wall_clock());
+	sf_watch_lines(&r->w, buf, len, r->replaying ? 0 : sf_watch_clock());
 }
 
 static void
@@ -119,6 +101,42 @@ say(FILE *to, const char *key, const char *const *facts)
 	if (sf_wrap_append(&b, text, 80, 0, &err) == 0)
 		fprintf(to, "%.*s\n", (int)b.len, b.data);
 	sf_buf_free(&b);
+}
+
+/* Nothing arrived from an address: its blocks on this server, with the
+ * command that lifts each (run only by smtpfix bans --unban). */
+static void
+say_bans(FILE *to, const char *root, const char *ip)
+{
+	struct sf_bans_options bo;
+	struct sf_bans_report *r = calloc(1, sizeof *r);
+	struct sf_error err;
+	size_t i;
+
+	if (r == NULL)
+		return;
+	memset(&bo, 0, sizeof bo);
+	bo.root = root;
+	bo.address = ip;
+	bo.now = time(NULL);
+	bo.run_commands = root == NULL || strcmp(root, "/") == 0;
+	if (sf_bans_find(&bo, r, &err) == 0) {
+		for (i = 0; i < r->nbans; i++) {
+			char lift[1024];
+			const char *facts[] = { "entry", r->bans[i].entry, "source",
+				sf_ban_source_words(r->bans[i].source), "where", r->bans[i].where,
+				"lift", lift, NULL };
+
+			sf_ban_lift_text(&r->bans[i], lift, sizeof lift);
+			say(to, "blocked", facts);
+		}
+		if (r->nbans == 0) {
+			const char *facts[] = { "entry", ip, NULL };
+
+			say(to, "not-blocked", facts);
+		}
+	}
+	free(r);
 }
 
 /* A rotated file: "mainlog.1", "maillog-20261130", "mail.log.2.gz". */
@@ -379,20 +397,23 @@ sf_cli_watch(int argc, char **argv)
 	{
 		const char *facts[] = { "files", files, "who", who, NULL };
 
-		say(json ? stderr : stdout, who[0] ? "watching" : "watching-all", facts);
+		say(json ? stderr : stdout,
+			for_secs == 0 ? (who[0] ? "replaying" : "replaying-all")
+				      : (who[0] ? "watching" : "watching-all"),
+			facts);
 		fflush(stdout);
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	start = wall_clock();
+	start = sf_watch_clock();
 	deadline = for_secs >= 0 ? start + (double)for_secs : -1;
 	/* The replay (with --since) and then what arrives. */
 	sf_follow_read(&fol, start, chunk, &run);
 	run.replaying = false;
 	run.w.details_pass_done = false;
-	sf_watch_tick(&run.w, wall_clock());
+	sf_watch_tick(&run.w, sf_watch_clock());
 	while (!stop_watching) {
-		double clock = wall_clock(), due = sf_watch_next_due(&run.w, clock);
+		double clock = sf_watch_clock(), due = sf_watch_next_due(&run.w, clock);
 		int timeout = -1;
 
 		if (deadline >= 0 && clock >= deadline)
@@ -407,12 +428,12 @@ sf_cli_watch(int argc, char **argv)
 		}
 		if (sf_follow_wait(&fol, timeout) < 0 && fol.pipe_fd >= 0)
 			break; /* journalctl ended */
-		clock = wall_clock();
+		clock = sf_watch_clock();
 		run.w.now = (time_t)clock;
 		sf_follow_read(&fol, clock, chunk, &run);
 		sf_watch_tick(&run.w, clock);
 	}
-	sf_follow_read(&fol, wall_clock(), chunk, &run);
+	sf_follow_read(&fol, sf_watch_clock(), chunk, &run);
 	sf_watch_flush(&run.w);
 	sf_follow_close(&fol);
 	sf_watch_free(&run.w);
@@ -423,6 +444,8 @@ sf_cli_watch(int argc, char **argv)
 		if (for_secs >= 120)
 			snprintf(fordur, sizeof fordur, "%ld min", for_secs / 60);
 		say(json ? stderr : stdout, "nothing-arrived", facts);
+		for (i = 0; i < wo.nips; i++)
+			say_bans(json ? stderr : stdout, po.root, wo.ips[i]);
 		return SF_EXIT_PROBLEM;
 	}
 	(void)count;

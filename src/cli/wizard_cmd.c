@@ -67,7 +67,9 @@ parse_wizard_args(int argc, char **argv, struct sf_ui_options *o, struct sf_lab_
 		{ "root", required_argument, NULL, 'o' },
 		{ "dns-server", required_argument, NULL, 'D' },
 		{ "now", required_argument, NULL, 'N' },
-		{ "resolve", required_argument, NULL, 'X' }, { NULL, 0, NULL, 0 } };
+		{ "resolve", required_argument, NULL, 'X' },
+		{ "log", required_argument, NULL, 'L' },
+		{ "watch-for", required_argument, NULL, 'W' }, { NULL, 0, NULL, 0 } };
 	int c;
 
 	memset(o, 0, sizeof *o);
@@ -140,6 +142,25 @@ parse_wizard_args(int argc, char **argv, struct sf_ui_options *o, struct sf_lab_
 			}
 			o->nhost_maps++;
 			break;
+		case 'L':
+			if (o->nlogs >= SF_UI_MAX_LOGS) {
+				sf_cli_usage_error("at most %d --log files", SF_UI_MAX_LOGS);
+				return SF_EXIT_USAGE;
+			}
+			o->logs[o->nlogs++] = optarg;
+			break;
+		case 'W': {
+			double secs;
+
+			if (sf_cli_parse_seconds(optarg, 1, 3600, &secs) < 0) {
+				sf_cli_usage_error("--watch-for '%s' is not a number of seconds "
+						   "from 1 to 3600",
+					optarg);
+				return SF_EXIT_USAGE;
+			}
+			o->watch_seconds = (int)secs;
+			break;
+		}
 		case 'R': o->report_dir = optarg; break;
 		case 'S': o->save = true; break;
 		case 's': lo->scenario = optarg; break;
@@ -244,6 +265,9 @@ sf_cli_wizard(int argc, char **argv)
 	 * demo's practice server is not this machine's, so only a --root
 	 * given on purpose is read there. */
 	o.read_server = o.policy_root != NULL || (!demo && o.prefill.on_mail_server);
+	/* The admin and support roles may watch the server's logs while the
+	 * person sends: on the mail server, or with its logs named. */
+	o.prefill.can_watch = !demo && (o.nlogs > 0 || o.read_server);
 	/* The demo sets the ports and the CA to its practice server's: a
 	 * person's own would be silently replaced, so they are refused. */
 	if (demo && (o.nmaps > 0 || o.ca_file != NULL)) {

@@ -168,6 +168,8 @@ apply(struct sf_joiner *j, struct sf_attempt *a, const struct sf_event *ev)
 		a->proto = ev->proto;
 	if (ev->user[0] != '\0' && (a->user[0] == '\0' || ev->kind == SF_EVENT_LOGIN_OK))
 		copy(a->user, sizeof a->user, ev->user);
+	if (ev->sender[0] != '\0' && a->sender[0] == '\0')
+		copy(a->sender, sizeof a->sender, ev->sender);
 	if (ev->login_tried && a->login == SF_LOGIN_NONE)
 		a->login = SF_LOGIN_TRIED;
 	if (ev->messages > a->messages)
@@ -222,6 +224,13 @@ apply(struct sf_joiner *j, struct sf_attempt *a, const struct sf_event *ev)
 			a->login = SF_LOGIN_ACCEPTED;
 		break;
 	case SF_EVENT_CLOSE:
+		/* Postfix's summary counts refusals it may have written no line
+		 * for (the ones before TLS or login): the summary stands in. */
+		if (ev->summary_refused) {
+			if (!a->refused || a->refused_text[0] == '\0')
+				copy(a->refused_text, sizeof a->refused_text, ev->text);
+			a->refused = true;
+		}
 		/* Postfix's "lost connection after STARTTLS": the program gave
 		 * up in the handshake (often a certificate it does not trust). */
 		if (ev->source == SF_SOURCE_POSTFIX && strstr(ev->text, "after STARTTLS") != NULL) {

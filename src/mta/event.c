@@ -291,6 +291,7 @@ exim_host_line(const char *m, size_t mlen, struct sf_event *ev, enum sf_event_ki
 		after = exim_who(m, mlen, " H=", false, conts_cmd, ev);
 		if (after == NULL)
 			return false; /* local submission: no client address */
+		sf_lf_word_after(m, mlen, m, "<= ", " ", ev->sender, sizeof ev->sender);
 		exim_tls(m, mlen, after, ev);
 		exim_auth_user(m, mlen, after, ev);
 		ev->login_tried = ev->user[0] != '\0';
@@ -311,6 +312,7 @@ exim_host_line(const char *m, size_t mlen, struct sf_event *ev, enum sf_event_ki
 		return false;
 	exim_tls(m, mlen, after, ev);
 	exim_auth_user(m, mlen, after, ev);
+	sf_lf_word_after(m, mlen, after, " F=<", ">", ev->sender, sizeof ev->sender);
 	/* "rejected RCPT <x@example.net>: TEXT": the text after what the
 	 * client chose, looked for from the last ">: "; else after ": ". */
 	{
@@ -584,9 +586,8 @@ parse_postfix(
 			/* "mail=0/1": MAIL refused. Postfix writes a reject line for
 			 * most refusals; not for the ones before TLS or login, which
 			 * only this summary shows. */
-			return done(ev,
-				mail_failed || rcpt_failed ? SF_EVENT_REFUSED : SF_EVENT_CLOSE,
-				line, len, now);
+			ev->summary_refused = mail_failed || rcpt_failed;
+			return done(ev, SF_EVENT_CLOSE, line, len, now);
 		}
 	}
 	if ((p = memmem(msg, mlen, "TLS connection established from ", 32)) != NULL) {
@@ -636,6 +637,7 @@ parse_postfix(
 			return false;
 		/* "...from name[ip]: 554 5.7.1 <x>: Relay access denied; from=<..." */
 		text_after(line, len, from + 6, "]: ", ev);
+		sf_lf_word_after(line, len, from, "; from=<", ">", ev->sender, sizeof ev->sender);
 		cut_at(ev->text, "; from=<");
 		return done(ev, SF_EVENT_REFUSED, line, len, now);
 	}

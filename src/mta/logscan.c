@@ -157,8 +157,8 @@ scan_buffer(struct sf_log_scan *s, struct sf_log_file *f, const char *buf, size_
 
 /* The first byte at or after p that is not NUL, or end: eight words at a
  * time, so a run of NULs costs about what reading it costs. */
-static char *
-skip_nuls(char *p, char *end)
+char *
+sf_log_skip_nuls(char *p, char *end)
 {
 	while (p < end && ((uintptr_t)p & 7) != 0) {
 		if (*p != '\0')
@@ -223,7 +223,7 @@ scan_chunk(struct sf_log_scan *s, struct sf_log_file *f, char *buf, size_t len)
 	*end = '\0';
 	p = memchr(buf, '\0', len);
 	while (p != NULL) {
-		char *q = skip_nuls(p, end), *next;
+		char *q = sf_log_skip_nuls(p, end), *next;
 
 		if (q == end || (size_t)(q - p) >= SF_LOG_NUL_SKIP) {
 			if (p > part)

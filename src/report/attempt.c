@@ -201,6 +201,7 @@ sf_report_attempt_json(
 	sf_json_kv_string(&j, "login", sf_attempt_login_id(a->login));
 	sf_json_kv_int(&j, "login_failures", a->login_failures);
 	sf_json_kv_string_or_null(&j, "user", a->user[0] ? a->user : NULL);
+	sf_json_kv_string_or_null(&j, "sender", a->sender[0] ? a->sender : NULL);
 	sf_json_kv_string_or_null(&j, "login_reply", a->login_text[0] ? a->login_text : NULL);
 	sf_json_kv_string_or_null(&j, "login_reason", a->login_reason[0] ? a->login_reason : NULL);
 	sf_json_kv_string_or_null(&j, "refused", a->refused ? a->refused_text : NULL);

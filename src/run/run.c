@@ -28,6 +28,7 @@ sf_run_free(struct sf_run *r)
 	if (r->log != NULL)
 		sf_log_scan_free(r->log);
 	free(r->log);
+	free(r->attempt);
 	sf_guide_free(&r->guide);
 	memset(r, 0, sizeof *r);
 }
@@ -179,6 +180,7 @@ sf_run_diagnose(struct sf_run *r, const struct sf_explain_result *text,
 	in.policy = r->policy_applies ? r->policy : NULL;
 	in.log = r->policy_applies ? r->log : NULL;
 	in.text = text;
+	in.attempt = r->attempt;
 	if (now != NULL && now->known) {
 		in.now_known = true;
 		in.now_port = now->port;

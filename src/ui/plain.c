@@ -144,6 +144,12 @@ sf_ui_plain_run(const struct sf_ui_options *o)
 			sf_ui_probe_step(&ss, &w, plain_probe_run, &job);
 			continue;
 		}
+		if (w.step == SF_WIZ_WATCHING) {
+			/* Line by line the watch ends when their attempt arrives or
+			 * its time is up (Ctrl-C ends smtpfix). */
+			sf_ui_watch_step(&ss, &w, NULL, NULL);
+			continue;
+		}
 		sf_wiz_question(&w, &q);
 		if (q.secret)
 			sf_secret_protect_process();

@@ -397,6 +397,8 @@ chars_between(const char *t, size_t from, size_t to)
 static const char *
 key_bar(const struct sf_wiz_question *q, int cols)
 {
+	if (q->nchoices == 0 && !q->free_text) /* watching: nothing to pick */
+		return " Esc or q: stop watching  Ctrl-C: quit";
 	if (q->free_text)
 		return cols >= 60 ? " Enter: OK  Esc: back  F1: help  Ctrl-C: quit"
 				  : " Enter: OK  Esc: back  Ctrl-C: quit";
@@ -890,6 +892,29 @@ screen_probe_run(void *ctx)
 	return ok;
 }
 
+/* The watch with the live screen: the attempts seen so far in the body,
+ * Esc (or q) stops watching, Ctrl-C leaves. */
+struct screen_watch {
+	struct screen *sc;
+	struct sf_wizard *w;
+	const struct sf_wiz_question *q;
+};
+
+static bool
+screen_watch_tick(void *ctx)
+{
+	struct screen_watch *job = ctx;
+	int ch;
+
+	draw(job->sc, job->w, job->q);
+	timeout(0);
+	ch = getch();
+	timeout(-1);
+	if (ch == KEY_CTRL_C)
+		job->sc->interrupted = true;
+	return !(ch == KEY_ESCAPE || ch == 'q' || ch == KEY_CTRL_C);
+}
+
 int
 sf_ui_screen_run(const struct sf_ui_options *o)
 {
@@ -943,6 +968,15 @@ sf_ui_screen_run(const struct sf_ui_options *o)
 			struct screen_probe job = { sc, &w, &q };
 
 			sf_ui_probe_step(&sc->ss, &w, screen_probe_run, &job);
+			if (sc->interrupted)
+				w.step = SF_WIZ_DONE;
+			continue;
+		}
+		if (w.step == SF_WIZ_WATCHING) {
+			struct screen_watch job = { sc, &w, &q };
+
+			body_reset(sc);
+			sf_ui_watch_step(&sc->ss, &w, screen_watch_tick, &job);
 			if (sc->interrupted)
 				w.step = SF_WIZ_DONE;
 			continue;

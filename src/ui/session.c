@@ -48,6 +48,8 @@ sf_ui_session_free(struct sf_ui_session *s)
 {
 	sf_secret_free(&s->password);
 	sf_run_free(&s->run);
+	free(s->ban);
+	s->ban = NULL;
 }
 
 static void
@@ -292,6 +294,8 @@ sf_ui_apply(struct sf_ui_session *s, struct sf_wizard *w, const struct sf_wiz_ev
 	case SF_WIZ_FX_EXPLAIN_AGAIN: explain_again(s, w); break;
 	case SF_WIZ_FX_SAVE_REPORT: sf_ui_save_report(s, w); break;
 	case SF_WIZ_FX_CANCEL_PROBE: atomic_store(&s->cancel, true); break;
+	case SF_WIZ_FX_UNBAN: sf_ui_unban(s); break;
+	case SF_WIZ_FX_START_WATCH: /* the loop's next turn is the watch step */
 	case SF_WIZ_FX_START_PROBE: /* the loop's next turn is the probe step */
 	case SF_WIZ_FX_QUIT:        /* the step is now SF_WIZ_DONE */
 	case SF_WIZ_FX_NONE: break;
@@ -333,6 +337,11 @@ report_json(const struct sf_ui_session *s, struct sf_buf *out, struct sf_error *
 		sf_report_policy_json_members(&j, s->run.policy, s->run.log);
 		sf_json_object_end(&j);
 	}
+	if (s->watched_text[0] != '\0')
+		sf_json_kv_string(&j, "seen_on_server", s->watched_text);
+	if (s->unban_record[0] != '\0') {
+		sf_json_kv_string(&j, "unban", s->unban_record);
+	}
 	sf_json_object_end(&j);
 	if (!j.failed && sf_buf_addstr(out, "\n", &j.err) < 0)
 		j.failed = true;
@@ -360,6 +369,16 @@ report_text(const struct sf_ui_session *s, const struct sf_wizard *w, const char
 							     : SF_SEC_NONE)) < 0)
 		return -1;
 	if (sf_buf_addstr(text, "\n", err) < 0)
+		return -1;
+	/* What the server saw the program do, and a block lifted. */
+	if (s->watched_text[0] != '\0' &&
+		(sf_buf_addstr(text, "Seen on the server while they sent:\n", err) < 0 ||
+			sf_buf_addstr(text, s->watched_text, err) < 0 ||
+			sf_buf_addstr(text, "\n", err) < 0))
+		return -1;
+	if (s->unban_record[0] != '\0' && (sf_sanitize_append(text, s->unban_record,
+						   strlen(s->unban_record), SHOWN_MAX, err) < 0 ||
+						  sf_buf_addstr(text, "\n\n", err) < 0))
 		return -1;
 	if (s->run.have_res) {
 		/* The answer first, as on the screen; the details after it. */

@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 
+#include "smtpfix/bans.h"
 #include "smtpfix/buf.h"
 #include "smtpfix/diagnose.h"
 #include "smtpfix/dns.h"
@@ -46,6 +47,11 @@ struct sf_ui_session {
 	atomic_bool cancel;
 	bool line_by_line; /* --plain: output follows typed answers, a blank line apart */
 	bool saved;        /* a report was written */
+	/* The watch: what the person's program did as the server saw it, a
+	 * block found when nothing arrived, and what lifting it did. */
+	char watched_text[4096];
+	struct sf_ban *ban; /* heap, or NULL */
+	char unban_record[2400];
 	char saved_path[2][SF_UI_PATH_MAX]; /* the text and JSON reports' paths, when saved */
 };
 
@@ -98,6 +104,18 @@ void sf_ui_prepare_fix(struct sf_ui_session *s, struct sf_wizard *w);
 /* Every step at once, for a run whose input ended at the result. */
 void sf_ui_print_steps(struct sf_ui_session *s, const struct sf_wizard *w);
 void sf_ui_save_report(struct sf_ui_session *s, const struct sf_wizard *w);
+/* The watch step (w->step is SF_WIZ_WATCHING): follows the server's mail
+ * logs for the person's attempt, printing each one seen; tick(ctx) is
+ * called at least every SF_UI_WATCH_TICK_MS and returns false to stop
+ * (Esc). An attempt seen joins the diagnosis; when none arrives, the
+ * person's blocks on this server are looked up. Ends with the wizard's
+ * WATCH_DONE (or CANCEL) event. */
+#define SF_UI_WATCH_TICK_MS 100
+void sf_ui_watch_step(
+	struct sf_ui_session *s, struct sf_wizard *w, bool (*tick)(void *ctx), void *ctx);
+/* Lifts the block found (after the person's yes), saying the command and
+ * its result, and keeps both for the report. */
+void sf_ui_unban(struct sf_ui_session *s);
 /* At the end: saves the report when --save asked for it and none was
  * saved yet (and there is a result to save). */
 void sf_ui_save_if_asked(struct sf_ui_session *s, const struct sf_wizard *w);

@@ -193,10 +193,21 @@ deliver(struct sf_follow *f, size_t n, sf_chunk_fn fn, void *ctx)
 	}
 	{
 		size_t whole = (size_t)(last - f->buf) + 1;
+		/* The reader may write buf[whole]: the first byte of the line
+		 * still being written, kept here and put back. */
+		char keep = f->buf[whole];
 
 		fn(f->buf, whole, ctx);
+		f->buf[whole] = keep;
 		memmove(f->buf, f->buf + whole, have - whole);
 		f->held = have - whole;
+	}
+	/* What follows the last line end is longer than any line is read:
+	 * handed on as one cut line, so the next read always fits. */
+	if (f->held >= SF_LOG_LINE_MAX) {
+		f->buf[f->held] = '\n';
+		fn(f->buf, f->held + 1, ctx);
+		f->held = 0;
 	}
 }
 

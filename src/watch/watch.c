@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "smtpfix/watch.h"
 
@@ -45,16 +46,41 @@ sf_watch_init(struct sf_watch *w, const struct sf_watch_options *o, const struct
 		lower_copy(w->lower_users[i], sizeof w->lower_users[i], o->users[i]);
 	/* Addresses alone narrow the search: every line of a connection
 	 * names its client. A user is named on the login's lines only, so
-	 * with users every event line is read and the filter applies to the
+	 * live every event line is read and the filter applies to the
 	 * joined attempt. */
 	if (o->nips > 0 && o->nusers == 0)
 		for (i = 0; i < o->nips; i++)
 			w->keys[w->nkeys++] = o->ips[i];
 	else
-		for (i = 0; sf_event_anchors[i] != NULL &&
-			    w->nkeys + 1 < sizeof w->keys / sizeof w->keys[0];
-			i++)
+		for (i = 0; sf_event_anchors[i] != NULL && w->nkeys < SF_WATCH_MAX_KEYS; i++)
 			w->keys[w->nkeys++] = sf_event_anchors[i];
+	/* A replay searches for the user as written, in small letters, and
+	 * by the name before the @ (a log may leave the domain out), then
+	 * for the addresses those lines came from. */
+	for (i = 0; i < o->nips; i++)
+		w->replay_keys[w->nreplay_keys++] = o->ips[i];
+	for (i = 0; i < o->nusers; i++) {
+		const char *at = strchr(w->lower_users[i], '@');
+
+		w->replay_keys[w->nreplay_keys++] = o->users[i];
+		if (strcmp(o->users[i], w->lower_users[i]) != 0)
+			w->replay_keys[w->nreplay_keys++] = w->lower_users[i];
+		if (at != NULL && at - w->lower_users[i] >= 3) {
+			snprintf(w->local_parts[i], sizeof w->local_parts[i], "%.*s",
+				(int)(at - w->lower_users[i]), w->lower_users[i]);
+			w->replay_keys[w->nreplay_keys++] = w->local_parts[i];
+		}
+	}
+	if (o->nips == 0 && o->nusers == 0) {
+		memcpy(w->replay_keys, w->keys, w->nkeys * sizeof w->keys[0]);
+		w->nreplay_keys = w->nkeys;
+	}
+	w->diag = malloc(sizeof *w->diag);
+	if (w->diag == NULL) {
+		sf_watch_free(w);
+		sf_error_set(err, SF_E_NOMEM, "out of memory");
+		return -1;
+	}
 	return 0;
 }
 
@@ -63,6 +89,8 @@ sf_watch_free(struct sf_watch *w)
 {
 	sf_joiner_free(&w->joiner);
 	sf_explain_kb_free(w->kb);
+	free(w->diag);
+	w->diag = NULL;
 	w->kb = NULL;
 }
 
@@ -109,8 +137,11 @@ sf_watch_wanted(const struct sf_watch *w, const struct sf_attempt *a)
 	for (i = 0; i < w->opt.nips; i++)
 		if (same_address(a->address, w->opt.ips[i]))
 			return true;
+	/* The login name, or the sender a program that did not log in gave
+	 * (the founding case names no user otherwise). */
 	for (i = 0; i < w->opt.nusers; i++)
-		if (same_user(a->user, w->lower_users[i]))
+		if (same_user(a->user, w->lower_users[i]) ||
+			(a->user[0] == '\0' && same_user(a->sender, w->lower_users[i])))
 			return true;
 	return false;
 }
@@ -120,13 +151,12 @@ on_attempt(const struct sf_attempt *a, void *ctx)
 {
 	struct sf_watch *w = ctx;
 	struct sf_diag_input in;
-	struct sf_diagnosis *d;
+	struct sf_diagnosis *d = w->diag;
 	struct sf_watch_seen seen;
 
 	w->attempts++;
 	if (!sf_watch_wanted(w, a))
 		return;
-	d = malloc(sizeof *d);
 	memset(&in, 0, sizeof in);
 	in.policy = w->policy;
 	in.kb = w->kb;
@@ -137,11 +167,32 @@ on_attempt(const struct sf_attempt *a, void *ctx)
 		sf_diagnose_attempt(&in, d, &seen.finding);
 	w->shown++;
 	w->fn(&seen, w->ctx);
-	free(d);
+}
+
+/* In a replay by user: a line of the user's names the client address
+ * the rest of that connection's lines carry; followed from here on. */
+static bool
+follow_address(struct sf_watch *w, const struct sf_event *ev)
+{
+	size_t i;
+
+	if (w->opt.nusers == 0 || ev->address[0] == '\0' || w->nfound_addrs >= SF_WATCH_FOUND_ADDRS)
+		return false;
+	for (i = 0; i < w->opt.nusers; i++)
+		if (same_user(ev->user, w->lower_users[i]) ||
+			same_user(ev->sender, w->lower_users[i]))
+			break;
+	if (i == w->opt.nusers)
+		return false;
+	for (i = 0; i < w->nfound_addrs; i++)
+		if (strcmp(w->found_addrs[i], ev->address) == 0)
+			return false;
+	snprintf(w->found_addrs[w->nfound_addrs++], SF_LOG_ADDR_MAX, "%s", ev->address);
+	return true;
 }
 
 static void
-one_line(struct sf_watch *w, const char *ls, size_t len, double clock)
+one_line(struct sf_watch *w, const char *ls, size_t len, double clock, bool *new_key)
 {
 	struct sf_event ev;
 
@@ -157,6 +208,11 @@ one_line(struct sf_watch *w, const char *ls, size_t len, double clock)
 		return;
 	if (w->details_pass_done && ev.detail)
 		return; /* taken in the first pass */
+	if (clock <= 0 && new_key != NULL && follow_address(w, &ev) &&
+		w->nreplay_keys < SF_WATCH_MAX_KEYS) {
+		w->replay_keys[w->nreplay_keys++] = w->found_addrs[w->nfound_addrs - 1];
+		*new_key = true;
+	}
 	/* A replay runs on the log's own clock. */
 	if (clock <= 0)
 		clock = (double)ev.when;
@@ -165,25 +221,24 @@ one_line(struct sf_watch *w, const char *ls, size_t len, double clock)
 	sf_joiner_feed(&w->joiner, &ev, ls, len, clock, on_attempt, w);
 }
 
-void
-sf_watch_lines(struct sf_watch *w, char *buf, size_t len, double clock)
+/* Search one NUL-terminated part [buf, end) of whole lines for the keys
+ * (strstr, vectorised in glibc), parsing each line that holds one once. */
+static void
+search_part(struct sf_watch *w, const char *buf, const char *end, double clock)
 {
-	const char *pos[sizeof w->keys / sizeof w->keys[0]];
-	const char *end = buf + len, *done = buf;
+	const char *pos[SF_WATCH_MAX_KEYS];
+	const char *const *keys = clock <= 0 ? w->replay_keys : w->keys;
+	size_t *nkeys = clock <= 0 ? &w->nreplay_keys : &w->nkeys;
+	const char *done = buf;
 	size_t k;
 
-	if (len == 0)
-		return;
-	/* No NUL inside: strstr must see the whole buffer. */
-	if (memchr(buf, '\0', len) != NULL)
-		sf_log_nuls_to_newlines(buf, buf + len);
-	buf[len] = '\0';
-	for (k = 0; k < w->nkeys; k++)
-		pos[k] = strstr(buf, w->keys[k]);
+	for (k = 0; k < *nkeys; k++)
+		pos[k] = strstr(buf, keys[k]);
 	for (;;) {
 		const char *first = NULL, *ls, *le;
+		bool new_key = false;
 
-		for (k = 0; k < w->nkeys; k++)
+		for (k = 0; k < *nkeys; k++)
 			if (pos[k] != NULL && (first == NULL || pos[k] < first))
 				first = pos[k];
 		if (first == NULL)
@@ -193,13 +248,43 @@ sf_watch_lines(struct sf_watch *w, char *buf, size_t len, double clock)
 		le = memchr(first, '\n', (size_t)(end - first));
 		le = le != NULL ? le : end;
 		if (ls >= done) {
-			one_line(w, ls, (size_t)(le - ls), clock);
+			size_t before = *nkeys;
+
+			one_line(w, ls, (size_t)(le - ls), clock, &new_key);
 			done = le;
+			/* An address to follow from here on. */
+			for (k = before; new_key && k < *nkeys; k++)
+				pos[k] = le < end ? strstr(le, keys[k]) : NULL;
 		}
-		for (k = 0; k < w->nkeys; k++)
+		for (k = 0; k < *nkeys; k++)
 			if (pos[k] != NULL && pos[k] < le)
-				pos[k] = le < end ? strstr(le, w->keys[k]) : NULL;
+				pos[k] = le < end ? strstr(le, keys[k]) : NULL;
 	}
+}
+
+void
+sf_watch_lines(struct sf_watch *w, char *buf, size_t len, double clock)
+{
+	char *end = buf + len, *part = buf, *nul;
+	char last;
+
+	if (len == 0)
+		return;
+	/* The parts between NUL bytes are searched on their own: a NUL ends
+	 * a line, as for grep, and nothing is written over them (the buffer
+	 * may be a private mapping of the file). The last byte (the last
+	 * line's end) is the terminator of the last part while it is read. */
+	last = end[-1];
+	end[-1] = '\0';
+	while (part < end) {
+		nul = memchr(part, '\0', (size_t)(end - part));
+		if (nul == NULL)
+			nul = end - 1; /* the terminator put there */
+		if (nul > part)
+			search_part(w, part, nul, clock);
+		part = nul + 1 < end ? sf_log_skip_nuls(nul + 1, end) : end;
+	}
+	end[-1] = last;
 	/* A replay hands on what is due by the log's clock as it goes; live,
 	 * the caller ticks once every file has been read, so that the lines of
 	 * one moment in two logs (Postfix's and its login service's) join. */
@@ -223,4 +308,24 @@ double
 sf_watch_next_due(const struct sf_watch *w, double clock)
 {
 	return sf_joiner_next_due(&w->joiner, clock);
+}
+
+double
+sf_watch_clock(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+bool
+sf_watch_implicit_tls(const struct sf_policy *p, int port)
+{
+	size_t i;
+
+	for (i = 0; p != NULL && i < p->nports; i++)
+		if (p->ports[i].port == port)
+			return p->ports[i].implicit_tls;
+	return port == 465;
 }

@@ -36,6 +36,13 @@ static const char *const retest_choices[] = { "Save a report", "Back to the step
 static const char *const tried_choices[] = { "Yes, it worked",
 	"No, it still fails: explain its new message", "Back to the steps", NULL };
 static const char *const save_choices[] = { "Yes, save it", "No", NULL };
+static const char *const watch_choices[] = { "Yes: they send a message now, smtpfix watches",
+	"No, show the answer", NULL };
+static const char *const unban_choices[] = { "Yes, lift it now", "No, leave it", NULL };
+/* After a re-test, on the mail server: the server can see the next try. */
+static const char *const tried_watch_choices[] = { "Yes, it worked",
+	"No, it still fails: explain its new message", "Back to the steps",
+	"Watch the server while they send again", NULL };
 static const char *const saved_choices[] = { "Close smtpfix", NULL };
 
 /* The settings people actually have, the common mistakes included. */
@@ -135,6 +142,8 @@ sf_wiz_suggest_current(struct sf_wizard *w, int port, int security)
 		}
 }
 
+static bool watching_allowed(const struct sf_wizard *w);
+
 /* Fills a question's choices from a NULL-terminated list, capped at the maximum. */
 static void
 set_choices(struct sf_wiz_question *q, const char *const *list)
@@ -165,6 +174,7 @@ sf_wiz_init(struct sf_wizard *w, const struct sf_wiz_prefill *pre)
 		i = 0;
 	w->client = i; /* until the person names their program */
 	w->on_mail_server = pre != NULL && pre->on_mail_server;
+	w->can_watch = pre != NULL && pre->can_watch;
 	w->role = w->on_mail_server ? 1 : 0;
 	w->step = SF_WIZ_ROLE;
 	if (pre == NULL)
@@ -263,6 +273,27 @@ sf_wiz_question(const struct sf_wizard *w, struct sf_wiz_question *q)
 		q->title = "Testing the server...";
 		q->prompt = "Esc cancels.";
 		break;
+	case SF_WIZ_WATCH_ASK:
+		q->title = "Watch the server while they send?";
+		q->prompt = "Ask the person to press Send in their mail program. smtpfix follows "
+			    "this server's mail log and shows what their program really does: its "
+			    "port, encryption and login.";
+		set_choices(q, watch_choices);
+		q->default_choice = 0;
+		q->help = "wizard/watch.txt";
+		break;
+	case SF_WIZ_WATCHING:
+		q->title = "Watching the server...";
+		q->prompt = "Ask the person to send a message now. Esc stops watching.";
+		break;
+	case SF_WIZ_UNBAN:
+		q->title = "Their address is blocked on this server";
+		q->prompt = w->ban_text;
+		q->prompt_first = true;
+		set_choices(q, unban_choices);
+		q->default_choice = 1; /* nothing is lifted without a yes */
+		q->help = "wizard/watch.txt";
+		break;
 	case SF_WIZ_RESULT:
 		q->title = "What is wrong";
 		set_choices(q, result_choices);
@@ -284,7 +315,7 @@ sf_wiz_question(const struct sf_wizard *w, struct sf_wiz_question *q)
 				"smtpfix tested the server again; it cannot see your mail "
 				"program's settings. Send a test message from your program now. "
 				"Did it work?";
-			set_choices(q, tried_choices);
+			set_choices(q, watching_allowed(w) ? tried_watch_choices : tried_choices);
 		} else {
 			q->title =
 				"The server still does not take mail with the recommended setting";
@@ -320,6 +351,13 @@ sf_wiz_question(const struct sf_wizard *w, struct sf_wiz_question *q)
 	}
 }
 
+/* Watching is for the admin and support roles, where the logs can be read. */
+static bool
+watching_allowed(const struct sf_wizard *w)
+{
+	return w->can_watch && w->role != 0;
+}
+
 static enum sf_wiz_effect
 after_server(struct sf_wizard *w)
 {
@@ -345,6 +383,10 @@ sf_wiz_handle(struct sf_wizard *w, const struct sf_wiz_event *ev)
 		return SF_WIZ_FX_NONE;
 	}
 	if (ev->kind == SF_WIZ_EV_CANCEL) {
+		if (w->step == SF_WIZ_WATCHING) {
+			w->step = SF_WIZ_RESULT; /* Esc stops watching: the answer so far */
+			return SF_WIZ_FX_NONE;
+		}
 		if (w->step == SF_WIZ_PROBING) {
 			w->step = w->depth > 0 ? w->history[--w->depth] : SF_WIZ_SERVER;
 			return SF_WIZ_FX_CANCEL_PROBE;
@@ -419,9 +461,26 @@ sf_wiz_handle(struct sf_wizard *w, const struct sf_wiz_event *ev)
 			w->fixed_now = ev->ok;
 			w->step = SF_WIZ_RETEST; /* no way "back" into a finished probe */
 		} else {
-			w->step = SF_WIZ_RESULT;
+			w->step = watching_allowed(w) ? SF_WIZ_WATCH_ASK : SF_WIZ_RESULT;
 		}
 		return SF_WIZ_FX_NONE;
+	case SF_WIZ_WATCH_ASK:
+		if (choice == 0) {
+			w->step = SF_WIZ_WATCHING;
+			return SF_WIZ_FX_START_WATCH;
+		}
+		w->step = SF_WIZ_RESULT;
+		return SF_WIZ_FX_NONE;
+	case SF_WIZ_WATCHING:
+		if (ev->kind != SF_WIZ_EV_WATCH_DONE)
+			return SF_WIZ_FX_NONE;
+		w->watched = w->watched || ev->ok;
+		w->step = !ev->ok && w->ban_found ? SF_WIZ_UNBAN : SF_WIZ_RESULT;
+		return SF_WIZ_FX_NONE;
+	case SF_WIZ_UNBAN:
+		w->step = SF_WIZ_RESULT;
+		w->ban_found = false;
+		return choice == 0 ? SF_WIZ_FX_UNBAN : SF_WIZ_FX_NONE;
 	case SF_WIZ_RESULT:
 		if (choice == 1) {
 			go(w, SF_WIZ_SAVE);
@@ -443,6 +502,10 @@ sf_wiz_handle(struct sf_wizard *w, const struct sf_wiz_event *ev)
 		go(w, SF_WIZ_PROBING);
 		return SF_WIZ_FX_START_PROBE;
 	case SF_WIZ_RETEST:
+		if (w->fixed_now && choice == 3 && watching_allowed(w)) {
+			w->step = SF_WIZ_WATCHING;
+			return SF_WIZ_FX_START_WATCH;
+		}
 		if (w->fixed_now) {
 			/* It worked / still fails / back to the steps. */
 			go(w, choice == 0     ? SF_WIZ_SAVE

@@ -200,14 +200,20 @@ if ! timeout 30 /usr/bin/python3 "$f2b/usr/bin/fail2ban-client" -c "$F/etc/fail2
 fi
 f2b_up=1
 client ping >/dev/null || die "the private fail2ban does not answer"
-for i in 1 2 3 4; do
-	printf '%s dovecot_login authenticator failed for (phone) [203.0.113.9]:4000%d I=[127.0.0.1]:587: 535 Incorrect authentication data (set_id=bob@example.com)\n' \
-		"$(date '+%F %T')" "$i" >>"$F/log/mainlog"
-done
-for _ in $(seq 1 100); do
-	client status exim-auth 2>/dev/null | grep -q 'Banned IP list:.*203\.0\.113\.9' && break
-	sleep 0.2
-done
+# fail_bob PORT-PREFIX: four failed logins of bob's phone from 203.0.113.9
+# (client ports PREFIX1..PREFIX4), then up to 20 s for fail2ban's ban.
+fail_bob() {
+	local i
+	for i in 1 2 3 4; do
+		printf '%s dovecot_login authenticator failed for (phone) [203.0.113.9]:%s%d I=[127.0.0.1]:587: 535 Incorrect authentication data (set_id=bob@example.com)\n' \
+			"$(date '+%F %T')" "$1" "$i" >>"$F/log/mainlog"
+	done
+	for _ in $(seq 1 100); do
+		client status exim-auth 2>/dev/null | grep -q 'Banned IP list:.*203\.0\.113\.9' && break
+		sleep 0.2
+	done
+}
+fail_bob 4000
 client status exim-auth | grep -q 'Banned IP list:.*203\.0\.113\.9' || die "fail2ban did not ban 203.0.113.9 within 20 s"
 [ -e "$F/banned-203.0.113.9" ] || fail "the test ban action did not run"
 
@@ -230,15 +236,33 @@ else
 fi
 expect 0 "the next run finds nothing" -- "$bin" bans --root "$F" --ip 203.0.113.9
 
+# The wizard on the mail server: the person's program sends nothing that
+# arrives, their address of the day is banned; the admin says yes and the
+# block is lifted, the command shown and kept in the report.
+fail_bob 4100
+mkdir -p "$tmp/wizard-reports"
+closed=$((20000 + RANDOM % 20000))
+out=$(printf '\n\n\n\n\n1\n' | timeout 60 "$bin" --plain --role admin --client thunderbird \
+	--email bob@example.com --resolve example.com:127.0.0.1 --port-map "587=$closed" \
+	--port-map "465=$closed" --timeout 2 --root "$F" --log "$F/log/mainlog" --watch-for 2 \
+	--save --report-dir "$tmp/wizard-reports" 2>&1)
+has "wizard: nothing arrived" "Nothing from bob@example.com reached this server"
+has "wizard: the block named" "203.0.113.9 is blocked by fail2ban"
+has "wizard: the command shown" "Running: $unban_cmd"
+has "wizard: lifted" "The block is lifted."
+if client status exim-auth | grep -q 'Banned IP list:.*203\.0\.113\.9'; then
+	fail "the wizard's yes did not lift the ban"
+else
+	pass "the wizard's yes lifted the ban (fail2ban-client)"
+fi
+if grep -q "Lifted a block on 203.0.113.9 by fail2ban" "$tmp"/wizard-reports/*.txt 2>/dev/null; then
+	pass "the lifting is in the saved report"
+else
+	fail "the saved report does not record the lifted block"
+fi
+
 # Banned again, then the server stopped: the database is read.
-for i in 5 6 7 8; do
-	printf '%s dovecot_login authenticator failed for (phone) [203.0.113.9]:4000%d I=[127.0.0.1]:587: 535 Incorrect authentication data (set_id=bob@example.com)\n' \
-		"$(date '+%F %T')" "$i" >>"$F/log/mainlog"
-done
-for _ in $(seq 1 100); do
-	client status exim-auth 2>/dev/null | grep -q 'Banned IP list:.*203\.0\.113\.9' && break
-	sleep 0.2
-done
+fail_bob 4200
 client stop >/dev/null 2>&1
 f2b_up=0
 for _ in $(seq 1 50); do [ -e "$F/run/fail2ban.sock" ] || break; sleep 0.2; done

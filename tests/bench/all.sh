@@ -10,7 +10,7 @@ SMTPFIX_BENCH_SUMMARY=$(mktemp "${TMPDIR:-/tmp}/smtpfix-bench-summary.XXXXXX")
 export SMTPFIX_BENCH_SUMMARY
 trap 'rm -f "$SMTPFIX_BENCH_SUMMARY"' EXIT
 rc=0
-for part in run.sh logscan.sh tools.sh; do
+for part in run.sh logscan.sh tools.sh watch.sh; do
 	"$here/$part" "$bin" || rc=1
 done
 printf '\nsmtpfix bench: every figure of this run\n\n'
@@ -19,5 +19,5 @@ while IFS='|' read -r what result target verdict; do
 	printf '  %-46s %-26s %-14s %s\n' "$what" "$result" "$target" "$verdict"
 	[ "$verdict" = met ] || rc=1
 done <"$SMTPFIX_BENCH_SUMMARY"
-[ "$(wc -l <"$SMTPFIX_BENCH_SUMMARY")" -eq 8 ] || { echo "bench: a part did not report" >&2; rc=1; }
+[ "$(wc -l <"$SMTPFIX_BENCH_SUMMARY")" -eq 14 ] || { echo "bench: a part did not report" >&2; rc=1; }
 exit "$rc"

@@ -1,4 +1,5 @@
 /* The wizard's flow as event lists: no terminal, no network. */
+#include <stdio.h>
 #include <string.h>
 
 #include "smtpfix/wizard.h"
@@ -142,7 +143,7 @@ END_TEST
 START_TEST(prefill_skips_questions_and_back_returns)
 {
 	struct sf_wiz_prefill pre = { "tech", "outlook-classic", "mail.example.com", NULL,
-		"465:tls", false };
+		"465:tls", false, false };
 
 	sf_wiz_init(&w, &pre);
 	ck_assert_int_eq(w.step, SF_WIZ_PROBLEM);
@@ -168,7 +169,8 @@ END_TEST
 
 START_TEST(cancel_during_probe_and_quit)
 {
-	struct sf_wiz_prefill pre = { NULL, NULL, "mail.example.com", NULL, "no:such", true };
+	struct sf_wiz_prefill pre = { NULL, NULL, "mail.example.com", NULL, "no:such", true,
+		false };
 
 	sf_wiz_init(&w, &pre);
 	ck_assert_uint_eq(w.role, 1); /* on a mail server: admin by default */
@@ -192,6 +194,76 @@ START_TEST(cancel_during_probe_and_quit)
 }
 END_TEST
 
+/* On the mail server, the admin and support roles watch the person's
+ * attempt after the probe; the person's role never does. Nothing arrives
+ * and a block is found: lifted only on a yes. After a re-test the server
+ * can be watched again. */
+START_TEST(watch_the_server_and_lift_a_block)
+{
+	struct sf_wiz_prefill pre = { "tech", "thunderbird", "ann@example.com", NULL, "587:none",
+		false, true };
+	struct sf_wiz_question q;
+
+	sf_wiz_init(&w, &pre);
+	ck_assert(w.can_watch);
+	ENTER(); /* what happens */
+	ENTER(); /* the address, as given */
+	ENTER(); /* no login test */
+	ck_assert_int_eq(w.step, SF_WIZ_PROBING);
+	send(SF_WIZ_EV_PROBE_DONE, 0, NULL, false);
+	ck_assert_int_eq(w.step, SF_WIZ_WATCH_ASK);
+	ck_assert_int_eq(ENTER(), SF_WIZ_FX_START_WATCH);
+	ck_assert_int_eq(w.step, SF_WIZ_WATCHING);
+	/* Keys during the watch do nothing but Esc. */
+	ck_assert_int_eq(ENTER(), SF_WIZ_FX_NONE);
+	ck_assert_int_eq(w.step, SF_WIZ_WATCHING);
+	/* Nothing arrived, and the address is blocked: asked, "no" first. */
+	w.ban_found = true;
+	snprintf(w.ban_text, sizeof w.ban_text, "%s", "203.0.113.9 is blocked by fail2ban");
+	send(SF_WIZ_EV_WATCH_DONE, 0, NULL, false);
+	ck_assert_int_eq(w.step, SF_WIZ_UNBAN);
+	sf_wiz_question(&w, &q);
+	ck_assert_uint_eq(q.default_choice, 1);
+	ck_assert_ptr_nonnull(strstr(q.prompt, "fail2ban"));
+	ck_assert_int_eq(CHOOSE(0), SF_WIZ_FX_UNBAN);
+	ck_assert_int_eq(w.step, SF_WIZ_RESULT);
+	/* The fix, a re-test the server passes, then watching again. */
+	ENTER();
+	w.fix_steps = 1;
+	ck_assert_int_eq(ENTER(), SF_WIZ_FX_START_PROBE);
+	send(SF_WIZ_EV_PROBE_DONE, 0, NULL, true);
+	ck_assert_int_eq(w.step, SF_WIZ_RETEST);
+	sf_wiz_question(&w, &q);
+	ck_assert_uint_eq(q.nchoices, 4);
+	ck_assert_int_eq(CHOOSE(3), SF_WIZ_FX_START_WATCH);
+	ck_assert_int_eq(w.step, SF_WIZ_WATCHING);
+	send(SF_WIZ_EV_WATCH_DONE, 0, NULL, true);
+	ck_assert(w.watched);
+	ck_assert_int_eq(w.step, SF_WIZ_RESULT);
+	/* Esc while watching: the answer so far, not the end. */
+	w.step = SF_WIZ_WATCHING;
+	ck_assert_int_eq(send(SF_WIZ_EV_CANCEL, 0, NULL, false), SF_WIZ_FX_NONE);
+	ck_assert_int_eq(w.step, SF_WIZ_RESULT);
+
+	/* The person's own role, or no logs to read: no watch. */
+	pre.role = "user";
+	sf_wiz_init(&w, &pre);
+	ENTER();
+	ENTER();
+	ENTER();
+	send(SF_WIZ_EV_PROBE_DONE, 0, NULL, false);
+	ck_assert_int_eq(w.step, SF_WIZ_RESULT);
+	pre.role = "admin";
+	pre.can_watch = false;
+	sf_wiz_init(&w, &pre);
+	ENTER();
+	ENTER();
+	ENTER();
+	send(SF_WIZ_EV_PROBE_DONE, 0, NULL, false);
+	ck_assert_int_eq(w.step, SF_WIZ_RESULT);
+}
+END_TEST
+
 Suite *
 wizard_suite(void)
 {
@@ -203,6 +275,7 @@ wizard_suite(void)
 	tcase_add_test(tc, a_port_in_the_message_is_offered);
 	tcase_add_test(tc, prefill_skips_questions_and_back_returns);
 	tcase_add_test(tc, cancel_during_probe_and_quit);
+	tcase_add_test(tc, watch_the_server_and_lift_a_block);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -118,6 +118,77 @@ kill "$watch_pid" 2>/dev/null
 wait "$watch_pid" 2>/dev/null
 watch_pid=
 
+# The wizard on the mail server, support role: after the probe it watches
+# while the person sends with the founding case's setting; the answer then
+# rests on what the server saw, and the saved report holds it.
+mkdir -p "$dir/wizard"
+(sleep 4; python3 -c "$founding_py" "$port" "$user") &
+sender=$!
+printf '\n\n\n\n\n2\n' | timeout 90 "$bin" --plain --role tech --client thunderbird \
+	--email "$user" --resolve smtpfix-test.example:127.0.0.1 --ca-file "$EXIM_CA" \
+	--port-map "587=$port" --port-map "465=$EXIM_PORT_SMTPS" --log "$log" --watch-for 30 \
+	--save --report-dir "$dir/wizard" >"$dir/wizard.out" 2>&1
+wait "$sender"
+flat=$(tr -s ' \n' '  ' <"$dir/wizard.out")
+case $flat in
+*"Watching $log for $user"*"Cause (auth-requires-tls)"*"Change Security: None -> STARTTLS"*) ok ;;
+*) fail "wizard watch: the attempt and the answer from it are not shown: $(tail -40 "$dir/wizard.out")" ;;
+esac
+if grep -q "Seen on the server while they sent" "$dir"/wizard/*.txt &&
+	jq -e '.seen_on_server | test("auth-requires-tls")' "$dir"/wizard/*.json >/dev/null; then
+	ok
+else
+	fail "wizard watch: the saved report does not hold what the server saw"
+fi
+# The same in the full screen, in tmux at 80x24: the watch shows the
+# attempt as it comes, then the answer from it; Esc is the way out.
+if command -v tmux >/dev/null; then
+	sock="smtpfix-watch-$$"
+	T() { tmux -L "$sock" "$@"; }
+	pane() { T capture-pane -p -t w 2>/dev/null; }
+	wait_pane() { # TEXT: up to 10 s
+		local i
+		for i in $(seq 1 100); do pane | tr -s ' \n' '  ' | grep -qF -- "$1" && return 0; sleep 0.1; done
+		return 1
+	}
+	T new-session -d -s w -x 80 -y 24 "TERM=screen $(printf '%q ' "$bin" --role tech --client thunderbird \
+		--email "$user" --resolve smtpfix-test.example:127.0.0.1 --ca-file "$EXIM_CA" \
+		--port-map "587=$port" --port-map "465=$EXIM_PORT_SMTPS" --log "$log" --watch-for 30 \
+		--report-dir "$dir/wizard") 2>$dir/screen.err; echo EXIT=\$?; sleep 30"
+	if wait_pane "What happens?"; then
+		for _ in 1 2 3 4; do T send-keys -t w Enter; sleep 0.5; done
+		wait_pane "Watch the server while they send?" && T send-keys -t w Enter
+		if wait_pane "Esc or q: stop watching"; then
+			python3 -c "$founding_py" "$port" "$user"
+			if wait_pane "Cause (auth-requires-tls)" && wait_pane "Security: None -> STARTTLS" &&
+				[ "$(pane | awk '{ if (length($0) > w) w = length($0) } END { print w + 0 }')" -le 80 ]; then
+				ok
+			else
+				fail "screen watch: no attempt or answer: $(pane)"
+			fi
+		else
+			fail "screen watch: the watch did not start: $(pane)"
+		fi
+	else
+		fail "screen watch: the wizard did not start: $(pane)"
+	fi
+	T kill-server 2>/dev/null
+else
+	fail "tmux is missing (make deps installs it)"
+fi
+
+# While nothing happens the watch sleeps: a quiet minute of watching takes
+# next to no processor time.
+"$bin" watch --log "$dir/quiet.log" --for 3s >/dev/null 2>&1 &
+qpid=$!
+sleep 2.5
+ticks=$(awk '{print $14 + $15}' "/proc/$qpid/stat" 2>/dev/null || echo 999)
+wait "$qpid"
+# (AddressSanitizer makes the start-up, the recognizer's knowledge, slower.)
+idle_max=5
+grep -qa __asan_init "$bin" && idle_max=60
+if [ "$ticks" -le "$idle_max" ]; then ok; else fail "an idle watch used $ticks clock ticks in 2.5 s"; fi
+
 # --since replays the period: every attempt above is in the current and
 # rotated files (the watch reads the ones named).
 total=$(wc -l <"$out")
