@@ -289,7 +289,8 @@ sf_ui_watch_step(struct sf_ui_session *s, struct sf_wizard *w, bool (*tick)(void
 		say(s->out, user[0] ? "wizard-watching" : "wizard-watching-all", facts);
 		fflush(s->out);
 	}
-	end = sf_watch_clock() + (s->o->watch_seconds > 0 ? s->o->watch_seconds : SF_UI_WATCH_SECONDS);
+	end = sf_watch_clock() +
+	      (s->o->watch_seconds > 0 ? s->o->watch_seconds : SF_UI_WATCH_SECONDS);
 	while (!wt->seen) {
 		double now = sf_watch_clock(), due = sf_watch_next_due(&wt->watch, now);
 		int timeout = SF_UI_WATCH_TICK_MS;
