@@ -27,6 +27,7 @@ struct sf_diag_finding {
 	char text[SF_DIAG_TEXT_MAX]; /* the cause in one or two sentences */
 	char evidence[SF_DIAG_MAX_EVIDENCE][SF_DIAG_TEXT_MAX];
 	size_t nevidence;
+	const char *rule; /* the rule that found it first ("attempt", "dns", ...) */
 };
 
 struct sf_server_option {

@@ -127,6 +127,7 @@ struct sf_watch {
 	size_t nreplay_keys;
 	char lower_users[SF_WATCH_MAX_FILTERS][SF_LOG_USER_MAX];
 	char local_parts[SF_WATCH_MAX_FILTERS][SF_LOG_USER_MAX];
+	char local_lower[SF_WATCH_MAX_FILTERS][SF_LOG_USER_MAX];
 	char found_addrs[SF_WATCH_FOUND_ADDRS][SF_LOG_ADDR_MAX];
 	size_t nfound_addrs;
 	struct sf_diagnosis *diag; /* one, reused for every attempt */
@@ -150,6 +151,14 @@ double sf_watch_clock(void);
 /* The port speaks TLS from the first byte: the server's own list when
  * its settings were read, else 465. */
 bool sf_watch_implicit_tls(const struct sf_policy *p, int port);
+/* A user or sender the filters name. */
+bool sf_watch_names_user(const struct sf_watch *w, const char *user, const char *sender);
+/* Replays a large regular file by address or user with a thread per
+ * core, each searching a part; the lines found are then read in order.
+ * Returns where the replay stopped (after the last whole line), or 0 when
+ * it did not run (a small file, no filter, one core): then read it as
+ * usual. */
+off_t sf_watch_replay_fd(struct sf_watch *w, int fd);
 /* Does this attempt pass the filters? */
 bool sf_watch_wanted(const struct sf_watch *w, const struct sf_attempt *a);
 

@@ -378,6 +378,15 @@ sf_cli_watch(int argc, char **argv)
 			sf_watch_free(&run.w);
 			return SF_EXIT_USAGE;
 		}
+		/* A large file is replayed with a thread per core; the follower
+		 * goes on from where that replay stopped. */
+		for (i = 0; wo.since != 0 && i < fol.nfiles; i++)
+			if (fol.files[i].fd >= 0) {
+				off_t done = sf_watch_replay_fd(&run.w, fol.files[i].fd);
+
+				if (done > 0)
+					fol.files[i].off = done;
+			}
 		files[0] = '\0';
 		for (i = 0; i < nfollow; i++)
 			n += (size_t)snprintf(files + n, n < sizeof files ? sizeof files - n : 0,

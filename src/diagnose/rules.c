@@ -1272,6 +1272,7 @@ sf_diagnose(const struct sf_diag_input *given, struct sf_diagnosis *d)
 							SF_DIAG_TEXT_MAX, "%s", f.evidence[e]);
 			continue;
 		}
+		f.rule = rules[i].name;
 		d->findings[d->nfindings++] = f;
 	}
 	if (in->probe != NULL) {
@@ -1340,24 +1341,18 @@ sf_diagnose_attempt(const struct sf_diag_input *given, struct sf_diagnosis *d,
 {
 	struct sf_diag_input in = *given;
 	struct sf_explain_kb *own = NULL;
-	struct sf_diag_finding f;
-	bool found = false;
 	size_t i;
 
 	*finding = NULL;
-	memset(&f, 0, sizeof f);
-	/* One knowledge for the rule and the whole diagnosis, so both read
-	 * the server's words the same way. */
+	/* One knowledge for the whole diagnosis. */
 	if (in.kb == NULL)
 		in.kb = own = sf_explain_kb_builtin(NULL, 0, NULL);
 	sf_diagnose(&in, d);
-	if (in.attempt != NULL && sf_rule_attempt(&in, &f))
-		/* The attempt's finding, with what other rules added to its cause. */
-		for (i = 0; i < d->nfindings && !found; i++)
-			if (d->findings[i].cause == f.cause) {
-				*finding = &d->findings[i];
-				found = true;
-			}
+	/* The attempt rule's finding (its table entry, not its name), with
+	 * what other rules added to its cause. */
+	for (i = 0; in.attempt != NULL && i < d->nfindings; i++)
+		if (d->findings[i].rule == rules[0].name && rules[0].fn == sf_rule_attempt)
+			*finding = &d->findings[i];
 	sf_explain_kb_free(own);
-	return found;
+	return *finding != NULL;
 }

@@ -54,22 +54,24 @@ sf_watch_init(struct sf_watch *w, const struct sf_watch_options *o, const struct
 	else
 		for (i = 0; sf_event_anchors[i] != NULL && w->nkeys < SF_WATCH_MAX_KEYS; i++)
 			w->keys[w->nkeys++] = sf_event_anchors[i];
-	/* A replay searches for the user as written, in small letters, and
-	 * by the name before the @ (a log may leave the domain out), then
+	/* A replay searches for the user by the name before the @, as
+	 * written and in small letters: every line that names the whole
+	 * address names that too, and a log may leave the domain out. Then
 	 * for the addresses those lines came from. */
 	for (i = 0; i < o->nips; i++)
 		w->replay_keys[w->nreplay_keys++] = o->ips[i];
 	for (i = 0; i < o->nusers; i++) {
-		const char *at = strchr(w->lower_users[i], '@');
+		size_t local = strcspn(o->users[i], "@");
 
-		w->replay_keys[w->nreplay_keys++] = o->users[i];
-		if (strcmp(o->users[i], w->lower_users[i]) != 0)
-			w->replay_keys[w->nreplay_keys++] = w->lower_users[i];
-		if (at != NULL && at - w->lower_users[i] >= 3) {
-			snprintf(w->local_parts[i], sizeof w->local_parts[i], "%.*s",
-				(int)(at - w->lower_users[i]), w->lower_users[i]);
-			w->replay_keys[w->nreplay_keys++] = w->local_parts[i];
-		}
+		if (local < 3)
+			local = strlen(o->users[i]); /* "al@...": too common alone */
+		snprintf(w->local_parts[i], sizeof w->local_parts[i], "%.*s", (int)local,
+			o->users[i]);
+		snprintf(w->local_lower[i], sizeof w->local_lower[i], "%.*s", (int)local,
+			w->lower_users[i]);
+		w->replay_keys[w->nreplay_keys++] = w->local_parts[i];
+		if (strcmp(w->local_parts[i], w->local_lower[i]) != 0)
+			w->replay_keys[w->nreplay_keys++] = w->local_lower[i];
 	}
 	if (o->nips == 0 && o->nusers == 0) {
 		memcpy(w->replay_keys, w->keys, w->nkeys * sizeof w->keys[0]);
@@ -167,6 +169,17 @@ on_attempt(const struct sf_attempt *a, void *ctx)
 		sf_diagnose_attempt(&in, d, &seen.finding);
 	w->shown++;
 	w->fn(&seen, w->ctx);
+}
+
+bool
+sf_watch_names_user(const struct sf_watch *w, const char *user, const char *sender)
+{
+	size_t i;
+
+	for (i = 0; i < w->opt.nusers; i++)
+		if (same_user(user, w->lower_users[i]) || same_user(sender, w->lower_users[i]))
+			return true;
+	return false;
 }
 
 /* In a replay by user: a line of the user's names the client address

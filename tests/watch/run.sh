@@ -201,6 +201,36 @@ if [ "$replayed" -ge 10 ] && jq -e -s 'map(select(.cause == "auth-requires-tls")
 else
 	fail "--since replayed $replayed attempts (followed: $total)"
 fi
+# A replay of a large log is searched in parts, a thread each: the
+# customer's attempts at its start, around its middle (where a part ends)
+# and at its end are all found, each whole, by address and by user.
+python3 - "$dir/big.log" <<'PY'
+import sys, time
+now = time.time() - 600
+def stamp(t): return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(t))
+filler = " 1tXabc-0001JF-2o <= user{0}@example.com H=(PC) [198.51.100.{1}]:5{0:04d} I=[192.0.2.1]:587 P=esmtpsa X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=no A=dovecot_login:user{0}@example.com S=2345\n"
+def founding(t, port):
+    return (f"{stamp(t)} SMTP connection from [203.0.113.9]:{port} I=[192.0.2.1]:587 (TCP/IP connection count = 1)\n"
+            f"{stamp(t)} H=(PC) [203.0.113.9]:{port} I=[192.0.2.1]:587 F=<bob@example.com> rejected RCPT <x@example.net>: SMTP AUTH is required for message submission on port 587\n"
+            f"{stamp(t)} SMTP connection from (PC) [203.0.113.9]:{port} I=[192.0.2.1]:587 closed by DROP in ACL\n")
+with open(sys.argv[1], "w") as f:
+    n = 200000
+    for i in range(n):
+        if i in (10, n // 2 - 1, n // 2, n // 2 + 1, n - 10):
+            f.write(founding(now + i / 1000, 40000 + i % 1000))
+        f.write(stamp(now + i / 1000) + filler.format(i % 5000, i % 250 + 1))
+PY
+for filter in "--ip 203.0.113.9" "--user bob@example.com"; do
+	# shellcheck disable=SC2086
+	"$bin" watch --log "$dir/big.log" $filter --since 1h --for 0 --json >"$dir/big.jsonl" 2>/dev/null
+	if [ "$(jq -s 'map(select(.cause == "auth-requires-tls" and .dropped and .port == 587)) | length' "$dir/big.jsonl")" = 5 ] &&
+		[ "$(wc -l <"$dir/big.jsonl")" = 5 ]; then
+		ok
+	else
+		fail "large replay $filter: $(jq -c '[.address,.port,.dropped,.cause]' "$dir/big.jsonl" | tr '\n' ' ')"
+	fi
+done
+
 # --ip narrows the replay; an address that never came finds nothing, and
 # with --for the watch says where the block must be.
 "$bin" watch --log "$log.1" --ip 127.0.0.1 --since 1h --for 0 --json >"$dir/ip.jsonl" 2>/dev/null
