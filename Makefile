@@ -246,6 +246,7 @@ deps:
 	$(Q)tests/servers/fetch.sh
 	$(Q)tests/guides/fetch.sh
 	$(Q)tests/bans/fetch.sh
+	$(Q)tests/watch/fetch.sh
 
 exim:
 	$(Q)tests/exim/fetch.sh

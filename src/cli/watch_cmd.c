@@ -18,7 +18,7 @@
 static const char watch_usage[] =
 	"usage: smtpfix watch [--ip ADDR]... [--user EMAIL]... [--since DURATION]\n"
 	"                     [--for DURATION] [--json] [--root DIR] [--log FILE]...\n"
-	"                     [--poll] [--journal]\n"
+	"                     [--poll] [--journal] [--journal-file FILE]\n"
 	"\n"
 	"Follows this mail server's logs (Exim, Postfix, Dovecot, saslauthd) and shows\n"
 	"each attempt of a mail program as it happens: the port, whether it used\n"
@@ -36,6 +36,7 @@ static const char watch_usage[] =
 	"  --log FILE     follow this file instead of the ones found (repeatable)\n"
 	"  --poll         look at the files every 250 ms instead of using inotify\n"
 	"  --journal      read the system journal (journalctl) instead of files\n"
+	"  --journal-file FILE  read this journal file (one copied from a server)\n"
 	"\n"
 	"Exit status: 0 every attempt shown went through; 1 an attempt shows a problem,\n"
 	"or nothing arrived in the --for period; 2 bad usage; 3 no log could be read.\n";
@@ -214,6 +215,7 @@ sf_cli_watch(int argc, char **argv)
 		{ "for", required_argument, NULL, 'f' }, { "json", no_argument, NULL, 'j' },
 		{ "root", required_argument, NULL, 'r' }, { "log", required_argument, NULL, 'l' },
 		{ "poll", no_argument, NULL, 'p' }, { "journal", no_argument, NULL, 'J' },
+		{ "journal-file", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	static struct sf_policy pol;
 	static char found[SF_LOG_MAX_FILES][SF_MTA_PATH_MAX];
@@ -226,6 +228,7 @@ sf_cli_watch(int argc, char **argv)
 	size_t nlogs = 0, nfollow = 0, nfound = 0, i;
 	long since = 0, for_secs = -1;
 	bool json = false, poll_only = false, journal = false;
+	const char *journal_file = NULL;
 	double start, deadline;
 	time_t now = time(NULL);
 	char who[512], files[1024], count[32], fordur[32];
@@ -290,6 +293,15 @@ sf_cli_watch(int argc, char **argv)
 			break;
 		case 'p': poll_only = true; break;
 		case 'J': journal = true; break;
+		case 'F':
+			if (strlen(optarg) > 400 || access(optarg, R_OK) != 0) {
+				sf_cli_usage_error(
+					"--journal-file '%s' is not a readable file", optarg);
+				return SF_EXIT_USAGE;
+			}
+			journal_file = optarg;
+			journal = true;
+			break;
 		case 'h': fputs(watch_usage, stdout); return SF_EXIT_OK;
 		case SF_CLI_BAD_VALUE: return SF_EXIT_USAGE;
 		default:
@@ -338,11 +350,16 @@ sf_cli_watch(int argc, char **argv)
 		char sincearg[48];
 		char a0[] = "journalctl", a1[] = "--follow", a2[] = "--no-pager",
 		     a3[] = "--output=short-iso", a4[] = "--lines=0";
-		char *jargv[] = { a0, a1, a2, a3, a4, NULL };
+		char filearg[420];
+		char *jargv[] = { a0, a1, a2, a3, a4, NULL, NULL };
 
 		if (wo.since != 0) {
 			snprintf(sincearg, sizeof sincearg, "--since=@%lld", (long long)wo.since);
 			jargv[4] = sincearg;
+		}
+		if (journal_file != NULL) {
+			snprintf(filearg, sizeof filearg, "--file=%s", journal_file);
+			jargv[5] = filearg;
 		}
 		memset(&fol, 0, sizeof fol);
 		if (sf_follow_open(&fol, NULL, 0, false, true, &err) < 0 ||
@@ -353,7 +370,8 @@ sf_cli_watch(int argc, char **argv)
 		}
 		if (!json)
 			say(stdout, "journal", NULL);
-		snprintf(files, sizeof files, "the system journal");
+		snprintf(files, sizeof files, "%s",
+			journal_file != NULL ? journal_file : "the system journal");
 	} else {
 		size_t n = 0;
 

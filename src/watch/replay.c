@@ -15,7 +15,7 @@
 #include "smtpfix/watch.h"
 
 #define PARTS_MAX 4
-#define PART_READ (1u << 20)
+#define PART_READ (256u << 10)      /* stays in the cache for each key's pass */
 #define PARALLEL_FROM (32ull << 20) /* smaller files: one pass in order */
 /* Lines kept by one part, at most: a filter that matches most of a log
  * is read in order instead. */
@@ -130,7 +130,9 @@ search_lines(struct part *p, char *buf, size_t len)
 				search(p, stretch, nul);
 			stretch = next = q;
 		} else {
-			next = (size_t)(end - nul) > SF_LOG_NUL_SKIP ? nul + SF_LOG_NUL_SKIP : end;
+			/* The run, and a little after it: NULs close together
+			 * cost one pass, a lone run only itself. */
+			next = q + 64 < end ? q + 64 : end;
 			sf_log_nuls_to_newlines(nul, next);
 		}
 		nul = next < end ? memchr(next, '\0', (size_t)(end - next)) : NULL;

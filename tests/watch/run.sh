@@ -231,6 +231,50 @@ for filter in "--ip 203.0.113.9" "--user bob@example.com"; do
 	fi
 done
 
+# A system that logs only to the journal: entries written into a journal
+# file by Debian's systemd-journal-remote (unpacked by tests/watch/fetch.sh)
+# as the watch follows it through journalctl.
+jr=$here/../../build/journal/root
+if [ -x "$jr/lib/systemd/systemd-journal-remote" ]; then
+	jlib=$jr/usr/lib/x86_64-linux-gnu:$jr/usr/lib/x86_64-linux-gnu/systemd
+	command -v journalctl >/dev/null || export PATH=$jr/bin:$PATH LD_LIBRARY_PATH=$jlib
+	jwrite() { # PID MESSAGE...: one Postfix submission entry per message
+		local pid=$1 m
+		shift
+		for m in "$@"; do
+			printf '__REALTIME_TIMESTAMP=%s\n__MONOTONIC_TIMESTAMP=%s\n_BOOT_ID=0123456789abcdef0123456789abcdef\n_HOSTNAME=mail\nSYSLOG_IDENTIFIER=postfix/submission/smtpd\n_PID=%s\nMESSAGE=%s\n\n' \
+				"$(date +%s%6N)" "$RANDOM" "$pid" "$m"
+		done | LD_LIBRARY_PATH=$jlib "$jr/lib/systemd/systemd-journal-remote" \
+			--output="$dir/mail.journal" - 2>/dev/null
+	}
+	jwrite 100 "connect from unknown[203.0.113.30]" \
+		"disconnect from unknown[203.0.113.30] ehlo=1 quit=1 commands=2"
+	out=$dir/journal.jsonl
+	watch_start "$out" "$dir/journal.err" "$bin" watch --journal-file "$dir/mail.journal" --json --for 60s
+	jsel='.source == "postfix"'
+	jwrite 101 "connect from unknown[203.0.113.31]" \
+		"disconnect from unknown[203.0.113.31] ehlo=1 mail=0/1 rset=0/1 commands=1/3"
+	expect "journal, founding case" "$jsel" '.address == "203.0.113.31" and .port == 587 and .security == "none" and .cause == "auth-requires-tls"'
+	jwrite 102 "connect from unknown[203.0.113.32]" \
+		"Anonymous TLS connection established from unknown[203.0.113.32]: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)" \
+		"warning: unknown[203.0.113.32]: SASL PLAIN authentication failed: authentication failure, sasl_username=bob@example.com" \
+		"disconnect from unknown[203.0.113.32] ehlo=2 starttls=1 auth=0/1 quit=1 commands=4/5"
+	expect "journal, wrong password" "$jsel" '.address == "203.0.113.32" and .security == "starttls" and .login == "refused" and .cause == "wrong-credentials"'
+	kill "$watch_pid" 2>/dev/null
+	wait "$watch_pid" 2>/dev/null
+	watch_pid=
+	# The journal's past: --since replays it (the entry before the watch too).
+	"$bin" watch --journal-file "$dir/mail.journal" --since 1h --for 2s --json >"$dir/jreplay.jsonl" 2>/dev/null
+	if jq -e -s 'map(.address) | index("203.0.113.30") != null and index("203.0.113.32") != null' "$dir/jreplay.jsonl" >/dev/null; then
+		ok
+	else
+		fail "journal replay: $(jq -c '[.address,.cause]' "$dir/jreplay.jsonl" | tr '\n' ' ')"
+	fi
+	out=$dir/watch.jsonl
+else
+	fail "systemd-journal-remote is missing (make deps runs tests/watch/fetch.sh)"
+fi
+
 # --ip narrows the replay; an address that never came finds nothing, and
 # with --for the watch says where the block must be.
 "$bin" watch --log "$log.1" --ip 127.0.0.1 --since 1h --for 0 --json >"$dir/ip.jsonl" 2>/dev/null
