@@ -163,7 +163,9 @@ t0=$(date +%s%N)
 t1=$(date +%s%N)
 check "broken: garbage named" grep -q "^  25  *error: the server sent a NUL byte" "$dir/out12"
 check "broken: TLS answered in plain text named" sh -c "tr -s ' \n' '  ' <'$dir/out12' | grep -q '465 error: TLS handshake failed: the server did not answer in TLS'"
-check "broken: reset named" sh -c "tr -s ' \n' '  ' <'$dir/out12' | grep -q '587 unreachable: connection to 127.0.0.1 port [0-9]* failed: Connection reset by peer'"
+# The reset comes as the connection is taken: a loaded machine sees it
+# during the connect or while waiting for the greeting; both name it.
+check "broken: reset named" sh -c "tr -s ' \n' '  ' <'$dir/out12' | grep -Eq '587 (unreachable: connection to 127.0.0.1 port [0-9]* failed: Connection reset by peer|error: the server reset the connection while smtpfix waited for the greeting)'"
 check "broken: no escape byte in the output" absent "$(printf '\033')" "$dir/out12"
 check "broken: done in under 4 s" [ $(( (t1 - t0) / 1000000 )) -lt 4000 ]
 
