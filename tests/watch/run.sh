@@ -122,7 +122,9 @@ watch_pid=
 # while the person sends with the founding case's setting; the answer then
 # rests on what the server saw, and the saved report holds it.
 mkdir -p "$dir/wizard"
-(sleep 4; python3 -c "$founding_py" "$port" "$user") &
+# The person sends once the wizard watches (after its probe).
+(for _ in $(seq 1 300); do grep -q "Watching" "$dir/wizard.out" 2>/dev/null && break; sleep 0.1; done
+	python3 -c "$founding_py" "$port" "$user") &
 sender=$!
 printf '\n\n\n\n\n2\n' | timeout 90 "$bin" --plain --role tech --client thunderbird \
 	--email "$user" --resolve smtpfix-test.example:127.0.0.1 --ca-file "$EXIM_CA" \

@@ -49,7 +49,7 @@ s=smtplib.SMTP(host,port,timeout=10); s.ehlo("PC")
 try:
     if how!="founding":
         s.starttls(context=ssl.create_default_context(cafile=ca)); s.ehlo("PC")
-        s.login(u,p)
+        s.auth("PLAIN", lambda challenge=None: "\0" + u + "\0" + p, initial_response_ok=True)
     s.sendmail(u,["tester@smtpfix-test.example"],"Subject: t\r\n\r\nhi\r\n"); s.quit()
 except Exception: s.close()'
 
