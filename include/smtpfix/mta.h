@@ -211,6 +211,12 @@ int sf_mta_run(char *const argv[], char *const envp[], struct sf_buf *out, struc
 size_t sf_policy_log_paths(struct sf_policy *p, const char *root, time_t since,
 	char paths[][SF_MTA_PATH_MAX], size_t max);
 
+/* A rotated log's path: "mainlog.1", "maillog-20261130", "mail.log.2.gz". */
+bool sf_log_path_rotated(const char *path);
+/* The port speaks TLS from the first byte: the server's own list when its
+ * settings were read (p may be NULL), else 465 (RFC 8314's submissions). */
+bool sf_policy_implicit_tls(const struct sf_policy *p, int port);
+
 /* A port given as digits (1-65535), else 0. */
 int sf_mta_port_number(const char *s);
 

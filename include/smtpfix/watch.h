@@ -148,9 +148,6 @@ double sf_watch_next_due(const struct sf_watch *w, double clock);
 /* The wall clock in seconds: the live watch's clock (the same scale as
  * the log's own times, which a replay runs on). */
 double sf_watch_clock(void);
-/* The port speaks TLS from the first byte: the server's own list when
- * its settings were read, else 465. */
-bool sf_watch_implicit_tls(const struct sf_policy *p, int port);
 /* A user or sender the filters name. */
 bool sf_watch_names_user(const struct sf_watch *w, const char *user, const char *sender);
 /* Replays a large regular file by address or user with a thread per

@@ -65,7 +65,7 @@ show(const struct sf_watch_seen *s, void *ctx)
 	struct watch_run *r = ctx;
 	struct sf_buf out;
 	struct sf_error err;
-	bool implicit = sf_watch_implicit_tls(r->policy, s->attempt->port);
+	bool implicit = sf_policy_implicit_tls(r->policy, s->attempt->port);
 	int rc;
 
 	sf_buf_init(&out, WATCH_OUT_MAX);
@@ -140,24 +140,6 @@ say_bans(FILE *to, const char *root, const char *ip)
 	free(r);
 }
 
-/* A rotated file: "mainlog.1", "maillog-20261130", "mail.log.2.gz". */
-static bool
-rotated(const char *path)
-{
-	const char *base = strrchr(path, '/'), *p;
-	size_t n;
-
-	base = base != NULL ? base + 1 : path;
-	n = strlen(base);
-	if (n > 3 && strcmp(base + n - 3, ".gz") == 0)
-		return true;
-	p = strrchr(base, '.');
-	if (p != NULL && p[1] != '\0' && strspn(p + 1, "0123456789") == strlen(p + 1))
-		return true;
-	p = strrchr(base, '-');
-	return p != NULL && strlen(p + 1) == 8 && strspn(p + 1, "0123456789") == 8;
-}
-
 static bool
 ip_ok(const char *s)
 {
@@ -179,7 +161,7 @@ count_rotated(char paths[][SF_MTA_PATH_MAX], size_t n)
 	size_t i, k = 0;
 
 	for (i = 0; i < n; i++)
-		if (rotated(paths[i]) && strstr(paths[i], ".gz") == NULL)
+		if (sf_log_path_rotated(paths[i]) && strstr(paths[i], ".gz") == NULL)
 			k++;
 	return k;
 }
@@ -197,7 +179,8 @@ replay_rotated(struct watch_run *r, char paths[][SF_MTA_PATH_MAX], size_t n)
 		const char *one[1];
 		size_t len = strlen(paths[i]);
 
-		if (!rotated(paths[i]) || (len > 3 && strcmp(paths[i] + len - 3, ".gz") == 0))
+		if (!sf_log_path_rotated(paths[i]) ||
+			(len > 3 && strcmp(paths[i] + len - 3, ".gz") == 0))
 			continue;
 		one[0] = paths[i];
 		if (sf_follow_open(&once, one, 1, true, true, &err) < 0)
@@ -333,7 +316,7 @@ sf_cli_watch(int argc, char **argv)
 		nfound = sf_policy_log_paths(
 			&pol, po.root, wo.since != 0 ? wo.since : now, found, SF_LOG_MAX_FILES);
 		for (i = 0; i < nfound && nlogs < SF_FOLLOW_MAX_FILES; i++)
-			if (!rotated(found[i]))
+			if (!sf_log_path_rotated(found[i]))
 				logs[nlogs++] = found[i];
 		if (nlogs == 0 && (po.root == NULL || strcmp(po.root, "/") == 0) &&
 			access("/run/systemd/journal", F_OK) == 0)

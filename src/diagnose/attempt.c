@@ -9,21 +9,6 @@
 #include "smtpfix/diagnose.h"
 #include "rules_internal.h"
 
-/* Ports that speak TLS from the first byte: the server's own list when
- * its settings were read, else 465 (RFC 8314's submissions). */
-static bool
-implicit_tls_port(const struct sf_diag_input *in, int port)
-{
-	size_t i;
-
-	if (in->policy != NULL && in->policy->nports > 0) {
-		for (i = 0; i < in->policy->nports; i++)
-			if (in->policy->ports[i].port == port)
-				return in->policy->ports[i].implicit_tls;
-	}
-	return port == 465;
-}
-
 /* The server gives login only after TLS: its settings say so. Unknown
  * settings leave the weaker reading. */
 static bool
@@ -152,7 +137,7 @@ tls_failed(const struct sf_diag_input *in, const struct sf_attempt *a, struct sf
 	enum sf_cause cause;
 
 	port_text(a->port, port, sizeof port);
-	if (implicit_tls_port(in, a->port) && !spoke) {
+	if (sf_policy_implicit_tls(in->policy, a->port) && !spoke) {
 		sf_diag_say_key(f, SF_CAUSE_TLS_MODE_MISMATCH, SF_SEV_PROBLEM, 0.75,
 			"attempt-plain-on-tls-port", facts);
 		return true;
@@ -286,7 +271,7 @@ judge(const struct sf_diag_input *in, const struct sf_attempt *a, struct sf_diag
 	if (a->closed && a->messages == 0 && a->login == SF_LOGIN_NONE && a->tls == 0 &&
 		a->source == SF_SOURCE_EXIM && a->commands[0] == '\0' && !a->refused &&
 		!a->tls_failed && a->nlines >= 2 && a->port > 0 &&
-		!implicit_tls_port(in, a->port) &&
+		!sf_policy_implicit_tls(in->policy, a->port) &&
 		strstr(a->lines[a->nlines - 1], "no MAIL") != NULL &&
 		strstr(a->lines[a->nlines - 2], " lost") != NULL) {
 		sf_diag_say_key(f, SF_CAUSE_TLS_MODE_MISMATCH, SF_SEV_WARNING, 0.5,

@@ -297,3 +297,31 @@ sf_mta_port_number(const char *s)
 
 	return end != s && *end == '\0' && v > 0 && v < 65536 ? (int)v : 0;
 }
+
+bool
+sf_log_path_rotated(const char *path)
+{
+	const char *base = strrchr(path, '/'), *p;
+	size_t n;
+
+	base = base != NULL ? base + 1 : path;
+	n = strlen(base);
+	if (n > 3 && strcmp(base + n - 3, ".gz") == 0)
+		return true;
+	p = strrchr(base, '.');
+	if (p != NULL && p[1] != '\0' && strspn(p + 1, "0123456789") == strlen(p + 1))
+		return true;
+	p = strrchr(base, '-');
+	return p != NULL && strlen(p + 1) == 8 && strspn(p + 1, "0123456789") == 8;
+}
+
+bool
+sf_policy_implicit_tls(const struct sf_policy *p, int port)
+{
+	size_t i;
+
+	for (i = 0; p != NULL && i < p->nports; i++)
+		if (p->ports[i].port == port)
+			return p->ports[i].implicit_tls;
+	return port == 465;
+}

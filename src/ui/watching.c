@@ -31,7 +31,7 @@ on_seen(const struct sf_watch_seen *seen, void *ctx)
 	struct watching *wt = ctx;
 	struct sf_buf out;
 	struct sf_error err;
-	bool implicit = sf_watch_implicit_tls(wt->s->run.policy, seen->attempt->port);
+	bool implicit = sf_policy_implicit_tls(wt->s->run.policy, seen->attempt->port);
 
 	sf_buf_init(&out, sizeof wt->s->watched_text);
 	if (sf_report_attempt_text(seen, implicit, &out, &err) == 0 && out.len > 0) {
@@ -76,13 +76,8 @@ log_paths(struct sf_ui_session *s, const char **paths, char found[][SF_MTA_PATH_
 	nfound = sf_policy_log_paths(
 		s->run.policy, s->o->policy_root, time(NULL), found, SF_LOG_MAX_FILES);
 	for (i = 0; i < nfound && n < SF_FOLLOW_MAX_FILES; i++) {
-		const char *base = strrchr(found[i], '/');
-		size_t len = strlen(found[i]);
-
-		base = base != NULL ? base + 1 : found[i];
 		/* The current files only: not "mainlog.1", "maillog-20261130", ".gz". */
-		if (strpbrk(base, "0123456789") != NULL ||
-			(len > 3 && strcmp(found[i] + len - 3, ".gz") == 0))
+		if (sf_log_path_rotated(found[i]))
 			continue;
 		paths[n++] = found[i];
 	}
@@ -115,7 +110,7 @@ use_attempt(struct sf_ui_session *s, struct sf_wizard *w, const struct sf_attemp
 	for (i = 0; i < s->o->nmaps; i++)
 		if (s->o->maps[i].real == a->port)
 			port = s->o->maps[i].port;
-	security = a->tls == 0 ? 0 : sf_watch_implicit_tls(s->run.policy, port) ? 2 : 1;
+	security = a->tls == 0 ? 0 : sf_policy_implicit_tls(s->run.policy, port) ? 2 : 1;
 
 	free(s->run.attempt);
 	s->run.attempt = malloc(sizeof *s->run.attempt);

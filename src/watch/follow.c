@@ -193,12 +193,8 @@ deliver(struct sf_follow *f, size_t n, sf_chunk_fn fn, void *ctx)
 	}
 	{
 		size_t whole = (size_t)(last - f->buf) + 1;
-		/* The reader may write buf[whole]: the first byte of the line
-		 * still being written, kept here and put back. */
-		char keep = f->buf[whole];
 
 		fn(f->buf, whole, ctx);
-		f->buf[whole] = keep;
 		memmove(f->buf, f->buf + whole, have - whole);
 		f->held = have - whole;
 	}

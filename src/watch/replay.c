@@ -251,15 +251,14 @@ sf_watch_replay_fd(struct sf_watch *w, int fd)
 	size = st.st_size;
 	/* Up to the last whole line: what follows is followed as it grows. */
 	{
-		off_t probe = size > 4096 ? size - 4096 : 0, last = -1, at;
+		char tail[4096];
+		off_t from = size > (off_t)sizeof tail ? size - (off_t)sizeof tail : 0;
+		ssize_t n = pread(fd, tail, (size_t)(size - from), from);
+		char *nl = n > 0 ? memrchr(tail, '\n', (size_t)n) : NULL;
 
-		while ((at = line_end_after(fd, probe, size)) > 0) {
-			last = at;
-			probe = at;
-		}
-		if (last <= 0)
-			return 0;
-		end = last;
+		if (nl == NULL)
+			return 0; /* no line end near the end: read it as usual */
+		end = from + (nl - tail) + 1;
 	}
 	nparts = (size_t)(cpus < PARTS_MAX ? cpus : PARTS_MAX);
 	parts = calloc(nparts, sizeof *parts);

@@ -331,14 +331,3 @@ sf_watch_clock(void)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
-
-bool
-sf_watch_implicit_tls(const struct sf_policy *p, int port)
-{
-	size_t i;
-
-	for (i = 0; p != NULL && i < p->nports; i++)
-		if (p->ports[i].port == port)
-			return p->ports[i].implicit_tls;
-	return port == 465;
-}
