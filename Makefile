@@ -40,7 +40,7 @@ ifeq ($(WERROR),1)
 WARNINGS += -Werror
 endif
 
-PKGS_LIB  := openssl libcares zlib libidn2
+PKGS_LIB  := openssl libcares zlib libidn2 libcurl libxml-2.0
 PKGS_UI   := ncursesw
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS_LIB) $(PKGS_UI) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS_LIB) $(PKGS_UI) 2>/dev/null)
@@ -62,7 +62,7 @@ Q := @
 quiet = @printf '  %-6s %s\n'
 endif
 
-LAYERS    := core net tls smtp probe mta errors diagnose guide lab report run watch bans wizard ui
+LAYERS    := core net tls smtp probe mta errors autoconfig diagnose guide setup lab report run watch bans wizard ui
 HELP_C    := $(BUILD)/gen/help_data.c
 LIB_SRC   := $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c))
 CLI_SRC   := $(wildcard src/cli/*.c)
@@ -78,7 +78,7 @@ UNIT_BIN  := $(BUILD)/tests/unit-tests
 HELP_FILES := $(shell find help -type f 2>/dev/null)
 
 .DEFAULT_GOAL := all
-.PHONY: all bench check check-integration check-wizard-exim check-corpus check-servers check-unit check-cli check-exim check-policy check-lab check-guides check-wizard check-secrets check-valgrind check-watch check-bans fuzz fuzz-run test deps exim lint install uninstall clean FORCE
+.PHONY: all bench check check-integration check-wizard-exim check-corpus check-servers check-unit check-cli check-exim check-policy check-lab check-guides check-wizard check-secrets check-valgrind check-watch check-bans check-autoconfig check-setup fuzz fuzz-run test deps exim lint install uninstall clean FORCE
 
 # Objects depend on the compiler flags, so switching WERROR or SAN (or CC)
 # rebuilds instead of reusing objects built another way.
@@ -134,13 +134,17 @@ $(UNIT_BIN): $(UNIT_OBJ) $(LIB)
 # Debian's packages: Exim, Postfix, Dovecot, OpenSMTPD (make deps fetches
 # them). valgrind and AddressSanitizer cannot watch the same process: the
 # SAN=1 pass has ASan and UBSan, the plain pass has memcheck.
-check: check-unit check-cli check-policy check-lab check-wizard check-corpus
+# The corpora give figures, the same in both builds: they run in the
+# plain pass. Under the sanitizers the recognizer meets any bytes in its
+# fuzz target and every reply of the lab's hostile scenarios instead.
+check: check-unit check-cli check-policy check-lab check-wizard $(if $(filter 1,$(SAN)),,check-corpus)
 
-# The guides' third-party programs and the valgrind runs once, in the
-# plain build: under the sanitizers they would test the same smtpfix code
-# (the practice server and the renderer) that the lab and unit tests
+# The guides' third-party programs, the valgrind runs and the probe of
+# the real Postfix, Dovecot and OpenSMTPD run once, in the plain build:
+# under the sanitizers they would test the same smtpfix code (the probe,
+# the practice server, the renderer) that the Exim, lab and unit tests
 # already run there.
-check-integration: check-exim check-wizard-exim check-secrets check-servers check-watch check-bans $(if $(filter 1,$(SAN)),,check-guides check-valgrind)
+check-integration: check-exim check-wizard-exim check-secrets check-watch check-bans check-autoconfig check-setup $(if $(filter 1,$(SAN)),,check-servers check-guides check-valgrind)
 
 check-wizard-exim: $(BIN)
 	$(Q)tests/wizard/exim.sh $(abspath $(BIN))
@@ -173,6 +177,18 @@ check-watch: $(BIN)
 	$(Q)tests/watch/run.sh $(abspath $(BIN))
 	$(Q)tests/watch/hostile.sh $(abspath $(BIN))
 	$(if $(filter 1,$(SAN)),,$(Q)$(if $(filter 0,$(shell id -u)),,sudo) tests/watch/servers.sh $(abspath $(BIN)))
+
+# smtpfix autoconfig against a real nginx on loopback serving right,
+# wrong, missing, redirected, oversized and malformed answers for test
+# domains (dnsmasq names them), with certificates made by the test.
+check-autoconfig: $(BIN)
+	$(Q)tests/autoconfig/run.sh $(abspath $(BIN))
+
+# The setup files read back by the programs they are for: plistlib and
+# openssl cms for the profile, xmllint and smtpfix autoconfig for the
+# autoconfig file, a real msmtp sending through the test Exim.
+check-setup: $(BIN)
+	$(Q)tests/setup/run.sh $(abspath $(BIN))
 
 # smtpfix bans against a private fail2ban, nftables and iptables rules in a
 # network namespace made by the test (root), and CSF and cPHulk fixtures.
@@ -250,6 +266,7 @@ deps:
 	$(Q)tests/guides/fetch.sh
 	$(Q)tests/bans/fetch.sh
 	$(Q)tests/watch/fetch.sh
+	$(Q)tests/autoconfig/fetch.sh
 
 exim:
 	$(Q)tests/exim/fetch.sh

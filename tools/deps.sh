@@ -7,12 +7,13 @@ set -euo pipefail
 packages=(
 	gcc make pkg-config
 	libssl-dev libncurses-dev libc-ares-dev zlib1g-dev libidn2-dev
+	libcurl4-openssl-dev libxml2-dev libxml2-utils
 	check
 	openssl
 	jq
 	tmux
 	swaks libnet-ssleay-perl
-	msmtp python3 unzip
+	msmtp python3 unzip curl
 	libsasl2-modules
 	php-cli libphp-phpmailer
 	time
@@ -25,7 +26,7 @@ packages=(
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	echo "deps: this script installs Debian packages. On AlmaLinux/RHEL install:" >&2
-	echo "  dnf install gcc make pkgconf-pkg-config openssl-devel ncurses-devel c-ares-devel zlib-devel libidn2-devel check-devel jq openssl dnsmasq" >&2
+	echo "  dnf install gcc make pkgconf-pkg-config openssl-devel ncurses-devel c-ares-devel zlib-devel libidn2-devel libcurl-devel libxml2-devel check-devel jq openssl dnsmasq" >&2
 	exit 1
 fi
 

@@ -32,6 +32,12 @@ mapfile -t not_ui < <(printf '%s\n' "${all_src[@]}" | grep -v '^src/ui/')
 mapfile -t library < <(printf '%s\n' "${all_src[@]}" | grep -vE '^src/(cli|ui)/')
 
 forbid "OpenSSL outside src/tls" '#\s*include\s*<openssl/' "${not_tls[@]}"
+# HTTP only where published settings are fetched; XML only where they are
+# read and where setup files are written.
+mapfile -t not_http < <(printf '%s\n' "${all_src[@]}" | grep -v '^src/autoconfig/')
+mapfile -t not_xml < <(printf '%s\n' "${all_src[@]}" | grep -vE '^src/(autoconfig|setup)/')
+forbid "libcurl outside src/autoconfig" '#\s*include\s*<curl/' "${not_http[@]}"
+forbid "libxml2 outside src/autoconfig and src/setup" '#\s*include\s*<libxml/' "${not_xml[@]}"
 forbid "curses outside src/ui" '#\s*include\s*<(n?cursesw?|ncursesw/[a-z]+|curses|term|panel|menu|form)\.h>' "${not_ui[@]}"
 forbid "library code prints or exits" '\b(printf|fprintf|vprintf|vfprintf|puts|fputs|putchar|perror|exit|_exit|abort)\s*\(' "${library[@]}"
 forbid "unsafe function" '\b(strcpy|strcat|sprintf|vsprintf|gets|strtok|atoi|atol|atof|tmpnam|mktemp|strncpy|strncat|system)\s*\(' "${all_src[@]}"
@@ -54,6 +60,8 @@ layer_of_header() {
 	wizard) echo wizard ;;
 	ui) echo ui ;;
 	report|refcode) echo report ;;
+	autoconfig) echo autoconfig ;;
+	setup) echo setup ;;
 	run) echo run ;;
 	*) echo unknown ;;
 	esac
@@ -66,16 +74,18 @@ declare -A may_use=(
 	[probe]="core net tls smtp probe"
 	[mta]="core mta"
 	[errors]="core errors"
-	[diagnose]="core net tls smtp probe mta errors diagnose"
+	[autoconfig]="core net autoconfig"
+	[setup]="core net tls smtp probe setup"
+	[diagnose]="core net tls smtp probe mta errors autoconfig diagnose"
 	[guide]="core guide"
 	[lab]="core net tls smtp lab"
 	[wizard]="core guide wizard"
-	[report]="core net tls smtp probe mta errors diagnose guide watch report"
+	[report]="core net tls smtp probe mta errors autoconfig diagnose guide setup watch report"
 	[watch]="core net tls smtp probe mta errors diagnose watch"
 	[bans]="core mta bans"
-	[run]="core net tls smtp probe mta errors diagnose guide report run"
-	[ui]="core net tls smtp probe mta errors diagnose guide lab report run watch bans wizard ui"
-	[cli]="core net tls smtp probe mta errors diagnose guide lab report run watch bans wizard ui"
+	[run]="core net tls smtp probe mta errors autoconfig diagnose guide setup report run"
+	[ui]="core net tls smtp probe mta errors autoconfig diagnose guide setup lab report run watch bans wizard ui"
+	[cli]="core net tls smtp probe mta errors autoconfig diagnose guide setup lab report run watch bans wizard ui"
 )
 for f in "${all_src[@]}" include/smtpfix/*.h; do
 	case $f in

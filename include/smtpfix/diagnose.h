@@ -13,6 +13,7 @@
 #include "smtpfix/mta.h"
 #include "smtpfix/mta_log.h"
 #include "smtpfix/attempt.h"
+#include "smtpfix/autoconfig.h"
 #include "smtpfix/probe.h"
 
 #define SF_DIAG_MAX_FINDINGS 16
@@ -50,6 +51,21 @@ enum sf_server_kind {
 const char *sf_server_kind_id(enum sf_server_kind k);
 const char *sf_server_kind_words(enum sf_server_kind k); /* "Postfix", "cPanel's Exim" */
 
+/* A published outgoing setting held against what the probe of its host
+ * found (the settings matrix): what a program set up from it meets. */
+enum sf_pub_verdict {
+	SF_PUBV_UNCHECKED, /* nothing to hold it against (OAuth2, a port not probed) */
+	SF_PUBV_WORKS,
+	SF_PUBV_FAILS
+};
+const char *sf_pub_verdict_id(enum sf_pub_verdict v); /* "unchecked", "works", "fails" */
+
+struct sf_pub_check {
+	enum sf_pub_verdict verdict;
+	enum sf_outcome outcome; /* the matrix cell it rests on, or SF_OUT_NOT_PROBED */
+	char why[SF_DIAG_TEXT_MAX];
+};
+
 struct sf_diagnosis {
 	enum sf_server_kind kind;
 	struct sf_diag_finding findings[SF_DIAG_MAX_FINDINGS]; /* most important first */
@@ -57,6 +73,10 @@ struct sf_diagnosis {
 	struct sf_recommendation settings; /* what to set in the mail program */
 	struct sf_server_option server[SF_DIAG_MAX_SERVER];
 	size_t nserver;
+	/* One check for each of the input's published servers, in order. */
+	struct sf_pub_check published[SF_AC_MAX_SERVERS];
+	size_t npublished;
+	const struct sf_published *published_from; /* the input's, while it lives; or NULL */
 };
 
 struct sf_diag_input {
@@ -70,6 +90,11 @@ struct sf_diag_input {
 	/* One attempt of a mail program seen in the server's log (watch):
 	 * what it really did, better evidence than any answer. */
 	const struct sf_attempt *attempt; /* may be NULL */
+	/* What the domain publishes to mail programs (may be NULL), and the
+	 * probes of the hosts it names that are not the probed one. */
+	const struct sf_published *published;
+	const struct sf_probe_result *const *published_probes;
+	size_t npublished_probes;
 	/* How the mail program is set now, when the person said so. */
 	bool now_known;
 	int now_port;

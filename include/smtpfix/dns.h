@@ -78,6 +78,18 @@ struct sf_dns_options {
 int sf_discover(const char *input, const struct sf_dns_options *o, struct sf_discovery *out,
 	struct sf_error *err);
 
+/* Look up each names[i] as types[i] ("A", "AAAA", "SRV", "MX"), all at
+ * once under o's deadline; the answers land in out->lookups (out holds
+ * nothing else). -1 only for bad input or a resolver that cannot start. */
+int sf_dns_lookup_many(const char *const *names, const char *const *types, size_t n,
+	const struct sf_dns_options *o, struct sf_discovery *out, struct sf_error *err);
+/* The lookup of name as type in d, or NULL. */
+const struct sf_dns_lookup *sf_dns_find_lookup(
+	const struct sf_discovery *d, const char *name, const char *type);
+/* The addresses d's A and AAAA lookups found for host. */
+void sf_dns_host_addresses(
+	const struct sf_discovery *d, const char *host, struct sf_addr_list *out);
+
 const char *sf_dns_status_id(enum sf_dns_status s);
 
 /* True if s is a DNS server as --dns-server takes it: an IPv4 or IPv6

@@ -69,7 +69,12 @@
 	X(SEND_FAILED_GENERIC, "send-failed-generic", PROGRAM) \
 	X(SERVER_CONFIG_NOT_APPLIED, "server-config-not-applied", SERVER) \
 	X(AUTH_WITHOUT_TLS_ACCEPTED, "auth-without-tls-accepted", SERVER) \
-	X(OPEN_RELAY, "open-relay", SERVER)
+	X(OPEN_RELAY, "open-relay", SERVER) \
+	X(AUTOCONFIG_WRONG, "autoconfig-wrong", SERVER) \
+	X(AUTOCONFIG_BROKEN, "autoconfig-broken", SERVER) \
+	X(AUTOCONFIG_CERT_NAME, "autoconfig-cert-name", SERVER) \
+	X(AUTOCONFIG_OTHER_HOST, "autoconfig-other-host", SERVER) \
+	X(AUTODISCOVER_OTHER_PROVIDER, "autodiscover-other-provider", SERVER)
 
 enum sf_cause {
 // clang-format off

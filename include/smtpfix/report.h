@@ -47,6 +47,12 @@ int sf_report_policy_text(const struct sf_policy *p, const struct sf_log_scan *s
 /* One attempt seen by watch: text for a person (a few lines, 80
  * columns) or one JSON object on one line. implicit_tls: the port speaks
  * TLS from the first byte (the security words say SSL/TLS, not STARTTLS). */
+/* What the domain publishes (d->published_from, when the run fetched it):
+ * "published" as a JSON member, or a text section (nothing when absent). */
+void sf_report_published_json_members(struct sf_json *j, const struct sf_diagnosis *d);
+int sf_report_published_text(
+	const struct sf_diagnosis *d, struct sf_buf *out, struct sf_error *err);
+
 struct sf_watch_seen;
 int sf_report_attempt_text(
 	const struct sf_watch_seen *s, bool implicit_tls, struct sf_buf *out, struct sf_error *err);

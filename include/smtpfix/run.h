@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "smtpfix/attempt.h"
+#include "smtpfix/autoconfig.h"
 #include "smtpfix/diagnose.h"
 #include "smtpfix/dns.h"
 #include "smtpfix/explain.h"
@@ -30,6 +31,9 @@ struct sf_run_server {
 	char idn_ascii[SF_HOST_MAX + 1];
 };
 
+/* Published servers probed besides the run's own, at most. */
+#define SF_RUN_PUB_PROBES 4
+
 struct sf_run {
 	struct sf_discovery *discovery; /* heap: an address was looked up */
 	char ascii[SF_HOST_MAX + 1];
@@ -43,6 +47,11 @@ struct sf_run {
 	/* The person's attempt as the server's log showed it (watch): it
 	 * joins the diagnosis as what the program really does. */
 	struct sf_attempt *attempt; /* heap, or NULL */
+	/* What the domain publishes to mail programs (sf_run_check_published),
+	 * and the probes of the servers it names that the run had not probed. */
+	struct sf_published *published; /* heap, or NULL */
+	struct sf_probe_result *pub_probes[SF_RUN_PUB_PROBES];
+	size_t npub_probes;
 };
 
 void sf_run_init(struct sf_run *r);
@@ -65,6 +74,15 @@ const char *sf_run_mapped_server(const char *typed, const struct sf_host_map *ma
  * before it. A probe that cannot run leaves a result that says why
  * (resolve_err), and -1 with err. */
 int sf_run_probe(struct sf_run *r, const struct sf_probe_options *o, struct sf_error *err);
+
+/* Fetch what the domain of typed (an address or a domain) publishes to
+ * mail programs, with po's DNS server, CA file, port map and names, and
+ * probe each published server the run's probe has not covered (no login,
+ * no message). Call after sf_run_probe; sf_run_diagnose then holds each
+ * published setting against what works. -1 only for bad input. */
+int sf_run_check_published(struct sf_run *r, const char *typed, const struct sf_probe_options *po,
+	bool no_ispdb, struct sf_error *err);
+void sf_run_free_published(struct sf_run *r);
 
 /* This machine's own mail server settings and its mail log of the last
  * week, read once, as smtpfix policy reads them (root: a copy, or NULL).

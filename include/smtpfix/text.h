@@ -51,6 +51,11 @@ size_t sf_utf8_decode(const unsigned char *s, size_t n, unsigned *cp);
 int sf_wrap_append(
 	struct sf_buf *out, const char *text, size_t width, size_t indent, struct sf_error *err);
 
+/* True when s is valid UTF-8 holding no control character and no
+ * character that hides or reorders text (sf_unicode_unsafe): a value
+ * that may go into a command, a file or a fix step as it is. */
+bool sf_utf8_clean(const char *s);
+
 /* ASCII case-insensitive prefix test. */
 int sf_has_prefix_ci(const char *s, const char *prefix);
 

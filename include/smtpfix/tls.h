@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "smtpfix/buf.h"
 #include "smtpfix/error.h"
 
 #define SF_TLS_SAN_MAX 32
@@ -135,6 +136,18 @@ int sf_tls_accept_start(
 	struct sf_tls_server *srv, int fd, struct sf_tls **out, struct sf_error *err);
 /* 1 done, 0 wait for *want, -1 failed. */
 int sf_tls_accept_step(struct sf_tls *t, short *want, struct sf_error *err);
+
+/* A CMS (PKCS #7) SignedData of data[0..len), in DER, appended to out:
+ * the content inside it, signed by the first certificate of cert_file
+ * (PEM) with the private key of key_file (PEM, without a passphrase); any
+ * further certificates of cert_file go along as its chain. A key that
+ * does not belong to the certificate is refused (SF_E_USAGE). The key's
+ * bytes read from the file are wiped once OpenSSL holds it. */
+int sf_tls_cms_sign(const void *data, size_t len, const char *cert_file, const char *key_file,
+	struct sf_buf *out, struct sf_error *err);
+/* The same checks alone (both files read, the key belongs to the
+ * certificate), so a command can refuse them before it does any work. */
+int sf_tls_cms_check(const char *cert_file, const char *key_file, struct sf_error *err);
 
 /* The OpenSSL version string, for --version. */
 const char *sf_tls_library_version(void);

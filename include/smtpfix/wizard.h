@@ -65,6 +65,7 @@ enum sf_wiz_effect {
 	SF_WIZ_FX_SAVE_REPORT,
 	SF_WIZ_FX_START_WATCH, /* follow the server's logs for the person's attempt */
 	SF_WIZ_FX_UNBAN,       /* lift the block found (the person said yes) */
+	SF_WIZ_FX_SAVE_SETUP,  /* write a setup file for the person's program */
 	SF_WIZ_FX_QUIT
 };
 
@@ -109,6 +110,7 @@ struct sf_wizard {
 	size_t fix_step, fix_steps;
 	bool retested, fixed_now;
 	bool save;
+	bool setup_saved;                /* a setup file was asked for after the report */
 	bool can_watch;                  /* the admin or support role can watch the server's logs */
 	bool watched;                    /* an attempt was seen */
 	bool ban_found;                  /* set by the front end when nothing arrived */

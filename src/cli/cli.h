@@ -2,6 +2,7 @@
 #ifndef SMTPFIX_CLI_H
 #define SMTPFIX_CLI_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -26,6 +27,8 @@ int sf_cli_wizard(int argc, char **argv);
 int sf_cli_code(int argc, char **argv);
 int sf_cli_watch(int argc, char **argv);
 int sf_cli_bans(int argc, char **argv);
+int sf_cli_autoconfig(int argc, char **argv);
+int sf_cli_setup_file(int argc, char **argv);
 
 /* The client ids (from the guide layer), for checking --client. */
 extern const char *const sf_client_ids[];
@@ -60,6 +63,36 @@ int sf_cli_getopt(int argc, char **argv, const struct option *opts, const char *
  * that hide or reorder text (for values that end up in commands or in
  * fix steps). */
 bool sf_cli_text_clean(const char *s);
+/* The network options of every command that tests a server (probe,
+ * autoconfig, setup-file), with one code each in every option table. */
+enum {
+	SF_CLI_OPT_TIMEOUT = 900,
+	SF_CLI_OPT_CA_FILE,
+	SF_CLI_OPT_DNS_SERVER,
+	SF_CLI_OPT_PORT_MAP,
+	SF_CLI_OPT_RESOLVE,
+	SF_CLI_OPT_PORT /* --port N, in the tables of the commands that take it */
+};
+#define SF_CLI_NET_OPTIONS \
+	{ "timeout", required_argument, NULL, SF_CLI_OPT_TIMEOUT }, \
+		{ "ca-file", required_argument, NULL, SF_CLI_OPT_CA_FILE }, \
+		{ "dns-server", required_argument, NULL, SF_CLI_OPT_DNS_SERVER }, \
+		{ "port-map", required_argument, NULL, SF_CLI_OPT_PORT_MAP }, \
+	{ \
+		"resolve", required_argument, NULL, SF_CLI_OPT_RESOLVE \
+	}
+/* One of those options (c, its value arg) into o: 1 when c was one of
+ * them, 0 when not, -1 after a usage error was printed. */
+struct sf_probe_options;
+int sf_cli_net_option(int c, const char *arg, struct sf_probe_options *o);
+
+/* Ctrl-C during a command's network work: the flag returned (cleared
+ * first) is set instead of ending smtpfix, so the work stops at once and
+ * what was found is still reported. old keeps the handler before. */
+struct sigaction;
+atomic_bool *sf_cli_interrupt_catch(struct sigaction *old);
+void sf_cli_interrupt_restore(const struct sigaction *old);
+
 /* A --dns-server value (ADDR or ADDR:PORT); false after saying why. */
 bool sf_cli_dns_server_ok(const char *s);
 

@@ -19,6 +19,8 @@ static const char main_usage[] =
 	"       smtpfix code REF [--json]\n"
 	"       smtpfix watch [--ip ADDR]... [--user EMAIL]... [--since D] [--for D] [--json]\n"
 	"       smtpfix bans [--ip ADDR] [--user EMAIL] [--json] [--unban]\n"
+	"       smtpfix autoconfig EMAIL|DOMAIN [--json] ... (see autoconfig --help)\n"
+	"       smtpfix setup-file --format F --email ADDR [--output FILE] ...\n"
 	"\n"
 	"smtpfix finds out why a mail program cannot send through an SMTP server.\n"
 	"With no command it asks a few questions, tests the server, and ends with the\n"
@@ -36,6 +38,10 @@ static const char main_usage[] =
 	"  watch         follow this mail server's logs: each attempt to send, live\n"
 	"  bans          is an address blocked (cPHulk, CSF, fail2ban, firewall), and\n"
 	"                which device keeps trying an old password\n"
+	"  autoconfig    what the domain tells mail programs to use (autoconfig,\n"
+	"                Autodiscover, SRV), checked against what works\n"
+	"  setup-file    write a setup file with the verified setting: an Apple\n"
+	"                profile, autoconfig, Autodiscover, msmtp, or a message\n"
 	"\n"
 	"See 'smtpfix probe --help' and the smtpfix(1) manual page.\n";
 
@@ -73,6 +79,10 @@ main(int argc, char **argv)
 		return sf_cli_watch(argc - 1, argv + 1);
 	if (strcmp(argv[1], "bans") == 0)
 		return sf_cli_bans(argc - 1, argv + 1);
+	if (strcmp(argv[1], "autoconfig") == 0)
+		return sf_cli_autoconfig(argc - 1, argv + 1);
+	if (strcmp(argv[1], "setup-file") == 0)
+		return sf_cli_setup_file(argc - 1, argv + 1);
 	sf_cli_usage_error("unknown command '%s' (see smtpfix --help)", argv[1]);
 	return SF_EXIT_USAGE;
 }

@@ -56,22 +56,21 @@ static const char probe_usage[] =
 	"                    smtpfix guide --list), filled with the recommended setting\n"
 	"  --dns-server A    ask this DNS server (ADDR or ADDR:PORT) when HOST is an email\n"
 	"                    address\n"
+	"  --no-autoconfig   for an email address, do not check what its domain publishes\n"
+	"                    to mail programs (see smtpfix autoconfig)\n"
+	"  --no-ispdb        do not ask Thunderbird's database for the domain\n"
 	"\n"
 	"Exit status: 0 healthy, 1 problem found, 2 bad usage, 3 nothing could be probed,\n"
 	"130 cancelled (Ctrl-C).\n";
 
 enum {
-	OPT_PORT = 256,
-	OPT_MODE,
-	OPT_TIMEOUT,
+	OPT_MODE = 256,
 	OPT_JSON,
 	OPT_TRANSCRIPT,
-	OPT_CA_FILE,
 	OPT_EHLO,
 	OPT_FROM,
 	OPT_RCPT,
 	OPT_NO_RCPT,
-	OPT_PORT_MAP,
 	OPT_HELP,
 	OPT_USER,
 	OPT_PASSWORD_STDIN,
@@ -79,36 +78,33 @@ enum {
 	OPT_SEND_TEST,
 	OPT_DETAILS,
 	OPT_PROGRESS,
-	OPT_DNS_SERVER,
 	OPT_CLIENT,
-	OPT_RESOLVE
+	OPT_NO_AUTOCONFIG,
+	OPT_NO_ISPDB
 };
 
-static const struct option probe_options[] = { { "port", required_argument, NULL, OPT_PORT },
-	{ "mode", required_argument, NULL, OPT_MODE },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "json", no_argument, NULL, OPT_JSON },
+static const struct option probe_options[] = { SF_CLI_NET_OPTIONS,
+	{ "port", required_argument, NULL, SF_CLI_OPT_PORT },
+	{ "mode", required_argument, NULL, OPT_MODE }, { "json", no_argument, NULL, OPT_JSON },
 	{ "transcript", no_argument, NULL, OPT_TRANSCRIPT },
-	{ "ca-file", required_argument, NULL, OPT_CA_FILE },
 	{ "ehlo", required_argument, NULL, OPT_EHLO },
 	{ "from", required_argument, NULL, OPT_FROM },
 	{ "rcpt", required_argument, NULL, OPT_RCPT },
-	{ "no-rcpt-test", no_argument, NULL, OPT_NO_RCPT },
-	{ "port-map", required_argument, NULL, OPT_PORT_MAP },
-	{ "help", no_argument, NULL, OPT_HELP }, { "user", required_argument, NULL, OPT_USER },
+	{ "no-rcpt-test", no_argument, NULL, OPT_NO_RCPT }, { "help", no_argument, NULL, OPT_HELP },
+	{ "user", required_argument, NULL, OPT_USER },
 	{ "password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN },
 	{ "allow-plaintext-auth", no_argument, NULL, OPT_PLAINTEXT_AUTH },
 	{ "send-test", no_argument, NULL, OPT_SEND_TEST },
 	{ "details", no_argument, NULL, OPT_DETAILS },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
-	{ "dns-server", required_argument, NULL, OPT_DNS_SERVER },
 	{ "client", required_argument, NULL, OPT_CLIENT },
-	{ "resolve", required_argument, NULL, OPT_RESOLVE }, { NULL, 0, NULL, 0 } };
+	{ "no-autoconfig", no_argument, NULL, OPT_NO_AUTOCONFIG },
+	{ "no-ispdb", no_argument, NULL, OPT_NO_ISPDB }, { NULL, 0, NULL, 0 } };
 
 struct probe_args {
 	struct sf_probe_options opt;
 	bool json, transcript, rcpt_given, password_stdin, details, progress;
-	const char *dns_server;
+	bool no_autoconfig, no_ispdb;
 	const char *client;               /* print this program's fix steps at the end */
 	const char *email;                /* HOST was an email address: discover first */
 	const char *typed;                /* HOST as typed, when it was an international name */
@@ -120,28 +116,20 @@ static int
 parse_args(int argc, char **argv, struct probe_args *a)
 {
 	int c;
-	long v;
-	double secs;
 
 	sf_probe_options_init(&a->opt);
 	optind = 1;
 	opterr = 0;
 	/* --from "" is the null sender, a test of its own. */
 	while ((c = sf_cli_getopt(argc, argv, probe_options, "from")) != -1) {
+		int net = sf_cli_net_option(c, optarg, &a->opt);
+
+		if (net < 0)
+			return -1;
+		if (net > 0)
+			continue;
 		switch (c) {
 		case SF_CLI_BAD_VALUE: return -1;
-		case OPT_PORT:
-			if (sf_cli_parse_int(optarg, 1, 65535, &v) < 0) {
-				sf_cli_usage_error(
-					"port '%s' is not a number from 1 to 65535", optarg);
-				return -1;
-			}
-			if (a->opt.nports >= SF_PROBE_MAX_PORTS) {
-				sf_cli_usage_error("at most %d ports", SF_PROBE_MAX_PORTS);
-				return -1;
-			}
-			a->opt.ports[a->opt.nports++] = (int)v;
-			break;
 		case OPT_MODE:
 			if (sf_probe_mode_parse(optarg, &a->opt.mode) < 0) {
 				sf_cli_usage_error(
@@ -150,18 +138,8 @@ parse_args(int argc, char **argv, struct probe_args *a)
 				return -1;
 			}
 			break;
-		case OPT_TIMEOUT:
-			if (sf_cli_parse_seconds(optarg, 0.1, 300, &secs) < 0) {
-				sf_cli_usage_error(
-					"timeout '%s' is not a number of seconds from 0.1 to 300",
-					optarg);
-				return -1;
-			}
-			a->opt.timeout_ms = (int)(secs * 1000.0 + 0.5);
-			break;
 		case OPT_JSON: a->json = true; break;
 		case OPT_TRANSCRIPT: a->transcript = true; break;
-		case OPT_CA_FILE: a->opt.ca_file = optarg; break;
 		case OPT_EHLO: a->opt.ehlo_name = optarg; break;
 		case OPT_FROM: a->opt.mail_from = optarg; break;
 		case OPT_RCPT:
@@ -169,28 +147,6 @@ parse_args(int argc, char **argv, struct probe_args *a)
 			a->rcpt_given = true;
 			break;
 		case OPT_NO_RCPT: a->opt.rcpt_test = false; break;
-		case OPT_PORT_MAP:
-			if (a->opt.nmaps >= SF_PROBE_MAX_MAPS ||
-				sf_cli_parse_port_map(optarg, &a->opt.maps[a->opt.nmaps]) < 0) {
-				sf_cli_usage_error(
-					"port map '%s' is not PORT=REALPORT (both 1-65535)",
-					optarg);
-				return -1;
-			}
-			a->opt.nmaps++;
-			break;
-		case OPT_RESOLVE:
-			if (a->opt.nhost_maps >= SF_PROBE_MAX_MAPS ||
-				sf_host_map_parse(optarg, &a->opt.host_maps[a->opt.nhost_maps]) <
-					0) {
-				sf_cli_usage_error(
-					"--resolve '%s' is not NAME:ADDRESS (a host name and an "
-					"IP address)",
-					optarg);
-				return -1;
-			}
-			a->opt.nhost_maps++;
-			break;
 		case OPT_HELP: fputs(probe_usage, stdout); return 1;
 		case OPT_USER: a->opt.user = optarg; break;
 		case OPT_PASSWORD_STDIN: a->password_stdin = true; break;
@@ -198,13 +154,9 @@ parse_args(int argc, char **argv, struct probe_args *a)
 		case OPT_SEND_TEST: a->opt.send_test = true; break;
 		case OPT_DETAILS: a->details = true; break;
 		case OPT_PROGRESS: a->progress = true; break;
-		case OPT_DNS_SERVER:
-			if (!sf_cli_dns_server_ok(optarg))
-				return -1;
-			a->dns_server = optarg;
-			a->opt.dns_server = optarg;
-			break;
 		case OPT_CLIENT: a->client = optarg; break;
+		case OPT_NO_AUTOCONFIG: a->no_autoconfig = true; break;
+		case OPT_NO_ISPDB: a->no_ispdb = true; break;
 		default:
 			sf_cli_usage_error("probe: unknown or incomplete option '%s' (see smtpfix "
 					   "probe --help)",
@@ -297,16 +249,6 @@ append_guide(
 	return sf_buf_add(out, run->guide.text.data, run->guide.text.len, err);
 }
 
-/* Set from a signal handler: a lock-free atomic may be (C11 7.14.1.1). */
-static atomic_bool cancel_requested;
-
-static void
-on_interrupt(int sig)
-{
-	(void)sig;
-	atomic_store(&cancel_requested, true);
-}
-
 /* The password, from standard input; without echo when that is a
  * terminal. It goes into one locked buffer and nowhere else. */
 static int
@@ -379,7 +321,8 @@ sf_cli_probe(int argc, char **argv)
 	struct probe_args a;
 	struct sf_error err;
 	struct sf_secret password = { NULL, 0 };
-	struct sigaction sa, old_int;
+	struct sigaction old_int;
+	atomic_bool *cancel_requested;
 	struct sf_buf out;
 	static struct sf_run run;
 	struct sf_run_server found;
@@ -404,20 +347,18 @@ sf_cli_probe(int argc, char **argv)
 	}
 	/* Ctrl-C cancels the probe (every socket closed at once) and still
 	 * reports what was found so far. */
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_interrupt;
-	sigaction(SIGINT, &sa, &old_int);
-	a.opt.cancel = &cancel_requested;
+	cancel_requested = sf_cli_interrupt_catch(&old_int);
+	a.opt.cancel = cancel_requested;
 	sf_run_init(&run);
 	{
-		struct sf_dns_options dopt = { a.dns_server, a.opt.timeout_ms, a.opt.cancel,
+		struct sf_dns_options dopt = { a.opt.dns_server, a.opt.timeout_ms, a.opt.cancel,
 			false };
 		const char *typed = a.email ? a.email : a.typed ? a.typed : a.opt.host;
 
 		rc = sf_run_find_server(&run, typed, &dopt, &found, &err);
 	}
 	if (rc < 0 || (a.email != NULL && found.discovery_failed)) {
-		sigaction(SIGINT, &old_int, NULL);
+		sf_cli_interrupt_restore(&old_int);
 		sf_secret_free(&password);
 		if (rc < 0)
 			sf_cli_usage_error("%s", err.message);
@@ -435,7 +376,14 @@ sf_cli_probe(int argc, char **argv)
 	a.opt.host = found.host;
 	a.opt.addrs = found.addrs;
 	rc = sf_run_probe(&run, &a.opt, &err);
-	sigaction(SIGINT, &old_int, NULL);
+	/* An address: what its domain tells mail programs joins the
+	 * diagnosis (a published setting that fails is a finding). */
+	if (rc == 0 && a.email != NULL && !a.no_autoconfig && !atomic_load(cancel_requested)) {
+		struct sf_error pub_err;
+
+		sf_run_check_published(&run, a.email, &a.opt, a.no_ispdb, &pub_err);
+	}
+	sf_cli_interrupt_restore(&old_int);
 	sf_secret_free(&password);
 	if (rc < 0) {
 		sf_cli_usage_error("%s", err.message);

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,17 +73,7 @@ sf_cli_usage_error(const char *fmt, ...)
 bool
 sf_cli_text_clean(const char *s)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	size_t len = strlen(s), i = 0, n;
-	unsigned cp;
-
-	while (i < len) {
-		n = sf_utf8_decode(u + i, len - i, &cp);
-		if (n == 0 || sf_unicode_unsafe(cp))
-			return false;
-		i += n;
-	}
-	return true;
+	return sf_utf8_clean(s);
 }
 
 int
@@ -194,4 +185,89 @@ sf_cli_client_known(const char *id)
 		sf_cli_usage_error(
 			"unknown mail program '%.60s' (smtpfix guide --list shows them)", id);
 	return false;
+}
+
+int
+sf_cli_net_option(int c, const char *arg, struct sf_probe_options *o)
+{
+	double secs;
+
+	switch (c) {
+	case SF_CLI_OPT_TIMEOUT:
+		if (sf_cli_parse_seconds(arg, 0.1, 300, &secs) < 0) {
+			sf_cli_usage_error(
+				"timeout '%s' is not a number of seconds from 0.1 to 300", arg);
+			return -1;
+		}
+		o->timeout_ms = (int)(secs * 1000.0 + 0.5);
+		return 1;
+	case SF_CLI_OPT_CA_FILE: o->ca_file = arg; return 1;
+	case SF_CLI_OPT_DNS_SERVER:
+		if (!sf_cli_dns_server_ok(arg))
+			return -1;
+		o->dns_server = arg;
+		return 1;
+	case SF_CLI_OPT_PORT_MAP:
+		if (o->nmaps >= SF_PROBE_MAX_MAPS ||
+			sf_cli_parse_port_map(arg, &o->maps[o->nmaps]) < 0) {
+			sf_cli_usage_error(
+				"port map '%s' is not PORT=REALPORT (both 1-65535)", arg);
+			return -1;
+		}
+		o->nmaps++;
+		return 1;
+	case SF_CLI_OPT_PORT: {
+		long v;
+
+		if (sf_cli_parse_int(arg, 1, 65535, &v) < 0) {
+			sf_cli_usage_error("port '%s' is not a number from 1 to 65535", arg);
+			return -1;
+		}
+		if (o->nports >= SF_PROBE_MAX_PORTS) {
+			sf_cli_usage_error("at most %d ports", SF_PROBE_MAX_PORTS);
+			return -1;
+		}
+		o->ports[o->nports++] = (int)v;
+		return 1;
+	}
+	case SF_CLI_OPT_RESOLVE:
+		if (o->nhost_maps >= SF_PROBE_MAX_MAPS ||
+			sf_host_map_parse(arg, &o->host_maps[o->nhost_maps]) < 0) {
+			sf_cli_usage_error("--resolve '%s' is not NAME:ADDRESS (a host name and an "
+					   "IP address)",
+				arg);
+			return -1;
+		}
+		o->nhost_maps++;
+		return 1;
+	}
+	return 0;
+}
+
+/* Set from a signal handler: a lock-free atomic may be (C11 7.14.1.1). */
+static atomic_bool interrupted;
+
+static void
+on_interrupt(int sig)
+{
+	(void)sig;
+	atomic_store(&interrupted, true);
+}
+
+atomic_bool *
+sf_cli_interrupt_catch(struct sigaction *old)
+{
+	struct sigaction sa;
+
+	atomic_store(&interrupted, false);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_interrupt;
+	sigaction(SIGINT, &sa, old);
+	return &interrupted;
+}
+
+void
+sf_cli_interrupt_restore(const struct sigaction *old)
+{
+	sigaction(SIGINT, old, NULL);
 }

@@ -218,3 +218,19 @@ sf_wrap_append(
 	}
 	return 0;
 }
+
+bool
+sf_utf8_clean(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t len = strlen(s), i = 0, n;
+	unsigned cp;
+
+	while (i < len) {
+		n = sf_utf8_decode(u + i, len - i, &cp);
+		if (n == 0 || sf_unicode_unsafe(cp))
+			return false;
+		i += n;
+	}
+	return true;
+}

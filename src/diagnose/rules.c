@@ -38,11 +38,14 @@ const char *const sf_diag_text_keys[] = { "auth-requires-tls", "auth-requires-tl
 	"tls-mode-starttls", "no-words", "attempt-no-tls-no-login", "attempt-no-login",
 	"attempt-login-refused", "attempt-login-refused-other", "attempt-login-before-tls",
 	"attempt-login-not-offered", "attempt-tls-on-plain-port", "attempt-plain-on-tls-port",
-	"attempt-tls-failed", "attempt-refused-after-login", "attempt-gave-up-without-tls", NULL };
+	"attempt-tls-failed", "attempt-refused-after-login", "attempt-gave-up-without-tls",
+	"autoconfig-wrong", "autoconfig-cert-name", "autoconfig-broken",
+	"autodiscover-other-provider", "autoconfig-other-host", "autoconfig-other-name", NULL };
 
 /* The facts a sentence may name. */
 const char *const sf_diag_text_facts[] = { "port", "step", "reply", "means", "detail", "count",
-	"messages", "refused", "security", "other", "reason", NULL };
+	"messages", "refused", "security", "other", "reason", "program", "setting", "why", "fix",
+	"host", "mx", "domain", "probed", "url", "status", NULL };
 
 int
 sf_diag_text(const char *key, const char *const *facts, char *out, size_t outsz)
@@ -1282,6 +1285,7 @@ sf_diagnose(const struct sf_diag_input *given, struct sf_diagnosis *d)
 		settings_keep_port(d, in);
 	}
 	d->kind = server_kind(in);
+	sf_diag_published(in, d);
 	/* Server-side advice for this kind of server, from help/: the safe
 	 * options first; those that weaken security last. */
 	for (i = 0; i < d->nfindings; i++)

@@ -13,4 +13,8 @@ void sf_diag_evidence(struct sf_diag_finding *f, const char *fmt, ...)
 /* One attempt seen in the mail log (attempt.c). */
 bool sf_rule_attempt(const struct sf_diag_input *in, struct sf_diag_finding *f);
 
+/* What the domain publishes, held against what works (published.c):
+ * fills d->published and adds its findings. */
+void sf_diag_published(const struct sf_diag_input *in, struct sf_diagnosis *d);
+
 #endif

@@ -568,36 +568,10 @@ add_candidate(struct sf_discovery *d, const char *host, const char *source, int 
 	return c;
 }
 
-static const struct sf_dns_lookup *
-find_lookup(const struct sf_discovery *d, const char *name, const char *type)
-{
-	size_t i;
-
-	for (i = 0; i < d->nlookups; i++)
-		if (strcasecmp(d->lookups[i].name, name) == 0 &&
-			strcmp(d->lookups[i].type, type) == 0)
-			return &d->lookups[i];
-	return NULL;
-}
-
 static void
 fill_addresses(struct sf_discovery *d, struct sf_candidate *c)
 {
-	static const char *const types[] = { "A", "AAAA" };
-	size_t t, i;
-
-	for (t = 0; t < 2; t++) {
-		const struct sf_dns_lookup *l = find_lookup(d, c->host, types[t]);
-
-		for (i = 0; l != NULL && l->status == SF_DNS_OK && i < l->nanswers; i++) {
-			struct sf_addr_list one;
-
-			if (c->addrs.count < SF_ADDR_MAX &&
-				sf_resolve(l->answers[i], sf_now_ms() + 1000, &one, NULL) == 0 &&
-				one.count > 0)
-				c->addrs.addrs[c->addrs.count++] = one.addrs[0];
-		}
-	}
+	sf_dns_host_addresses(d, c->host, &c->addrs);
 }
 
 /* Names from SRV and MX answers, in the order a client should prefer. */
@@ -619,7 +593,7 @@ collect_targets(struct sf_discovery *d, char names[][NAME_BUF], const char **sou
 		const struct sf_dns_lookup *l;
 
 		snprintf(name, sizeof name, "%s%s", srv[s].prefix, d->domain);
-		l = find_lookup(d, name, "SRV");
+		l = sf_dns_find_lookup(d, name, "SRV");
 		for (i = 0; l != NULL && l->status == SF_DNS_OK && i < l->nanswers && *n < max;
 			i++) {
 			unsigned prio, weight, port;
@@ -636,7 +610,7 @@ collect_targets(struct sf_discovery *d, char names[][NAME_BUF], const char **sou
 		}
 	}
 	{
-		const struct sf_dns_lookup *l = find_lookup(d, d->domain, "MX");
+		const struct sf_dns_lookup *l = sf_dns_find_lookup(d, d->domain, "MX");
 		unsigned best = 0;
 
 		/* MX answers in preference order (lowest first). */
@@ -664,6 +638,108 @@ collect_targets(struct sf_discovery *d, char names[][NAME_BUF], const char **sou
 	}
 }
 
+/* A channel for o: its server, two tries of half the time each. */
+static int
+open_channel(ares_channel *chp, const struct sf_dns_options *o, struct sf_error *err)
+{
+	struct ares_options opts;
+	ares_channel ch;
+
+	if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS)
+		return sf_error_set(err, SF_E_SYSTEM, "cannot start the DNS resolver");
+	memset(&opts, 0, sizeof opts);
+	/* Two tries, each with half the time: one lost packet is not fatal. */
+	opts.timeout = o->timeout_ms / 2 > 0 ? o->timeout_ms / 2 : 1;
+	opts.tries = 2;
+	/* Hand SERVFAIL and REFUSED answers through, so they can be named;
+	 * otherwise older c-ares reports them as "connection refused". */
+	opts.flags = ARES_FLAG_NOCHECKRESP;
+	if (ares_init_options(&ch, &opts, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS) !=
+		ARES_SUCCESS) {
+		ares_library_cleanup();
+		return sf_error_set(err, SF_E_SYSTEM, "cannot start the DNS resolver");
+	}
+	if (o->server != NULL && use_server(ch, o->server, err) < 0) {
+		ares_destroy(ch);
+		ares_library_cleanup();
+		return -1;
+	}
+	*chp = ch;
+	return 0;
+}
+
+static int
+type_code(const char *type)
+{
+	if (strcmp(type, "SRV") == 0)
+		return T_SRV_;
+	if (strcmp(type, "MX") == 0)
+		return T_MX_;
+	if (strcmp(type, "AAAA") == 0)
+		return T_AAAA_;
+	return strcmp(type, "A") == 0 ? T_A_ : -1;
+}
+
+int
+sf_dns_lookup_many(const char *const *names, const char *const *types, size_t n,
+	const struct sf_dns_options *o, struct sf_discovery *out, struct sf_error *err)
+{
+	static struct query qs[SF_DNS_MAX_LOOKUPS];
+	int64_t deadline = sf_now_ms() + o->timeout_ms;
+	ares_channel ch;
+	size_t i;
+
+	memset(out, 0, sizeof *out);
+	if (n > SF_DNS_MAX_LOOKUPS)
+		return sf_error_set(err, SF_E_USAGE, "more than %d names to look up at once",
+			SF_DNS_MAX_LOOKUPS);
+	for (i = 0; i < n; i++)
+		if (type_code(types[i]) < 0 || strlen(names[i]) >= sizeof out->lookups[0].name)
+			return sf_error_set(err, SF_E_USAGE, "a DNS lookup that cannot be asked");
+	if (open_channel(&ch, o, err) < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		lookup(ch, out, qs, names[i], type_code(types[i]));
+	run_channel(ch, deadline, o->cancel, &out->cancelled);
+	ares_destroy(ch);
+	ares_library_cleanup();
+	return 0;
+}
+
+const struct sf_dns_lookup *
+sf_dns_find_lookup(const struct sf_discovery *d, const char *name, const char *type)
+{
+	size_t i;
+
+	for (i = 0; i < d->nlookups; i++)
+		if (strcasecmp(d->lookups[i].name, name) == 0 &&
+			strcmp(d->lookups[i].type, type) == 0)
+			return &d->lookups[i];
+	return NULL;
+}
+
+void
+sf_dns_host_addresses(const struct sf_discovery *d, const char *host, struct sf_addr_list *out)
+{
+	static const char *const types[] = { "A", "AAAA" };
+	size_t t, i;
+
+	memset(out, 0, sizeof *out);
+	for (t = 0; t < 2; t++) {
+		const struct sf_dns_lookup *l = sf_dns_find_lookup(d, host, types[t]);
+
+		for (i = 0; l != NULL && l->status == SF_DNS_OK && i < l->nanswers; i++) {
+			struct sf_addr_list one;
+
+			/* An answer is an address literal: no lookup happens here. */
+			if (out->count < SF_ADDR_MAX &&
+				sf_resolve(l->answers[i], sf_now_ms() + 1000, &one, NULL) == 0 &&
+				one.count > 0)
+				out->addrs[out->count++] = one.addrs[0];
+		}
+	}
+}
+
 int
 sf_discover(const char *input, const struct sf_dns_options *o, struct sf_discovery *d,
 	struct sf_error *err)
@@ -673,7 +749,6 @@ sf_discover(const char *input, const struct sf_dns_options *o, struct sf_discove
 	const char *sources[2 * SF_DNS_MAX_ANSWERS + 4];
 	int ports[2 * SF_DNS_MAX_ANSWERS + 4];
 	char name[SF_HOST_MAX + 32];
-	struct ares_options opts;
 	ares_channel ch;
 	const char *at = strrchr(input, '@');
 	int64_t deadline = sf_now_ms() + o->timeout_ms;
@@ -697,25 +772,8 @@ sf_discover(const char *input, const struct sf_dns_options *o, struct sf_discove
 			rc < 0 ? ": " : "", rc < 0 ? idn.message : "");
 	if (rc == 1)
 		snprintf(d->domain_typed, sizeof d->domain_typed, "%s", at ? at + 1 : input);
-	if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS)
-		return sf_error_set(err, SF_E_SYSTEM, "cannot start the DNS resolver");
-	memset(&opts, 0, sizeof opts);
-	/* Two tries, each with half the time: one lost packet is not fatal. */
-	opts.timeout = o->timeout_ms / 2 > 0 ? o->timeout_ms / 2 : 1;
-	opts.tries = 2;
-	/* Hand SERVFAIL and REFUSED answers through, so they can be named;
-	 * otherwise older c-ares reports them as "connection refused". */
-	opts.flags = ARES_FLAG_NOCHECKRESP;
-	if (ares_init_options(&ch, &opts, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS) !=
-		ARES_SUCCESS) {
-		ares_library_cleanup();
-		return sf_error_set(err, SF_E_SYSTEM, "cannot start the DNS resolver");
-	}
-	if (o->server != NULL && use_server(ch, o->server, err) < 0) {
-		ares_destroy(ch);
-		ares_library_cleanup();
+	if (open_channel(&ch, o, err) < 0)
 		return -1;
-	}
 
 	/* Stage 1: the service records, the domain's mail exchangers, and
 	 * the usual names, all at once. */

@@ -463,6 +463,8 @@ sf_report_probe_json_members(struct sf_json *j, const struct sf_probe_result *re
 	sf_json_array_end(j);
 	host_objects(j, res, diag);
 	diagnosis_object(j, diag);
+	if (diag != NULL && diag->published_from != NULL)
+		sf_report_published_json_members(j, diag);
 }
 
 int

@@ -674,6 +674,9 @@ sf_report_probe_text(const struct sf_probe_result *res, const struct sf_diagnosi
 		ports_section(&w, res);
 		matrix_section(&w, res);
 	}
+	if (diag != NULL && diag->published_from != NULL && !w.failed &&
+		sf_report_published_text(diag, out, err) < 0)
+		w.failed = true;
 	diagnosis_section(&w, diag);
 	if (res->analysed)
 		advice_section(&w, res, diag);

@@ -29,6 +29,7 @@ sf_run_free(struct sf_run *r)
 		sf_log_scan_free(r->log);
 	free(r->log);
 	free(r->attempt);
+	sf_run_free_published(r);
 	sf_guide_free(&r->guide);
 	memset(r, 0, sizeof *r);
 }
@@ -181,6 +182,9 @@ sf_run_diagnose(struct sf_run *r, const struct sf_explain_result *text,
 	in.log = r->policy_applies ? r->log : NULL;
 	in.text = text;
 	in.attempt = r->attempt;
+	in.published = r->published;
+	in.published_probes = (const struct sf_probe_result *const *)r->pub_probes;
+	in.npublished_probes = r->npub_probes;
 	if (now != NULL && now->known) {
 		in.now_known = true;
 		in.now_port = now->port;

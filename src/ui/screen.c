@@ -1021,6 +1021,11 @@ sf_ui_screen_run(const struct sf_ui_options *o)
 			sf_ui_print_safe(stdout, sc->ss.saved_path[k]);
 			fputs("\n", stdout);
 		}
+	if (sc->ss.setup_path[0] != '\0') {
+		fputs("Setup file: ", stdout);
+		sf_ui_print_safe(stdout, sc->ss.setup_path);
+		fputs("\n", stdout);
+	}
 	rc = sc->interrupted ? 130 : sf_ui_exit_status(&sc->ss, &w);
 	sf_ui_session_free(&sc->ss);
 	fclose(sc->body_file);

@@ -266,6 +266,15 @@ sf_ui_run_probe(struct sf_ui_session *s, struct sf_wizard *w)
 	}
 	if (s->o->practice)
 		s->run.res.local_target = false; /* the practice server, not this machine's */
+	/* An address: what its domain tells mail programs that set themselves
+	 * up joins the answer. The practice server's domain publishes
+	 * nothing anywhere, so the demo does not ask. */
+	if (!s->o->practice && strchr(w->server, '@') != NULL && !atomic_load(&s->cancel) &&
+		sf_run_check_published(&s->run, w->server, &o, false, &err) == 0 &&
+		s->run.published != NULL && s->run.published->nservers > 0 && s->watch == NULL)
+		fputs("Read what the domain publishes to mail programs (autoconfig, "
+		      "Autodiscover).\n",
+			s->out);
 	/* The password stays (locked in memory) for the re-test, and is wiped
 	 * when the session ends. */
 	if (s->o->read_server && s->run.policy == NULL &&
@@ -293,6 +302,7 @@ sf_ui_apply(struct sf_ui_session *s, struct sf_wizard *w, const struct sf_wiz_ev
 	case SF_WIZ_FX_EXPLAIN: sf_ui_explain(s, w); break;
 	case SF_WIZ_FX_EXPLAIN_AGAIN: explain_again(s, w); break;
 	case SF_WIZ_FX_SAVE_REPORT: sf_ui_save_report(s, w); break;
+	case SF_WIZ_FX_SAVE_SETUP: sf_ui_save_setup_file(s, w); break;
 	case SF_WIZ_FX_CANCEL_PROBE: atomic_store(&s->cancel, true); break;
 	case SF_WIZ_FX_UNBAN: sf_ui_unban(s); break;
 	case SF_WIZ_FX_START_WATCH: /* the loop's next turn is the watch step */

@@ -53,6 +53,7 @@ struct sf_ui_session {
 	struct sf_ban *ban; /* heap, or NULL */
 	char unban_record[2400];
 	char saved_path[2][SF_UI_PATH_MAX]; /* the text and JSON reports' paths, when saved */
+	char setup_path[SF_UI_PATH_MAX];    /* the setup file's path, when saved */
 };
 
 void sf_ui_session_init(struct sf_ui_session *s, const struct sf_ui_options *o, FILE *out);
@@ -103,6 +104,8 @@ bool sf_ui_fix_elsewhere(const struct sf_ui_session *s, enum sf_cause_side *side
 void sf_ui_prepare_fix(struct sf_ui_session *s, struct sf_wizard *w);
 /* Every step at once, for a run whose input ended at the result. */
 void sf_ui_print_steps(struct sf_ui_session *s, const struct sf_wizard *w);
+/* Write the person's setup file next to the report (setupfile.c). */
+void sf_ui_save_setup_file(struct sf_ui_session *s, const struct sf_wizard *w);
 void sf_ui_save_report(struct sf_ui_session *s, const struct sf_wizard *w);
 /* The watch step (w->step is SF_WIZ_WATCHING): follows the server's mail
  * logs for the person's attempt, printing each one seen; tick(ctx) is

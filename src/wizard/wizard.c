@@ -43,7 +43,9 @@ static const char *const unban_choices[] = { "Yes, lift it now", "No, leave it",
 static const char *const tried_watch_choices[] = { "Yes, it worked",
 	"No, it still fails: explain its new message", "Back to the steps",
 	"Watch the server while they send again", NULL };
-static const char *const saved_choices[] = { "Close smtpfix", NULL };
+static const char *const saved_choices[] = { "Close smtpfix",
+	"Save a setup file for this person (their program reads it)", NULL };
+static const char *const setup_saved_choices[] = { "Close smtpfix", NULL };
 
 /* The settings people actually have, the common mistakes included. */
 static const struct {
@@ -344,7 +346,7 @@ sf_wiz_question(const struct sf_wizard *w, struct sf_wiz_question *q)
 		q->title = "The report";
 		q->prompt = "Enter closes smtpfix; what it said stays on the terminal.";
 		q->prompt_first = true;
-		set_choices(q, saved_choices);
+		set_choices(q, w->setup_saved ? setup_saved_choices : saved_choices);
 		q->default_choice = 0;
 		break;
 	case SF_WIZ_DONE: q->title = "Done"; break;
@@ -535,7 +537,14 @@ sf_wiz_handle(struct sf_wizard *w, const struct sf_wiz_event *ev)
 		w->save = choice == 0;
 		w->step = w->save ? SF_WIZ_SAVED : SF_WIZ_DONE;
 		return w->save ? SF_WIZ_FX_SAVE_REPORT : SF_WIZ_FX_QUIT;
-	case SF_WIZ_SAVED: w->step = SF_WIZ_DONE; return SF_WIZ_FX_QUIT;
+	case SF_WIZ_SAVED:
+		/* Next to the report: once, then only closing is left. */
+		if (choice == 1 && !w->setup_saved) {
+			w->setup_saved = true;
+			return SF_WIZ_FX_SAVE_SETUP;
+		}
+		w->step = SF_WIZ_DONE;
+		return SF_WIZ_FX_QUIT;
 	case SF_WIZ_DONE: return SF_WIZ_FX_QUIT;
 	}
 	return SF_WIZ_FX_NONE;

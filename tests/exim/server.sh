@@ -76,7 +76,7 @@ exim_start() {
 			-e "s|@CPANEL@|$EXIM_PORT_CPANEL|g" -e "s|@OPEN@|$EXIM_PORT_OPEN|g" \
 			-e "s|@NOTLS@|$EXIM_PORT_NOTLS|g" -e "s|@SMTPS@|$EXIM_PORT_SMTPS|g" \
 			-e "s|@SILENT@|$EXIM_PORT_SILENT|g" -e "s|@DELAY@|${EXIM_DELAY:-0s}|g" \
-			-e "s|@AUTH_USER@|tester@smtpfix-test.example|g" -e "s|@AUTH_PASS@|${EXIM_AUTH_PASS:-test-password}|g" \
+			-e "s|@AUTH_USER@|${EXIM_AUTH_USER:-tester@smtpfix-test.example}|g" -e "s|@AUTH_PASS@|${EXIM_AUTH_PASS:-test-password}|g" \
 			"$exim_here/exim.conf.in" > "$dir/exim.conf"
 		chmod 0644 "$dir/exim.conf"
 		rm -f "$dir/exim.pid"

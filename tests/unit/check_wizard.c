@@ -86,6 +86,16 @@ START_TEST(founding_case_with_login_retest_and_save)
 	ck_assert_int_eq(w.step, SF_WIZ_SAVE);
 	ck_assert_int_eq(ENTER(), SF_WIZ_FX_SAVE_REPORT);
 	ck_assert_int_eq(w.step, SF_WIZ_SAVED); /* where it went, before closing */
+	/* A setup file next to the report, once; then only closing. */
+	ck_assert_int_eq(CHOOSE(1), SF_WIZ_FX_SAVE_SETUP);
+	ck_assert_int_eq(w.step, SF_WIZ_SAVED);
+	{
+		struct sf_wiz_question q;
+
+		sf_wiz_question(&w, &q);
+		ck_assert_uint_eq(q.nchoices, 1);
+	}
+	ck_assert_int_eq(CHOOSE(1), SF_WIZ_FX_NONE); /* no longer a choice: asked again */
 	ck_assert_int_eq(ENTER(), SF_WIZ_FX_QUIT);
 	ck_assert_int_eq(w.step, SF_WIZ_DONE);
 }

@@ -30,6 +30,8 @@ main(void)
 	srunner_add_suite(sr, event_suite());
 	srunner_add_suite(sr, watch_suite());
 	srunner_add_suite(sr, bans_suite());
+	srunner_add_suite(sr, setup_suite());
+	srunner_add_suite(sr, autoconfig_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

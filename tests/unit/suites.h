@@ -26,5 +26,7 @@ Suite *refcode_suite(void);
 Suite *event_suite(void);
 Suite *watch_suite(void);
 Suite *bans_suite(void);
+Suite *setup_suite(void);
+Suite *autoconfig_suite(void);
 
 #endif
