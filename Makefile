@@ -14,6 +14,7 @@ DATADIR   ?= $(PREFIX)/share/smtpfix
 MANDIR    ?= $(PREFIX)/share/man
 DESTDIR   ?=
 PKG_CONFIG ?= pkg-config
+NPROC     := $(shell nproc 2>/dev/null || echo 2)
 CC        ?= cc
 
 ifeq ($(FUZZ),1)
@@ -23,6 +24,16 @@ CC        := clang
 BUILD     ?= build-fuzz
 SANFLAGS  := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 OPTFLAGS  ?= -O1 -g
+else ifeq ($(STATIC),1)
+# One binary with no shared-library dependencies (make static): libcurl
+# and libxml2 built by tools/static-deps.sh with only what smtpfix uses,
+# the other libraries from Debian's static archives.
+BUILD     ?= build-static
+SANFLAGS  :=
+OPTFLAGS  ?= -O2 -g -D_FORTIFY_SOURCE=2
+PKG_STATIC := --static
+LDFLAGS   += -static
+CPPFLAGS  += -DSMTPFIX_STATIC
 else ifeq ($(SAN),1)
 BUILD     ?= build-san
 SANFLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -43,9 +54,18 @@ endif
 PKGS_LIB  := openssl libcares zlib libidn2 libcurl libxml-2.0
 PKGS_UI   := ncursesw
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS_LIB) $(PKGS_UI) 2>/dev/null)
-PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS_LIB) $(PKGS_UI) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) $(PKG_STATIC) --libs $(PKGS_LIB) $(PKGS_UI) 2>/dev/null)
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
+
+# The version, from git: a release tag (v0.2.0, or 0.2.0-12-g1234abc after
+# it), else the release in src/cli/cli.h with the commit count and hash
+# (0.1.0+git312.1234abc); a source tarball carries it in its VERSION file.
+BASE_VERSION := $(shell sed -n 's/^\#define SMTPFIX_VERSION "\(.*\)"/\1/p' src/cli/cli.h)
+GIT_VERSION := $(or $(shell git describe --tags --match 'v[0-9]*' 2>/dev/null | sed 's/^v//'),\
+	$(shell n=$$(git rev-list --count HEAD 2>/dev/null) && h=$$(git rev-parse --short HEAD 2>/dev/null) &&\
+		echo "$(BASE_VERSION)+git$$n.$$h"))
+VERSION := $(or $(GIT_VERSION),$(shell cat VERSION 2>/dev/null),$(BASE_VERSION))
 
 CPPFLAGS += -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 CFLAGS   ?=
@@ -64,9 +84,10 @@ endif
 
 LAYERS    := core net tls smtp probe mta errors autoconfig diagnose guide setup lab report run watch bans wizard ui
 HELP_C    := $(BUILD)/gen/help_data.c
+TERMINFO_C := $(BUILD)/gen/terminfo_data.c
 LIB_SRC   := $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c))
 CLI_SRC   := $(wildcard src/cli/*.c)
-LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/help_data.o
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/help_data.o $(BUILD)/gen/terminfo_data.o
 CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/%.o)
 LIB       := $(BUILD)/libsmtpfix.a
 BIN       := $(BUILD)/smtpfix
@@ -78,7 +99,7 @@ UNIT_BIN  := $(BUILD)/tests/unit-tests
 HELP_FILES := $(shell find help -type f 2>/dev/null)
 
 .DEFAULT_GOAL := all
-.PHONY: all bench check check-integration check-wizard-exim check-corpus check-servers check-unit check-cli check-exim check-policy check-lab check-guides check-wizard check-secrets check-valgrind check-watch check-bans check-autoconfig check-setup fuzz fuzz-run test deps exim lint install uninstall clean FORCE
+.PHONY: all dist binaries static check-static check-completion bench bench-static check check-integration check-wizard-exim check-corpus check-servers check-unit check-cli check-exim check-policy check-lab check-guides check-wizard check-secrets check-valgrind check-watch check-bans check-autoconfig check-setup fuzz fuzz-run test deps exim lint install uninstall clean FORCE
 
 # Objects depend on the compiler flags, so switching WERROR or SAN (or CC)
 # rebuilds instead of reusing objects built another way.
@@ -93,6 +114,13 @@ all: $(BIN) smtpfix
 # A convenience link at the top, so the README's commands work as written.
 smtpfix: $(BIN)
 	$(Q)ln -sf $(BIN) smtpfix
+
+# Only main.c prints the version.
+$(BUILD)/src/cli/main.o: CPPFLAGS += -DSMTPFIX_VERSION='"$(VERSION)"'
+$(BUILD)/src/cli/main.o: $(BUILD)/.version
+$(BUILD)/.version: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
 
 $(BUILD)/%.o: %.c $(FLAGS_STAMP)
 	$(quiet) CC $<
@@ -109,6 +137,17 @@ $(HELP_C): $(HELP_FILES) tools/embed-help.sh
 	$(quiet) GEN $@
 	$(Q)mkdir -p $(dir $@)
 	$(Q)tools/embed-help.sh $@
+
+# The terminals' terminfo entries, built in (every one required in the
+# static build, which cannot count on the system's database).
+$(TERMINFO_C): tools/embed-terminfo.sh
+	$(quiet) GEN $@
+	$(Q)mkdir -p $(dir $@)
+	$(Q)tools/embed-terminfo.sh $@ $(if $(filter 1,$(STATIC)),--require,)
+
+$(BUILD)/gen/terminfo_data.o: $(TERMINFO_C) $(FLAGS_STAMP)
+	$(quiet) CC $<
+	$(Q)$(CC) $(CPPFLAGS) -Isrc/ui $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/gen/help_data.o: $(HELP_C) $(FLAGS_STAMP)
 	$(quiet) CC $<
@@ -137,14 +176,19 @@ $(UNIT_BIN): $(UNIT_OBJ) $(LIB)
 # The corpora give figures, the same in both builds: they run in the
 # plain pass. Under the sanitizers the recognizer meets any bytes in its
 # fuzz target and every reply of the lab's hostile scenarios instead.
-check: check-unit check-cli check-policy check-lab check-wizard $(if $(filter 1,$(SAN)),,check-corpus)
+check: check-unit check-cli check-policy check-lab check-wizard check-completion $(if $(filter 1,$(SAN)),,check-corpus)
 
-# The guides' third-party programs, the valgrind runs and the probe of
-# the real Postfix, Dovecot and OpenSMTPD run once, in the plain build:
+# bash's completion function for smtpfix driven for a few prefixes.
+check-completion: $(BIN)
+	$(Q)tests/completion/run.sh $(abspath $(BIN))
+
+# The guides' third-party programs, the valgrind runs, the probe of the
+# real Postfix, Dovecot and OpenSMTPD and the static binary in an empty
+# root run once, in the plain build:
 # under the sanitizers they would test the same smtpfix code (the probe,
 # the practice server, the renderer) that the Exim, lab and unit tests
 # already run there.
-check-integration: check-exim check-wizard-exim check-secrets check-watch check-bans check-autoconfig check-setup $(if $(filter 1,$(SAN)),,check-servers check-guides check-valgrind)
+check-integration: check-exim check-wizard-exim check-secrets check-watch check-bans check-autoconfig check-setup $(if $(filter 1,$(SAN)),,check-servers check-guides check-valgrind check-static)
 
 check-wizard-exim: $(BIN)
 	$(Q)tests/wizard/exim.sh $(abspath $(BIN))
@@ -239,6 +283,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/*.c))
 
 fuzz:
+	$(Q)$(MAKE) --no-print-directory -j$(NPROC) FUZZ=1 $(FUZZ_TARGETS:%=build-fuzz/fuzz/%)
 	$(Q)$(MAKE) --no-print-directory FUZZ=1 fuzz-run
 
 fuzz-run: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
@@ -249,15 +294,51 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB) $(FLAGS_STAMP)
 	$(quiet) FUZZ $@
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer $< $(LIB) $(LDFLAGS) $(LDLIBS) -o $@
 
+# make static: build-static/smtpfix, one binary with no shared-library
+# dependencies (tools/static-deps.sh builds libcurl and libxml2 from
+# Debian's sources first, once). make check-static runs it in an empty
+# root.
+STATIC_DEPS := $(abspath build-static)/deps
+static:
+	$(Q)tools/static-deps.sh build-static
+	$(Q)PKG_CONFIG_PATH=$(STATIC_DEPS)/lib/pkgconfig $(MAKE) --no-print-directory -j$(NPROC) \
+		STATIC=1 build-static/smtpfix
+
+check-static: static
+	$(Q)$(if $(filter 0,$(shell id -u)),,sudo) tests/static/run.sh $(abspath build-static/smtpfix)
+
 bench: $(BIN)
 	$(Q)tests/bench/all.sh $(abspath $(BIN))
 
+# make dist: smtpfix-VERSION.tar.gz, the tree as committed (git archive)
+# with a VERSION file, so a build from it says the same version.
+DIST := smtpfix-$(VERSION)
+DISTDIR ?= .
+dist:
+	$(Q)git rev-parse --git-dir >/dev/null 2>&1 || { echo "dist: needs the git tree" >&2; exit 1; }
+	$(Q)mkdir -p $(BUILD)/dist && echo '$(VERSION)' > $(BUILD)/dist/VERSION
+	$(Q)git archive --format=tar --prefix=$(DIST)/ --add-file=$(BUILD)/dist/VERSION HEAD | \
+		gzip -9n > $(DISTDIR)/$(DIST).tar.gz
+	$(quiet) DIST $(DISTDIR)/$(DIST).tar.gz
+
+# The static binary's size, start-up time and memory next to the dynamic
+# build's (the README's table).
+bench-static: static $(BIN)
+	$(Q)tests/bench/static.sh $(abspath build-static/smtpfix) $(abspath $(BIN))
+
 # Everything the README's test command needs, from a fresh Debian 12.
+# Each build runs on every core first; the suites then run one after
+# another (they time servers and deadlines, and share nothing else).
 test:
 	$(Q)$(MAKE) --no-print-directory deps
+	$(Q)$(MAKE) --no-print-directory -j$(NPROC) WERROR=1 binaries
 	$(Q)$(MAKE) --no-print-directory WERROR=1 lint check check-integration
+	$(Q)$(MAKE) --no-print-directory -j$(NPROC) WERROR=1 SAN=1 binaries
 	$(Q)$(MAKE) --no-print-directory WERROR=1 SAN=1 check check-integration
 	$(Q)$(MAKE) --no-print-directory WERROR=1 FUZZ_SECONDS=5 fuzz
+
+# The program and the unit tests, for a parallel build before the suites.
+binaries: $(BIN) $(UNIT_BIN) smtpfix
 
 deps:
 	$(Q)tools/deps.sh
@@ -274,18 +355,24 @@ exim:
 lint:
 	$(Q)tools/lint.sh
 
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/site-functions
+
 install: $(BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR)
 	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/smtpfix
 	install -m 0644 doc/smtpfix.1 $(DESTDIR)$(MANDIR)/man1/smtpfix.1
+	install -D -m 0644 completion/smtpfix.bash $(DESTDIR)$(BASHCOMPDIR)/smtpfix
+	install -D -m 0644 completion/_smtpfix $(DESTDIR)$(ZSHCOMPDIR)/_smtpfix
 	cd help && find . -type f | while read -r f; do \
 		install -D -m 0644 "$$f" "$(DESTDIR)$(DATADIR)/help/$$f"; done
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/smtpfix $(DESTDIR)$(MANDIR)/man1/smtpfix.1
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/smtpfix $(DESTDIR)$(ZSHCOMPDIR)/_smtpfix
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:
-	rm -rf build build-san build-fuzz smtpfix
+	rm -rf build build-san build-fuzz build-static smtpfix
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)

@@ -63,6 +63,11 @@ int sf_connect(
 int sf_connect_start(const struct sf_addr *addr, int port, int *fd, struct sf_error *err);
 int sf_connect_finish(int fd, const struct sf_addr *addr, int port, struct sf_error *err);
 
+/* The system's bundle of trusted certificate authorities: SSL_CERT_FILE
+ * when set, else the first of the places Debian, Ubuntu, the RHEL family,
+ * SUSE and Alpine keep it; NULL when none is there. */
+const char *sf_ca_bundle(void);
+
 /* True for 127.0.0.0/8, ::1 and IPv4-mapped loopback. */
 bool sf_addr_is_loopback(const struct sf_addr *addr);
 /* This machine's own addresses (from getifaddrs), loopback excluded. */

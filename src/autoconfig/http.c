@@ -71,6 +71,10 @@ sf_http_start(struct sf_http *h, const char *url, const char *host, int port,
 	curl_easy_setopt(h->easy, CURLOPT_USERAGENT, "smtpfix (mail set-up check)");
 	curl_easy_setopt(h->easy, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(h->easy, CURLOPT_SSL_VERIFYHOST, 2L);
+	/* libcurl's own default is its builder's path; the system's bundle
+	 * is looked for where this system keeps it. */
+	if (ca_file == NULL)
+		ca_file = sf_ca_bundle();
 	if (ca_file != NULL)
 		curl_easy_setopt(h->easy, CURLOPT_CAINFO, ca_file);
 	if (post != NULL) {

@@ -15,7 +15,11 @@ enum {
 	SF_EXIT_CANCELLED = 130 /* interrupted (Ctrl-C), as shells report SIGINT */
 };
 
+/* The release; the Makefile gives the version git describes (or the
+ * VERSION file of a source tarball) instead. */
+#ifndef SMTPFIX_VERSION
 #define SMTPFIX_VERSION "0.1.0"
+#endif
 
 int sf_cli_probe(int argc, char **argv);
 int sf_cli_discover(int argc, char **argv);

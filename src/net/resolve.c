@@ -1,6 +1,9 @@
 /* getaddrinfo() has no timeout of its own, so it runs on a helper thread
  * and the caller waits for it only until the deadline. A resolver that
- * answers late finishes on its own and frees its own result. */
+ * answers late finishes on its own and frees its own result. The static
+ * binary asks c-ares instead (it reads /etc/hosts and /etc/resolv.conf
+ * itself): the C library's resolver would need its own shared modules
+ * (NSS), which a static binary cannot count on finding. */
 #include "smtpfix/net.h"
 
 #include <arpa/inet.h>
@@ -15,15 +18,22 @@
 
 #include "smtpfix/clock.h"
 
+#ifdef SMTPFIX_STATIC
+#include <ares.h>
+#include <poll.h>
+#endif
+
 struct lookup {
 	pthread_mutex_t lock;
 	pthread_cond_t done_cv;
 	int refs; /* caller and thread; the last one out frees */
 	bool done;
-	int rc;
-	struct addrinfo *res;
+	int rc; /* an EAI_ code, 0 when found */
+	struct sf_addr_list list;
 	char host[SF_HOST_MAX + 1];
 };
+
+static int copy_results(const struct addrinfo *res, struct sf_addr_list *out);
 
 static void
 lookup_release(struct lookup *l)
@@ -35,17 +45,119 @@ lookup_release(struct lookup *l)
 	pthread_mutex_unlock(&l->lock);
 	if (!last)
 		return;
-	if (l->res != NULL)
-		freeaddrinfo(l->res);
 	pthread_mutex_destroy(&l->lock);
 	pthread_cond_destroy(&l->done_cv);
 	free(l);
 }
 
-static void *
-lookup_thread(void *arg)
+#ifdef SMTPFIX_STATIC
+struct ares_answer {
+	int status;
+	struct sf_addr_list *list;
+};
+
+static void
+on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinfo *res)
 {
-	struct lookup *l = arg;
+	struct ares_answer *a = arg;
+	struct ares_addrinfo_node *n;
+
+	(void)timeouts;
+	a->status = status;
+	for (n = res != NULL ? res->nodes : NULL; n != NULL && a->list->count < SF_ADDR_MAX;
+		n = n->ai_next) {
+		struct sf_addr *d = &a->list->addrs[a->list->count];
+		const void *raw;
+		size_t i;
+
+		if ((n->ai_family != AF_INET && n->ai_family != AF_INET6) ||
+			(size_t)n->ai_addrlen > sizeof d->sa)
+			continue;
+		memset(d, 0, sizeof *d);
+		memcpy(&d->sa, n->ai_addr, (size_t)n->ai_addrlen);
+		d->salen = (socklen_t)n->ai_addrlen;
+		d->family = n->ai_family;
+		raw = n->ai_family == AF_INET
+			      ? (const void *)&((const struct sockaddr_in *)n->ai_addr)->sin_addr
+			      : (const void *)&((const struct sockaddr_in6 *)n->ai_addr)->sin6_addr;
+		inet_ntop(n->ai_family, raw, d->text, sizeof d->text);
+		for (i = 0; i < a->list->count; i++)
+			if (strcmp(a->list->addrs[i].text, d->text) == 0)
+				break;
+		if (i == a->list->count)
+			a->list->count++;
+	}
+	if (res != NULL)
+		ares_freeaddrinfo(res);
+}
+
+/* One name through c-ares, to the end (the caller's deadline bounds how
+ * long anyone waits for it). */
+static int
+resolve_names(const char *host, struct sf_addr_list *out)
+{
+	struct ares_addrinfo_hints hints;
+	struct ares_answer a = { ARES_ETIMEOUT, out };
+	ares_channel ch;
+
+	if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS)
+		return EAI_SYSTEM;
+	if (ares_init(&ch) != ARES_SUCCESS) {
+		ares_library_cleanup();
+		return EAI_SYSTEM;
+	}
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	ares_getaddrinfo(ch, host, NULL, &hints, on_addrinfo, &a);
+	for (;;) {
+		ares_socket_t socks[ARES_GETSOCK_MAXNUM];
+		struct pollfd fds[ARES_GETSOCK_MAXNUM];
+		struct timeval tv, *tvp;
+		int bits = ares_getsock(ch, socks, ARES_GETSOCK_MAXNUM), i, n = 0;
+
+		for (i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
+			short ev = 0;
+
+			if ((unsigned)bits & (1u << i))
+				ev |= POLLIN;
+			if ((unsigned)bits & (1u << (i + ARES_GETSOCK_MAXNUM)))
+				ev |= POLLOUT;
+			if (ev == 0)
+				continue;
+			fds[n].fd = socks[i];
+			fds[n].events = ev;
+			fds[n++].revents = 0;
+		}
+		if (n == 0)
+			break;
+		tvp = ares_timeout(ch, NULL, &tv);
+		poll(fds, (nfds_t)n,
+			tvp != NULL ? (int)(tvp->tv_sec * 1000 + tvp->tv_usec / 1000) : 1000);
+		for (i = 0; i < n; i++)
+			ares_process_fd(ch,
+				fds[i].revents & (POLLIN | POLLERR | POLLHUP) ? fds[i].fd
+									      : ARES_SOCKET_BAD,
+				fds[i].revents & POLLOUT ? fds[i].fd : ARES_SOCKET_BAD);
+		ares_process_fd(ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+	}
+	ares_destroy(ch);
+	ares_library_cleanup();
+	switch (a.status) {
+	case ARES_SUCCESS: return 0;
+	case ARES_ENOTFOUND:
+	case ARES_ENODATA: return EAI_NONAME;
+	case ARES_ESERVFAIL: return EAI_FAIL;
+	case ARES_ETIMEOUT:
+	case ARES_ECONNREFUSED: return EAI_AGAIN;
+	default: return EAI_FAIL;
+	}
+}
+#else
+/* One name through the C library, AI_ADDRCONFIG first. */
+static int
+resolve_names(const char *host, struct sf_addr_list *out)
+{
 	struct addrinfo hints;
 	struct addrinfo *res = NULL;
 	int rc;
@@ -54,16 +166,60 @@ lookup_thread(void *arg)
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_ADDRCONFIG;
-	rc = getaddrinfo(l->host, NULL, &hints, &res);
+	rc = getaddrinfo(host, NULL, &hints, &res);
 	if (rc == EAI_NONAME) {
 		/* AI_ADDRCONFIG hides ::1 and 127.0.0.1 on hosts without a
 		 * non-loopback address of that family; ask again without it. */
 		hints.ai_flags = 0;
-		rc = getaddrinfo(l->host, NULL, &hints, &res);
+		rc = getaddrinfo(host, NULL, &hints, &res);
 	}
+	if (rc == 0) {
+		copy_results(res, out);
+		freeaddrinfo(res);
+	}
+	return rc;
+}
+#endif
+
+/* An address literal needs no resolver at all. */
+static bool
+literal(const char *host, struct sf_addr_list *out)
+{
+	struct sf_addr *a = &out->addrs[0];
+	struct sockaddr_in *v4 = (struct sockaddr_in *)&a->sa;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&a->sa;
+
+	memset(a, 0, sizeof *a);
+	if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		a->salen = sizeof *v4;
+		a->family = AF_INET;
+	} else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		a->salen = sizeof *v6;
+		a->family = AF_INET6;
+	} else {
+		return false;
+	}
+	inet_ntop(a->family,
+		a->family == AF_INET ? (const void *)&v4->sin_addr : (const void *)&v6->sin6_addr,
+		a->text, sizeof a->text);
+	out->count = 1;
+	return true;
+}
+
+static void *
+lookup_thread(void *arg)
+{
+	struct lookup *l = arg;
+	struct sf_addr_list list;
+	int rc;
+
+	memset(&list, 0, sizeof list);
+	rc = resolve_names(l->host, &list);
 	pthread_mutex_lock(&l->lock);
 	l->rc = rc;
-	l->res = res;
+	l->list = list;
 	l->done = true;
 	pthread_cond_signal(&l->done_cv);
 	pthread_mutex_unlock(&l->lock);
@@ -84,7 +240,7 @@ strip_brackets(const char *host, char *out, size_t outsz)
 	}
 }
 
-static int
+static int __attribute__((unused))
 copy_results(const struct addrinfo *res, struct sf_addr_list *out)
 {
 	const struct addrinfo *ai;
@@ -136,6 +292,10 @@ sf_resolve(const char *host, int64_t deadline, struct sf_addr_list *out, struct 
 	if (l == NULL)
 		return sf_error_set(err, SF_E_NOMEM, "out of memory");
 	strip_brackets(host, l->host, sizeof l->host);
+	if (literal(l->host, out)) {
+		free(l);
+		return 0;
+	}
 	pthread_mutex_init(&l->lock, NULL);
 	pthread_cond_init(&l->done_cv, NULL);
 	l->refs = 2;
@@ -168,7 +328,7 @@ sf_resolve(const char *host, int64_t deadline, struct sf_addr_list *out, struct 
 	}
 	rc = l->rc;
 	if (rc == 0)
-		copy_results(l->res, out);
+		*out = l->list;
 	pthread_mutex_unlock(&l->lock);
 	lookup_release(l);
 

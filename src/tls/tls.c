@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <openssl/bio.h>
@@ -398,7 +399,17 @@ make_ctx(const struct sf_tls_config *cfg, struct sf_error *err)
 			return NULL;
 		}
 	} else {
+		/* The library's default is its builder's path: where this
+		 * system has nothing there (a static binary on another
+		 * distribution), its own bundle is looked for instead. */
 		SSL_CTX_set_default_verify_paths(ctx);
+		if (access(X509_get_default_cert_file(), R_OK) != 0 &&
+			access(X509_get_default_cert_dir(), R_OK) != 0) {
+			const char *bundle = sf_ca_bundle();
+
+			if (bundle != NULL && SSL_CTX_load_verify_locations(ctx, bundle, NULL) != 1)
+				ERR_clear_error();
+		}
 	}
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_cb);
 	return ctx;

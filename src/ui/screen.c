@@ -17,6 +17,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "fallback.h"
 #include "session.h"
 #include "smtpfix/help.h"
 #include "smtpfix/secret.h"
@@ -923,12 +924,16 @@ sf_ui_screen_run(const struct sf_ui_options *o)
 	struct sf_wiz_question q;
 	SCREEN *term;
 	enum sf_wiz_step shown = SF_WIZ_DONE;
+	char fallback_dir[4096];
 	int rc;
 
 	setlocale(LC_ALL, "");
 	utf8_locale = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+	/* A terminal the system's database lacks: the built-in entry. */
+	sf_ui_terminfo_fallback(fallback_dir, sizeof fallback_dir);
 	/* newterm, unlike initscr, returns NULL instead of exiting. */
 	term = newterm(NULL, stdout, stdin);
+	sf_ui_terminfo_cleanup(fallback_dir); /* curses has read it */
 	if (term == NULL)
 		return -1;
 	sc = calloc(1, sizeof *sc);

@@ -221,16 +221,38 @@ dest="$tmp/stage"
 if make -s -C "$top" install DESTDIR="$dest" PREFIX=/opt/smtpfix >/dev/null 2>"$tmp/err" &&
 	[ -x "$dest/opt/smtpfix/bin/smtpfix" ] &&
 	[ -f "$dest/opt/smtpfix/share/man/man1/smtpfix.1" ] &&
-	[ -f "$dest/opt/smtpfix/share/smtpfix/help/probe.txt" ]; then
+	[ -f "$dest/opt/smtpfix/share/smtpfix/help/probe.txt" ] &&
+	[ -f "$dest/opt/smtpfix/share/bash-completion/completions/smtpfix" ] &&
+	[ -f "$dest/opt/smtpfix/share/zsh/site-functions/_smtpfix" ]; then
 	passed=$((passed + 1))
 else
 	echo "FAIL [install]: $(cat "$tmp/err")" >&2; failed=$((failed + 1))
 fi
 if make -s -C "$top" uninstall DESTDIR="$dest" PREFIX=/opt/smtpfix >/dev/null 2>&1 &&
-	[ ! -e "$dest/opt/smtpfix/bin/smtpfix" ] && [ ! -e "$dest/opt/smtpfix/share/smtpfix" ]; then
+	[ ! -e "$dest/opt/smtpfix/bin/smtpfix" ] && [ ! -e "$dest/opt/smtpfix/share/smtpfix" ] &&
+	[ ! -e "$dest/opt/smtpfix/share/bash-completion/completions/smtpfix" ]; then
 	passed=$((passed + 1))
 else
 	echo "FAIL [uninstall]" >&2; failed=$((failed + 1))
+fi
+
+# make dist: the committed tree with its version, which a build from the
+# tarball (no git there) says too.
+if git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
+	version=$("$bin" --version | sed -n 's/^smtpfix \([^ ]*\) .*/\1/p')
+	mkdir -p "$tmp/dist"
+	if make -s -C "$top" dist DISTDIR="$tmp/dist" >/dev/null 2>"$tmp/err" &&
+		[ -f "$tmp/dist/smtpfix-$version.tar.gz" ] &&
+		tar xzf "$tmp/dist/smtpfix-$version.tar.gz" -C "$tmp/dist" &&
+		[ "$(cat "$tmp/dist/smtpfix-$version/VERSION")" = "$version" ] &&
+		[ -f "$tmp/dist/smtpfix-$version/src/cli/main.c" ] && [ ! -e "$tmp/dist/smtpfix-$version/build" ] &&
+		make -s -C "$tmp/dist/smtpfix-$version" -j"$(nproc)" build/smtpfix >/dev/null 2>>"$tmp/err" &&
+		"$tmp/dist/smtpfix-$version/build/smtpfix" --version | grep -qF "smtpfix $version "; then
+		passed=$((passed + 1))
+	else
+		echo "FAIL [dist: smtpfix-$version.tar.gz builds and says its version]: $(tail -n 5 "$tmp/err")" >&2
+		failed=$((failed + 1))
+	fi
 fi
 
 echo "cli: $passed passed, $failed failed"
