@@ -99,7 +99,7 @@ UNIT_BIN  := $(BUILD)/tests/unit-tests
 HELP_FILES := $(shell find help -type f 2>/dev/null)
 
 .DEFAULT_GOAL := all
-.PHONY: all dist binaries static check-static check-completion bench bench-static check check-integration check-wizard-exim check-corpus check-servers check-unit check-cli check-exim check-policy check-lab check-guides check-wizard check-secrets check-valgrind check-watch check-bans check-autoconfig check-setup fuzz fuzz-run test deps exim lint install uninstall clean FORCE
+.PHONY: all dist deb rpm check-package binaries static check-static check-completion bench bench-static check check-integration check-wizard-exim check-corpus check-servers check-unit check-cli check-exim check-policy check-lab check-guides check-wizard check-secrets check-valgrind check-watch check-bans check-autoconfig check-setup fuzz fuzz-run test deps exim lint install uninstall clean FORCE
 
 # Objects depend on the compiler flags, so switching WERROR or SAN (or CC)
 # rebuilds instead of reusing objects built another way.
@@ -188,7 +188,7 @@ check-completion: $(BIN)
 # under the sanitizers they would test the same smtpfix code (the probe,
 # the practice server, the renderer) that the Exim, lab and unit tests
 # already run there.
-check-integration: check-exim check-wizard-exim check-secrets check-watch check-bans check-autoconfig check-setup $(if $(filter 1,$(SAN)),,check-servers check-guides check-valgrind check-static)
+check-integration: check-exim check-wizard-exim check-secrets check-watch check-bans check-autoconfig check-setup $(if $(filter 1,$(SAN)),,check-servers check-guides check-valgrind check-static check-package)
 
 check-wizard-exim: $(BIN)
 	$(Q)tests/wizard/exim.sh $(abspath $(BIN))
@@ -303,6 +303,15 @@ static:
 	$(Q)tools/static-deps.sh build-static
 	$(Q)PKG_CONFIG_PATH=$(STATIC_DEPS)/lib/pkgconfig $(MAKE) --no-print-directory -j$(NPROC) \
 		STATIC=1 build-static/smtpfix
+
+# make deb, make rpm: packages of the static binary (with the man page and
+# the completions) in build-static/pkg; make check-package installs each
+# into a scratch root and removes it again.
+deb rpm: static
+	$(Q)tools/package.sh $@ build-static/smtpfix '$(VERSION)' build-static/pkg
+
+check-package: deb rpm
+	$(Q)$(if $(filter 0,$(shell id -u)),,sudo) tests/package/run.sh build-static/pkg '$(VERSION)'
 
 check-static: static
 	$(Q)$(if $(filter 0,$(shell id -u)),,sudo) tests/static/run.sh $(abspath build-static/smtpfix)
