@@ -8,7 +8,7 @@ packages=(
 	gcc make pkg-config
 	libssl-dev libncurses-dev libc-ares-dev zlib1g-dev libidn2-dev
 	libcurl4-openssl-dev libxml2-dev libxml2-utils
-	libunistring-dev ncurses-term cmake dpkg-dev lintian rpm file
+	libunistring-dev ncurses-term cmake dpkg-dev lintian rpm file zsh
 	check
 	openssl
 	jq

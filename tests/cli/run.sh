@@ -246,7 +246,8 @@ if git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
 		tar xzf "$tmp/dist/smtpfix-$version.tar.gz" -C "$tmp/dist" &&
 		[ "$(cat "$tmp/dist/smtpfix-$version/VERSION")" = "$version" ] &&
 		[ -f "$tmp/dist/smtpfix-$version/src/cli/main.c" ] && [ ! -e "$tmp/dist/smtpfix-$version/build" ] &&
-		make -s -C "$tmp/dist/smtpfix-$version" -j"$(nproc)" build/smtpfix >/dev/null 2>>"$tmp/err" &&
+		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -C "$tmp/dist/smtpfix-$version" -j"$(nproc)" SAN= FUZZ= STATIC= BUILD=build \
+			build/smtpfix >/dev/null 2>>"$tmp/err" &&
 		"$tmp/dist/smtpfix-$version/build/smtpfix" --version | grep -qF "smtpfix $version "; then
 		passed=$((passed + 1))
 	else

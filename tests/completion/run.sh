@@ -68,5 +68,7 @@ check "every command's options offered${missing:+ (missing:$missing)}" [ -z "$mi
 
 if command -v zsh >/dev/null; then
 	check "zsh: the completion file parses" zsh -n "$top/completion/_smtpfix"
+else
+	check "zsh is there to check the zsh completion (make deps installs it)" false
 fi
 finish "completion"

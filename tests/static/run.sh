@@ -94,6 +94,15 @@ in_root probe smtpfix-test.example --port 465 --port-map "465=$EXIM_PORT_SMTPS" 
 check "a name from the root's /etc/hosts" jqt '.resolve.ok == true and .targets[0].address == "127.0.0.1"' "$out"
 check "the RHEL family's CA bundle, found" jqt 'any(.targets[]; .port == 465 and .tls.verify == "ok")' "$out"
 
+# libcurl in the root: the published-settings fetch reaches the test
+# Exim's implicit-TLS port as if it were a web server (through --resolve
+# and --port-map) and names what it meets in the TLS handshake there (Exim
+# refuses HTTP's ALPN).
+in_root autoconfig someone@example.invalid --json --no-ispdb --timeout 3 --ca-file /ca.pem \
+	--resolve autoconfig.example.invalid:127.0.0.1 --resolve example.invalid:127.0.0.1 \
+	--port-map "443=$EXIM_PORT_SMTPS" >"$out" 2>"$dir/err"
+check "autoconfig's HTTPS through libcurl" jqt '.published.sources[0].status | test("^tls-")' "$out"
+
 in_root policy --root /server --json >"$out" 2>"$dir/err"
 check "policy --root on a cPanel server's files" jqt '.panel == "cpanel" and .auth_requires_tls.value == true' "$out"
 
