@@ -375,8 +375,33 @@ other_host(const struct sf_diag_input *in, struct sf_diagnosis *d)
 	}
 }
 
+/* Did the program that reads kind get its settings somewhere else? The
+ * programs ask every place and take the first that answers, so a broken
+ * place matters most when none does. Outlook also counts as served when
+ * its redirect or SRV record led it elsewhere (Microsoft 365's
+ * autodiscover.DOMAIN is another provider's server, whose certificate
+ * names only its own; Outlook goes on by the redirect). */
+static bool
+served_elsewhere(const struct sf_published *pub, enum sf_ac_kind kind)
+{
+	bool outlook = kind == SF_AC_AUTODISCOVER;
+
+	if (outlook && pub->autodiscover_via[0] != '\0')
+		return true;
+	for (size_t i = 0; i < pub->nsources; i++) {
+		enum sf_ac_kind k = pub->sources[i].kind;
+
+		if (pub->sources[i].status == SF_ACS_FOUND &&
+			(outlook ? k == SF_AC_AUTODISCOVER
+				 : k == SF_AC_MOZILLA || k == SF_AC_ISPDB))
+			return true;
+	}
+	return false;
+}
+
 /* Places a program reads that answer wrongly: one finding for the
- * certificate names, one for everything else broken. */
+ * certificate names, one for everything else broken; a problem when the
+ * program gets nothing elsewhere, else a warning. */
 static void
 broken_places(const struct sf_diag_input *in, struct sf_diagnosis *d)
 {
@@ -387,8 +412,7 @@ broken_places(const struct sf_diag_input *in, struct sf_diagnosis *d)
 	for (i = 0; i < pub->nsources; i++) {
 		const struct sf_ac_source *s = &pub->sources[i];
 		struct sf_diag_finding **fp;
-
-		bool seen = false;
+		bool seen = false, matters;
 
 		if (!sf_ac_status_broken(s->status))
 			continue;
@@ -414,12 +438,15 @@ broken_places(const struct sf_diag_input *in, struct sf_diagnosis *d)
 			if (*fp == NULL)
 				return;
 			if (fp == &cert)
-				sf_diag_say_key(*fp, SF_CAUSE_AUTOCONFIG_CERT_NAME, SF_SEV_PROBLEM,
+				sf_diag_say_key(*fp, SF_CAUSE_AUTOCONFIG_CERT_NAME, SF_SEV_WARNING,
 					0.9, "autoconfig-cert-name", facts);
 			else
-				sf_diag_say_key(*fp, SF_CAUSE_AUTOCONFIG_BROKEN, SF_SEV_PROBLEM,
+				sf_diag_say_key(*fp, SF_CAUSE_AUTOCONFIG_BROKEN, SF_SEV_WARNING,
 					0.8, "autoconfig-broken", facts);
 		}
+		matters = !served_elsewhere(pub, s->kind);
+		if (matters)
+			(*fp)->severity = SF_SEV_PROBLEM;
 		if (s->detail[0] != '\0')
 			sf_diag_evidence(*fp, "%.300s: %.60s (%.200s)", s->final_url,
 				sf_ac_status_words(s->status), s->detail);

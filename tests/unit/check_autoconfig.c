@@ -420,6 +420,21 @@ START_TEST(broken_places)
 	ck_assert_ptr_nonnull(f);
 	ck_assert_uint_eq(f->nevidence, 2);
 	ck_assert_ptr_nonnull(strstr(f->evidence[0], "(not XML)"));
+	ck_assert_int_eq(f->severity, SF_SEV_PROBLEM); /* Outlook gets nothing elsewhere */
+	f = finding(d, "autoconfig-cert-name");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(f->severity, SF_SEV_PROBLEM);
+	/* Thunderbird finds a file at another place, and Outlook's redirect
+	 * leads it on (Microsoft 365): what is broken is a warning now. */
+	p->sources[2].status = SF_ACS_FOUND;
+	snprintf(p->autodiscover_via, sizeof p->autodiscover_via, "autodiscover-s.outlook.com");
+	sf_diagnose(&in, d);
+	f = finding(d, "autoconfig-cert-name");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(f->severity, SF_SEV_WARNING);
+	f = finding(d, "autoconfig-broken");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(f->severity, SF_SEV_WARNING);
 	free(p);
 	free(d);
 }
