@@ -90,6 +90,11 @@ const struct sf_dns_lookup *sf_dns_find_lookup(
 void sf_dns_host_addresses(
 	const struct sf_discovery *d, const char *host, struct sf_addr_list *out);
 
+/* A name's addresses through c-ares alone (/etc/hosts, then DNS, read by
+ * c-ares itself): the static binary's resolver, which cannot use the C
+ * library's NSS modules. 0, or an EAI_ code as getaddrinfo gives. */
+int sf_dns_resolve(const char *host, struct sf_addr_list *out);
+
 const char *sf_dns_status_id(enum sf_dns_status s);
 
 /* True if s is a DNS server as --dns-server takes it: an IPv4 or IPv6

@@ -2,6 +2,7 @@
  * binary built on one distribution (the static one above all) carries
  * its builder's idea of the path; the server it runs on may keep the
  * bundle elsewhere, so the usual places are looked at in turn. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -17,17 +18,29 @@ static const char *const bundles[] = {
 	NULL,
 };
 
-const char *
-sf_ca_bundle(void)
+static const char *found;
+static pthread_once_t looked = PTHREAD_ONCE_INIT;
+
+/* Looked at once a run: every TLS context and every fetch asks. */
+static void
+look(void)
 {
 	/* The variable OpenSSL itself reads comes first: a person who set
 	 * it meant it. */
 	const char *env = getenv("SSL_CERT_FILE");
 
-	if (env != NULL && env[0] != '\0' && access(env, R_OK) == 0)
-		return env;
-	for (size_t i = 0; bundles[i] != NULL; i++)
+	if (env != NULL && env[0] != '\0' && access(env, R_OK) == 0) {
+		found = env;
+		return;
+	}
+	for (size_t i = 0; bundles[i] != NULL && found == NULL; i++)
 		if (access(bundles[i], R_OK) == 0)
-			return bundles[i];
-	return NULL;
+			found = bundles[i];
+}
+
+const char *
+sf_ca_bundle(void)
+{
+	pthread_once(&looked, look);
+	return found;
 }

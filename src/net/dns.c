@@ -840,3 +840,75 @@ sf_discover(const char *input, const struct sf_dns_options *o, struct sf_discove
 		fill_addresses(d, &d->candidates[i]);
 	return 0;
 }
+
+/* A name's addresses as ares_getaddrinfo gives them: /etc/hosts first,
+ * then DNS, as the C library would, without its NSS modules. */
+struct addrinfo_answer {
+	int status;
+	struct sf_addr_list *list;
+};
+
+static void
+on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinfo *res)
+{
+	struct addrinfo_answer *a = arg;
+	struct ares_addrinfo_node *n;
+
+	(void)timeouts;
+	a->status = status;
+	for (n = res != NULL ? res->nodes : NULL; n != NULL && a->list->count < SF_ADDR_MAX;
+		n = n->ai_next) {
+		struct sf_addr *d = &a->list->addrs[a->list->count];
+		const void *raw;
+		size_t i;
+
+		if ((n->ai_family != AF_INET && n->ai_family != AF_INET6) ||
+			(size_t)n->ai_addrlen > sizeof d->sa)
+			continue;
+		memset(d, 0, sizeof *d);
+		memcpy(&d->sa, n->ai_addr, (size_t)n->ai_addrlen);
+		d->salen = (socklen_t)n->ai_addrlen;
+		d->family = n->ai_family;
+		raw = n->ai_family == AF_INET
+			      ? (const void *)&((const struct sockaddr_in *)n->ai_addr)->sin_addr
+			      : (const void *)&((const struct sockaddr_in6 *)n->ai_addr)->sin6_addr;
+		inet_ntop(n->ai_family, raw, d->text, sizeof d->text);
+		for (i = 0; i < a->list->count; i++)
+			if (strcmp(a->list->addrs[i].text, d->text) == 0)
+				break;
+		if (i == a->list->count)
+			a->list->count++;
+	}
+	if (res != NULL)
+		ares_freeaddrinfo(res);
+}
+
+int
+sf_dns_resolve(const char *host, struct sf_addr_list *out)
+{
+	/* c-ares's own tries and timeouts end it; the caller waits only as
+	 * long as its deadline allows. */
+	struct sf_dns_options o = { NULL, 30000, NULL, false };
+	struct ares_addrinfo_hints hints;
+	struct addrinfo_answer a = { ARES_ETIMEOUT, out };
+	ares_channel ch;
+	bool cancelled = false;
+
+	if (open_channel(&ch, &o, NULL) < 0)
+		return EAI_SYSTEM;
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	ares_getaddrinfo(ch, host, NULL, &hints, on_addrinfo, &a);
+	run_channel(ch, sf_now_ms() + o.timeout_ms, NULL, &cancelled);
+	ares_destroy(ch);
+	ares_library_cleanup();
+	switch (a.status) {
+	case ARES_SUCCESS: return 0;
+	case ARES_ENOTFOUND:
+	case ARES_ENODATA: return EAI_NONAME;
+	case ARES_ETIMEOUT:
+	case ARES_ECONNREFUSED: return EAI_AGAIN;
+	default: return EAI_FAIL;
+	}
+}

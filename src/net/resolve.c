@@ -19,8 +19,7 @@
 #include "smtpfix/clock.h"
 
 #ifdef SMTPFIX_STATIC
-#include <ares.h>
-#include <poll.h>
+#include "smtpfix/dns.h"
 #endif
 
 struct lookup {
@@ -51,107 +50,12 @@ lookup_release(struct lookup *l)
 }
 
 #ifdef SMTPFIX_STATIC
-struct ares_answer {
-	int status;
-	struct sf_addr_list *list;
-};
-
-static void
-on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinfo *res)
-{
-	struct ares_answer *a = arg;
-	struct ares_addrinfo_node *n;
-
-	(void)timeouts;
-	a->status = status;
-	for (n = res != NULL ? res->nodes : NULL; n != NULL && a->list->count < SF_ADDR_MAX;
-		n = n->ai_next) {
-		struct sf_addr *d = &a->list->addrs[a->list->count];
-		const void *raw;
-		size_t i;
-
-		if ((n->ai_family != AF_INET && n->ai_family != AF_INET6) ||
-			(size_t)n->ai_addrlen > sizeof d->sa)
-			continue;
-		memset(d, 0, sizeof *d);
-		memcpy(&d->sa, n->ai_addr, (size_t)n->ai_addrlen);
-		d->salen = (socklen_t)n->ai_addrlen;
-		d->family = n->ai_family;
-		raw = n->ai_family == AF_INET
-			      ? (const void *)&((const struct sockaddr_in *)n->ai_addr)->sin_addr
-			      : (const void *)&((const struct sockaddr_in6 *)n->ai_addr)->sin6_addr;
-		inet_ntop(n->ai_family, raw, d->text, sizeof d->text);
-		for (i = 0; i < a->list->count; i++)
-			if (strcmp(a->list->addrs[i].text, d->text) == 0)
-				break;
-		if (i == a->list->count)
-			a->list->count++;
-	}
-	if (res != NULL)
-		ares_freeaddrinfo(res);
-}
-
-/* One name through c-ares, to the end (the caller's deadline bounds how
- * long anyone waits for it). */
+/* One name through c-ares (dns.c), to the end: the caller's deadline
+ * bounds how long anyone waits for it. */
 static int
 resolve_names(const char *host, struct sf_addr_list *out)
 {
-	struct ares_addrinfo_hints hints;
-	struct ares_answer a = { ARES_ETIMEOUT, out };
-	ares_channel ch;
-
-	if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS)
-		return EAI_SYSTEM;
-	if (ares_init(&ch) != ARES_SUCCESS) {
-		ares_library_cleanup();
-		return EAI_SYSTEM;
-	}
-	memset(&hints, 0, sizeof hints);
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	ares_getaddrinfo(ch, host, NULL, &hints, on_addrinfo, &a);
-	for (;;) {
-		ares_socket_t socks[ARES_GETSOCK_MAXNUM];
-		struct pollfd fds[ARES_GETSOCK_MAXNUM];
-		struct timeval tv, *tvp;
-		int bits = ares_getsock(ch, socks, ARES_GETSOCK_MAXNUM), i, n = 0;
-
-		for (i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
-			short ev = 0;
-
-			if ((unsigned)bits & (1u << i))
-				ev |= POLLIN;
-			if ((unsigned)bits & (1u << (i + ARES_GETSOCK_MAXNUM)))
-				ev |= POLLOUT;
-			if (ev == 0)
-				continue;
-			fds[n].fd = socks[i];
-			fds[n].events = ev;
-			fds[n++].revents = 0;
-		}
-		if (n == 0)
-			break;
-		tvp = ares_timeout(ch, NULL, &tv);
-		poll(fds, (nfds_t)n,
-			tvp != NULL ? (int)(tvp->tv_sec * 1000 + tvp->tv_usec / 1000) : 1000);
-		for (i = 0; i < n; i++)
-			ares_process_fd(ch,
-				fds[i].revents & (POLLIN | POLLERR | POLLHUP) ? fds[i].fd
-									      : ARES_SOCKET_BAD,
-				fds[i].revents & POLLOUT ? fds[i].fd : ARES_SOCKET_BAD);
-		ares_process_fd(ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
-	}
-	ares_destroy(ch);
-	ares_library_cleanup();
-	switch (a.status) {
-	case ARES_SUCCESS: return 0;
-	case ARES_ENOTFOUND:
-	case ARES_ENODATA: return EAI_NONAME;
-	case ARES_ESERVFAIL: return EAI_FAIL;
-	case ARES_ETIMEOUT:
-	case ARES_ECONNREFUSED: return EAI_AGAIN;
-	default: return EAI_FAIL;
-	}
+	return sf_dns_resolve(host, out);
 }
 #else
 /* One name through the C library, AI_ADDRCONFIG first. */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 #include <time.h>
@@ -382,6 +383,25 @@ handshake_failed(struct sf_tls_info *info, struct sf_error *err, enum sf_tls_fai
 	return sf_error_set(err, SF_E_TLS, "TLS handshake failed: %s", why);
 }
 
+/* The library's compiled-in CA file and folder are both absent (a
+ * static binary built on another distribution): looked at once a run. */
+static bool builder_missing;
+static pthread_once_t builder_checked = PTHREAD_ONCE_INIT;
+
+static void
+check_builder_path(void)
+{
+	builder_missing = access(X509_get_default_cert_file(), R_OK) != 0 &&
+			  access(X509_get_default_cert_dir(), R_OK) != 0;
+}
+
+static bool
+builder_path_missing(void)
+{
+	pthread_once(&builder_checked, check_builder_path);
+	return builder_missing;
+}
+
 static SSL_CTX *
 make_ctx(const struct sf_tls_config *cfg, struct sf_error *err)
 {
@@ -402,14 +422,11 @@ make_ctx(const struct sf_tls_config *cfg, struct sf_error *err)
 		/* The library's default is its builder's path: where this
 		 * system has nothing there (a static binary on another
 		 * distribution), its own bundle is looked for instead. */
-		SSL_CTX_set_default_verify_paths(ctx);
-		if (access(X509_get_default_cert_file(), R_OK) != 0 &&
-			access(X509_get_default_cert_dir(), R_OK) != 0) {
-			const char *bundle = sf_ca_bundle();
+		const char *bundle = builder_path_missing() ? sf_ca_bundle() : NULL;
 
-			if (bundle != NULL && SSL_CTX_load_verify_locations(ctx, bundle, NULL) != 1)
-				ERR_clear_error();
-		}
+		SSL_CTX_set_default_verify_paths(ctx);
+		if (bundle != NULL && SSL_CTX_load_verify_locations(ctx, bundle, NULL) != 1)
+			ERR_clear_error();
 	}
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_cb);
 	return ctx;
